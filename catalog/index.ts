@@ -1,0 +1,2 @@
+export { CATALOG_FILE, loadCatalog, validateCatalog } from "./load";
+export * from "./schema";

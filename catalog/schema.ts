@@ -1,0 +1,88 @@
+import { z } from "zod";
+
+export const TIERS = ["critical", "high", "medium", "low"] as const;
+export const tierSchema = z.enum(TIERS);
+export type Tier = z.infer<typeof tierSchema>;
+
+export const CATEGORIES = ["core", "agent", "external", "additional"] as const;
+
+/** Kubernetes-style quantities, the one notation used for sizes everywhere ("500m", "2", "512Mi"). */
+export const cpuQuantity = z
+    .string()
+    .regex(/^\d+(\.\d+)?m?$/, 'expected a CPU quantity such as "250m" or "2"');
+export const memoryQuantity = z
+    .string()
+    .regex(/^\d+(\.\d+)?(Ki|Mi|Gi|Ti)$/, 'expected a memory quantity such as "512Mi" or "2Gi"');
+
+export const computeSchema = z.strictObject({ cpu: cpuQuantity, memory: memoryQuantity });
+export const resourcesSchema = z.strictObject({ requests: computeSchema, limits: computeSchema });
+export type Resources = z.infer<typeof resourcesSchema>;
+
+/** The Docker engine socket: mounting it is root on the node, so only `allowDockerSocket` permits it. */
+export const DOCKER_SOCKET = "/var/run/docker.sock";
+
+const dnsLabel = z
+    .string()
+    .regex(/^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/, "expected a lowercase DNS label (a-z, 0-9, -), at most 63 characters");
+const secretName = z
+    .string()
+    .regex(/^[A-Z][A-Z0-9_]*$/, "expected an UPPER_SNAKE_CASE secret name such as OPENAI_API_KEY");
+const hostname = z
+    .string()
+    .regex(/^(\*|[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+)$/, 'expected a hostname, or "*" for any public host');
+const httpPath = z.string().regex(/^\/[A-Za-z0-9._~/-]*$/, "expected an absolute HTTP path such as /health");
+const version = z
+    .string()
+    .min(1)
+    .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, "expected an image tag such as 1.4.2")
+    .refine((tag) => tag !== "latest", "\"latest\" is not a pinned version: name the exact release");
+
+/** One MCP server. The schema is the source of the catalog's TypeScript types. */
+export const serverEntrySchema = z
+    .strictObject({
+        name: dnsLabel,
+        port: z.number().int().min(1024, "ports below 1024 need privileges the servers must not have").max(65535),
+        category: z.enum(CATEGORIES),
+        purpose: z.string().min(1),
+        tier: tierSchema,
+        /** Pinned release of the image; the repository defaults to sophia-<name>. */
+        version,
+        repository: dnsLabel.optional(),
+        secrets: z.array(secretName).default([]),
+        healthPath: httpPath.default("/health"),
+        metricsPath: httpPath.default("/metrics"),
+        mcpPath: httpPath.default("/mcp"),
+        /** Overrides the stack's tier sizes; set for servers known to need more. */
+        resources: resourcesSchema.optional(),
+        /** Replicas per environment name, overriding the stack's tier default. */
+        replicas: z.record(z.string(), z.number().int().min(0)).default({}),
+        /** Hosts the server may call; "*" for any public host. */
+        outbound: z.array(hostname).default([]),
+        /** Whether the server counts cache hits and misses (see the metrics contract). */
+        cache: z.boolean().default(false),
+        hostMounts: z.array(z.string().startsWith("/", "expected an absolute host path")).default([]),
+        allowDockerSocket: z.boolean().default(false),
+    })
+    .superRefine((entry, ctx) => {
+        if (entry.hostMounts.includes(DOCKER_SOCKET) && !entry.allowDockerSocket) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["hostMounts"],
+                message: `mounting ${DOCKER_SOCKET} needs "allowDockerSocket: true" on the entry (it gives root on the node)`,
+            });
+        }
+        const others = entry.hostMounts.filter((p) => p !== DOCKER_SOCKET);
+        if (others.length > 0) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["hostMounts"],
+                message: `only ${DOCKER_SOCKET} may be mounted from the host; remove ${others.join(", ")}`,
+            });
+        }
+    });
+
+export type ServerEntryInput = z.input<typeof serverEntrySchema>;
+export type ServerEntry = z.output<typeof serverEntrySchema>;
+
+export const catalogSchema = z.strictObject({ servers: z.array(serverEntrySchema).min(1) });
+export type Catalog = z.output<typeof catalogSchema>;

@@ -1,0 +1,35 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { ServerSpec } from "../../stacks/specs";
+import type { Platform } from "../platform/types";
+import { mcpServerWorkload, Observability } from "./workload";
+
+export interface McpServerArgs {
+    readonly spec: ServerSpec;
+    readonly platform: Platform;
+    /** Secret values by name; the server receives only the ones its entry declares. */
+    readonly secretValues: ReadonlyMap<string, pulumi.Input<string>>;
+    readonly observability?: Observability;
+}
+
+/** One MCP server: its secrets and its workload on the stack's platform. */
+export class McpServer extends pulumi.ComponentResource {
+    readonly address: string;
+    readonly spec: ServerSpec;
+
+    constructor(name: string, args: McpServerArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("sophia:platform:McpServer", name, {}, opts);
+        const { spec, platform } = args;
+        const secretData = Object.fromEntries(spec.secrets.map((key) => [key, requireValue(args.secretValues, key, spec.name)]));
+        const secrets = spec.secrets.length > 0 ? platform.secret(`${name}-secrets`, "mcp", secretData, this) : undefined;
+        const workload = platform.workload(mcpServerWorkload(spec, secrets, args.observability), this);
+        this.spec = spec;
+        this.address = workload.address;
+        this.registerOutputs({ address: this.address, image: spec.image, tier: spec.tier });
+    }
+}
+
+function requireValue(values: ReadonlyMap<string, pulumi.Input<string>>, key: string, server: string): pulumi.Input<string> {
+    const value = values.get(key);
+    if (value === undefined) throw new Error(`${server}: no value for secret ${key}`);
+    return value;
+}

@@ -1,0 +1,51 @@
+import type { ServerSpec } from "../../stacks/specs";
+import type { SecretHandle, WorkloadSpec } from "../platform/types";
+
+/** Autoscaling targets from the platform's objectives: CPU < 70% and memory < 80% sustained. */
+export const AUTOSCALING_TARGETS = { cpuUtilization: 70, memoryUtilization: 80 } as const;
+
+export const HTTP_PORT_NAME = "http";
+
+export interface Observability {
+    /** OTLP endpoint traces are sent to (Jaeger's collector). */
+    readonly otlpEndpoint: string;
+}
+
+/**
+ * The workload of one MCP server, for any target. MCP, health and metrics share the server's
+ * port; monitoring may scrape it, the edge may route to it, and it may call its declared hosts.
+ */
+export function mcpServerWorkload(spec: ServerSpec, secrets: SecretHandle | undefined, observability?: Observability): WorkloadSpec {
+    return {
+        name: spec.name,
+        group: "mcp",
+        image: spec.image,
+        ports: [{ name: HTTP_PORT_NAME, port: spec.port }],
+        env: {
+            PORT: String(spec.port),
+            MCP_PATH: spec.mcpPath,
+            OTEL_SERVICE_NAME: spec.name,
+            ...(observability ? { OTEL_EXPORTER_OTLP_ENDPOINT: observability.otlpEndpoint } : {}),
+        },
+        secretEnv: secrets ? spec.secrets.map((key) => ({ env: key, secret: secrets, key })) : [],
+        resources: spec.resources,
+        replicas: spec.replicas,
+        autoscaling: spec.autoscaling ? { ...spec.autoscaling, ...AUTOSCALING_TARGETS } : undefined,
+        health: { path: spec.healthPath, port: HTTP_PORT_NAME },
+        metrics: { path: spec.metricsPath, port: HTTP_PORT_NAME },
+        labels: {
+            "sophia.ai/tier": spec.tier,
+            "sophia.ai/category": spec.category,
+            "sophia.ai/mcp-server": spec.name,
+            "app.kubernetes.io/version": spec.version,
+            "app.kubernetes.io/component": "mcp-server",
+        },
+        ingress: [
+            { from: "monitoring", ports: [HTTP_PORT_NAME] },
+            { from: "edge", ports: [HTTP_PORT_NAME] },
+        ],
+        outbound: spec.outbound,
+        connectsTo: spec.cache ? ["data"] : [],
+        hostMounts: spec.hostMounts,
+    };
+}

@@ -1,0 +1,234 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { ConfigHandle, Group, PerTarget, Platform, ScheduledJobSpec, SecretHandle, WorkloadHandle, WorkloadSpec } from "../types";
+import type { KubernetesFlavor } from "./flavor";
+import { defaultDenySpec, workloadNetworkPolicySpec } from "./network";
+import { jobPodSpec, selectorLabels, workloadLabels, workloadPodSpec } from "./pod";
+
+export interface KubernetesPlatformArgs {
+    readonly flavor: KubernetesFlavor;
+    /** Prefix of the namespaces: <prefix>-mcp, <prefix>-monitoring, ... */
+    readonly namespacePrefix: string;
+    readonly kubeconfig?: pulumi.Input<string>;
+    readonly context?: string;
+    readonly storageClass?: string;
+}
+
+/** The cluster: its provider and one namespace per group, each with a default-deny NetworkPolicy. */
+export class KubernetesPlatform extends pulumi.ComponentResource implements Platform {
+    readonly target: KubernetesFlavor["name"];
+    readonly provider: k8s.Provider;
+    private readonly namespaces = new Map<Group, k8s.core.v1.Namespace>();
+
+    constructor(name: string, private readonly args: KubernetesPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("sophia:platform:KubernetesCluster", name, {}, opts);
+        this.target = args.flavor.name;
+        this.provider = new k8s.Provider(
+            `${name}-provider`,
+            { kubeconfig: args.kubeconfig, context: args.context, enableServerSideApply: true },
+            { parent: this },
+        );
+        this.registerOutputs({});
+    }
+
+    namespaceName(group: Group): string {
+        return `${this.args.namespacePrefix}-${group}`;
+    }
+
+    /** The group's namespace, created with its default-deny policy on first use. */
+    namespace(group: Group): k8s.core.v1.Namespace {
+        const existing = this.namespaces.get(group);
+        if (existing) return existing;
+        const name = this.namespaceName(group);
+        const opts = { parent: this, provider: this.provider };
+        const namespace = new k8s.core.v1.Namespace(
+            name,
+            {
+                metadata: {
+                    name,
+                    labels: {
+                        "app.kubernetes.io/part-of": "sophia",
+                        "sophia.ai/group": group,
+                        // Enforce the restricted profile for everything in the namespace, not only our pods.
+                        "pod-security.kubernetes.io/enforce": "restricted",
+                        "pod-security.kubernetes.io/enforce-version": "latest",
+                    },
+                },
+            },
+            opts,
+        );
+        new k8s.networking.v1.NetworkPolicy(
+            `${name}-default-deny`,
+            { metadata: { name: "default-deny", namespace: name }, spec: defaultDenySpec },
+            { ...opts, dependsOn: [namespace] },
+        );
+        this.namespaces.set(group, namespace);
+        return namespace;
+    }
+
+    resourceOptions(parent: pulumi.Resource): pulumi.CustomResourceOptions {
+        return { parent, provider: this.provider };
+    }
+
+    pick<T>(choices: PerTarget<T>): T {
+        return (this.target === "k3s" && choices.k3s ? choices.k3s : choices.kubernetes)();
+    }
+
+    private metadata(name: string, group: Group, labels: Record<string, string> = {}) {
+        return { name, namespace: this.namespaceName(group), labels: { "app.kubernetes.io/part-of": "sophia", ...labels } };
+    }
+
+    private opts(parent: pulumi.Resource, group: Group): pulumi.CustomResourceOptions {
+        return { ...this.resourceOptions(parent), dependsOn: [this.namespace(group)] };
+    }
+
+    secret(name: string, group: Group, data: Readonly<Record<string, pulumi.Input<string>>>, parent: pulumi.Resource): SecretHandle {
+        const resource = new k8s.core.v1.Secret(
+            name,
+            { metadata: this.metadata(name, group), type: "Opaque", stringData: { ...data } },
+            this.opts(parent, group),
+        );
+        return { name, group, keys: Object.keys(data), resource };
+    }
+
+    configFiles(name: string, group: Group, files: Readonly<Record<string, pulumi.Input<string>>>, parent: pulumi.Resource): ConfigHandle {
+        const resource = new k8s.core.v1.ConfigMap(name, { metadata: this.metadata(name, group), data: { ...files } }, this.opts(parent, group));
+        return { name, group, files: Object.keys(files), resource };
+    }
+
+    workload(spec: WorkloadSpec, parent: pulumi.Resource): WorkloadHandle {
+        const opts = this.opts(parent, spec.group);
+        const labels = workloadLabels(spec);
+        const metadata = this.metadata(spec.name, spec.group, labels);
+        const secretDeps = [...(spec.secretEnv ?? []).map((s) => s.secret.resource), ...(spec.configFiles ?? []).map((c) => c.config.resource)];
+        const serviceAccount = new k8s.core.v1.ServiceAccount(`${spec.name}-sa`, { metadata, automountServiceAccountToken: false }, opts);
+        const template = {
+            metadata: { labels },
+            spec: workloadPodSpec(spec, spec.name, this.args.flavor),
+        };
+        const persistent = (spec.volumes ?? []).filter((v) => v.persistent);
+        const workloadOpts = { ...opts, dependsOn: [this.namespace(spec.group), serviceAccount, ...secretDeps] };
+        const workload =
+            persistent.length > 0
+                ? new k8s.apps.v1.StatefulSet(
+                      `${spec.name}-statefulset`,
+                      {
+                          metadata,
+                          spec: {
+                              serviceName: spec.name,
+                              replicas: spec.replicas,
+                              selector: { matchLabels: selectorLabels(spec.name) },
+                              template,
+                              volumeClaimTemplates: persistent.map((v) => ({
+                                  metadata: { name: v.name },
+                                  spec: {
+                                      accessModes: ["ReadWriteOnce"],
+                                      storageClassName: this.args.storageClass ?? this.args.flavor.defaultStorageClass,
+                                      resources: { requests: { storage: v.size ?? "10Gi" } },
+                                  },
+                              })),
+                          },
+                      },
+                      workloadOpts,
+                  )
+                : new k8s.apps.v1.Deployment(
+                      `${spec.name}-deployment`,
+                      {
+                          metadata,
+                          spec: {
+                              replicas: spec.autoscaling ? undefined : spec.replicas,
+                              selector: { matchLabels: selectorLabels(spec.name) },
+                              strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+                              template,
+                          },
+                      },
+                      workloadOpts,
+                  );
+        const service = new k8s.core.v1.Service(
+            `${spec.name}-service`,
+            {
+                metadata,
+                spec: {
+                    type: "ClusterIP",
+                    selector: selectorLabels(spec.name),
+                    ports: spec.ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.name, protocol: "TCP" })),
+                },
+            },
+            opts,
+        );
+        const networkPolicy = new k8s.networking.v1.NetworkPolicy(
+            `${spec.name}-netpol`,
+            {
+                metadata: { ...metadata, annotations: { "sophia.ai/outbound-hosts": (spec.outbound ?? []).join(",") } },
+                spec: workloadNetworkPolicySpec(spec, (g) => this.namespaceName(g), this.args.flavor),
+            },
+            opts,
+        );
+        const resources: pulumi.Resource[] = [serviceAccount, workload, service, networkPolicy];
+        if (spec.replicas > 1) {
+            resources.push(
+                new k8s.policy.v1.PodDisruptionBudget(
+                    `${spec.name}-pdb`,
+                    { metadata, spec: { maxUnavailable: 1, selector: { matchLabels: selectorLabels(spec.name) } } },
+                    opts,
+                ),
+            );
+        }
+        if (spec.autoscaling) {
+            const { minReplicas, maxReplicas, cpuUtilization, memoryUtilization } = spec.autoscaling;
+            const utilization = (name: string, averageUtilization: number) => ({
+                type: "Resource",
+                resource: { name, target: { type: "Utilization", averageUtilization } },
+            });
+            resources.push(
+                new k8s.autoscaling.v2.HorizontalPodAutoscaler(
+                    `${spec.name}-hpa`,
+                    {
+                        metadata,
+                        spec: {
+                            scaleTargetRef: { apiVersion: "apps/v1", kind: persistent.length > 0 ? "StatefulSet" : "Deployment", name: spec.name },
+                            minReplicas,
+                            maxReplicas,
+                            metrics: [utilization("cpu", cpuUtilization), utilization("memory", memoryUtilization)],
+                        },
+                    },
+                    { ...opts, dependsOn: [workload] },
+                ),
+            );
+        }
+        return { address: `${spec.name}.${this.namespaceName(spec.group)}.svc.cluster.local`, resources };
+    }
+
+    scheduledJob(spec: ScheduledJobSpec, parent: pulumi.Resource): WorkloadHandle {
+        const opts = this.opts(parent, spec.group);
+        const labels = workloadLabels(spec);
+        const metadata = this.metadata(spec.name, spec.group, labels);
+        const serviceAccount = new k8s.core.v1.ServiceAccount(`${spec.name}-sa`, { metadata, automountServiceAccountToken: false }, opts);
+        const cronJob = new k8s.batch.v1.CronJob(
+            `${spec.name}-cronjob`,
+            {
+                metadata,
+                spec: {
+                    schedule: spec.schedule,
+                    timeZone: "Etc/UTC",
+                    concurrencyPolicy: "Forbid",
+                    successfulJobsHistoryLimit: 3,
+                    failedJobsHistoryLimit: 3,
+                    jobTemplate: {
+                        spec: {
+                            backoffLimit: 2,
+                            template: { metadata: { labels }, spec: jobPodSpec(spec, spec.name) },
+                        },
+                    },
+                },
+            },
+            { ...opts, dependsOn: [serviceAccount, ...(spec.secretEnv ?? []).map((s) => s.secret.resource)] },
+        );
+        const networkPolicy = new k8s.networking.v1.NetworkPolicy(
+            `${spec.name}-netpol`,
+            { metadata, spec: workloadNetworkPolicySpec({ ...spec, ports: [] }, (g) => this.namespaceName(g), this.args.flavor) },
+            opts,
+        );
+        return { address: spec.name, resources: [serviceAccount, cronJob, networkPolicy] };
+    }
+}

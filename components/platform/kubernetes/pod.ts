@@ -1,0 +1,147 @@
+import type * as k8s from "@pulumi/kubernetes";
+import type { ScheduledJobSpec, WorkloadSpec } from "../types";
+import type { KubernetesFlavor } from "./flavor";
+
+type PodSpec = k8s.types.input.core.v1.PodSpec;
+type Container = k8s.types.input.core.v1.Container;
+type Volume = k8s.types.input.core.v1.Volume;
+type VolumeMount = k8s.types.input.core.v1.VolumeMount;
+
+/** UID for images that do not name one: any non-root UID works with a read-only root filesystem. */
+export const DEFAULT_UID = 10001;
+/** Writable scratch space; the root filesystem is read-only. */
+const SCRATCH = { name: "tmp", mountPath: "/tmp" };
+
+export function selectorLabels(name: string): Record<string, string> {
+    return { "app.kubernetes.io/name": name };
+}
+
+/** Selector labels plus descriptive ones; version labels stay out of selectors. */
+export function workloadLabels(spec: Pick<WorkloadSpec, "name" | "group" | "labels">): Record<string, string> {
+    return {
+        ...selectorLabels(spec.name),
+        "app.kubernetes.io/part-of": "sophia",
+        "sophia.ai/group": spec.group,
+        ...spec.labels,
+    };
+}
+
+/** Pod Security "restricted": non-root, no privilege escalation, no capabilities, RuntimeDefault seccomp. */
+export function podSecurityContext(runAsUser = DEFAULT_UID): k8s.types.input.core.v1.PodSecurityContext {
+    return {
+        runAsNonRoot: true,
+        runAsUser,
+        runAsGroup: runAsUser,
+        fsGroup: runAsUser,
+        seccompProfile: { type: "RuntimeDefault" },
+    };
+}
+
+export const containerSecurityContext: k8s.types.input.core.v1.SecurityContext = {
+    privileged: false,
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem: true,
+    runAsNonRoot: true,
+    capabilities: { drop: ["ALL"] },
+    seccompProfile: { type: "RuntimeDefault" },
+};
+
+function environment(spec: Pick<WorkloadSpec, "env" | "secretEnv">): k8s.types.input.core.v1.EnvVar[] {
+    const plain = Object.entries(spec.env ?? {}).map(([name, value]) => ({ name, value }));
+    const secret = (spec.secretEnv ?? []).map(({ env, secret, key }) => ({
+        name: env,
+        valueFrom: { secretKeyRef: { name: secret.name, key } },
+    }));
+    return [...plain, ...secret];
+}
+
+function volumesAndMounts(spec: WorkloadSpec): { volumes: Volume[]; mounts: VolumeMount[] } {
+    const volumes: Volume[] = [{ name: SCRATCH.name, emptyDir: {} }];
+    const mounts: VolumeMount[] = [{ ...SCRATCH }];
+    for (const volume of spec.volumes ?? []) {
+        // Persistent volumes come from the StatefulSet's claim templates, the rest are scratch.
+        if (!volume.persistent) volumes.push({ name: volume.name, emptyDir: {} });
+        mounts.push({ name: volume.name, mountPath: volume.mountPath });
+    }
+    for (const [index, file] of (spec.configFiles ?? []).entries()) {
+        const name = `config-${index}`;
+        volumes.push({ name, configMap: { name: file.config.name, items: [{ key: file.file, path: file.file }] } });
+        mounts.push({ name, mountPath: file.mountPath, subPath: file.file, readOnly: true });
+    }
+    for (const [index, hostPath] of (spec.hostMounts ?? []).entries()) {
+        const name = `host-${index}`;
+        volumes.push({ name, hostPath: { path: hostPath, type: "Socket" } });
+        mounts.push({ name, mountPath: hostPath });
+    }
+    return { volumes, mounts };
+}
+
+function probes(spec: WorkloadSpec): Pick<Container, "readinessProbe" | "livenessProbe"> {
+    const action = spec.health
+        ? { httpGet: { path: spec.health.path, port: spec.health.port } }
+        : { tcpSocket: { port: spec.ports[0].name } };
+    return {
+        readinessProbe: { ...action, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 },
+        livenessProbe: { ...action, initialDelaySeconds: 10, periodSeconds: 20, timeoutSeconds: 3, failureThreshold: 3 },
+    };
+}
+
+function spread(spec: WorkloadSpec, flavor: KubernetesFlavor): PodSpec["topologySpreadConstraints"] {
+    if (spec.replicas < 2) return undefined;
+    const labelSelector = { matchLabels: selectorLabels(spec.name) };
+    const keys = ["kubernetes.io/hostname", ...(flavor.spreadAcrossZones ? ["topology.kubernetes.io/zone"] : [])];
+    return keys.map((topologyKey) => ({
+        maxSkew: 1,
+        topologyKey,
+        whenUnsatisfiable: topologyKey === "kubernetes.io/hostname" ? flavor.spreadWhenUnsatisfiable : "ScheduleAnyway",
+        labelSelector,
+    }));
+}
+
+/** The pod of a long-running workload: one container, restricted security, probes, limits. */
+export function workloadPodSpec(spec: WorkloadSpec, serviceAccountName: string, flavor: KubernetesFlavor): PodSpec {
+    const { volumes, mounts } = volumesAndMounts(spec);
+    return {
+        serviceAccountName,
+        automountServiceAccountToken: false,
+        securityContext: podSecurityContext(spec.runAsUser),
+        topologySpreadConstraints: spread(spec, flavor),
+        containers: [
+            {
+                name: spec.name,
+                image: spec.image,
+                command: spec.command ? [...spec.command] : undefined,
+                args: spec.args ? [...spec.args] : undefined,
+                ports: spec.ports.map((p) => ({ name: p.name, containerPort: p.port, protocol: "TCP" })),
+                env: environment(spec),
+                resources: spec.resources,
+                securityContext: containerSecurityContext,
+                volumeMounts: mounts,
+                ...probes(spec),
+            },
+        ],
+        volumes,
+    };
+}
+
+/** The pod of a scheduled job: the same security, no probes, runs to completion. */
+export function jobPodSpec(spec: ScheduledJobSpec, serviceAccountName: string): PodSpec {
+    return {
+        serviceAccountName,
+        automountServiceAccountToken: false,
+        restartPolicy: "OnFailure",
+        securityContext: podSecurityContext(spec.runAsUser),
+        containers: [
+            {
+                name: spec.name,
+                image: spec.image,
+                command: [...spec.command],
+                env: environment(spec),
+                resources: spec.resources,
+                securityContext: containerSecurityContext,
+                volumeMounts: [{ ...SCRATCH }],
+            },
+        ],
+        volumes: [{ name: SCRATCH.name, emptyDir: {} }],
+    };
+}

@@ -1,0 +1,130 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { Resources } from "../../catalog/schema";
+import type { Target } from "../../stacks/settings";
+
+/**
+ * Workloads are grouped by concern; each group is a namespace on Kubernetes and an overlay network
+ * on Swarm, which is what network allowances are expressed against.
+ */
+export type Group = "mcp" | "monitoring" | "data" | "edge" | "backup";
+
+export interface PortSpec {
+    readonly name: string;
+    readonly port: number;
+}
+
+/** A reference to a platform secret (docker secret or Kubernetes Secret) holding named keys. */
+export interface SecretHandle {
+    readonly name: string;
+    readonly group: Group;
+    readonly keys: readonly string[];
+    /** The resource, for dependencies. */
+    readonly resource: pulumi.Resource;
+}
+
+/** A reference to configuration files (docker configs or a ConfigMap). */
+export interface ConfigHandle {
+    readonly name: string;
+    readonly group: Group;
+    readonly files: readonly string[];
+    readonly resource: pulumi.Resource;
+}
+
+/** Who may open connections to a workload's ports. */
+export interface IngressAllowance {
+    /** A group, e.g. "monitoring" to scrape metrics or "edge" for routed traffic. */
+    readonly from: Group;
+    readonly ports: readonly string[];
+}
+
+export interface VolumeSpec {
+    readonly name: string;
+    readonly mountPath: string;
+    /** Survives restarts and rescheduling (a docker volume or a PersistentVolumeClaim). */
+    readonly persistent: boolean;
+    readonly size?: string;
+}
+
+/** A long-running service, described once for every target. Plain data. */
+export interface WorkloadSpec {
+    readonly name: string;
+    readonly group: Group;
+    readonly image: string;
+    readonly command?: readonly string[];
+    readonly args?: readonly string[];
+    /** The first port is the main one. */
+    readonly ports: readonly PortSpec[];
+    /** Non-secret environment only; secrets go through `secretEnv`. */
+    readonly env?: Readonly<Record<string, string>>;
+    /** Environment variables whose values come from a platform secret, never as literals. */
+    readonly secretEnv?: readonly { readonly env: string; readonly secret: SecretHandle; readonly key: string }[];
+    readonly configFiles?: readonly { readonly config: ConfigHandle; readonly file: string; readonly mountPath: string }[];
+    readonly volumes?: readonly VolumeSpec[];
+    readonly resources: Resources;
+    readonly replicas: number;
+    readonly autoscaling?: {
+        readonly minReplicas: number;
+        readonly maxReplicas: number;
+        readonly cpuUtilization: number;
+        readonly memoryUtilization: number;
+    };
+    /** HTTP health endpoint on a named port. */
+    readonly health?: { readonly path: string; readonly port: string };
+    /** Where Prometheus scrapes the workload. */
+    readonly metrics?: { readonly path: string; readonly port: string };
+    readonly labels?: Readonly<Record<string, string>>;
+    readonly ingress?: readonly IngressAllowance[];
+    /** Public hosts the workload may call (DNS is always allowed). "*" is any public host. */
+    readonly outbound?: readonly string[];
+    /** Other groups the workload connects to (e.g. an MCP server to the data group's cache). */
+    readonly connectsTo?: readonly Group[];
+    /** Host paths mounted into the container; the catalog only allows the Docker socket. */
+    readonly hostMounts?: readonly string[];
+    /** UID the image runs as; non-root. */
+    readonly runAsUser?: number;
+}
+
+/** A job on a cron schedule (UTC), e.g. a backup. */
+export interface ScheduledJobSpec {
+    readonly name: string;
+    readonly group: Group;
+    readonly image: string;
+    readonly schedule: string;
+    readonly command: readonly string[];
+    readonly env?: Readonly<Record<string, string>>;
+    readonly secretEnv?: WorkloadSpec["secretEnv"];
+    readonly resources: Resources;
+    readonly connectsTo?: readonly Group[];
+    readonly outbound?: readonly string[];
+    readonly runAsUser?: number;
+}
+
+export interface WorkloadHandle {
+    /** DNS name other workloads reach it by. */
+    readonly address: string;
+    /** The resources created, for dependencies. */
+    readonly resources: readonly pulumi.Resource[];
+}
+
+/** A choice per target; `k3s` falls back to `kubernetes` when omitted. */
+export interface PerTarget<T> {
+    readonly swarm: () => T;
+    readonly kubernetes: () => T;
+    readonly k3s?: () => T;
+}
+
+/**
+ * The one place that knows a target. Components describe what they need in target-neutral
+ * terms and the platform adapter turns it into resources, parented to the calling component.
+ */
+export interface Platform {
+    readonly target: Target;
+    workload(spec: WorkloadSpec, parent: pulumi.Resource): WorkloadHandle;
+    secret(name: string, group: Group, data: Readonly<Record<string, pulumi.Input<string>>>, parent: pulumi.Resource): SecretHandle;
+    configFiles(name: string, group: Group, files: Readonly<Record<string, pulumi.Input<string>>>, parent: pulumi.Resource): ConfigHandle;
+    scheduledJob(spec: ScheduledJobSpec, parent: pulumi.Resource): WorkloadHandle;
+    /** Options every resource on this target takes (its provider), merged with the parent. */
+    resourceOptions(parent: pulumi.Resource): pulumi.CustomResourceOptions;
+    /** For the rare component whose shape differs by target (e.g. a Helm chart on Kubernetes). */
+    pick<T>(choices: PerTarget<T>): T;
+}

@@ -1,0 +1,26 @@
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import * as runtimeSettings from "@pulumi/pulumi/runtime/settings";
+import { RecordedResource, RecordingMonitor } from "./recorder";
+import { StackConfig } from "./stackConfig";
+
+export interface Evaluation {
+    readonly resources: RecordedResource[];
+    /** The stack's outputs, redacted. */
+    readonly stackOutputs: Record<string, unknown>;
+}
+
+/**
+ * Runs the Pulumi program at `entry` under the mock monitor, exactly as the Node.js language host
+ * would: inside the root stack, with the stack's config, its exports becoming the stack outputs.
+ * Mocks are global to the process: evaluate one stack per process.
+ */
+export async function evaluateProgram(entry: string, stackConfig: StackConfig, monitor = new RecordingMonitor()): Promise<Evaluation> {
+    pulumi.runtime.setAllConfig(stackConfig.config, stackConfig.secretKeys);
+    pulumi.runtime.setMockOptions(monitor, stackConfig.project, stackConfig.stack, false);
+    await pulumi.runtime.runInPulumiStack(async () => require(path.resolve(entry)));
+    // Registrations still in flight (applies, outputs) drain before the plan is read.
+    await (runtimeSettings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+    const stackUrn = monitor.recorded.find((r) => r.type === "pulumi:pulumi:Stack")?.urn;
+    return { resources: monitor.recorded, stackOutputs: (stackUrn && monitor.outputs.get(stackUrn)) || {} };
+}

@@ -1,0 +1,104 @@
+import * as pulumi from "@pulumi/pulumi";
+import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
+import * as rpc from "@pulumi/pulumi/runtime/rpc";
+
+/** The marker every secret input becomes in a plan: its value never leaves the program. */
+export const SECRET_MARKER = "[secret]";
+export const UNKNOWN_MARKER = "[unknown]";
+
+/** One registered resource, as the plan reports it. */
+export interface RecordedResource {
+    urn: string;
+    type: string;
+    name: string;
+    parent: string | null;
+    custom: boolean;
+    /** Inputs with every secret replaced by "[secret]" and resource references by their URN. */
+    inputs: Record<string, unknown>;
+    dependsOn: string[];
+}
+
+/** Turns serialized RPC values into plain JSON, redacting secrets on the way. */
+export function redactSerialized(value: unknown): unknown {
+    if (value === rpc.unknownValue) return UNKNOWN_MARKER;
+    if (Array.isArray(value)) return value.map(redactSerialized);
+    if (value && typeof value === "object") {
+        const v = value as Record<string, unknown>;
+        switch (v[rpc.specialSigKey]) {
+            case rpc.specialSecretSig:
+                return SECRET_MARKER;
+            case rpc.specialResourceSig:
+                return v.urn;
+            case rpc.specialOutputValueSig:
+                return v.secret ? SECRET_MARKER : redactSerialized(v.value ?? UNKNOWN_MARKER);
+            case rpc.specialAssetSig:
+            case rpc.specialArchiveSig:
+                return { asset: v.path ?? v.uri ?? "[inline]" };
+        }
+        return Object.fromEntries(Object.entries(v).map(([k, inner]) => [k, redactSerialized(inner)]));
+    }
+    return value;
+}
+
+interface RegisterRequest {
+    getType(): string;
+    getName(): string;
+    getParent(): string;
+    getCustom(): boolean;
+    getDependenciesList(): string[];
+    getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
+}
+
+interface OutputsRequest {
+    getUrn(): string;
+    getOutputs(): { toJavaScript(): Record<string, unknown> } | undefined;
+}
+
+/** The URN the mock monitor gives a resource (the same scheme as MockMonitor's own). */
+export function urnOf(parent: string | null, type: string, name: string): string {
+    const qualified = parent ? `${parent.split("::")[2].split("$").pop()}$${type}` : type;
+    return `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${qualified}::${name}`;
+}
+
+/**
+ * Pulumi's mock monitor, recording every registration as the engine would see it: type, name,
+ * parent, dependencies, and inputs with secrets still marked (so they can be redacted).
+ */
+export class RecordingMonitor extends MockMonitor {
+    readonly recorded: RecordedResource[] = [];
+
+    constructor() {
+        super({
+            newResource: (args: pulumi.runtime.MockResourceArgs) => ({
+                id: args.custom ? `${args.name}-id` : undefined,
+                // Echo the inputs as outputs; names the engine would auto-generate get the resource name.
+                state: { name: args.name, ...args.inputs },
+            }),
+            call: (args: pulumi.runtime.MockCallArgs) => {
+                throw new Error(`the program called ${args.token}, which the offline plan cannot answer: a deployment must not depend on live reads`);
+            },
+        });
+    }
+
+    /** Outputs registered by components and the stack, redacted like inputs. */
+    readonly outputs = new Map<string, Record<string, unknown>>();
+
+    override registerResourceOutputs(req: OutputsRequest, callback: (err: unknown, res: unknown) => void): void {
+        this.outputs.set(req.getUrn(), redactSerialized(req.getOutputs()?.toJavaScript() ?? {}) as Record<string, unknown>);
+        super.registerResourceOutputs(req, callback);
+    }
+
+    override async registerResource(req: RegisterRequest, callback: (err: unknown, res: unknown) => void): Promise<void> {
+        const parent = req.getParent() || null;
+        this.recorded.push({
+            urn: urnOf(parent, req.getType(), req.getName()),
+            type: req.getType(),
+            name: req.getName(),
+            parent,
+            custom: req.getCustom(),
+            inputs: redactSerialized(req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
+            dependsOn: [...req.getDependenciesList()].sort(),
+        });
+        return super.registerResource(req, callback);
+    }
+}

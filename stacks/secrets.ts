@@ -1,0 +1,48 @@
+import * as pulumi from "@pulumi/pulumi";
+import { Problem } from "./problems";
+import { CONFIG_NAMESPACE } from "./settings";
+
+/** Every secret name the servers need, with the servers needing it (sorted, names only). */
+export type SecretInventory = ReadonlyMap<string, readonly string[]>;
+
+export function secretInventory(servers: readonly { name: string; secrets: readonly string[] }[]): SecretInventory {
+    const users = new Map<string, string[]>();
+    for (const server of servers) {
+        for (const secret of server.secrets) users.set(secret, [...(users.get(secret) ?? []), server.name]);
+    }
+    return new Map([...users.entries()].sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/** The config key a secret is read from; ESC environments map their values onto these keys. */
+export function secretConfigKey(secret: string): string {
+    return `${CONFIG_NAMESPACE}:${secret}`;
+}
+
+/** A problem for each needed secret the stack does not configure, or configures in plaintext. */
+export function secretProblems(
+    inventory: SecretInventory,
+    stack: string,
+    isConfigured: (key: string) => boolean,
+    isSecret: (key: string) => boolean,
+): Problem[] {
+    const problems: Problem[] = [];
+    for (const [secret, servers] of inventory) {
+        const key = secretConfigKey(secret);
+        const where = `Pulumi.${stack}.yaml ${key}`;
+        if (!isConfigured(key)) {
+            problems.push({
+                where,
+                message: `secret ${secret} is needed by ${servers.join(", ")} but stack "${stack}" does not configure it: add it to the stack's ESC environment or run pulumi config set --secret ${secret} <value>`,
+            });
+        } else if (!isSecret(key)) {
+            problems.push({ where, message: `${secret} is configured in plaintext: set it again with pulumi config set --secret ${secret} <value>` });
+        }
+    }
+    return problems;
+}
+
+/** The secret values, read as Pulumi secrets so they stay encrypted in state and masked in output. */
+export function readSecretValues(inventory: SecretInventory): ReadonlyMap<string, pulumi.Output<string>> {
+    const config = new pulumi.Config(CONFIG_NAMESPACE);
+    return new Map([...inventory.keys()].map((secret) => [secret, config.requireSecret(secret)]));
+}

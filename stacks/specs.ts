@@ -1,0 +1,55 @@
+import { Catalog, Resources, ServerEntry, Tier } from "../catalog/schema";
+import { deepFreeze } from "../catalog/load";
+import { StackSettings } from "./settings";
+
+/** One MCP server as this stack runs it: the catalog entry with every default resolved. */
+export interface ServerSpec {
+    readonly name: string;
+    readonly port: number;
+    readonly category: ServerEntry["category"];
+    readonly purpose: string;
+    readonly tier: Tier;
+    readonly image: string;
+    readonly version: string;
+    readonly secrets: readonly string[];
+    readonly healthPath: string;
+    readonly metricsPath: string;
+    readonly mcpPath: string;
+    readonly resources: Resources;
+    readonly replicas: number;
+    /** Autoscaling bounds, present when the tier scales beyond its replicas. */
+    readonly autoscaling?: { readonly minReplicas: number; readonly maxReplicas: number };
+    readonly outbound: readonly string[];
+    readonly cache: boolean;
+    readonly hostMounts: readonly string[];
+}
+
+/** Resolves every catalog entry against the stack's settings. Pure; no Pulumi. */
+export function resolveServerSpecs(catalog: Catalog, settings: StackSettings): readonly ServerSpec[] {
+    return deepFreeze(catalog.servers.map((entry) => resolveServerSpec(entry, settings)));
+}
+
+export function resolveServerSpec(entry: ServerEntry, settings: StackSettings): ServerSpec {
+    const tier = settings.tiers[entry.tier];
+    const replicas = entry.replicas[settings.environment] ?? tier.replicas;
+    const maxReplicas = Math.max(tier.maxReplicas, replicas);
+    return {
+        name: entry.name,
+        port: entry.port,
+        category: entry.category,
+        purpose: entry.purpose,
+        tier: entry.tier,
+        image: `${settings.registry}/${entry.repository ?? `sophia-${entry.name}`}:${entry.version}`,
+        version: entry.version,
+        secrets: entry.secrets,
+        healthPath: entry.healthPath,
+        metricsPath: entry.metricsPath,
+        mcpPath: entry.mcpPath,
+        resources: entry.resources ?? tier.resources,
+        replicas,
+        autoscaling: maxReplicas > replicas && replicas > 0 ? { minReplicas: replicas, maxReplicas } : undefined,
+        outbound: entry.outbound,
+        cache: entry.cache,
+        hostMounts: entry.hostMounts,
+    };
+}
