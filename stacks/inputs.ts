@@ -24,7 +24,8 @@ export interface InputSources {
 
 const runtimeSources = (): InputSources => ({
     stack: pulumi.getStack(),
-    catalogFile: CATALOG_FILE,
+    // A stack may deploy another catalog file (for example a generated one in benchmarks).
+    catalogFile: pulumi.runtime.getConfig("sophia:catalog") ?? CATALOG_FILE,
     readConfig: (key) => pulumi.runtime.getConfig(`sophia:${key}`),
     // The engine passes the names of secret config keys; a secret set in plaintext is a leak.
     isSecret: (key) => (pulumiConfig as unknown as { isConfigSecret(k: string): boolean }).isConfigSecret(key),

@@ -8,6 +8,7 @@ export interface Evaluation {
     readonly resources: RecordedResource[];
     /** The stack's outputs, redacted. */
     readonly stackOutputs: Record<string, unknown>;
+    readonly secretMapKeys: ReadonlyMap<string, Record<string, string[]>>;
 }
 
 /**
@@ -22,5 +23,5 @@ export async function evaluateProgram(entry: string, stackConfig: StackConfig, m
     // Registrations still in flight (applies, outputs) drain before the plan is read.
     await (runtimeSettings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
     const stackUrn = monitor.recorded.find((r) => r.type === "pulumi:pulumi:Stack")?.urn;
-    return { resources: monitor.recorded, stackOutputs: (stackUrn && monitor.outputs.get(stackUrn)) || {} };
+    return { resources: monitor.recorded, stackOutputs: (stackUrn && monitor.outputs.get(stackUrn)) || {}, secretMapKeys: monitor.secretMapKeys };
 }

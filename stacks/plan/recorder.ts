@@ -40,6 +40,17 @@ export function redactSerialized(value: unknown): unknown {
     return value;
 }
 
+function secretMapKeyNames(raw: Record<string, unknown>): Record<string, string[]> {
+    const found: Record<string, string[]> = {};
+    for (const [prop, value] of Object.entries(raw)) {
+        const v = value as Record<string, unknown> | null;
+        if (v && typeof v === "object" && v[rpc.specialSigKey] === rpc.specialSecretSig && v.value && typeof v.value === "object" && !Array.isArray(v.value)) {
+            found[prop] = Object.keys(v.value as object).sort();
+        }
+    }
+    return found;
+}
+
 interface RegisterRequest {
     getType(): string;
     getName(): string;
@@ -80,6 +91,12 @@ export class RecordingMonitor extends MockMonitor {
         });
     }
 
+    /**
+     * Key names of top-level inputs that are secret maps (a Kubernetes Secret's stringData), by URN:
+     * names are not secret, and manifests keep them with redacted values.
+     */
+    readonly secretMapKeys = new Map<string, Record<string, string[]>>();
+
     /** Outputs registered by components and the stack, redacted like inputs. */
     readonly outputs = new Map<string, Record<string, unknown>>();
 
@@ -90,13 +107,17 @@ export class RecordingMonitor extends MockMonitor {
 
     override async registerResource(req: RegisterRequest, callback: (err: unknown, res: unknown) => void): Promise<void> {
         const parent = req.getParent() || null;
+        const urn = urnOf(parent, req.getType(), req.getName());
+        const raw = req.getObject()?.toJavaScript() ?? {};
+        const mapKeys = secretMapKeyNames(raw);
+        if (Object.keys(mapKeys).length > 0) this.secretMapKeys.set(urn, mapKeys);
         this.recorded.push({
-            urn: urnOf(parent, req.getType(), req.getName()),
+            urn,
             type: req.getType(),
             name: req.getName(),
             parent,
             custom: req.getCustom(),
-            inputs: redactSerialized(req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
+            inputs: redactSerialized(raw) as Record<string, unknown>,
             dependsOn: [...req.getDependenciesList()].sort(),
         });
         return super.registerResource(req, callback);

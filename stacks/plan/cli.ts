@@ -1,0 +1,38 @@
+// npm run plan -- --stack <name> [--out <dir>] [--diff <old plan.json>] [--catalog <file>]
+import * as fs from "fs";
+import { parseArgs } from "util";
+import { diffPlans, formatDiff } from "./diff";
+import { planExitCode, planStack } from "./plan";
+import type { PlanFile } from "./planFile";
+
+async function main(): Promise<number> {
+    const { values } = parseArgs({
+        options: {
+            stack: { type: "string", default: "dev" },
+            out: { type: "string", default: "out" },
+            diff: { type: "string" },
+            catalog: { type: "string" },
+        },
+    });
+    const progress = process.stderr.isTTY ? (line: string) => process.stderr.write(`${line}\r`) : (line: string) => process.stderr.write(`${line}\n`);
+    const result = await planStack({ stack: values.stack!, out: values.out!, catalog: values.catalog, log: progress });
+    if (result.status === "invalid-input") {
+        process.stderr.write(`${result.error.message}\n`);
+        process.stderr.write(`No plan written; ${result.registered} resources were registered.\n`);
+        return 2;
+    }
+    process.stdout.write(`${result.text}\n\nWrote ${result.dir}/plan.json\n`);
+    if (values.diff) {
+        const before = JSON.parse(fs.readFileSync(values.diff, "utf8")) as PlanFile;
+        process.stdout.write(`\n${formatDiff(diffPlans(before, result.plan))}\n`);
+    }
+    return planExitCode(result.plan, result.schema);
+}
+
+main().then(
+    (code) => process.exit(code),
+    (error: Error) => {
+        process.stderr.write(`plan failed: ${error.stack ?? error.message}\n`);
+        process.exit(3);
+    },
+);

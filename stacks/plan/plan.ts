@@ -1,0 +1,131 @@
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { contributedArtifacts } from "../../components/artifacts";
+import { runPolicies } from "../../policies/run";
+import { loadCatalog } from "../../catalog";
+import { InvalidInputError } from "../problems";
+import { secretInventory } from "../secrets";
+import { loadStackSettings } from "../settings";
+import { evaluateProgram } from "./evaluate";
+import { kubernetesManifests, manifestYaml, SchemaResult, validateManifests } from "./manifests";
+import type { PlanFile } from "./planFile";
+import { readStackConfig } from "./stackConfig";
+import { formatSummary, summarize } from "./summary";
+
+export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
+
+export interface PlanOptions {
+    stack: string;
+    /** Output root; the plan writes <out>/<stack>/. */
+    out: string;
+    projectDir?: string;
+    /** Plan another catalog file instead of the project's. */
+    catalog?: string;
+    log?: (line: string) => void;
+}
+
+export type PlanResult =
+    | { status: "invalid-input"; error: InvalidInputError; registered: number }
+    | { status: "planned"; plan: PlanFile; dir: string; schema: SchemaResult[]; text: string };
+
+/** Secret config keys the program reads, which offline only placeholders can stand in for. */
+function offlineSecretKeys(catalogFile: string | undefined): string[] {
+    let names: string[] = [];
+    try {
+        names = [...secretInventory(loadCatalog(catalogFile).servers).keys()];
+    } catch {
+        // An invalid catalog is reported by the program itself, with every problem.
+    }
+    return [...names, "kubeconfig"];
+}
+
+async function resolveArtifact(file: string, output: pulumi.Output<string>): Promise<string> {
+    const internal = output as unknown as { isSecret: Promise<boolean>; promise(): Promise<string> };
+    if (await internal.isSecret) throw new Error(`artifact ${file} contains a secret value; reference secrets by file instead`);
+    return internal.promise();
+}
+
+/**
+ * The offline plan of one stack: runs the real program under mocks, then writes plan.json, the
+ * Kubernetes manifests and the components' artifacts under <out>/<stack>/. One stack per process.
+ */
+export async function planStack(options: PlanOptions): Promise<PlanResult> {
+    const projectDir = options.projectDir ?? PROJECT_DIR;
+    const log = options.log ?? (() => undefined);
+    const stackConfig = readStackConfig(projectDir, options.stack, () => offlineSecretKeys(options.catalog));
+    if (options.catalog) stackConfig.config["sophia:catalog"] = path.resolve(options.catalog);
+    log(`Evaluating stack ${options.stack} offline…`);
+    let evaluation;
+    const recorded: unknown[] = [];
+    try {
+        evaluation = await evaluateProgram(path.join(projectDir, "index.ts"), stackConfig);
+        recorded.push(...evaluation.resources);
+    } catch (error) {
+        if (error instanceof InvalidInputError) {
+            const registered = pulumi.runtime.getMonitor() as unknown as { recorded: { type: string }[] };
+            return { status: "invalid-input", error, registered: registered.recorded.filter((r) => r.type !== "pulumi:pulumi:Stack").length };
+        }
+        throw error;
+    }
+    const settings = loadStackSettings(options.stack, (key) => stackConfig.config[`sophia:${key}`]);
+    const catalog = loadCatalog(stackConfig.config["sophia:catalog"]);
+    const resources = evaluation.resources;
+    const manifests = kubernetesManifests(resources, evaluation.secretMapKeys);
+    const schema = validateManifests(manifests);
+    const artifacts = new Map<string, string>();
+    for (const [file, output] of contributedArtifacts()) artifacts.set(file, await resolveArtifact(file, output));
+    const summary = summarize(resources, settings.nodeCapacity);
+    const violations = runPolicies(resources, { stack: options.stack, config: stackConfig.config });
+    const plan: PlanFile = {
+        stack: options.stack,
+        project: stackConfig.project,
+        target: settings.target,
+        resources,
+        summary: {
+            ...summary,
+            placeholders: stackConfig.placeholders,
+            secretInventory: Object.fromEntries([...secretInventory(catalog.servers)].map(([name, users]) => [name, [...users]])),
+            artifacts: [...artifacts.keys(), ...manifests.map((m) => `k8s/${m.file}`)].sort(),
+        },
+        policy: { violations },
+    };
+    const dir = path.join(options.out, options.stack);
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, "plan.json"), JSON.stringify(plan, null, 2) + "\n");
+    for (const m of manifests) writeFile(path.join(dir, "k8s", m.file), manifestYaml(m));
+    for (const [file, content] of artifacts) writeFile(path.join(dir, file), content);
+    return { status: "planned", plan, dir, schema, text: formatPlan(plan, schema) };
+}
+
+function writeFile(file: string, content: string): void {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, content);
+}
+
+export function formatPlan(plan: PlanFile, schema: SchemaResult[]): string {
+    const lines = [formatSummary(plan.summary, `Plan of stack ${plan.stack} (${plan.project}, target ${plan.target})`), ""];
+    lines.push("Secrets (names only):");
+    for (const [name, servers] of Object.entries(plan.summary.secretInventory)) lines.push(`  ${name.padEnd(22)} ${servers.join(", ")}`);
+    if (plan.summary.placeholders.length > 0) {
+        lines.push("", `Offline placeholders stood in for ${plan.summary.placeholders.length} secret key(s) that ESC or encrypted config provide:`);
+        lines.push(`  ${plan.summary.placeholders.join(", ")}`);
+    }
+    const invalid = schema.filter((s) => s.error);
+    const checked = schema.filter((s) => !s.unchecked).length;
+    if (schema.length > 0) {
+        lines.push("", `Kubernetes manifests: ${schema.length} (${checked} checked against the OpenAPI schema, ${invalid.length} invalid)`);
+        for (const s of invalid) lines.push(`  INVALID ${s.file}: ${s.error}`);
+    }
+    const mandatory = plan.policy.violations.filter((v) => v.level === "mandatory");
+    lines.push("", `Policy: ${plan.policy.violations.length} violation(s), ${mandatory.length} mandatory`);
+    for (const v of plan.policy.violations) lines.push(`  [${v.level}] ${v.policy} ${v.urn}: ${v.message}`);
+    return lines.join("\n");
+}
+
+/** 0 clean, 1 mandatory policy violations or invalid manifests. */
+export function planExitCode(plan: PlanFile, schema: SchemaResult[]): number {
+    const mandatory = plan.policy.violations.some((v) => v.level === "mandatory");
+    return mandatory || schema.some((s) => s.error) ? 1 : 0;
+}

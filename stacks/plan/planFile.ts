@@ -1,0 +1,29 @@
+import type { RecordedResource } from "./recorder";
+import type { PlanSummary } from "./summary";
+
+/** One policy finding, as the plan and `npm run policy` report it. */
+export interface PolicyViolation {
+    policy: string;
+    level: "advisory" | "mandatory";
+    urn: string;
+    message: string;
+}
+
+/**
+ * The format of <out>/<stack>/plan.json, documented in docs/04-deployment. Reviewers and tools
+ * read it: change it only by adding fields.
+ */
+export interface PlanFile {
+    stack: string;
+    project: string;
+    target: string;
+    resources: RecordedResource[];
+    summary: PlanSummary & {
+        /** Config keys whose values were offline placeholders (ESC or encrypted secrets). */
+        placeholders: string[];
+        /** Secret names the servers need, with the servers using each. */
+        secretInventory: Record<string, string[]>;
+        artifacts: string[];
+    };
+    policy: { violations: PolicyViolation[] };
+}
