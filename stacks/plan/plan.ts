@@ -10,7 +10,7 @@ import { loadStackSettings } from "../settings";
 import { evaluateProgram } from "./evaluate";
 import { kubernetesManifests, manifestYaml, SchemaResult, validateManifests } from "./manifests";
 import type { PlanFile } from "./planFile";
-import { readStackConfig } from "./stackConfig";
+import { readStackConfig, StackConfig } from "./stackConfig";
 import { formatSummary, summarize } from "./summary";
 
 export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
@@ -40,6 +40,18 @@ function offlineSecretKeys(catalogFile: string | undefined): string[] {
     return [...names, "kubeconfig"];
 }
 
+/**
+ * Config from the environment, the way the Pulumi runtime receives it (PULUMI_CONFIG and
+ * PULUMI_CONFIG_SECRET_KEYS): lets a pipeline plan with real values, which stay redacted.
+ */
+function applyEnvironmentConfig(stackConfig: StackConfig): void {
+    const overrides = JSON.parse(process.env.PULUMI_CONFIG ?? "{}") as Record<string, string>;
+    const secretKeys = JSON.parse(process.env.PULUMI_CONFIG_SECRET_KEYS ?? "[]") as string[];
+    Object.assign(stackConfig.config, overrides);
+    for (const key of secretKeys) if (!stackConfig.secretKeys.includes(key)) stackConfig.secretKeys.push(key);
+    stackConfig.placeholders.splice(0, stackConfig.placeholders.length, ...stackConfig.placeholders.filter((k) => !(k in overrides)));
+}
+
 async function resolveArtifact(file: string, output: pulumi.Output<string>): Promise<string> {
     const internal = output as unknown as { isSecret: Promise<boolean>; promise(): Promise<string> };
     if (await internal.isSecret) throw new Error(`artifact ${file} contains a secret value; reference secrets by file instead`);
@@ -55,6 +67,7 @@ export async function planStack(options: PlanOptions): Promise<PlanResult> {
     const log = options.log ?? (() => undefined);
     const stackConfig = readStackConfig(projectDir, options.stack, () => offlineSecretKeys(options.catalog));
     if (options.catalog) stackConfig.config["sophia:catalog"] = path.resolve(options.catalog);
+    applyEnvironmentConfig(stackConfig);
     log(`Evaluating stack ${options.stack} offline…`);
     let evaluation;
     const recorded: unknown[] = [];

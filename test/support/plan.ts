@@ -1,0 +1,52 @@
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import type { PlanFile } from "../../stacks/plan/planFile";
+
+export const ROOT = path.resolve(__dirname, "..", "..");
+
+export interface PlanRun {
+    code: number;
+    stdout: string;
+    stderr: string;
+    out: string;
+    plan?: PlanFile;
+}
+
+/** Runs `npm run plan`'s program in its own process (mocks are per process), as a user would. */
+export function runPlan(args: string[], env: Record<string, string> = {}, out = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-plan-"))): PlanRun {
+    const result = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, "stacks/plan/cli.ts"), "--out", out, ...args], {
+        cwd: ROOT,
+        encoding: "utf8",
+        env: { ...process.env, ...env },
+        timeout: 120_000,
+    });
+    const stack = args[args.indexOf("--stack") + 1];
+    const file = path.join(out, stack, "plan.json");
+    return {
+        code: result.status ?? -1,
+        stdout: result.stdout,
+        stderr: result.stderr,
+        out,
+        plan: fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as PlanFile) : undefined,
+    };
+}
+
+const cache = new Map<string, PlanRun>();
+
+/** The plan of a real stack, computed once per test run and shared by the test files. */
+export function planOf(stack: string): PlanRun {
+    if (!cache.has(stack)) cache.set(stack, runPlan(["--stack", stack]));
+    const run = cache.get(stack)!;
+    if (run.code !== 0 || !run.plan) throw new Error(`plan of ${stack} failed (${run.code}):\n${run.stderr}\n${run.stdout}`);
+    return run;
+}
+
+/** Every file under a folder, recursively. */
+export function filesUnder(dir: string): string[] {
+    return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+        const p = path.join(dir, e.name);
+        return e.isDirectory() ? filesUnder(p) : [p];
+    });
+}

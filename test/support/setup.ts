@@ -1,0 +1,17 @@
+// Installs Pulumi's mock runtime once for the in-process tests; mocks are global to a process.
+import * as pulumi from "@pulumi/pulumi";
+import * as runtimeSettings from "@pulumi/pulumi/runtime/settings";
+import { RecordingMonitor } from "../../stacks/plan/recorder";
+
+export const monitor = new RecordingMonitor();
+pulumi.runtime.setMockOptions(monitor, "sophia", "test", false);
+
+/** Waits until every registration started so far has reached the monitor. */
+export function settled(): Promise<void> {
+    return (runtimeSettings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+}
+
+/** Resources recorded under a URN whose name part starts with `prefix` (tests use unique prefixes). */
+export function recordedUnder(prefix: string) {
+    return monitor.recorded.filter((r) => r.name.startsWith(prefix));
+}
