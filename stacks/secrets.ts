@@ -2,10 +2,22 @@ import * as pulumi from "@pulumi/pulumi";
 import { Problem } from "./problems";
 import { CONFIG_NAMESPACE } from "./settings";
 
-/** Every secret name the servers need, with the servers needing it (sorted, names only). */
+/** Every secret name the stack needs, with the servers and components needing it (sorted, names only). */
 export type SecretInventory = ReadonlyMap<string, readonly string[]>;
 
-export function secretInventory(servers: readonly { name: string; secrets: readonly string[] }[]): SecretInventory {
+/** Something that reads secrets: an MCP server, or a platform component such as Alertmanager. */
+export interface SecretConsumer {
+    readonly name: string;
+    readonly secrets: readonly string[];
+}
+
+/**
+ * Secrets the platform's own components read, besides the catalog's. Each component that needs one
+ * lists it here, so the inventory, the ESC environments and the missing-secret check all see it.
+ */
+export const PLATFORM_SECRET_CONSUMERS: readonly SecretConsumer[] = [];
+
+export function secretInventory(servers: readonly SecretConsumer[]): SecretInventory {
     const users = new Map<string, string[]>();
     for (const server of servers) {
         for (const secret of server.secrets) users.set(secret, [...(users.get(secret) ?? []), server.name]);

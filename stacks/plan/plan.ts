@@ -5,7 +5,7 @@ import { contributedArtifacts } from "../../components/artifacts";
 import { runPolicies } from "../../policies/run";
 import { loadCatalog } from "../../catalog";
 import { InvalidInputError } from "../problems";
-import { secretInventory } from "../secrets";
+import { PLATFORM_SECRET_CONSUMERS, secretInventory } from "../secrets";
 import { loadStackSettings } from "../settings";
 import { evaluateProgram } from "./evaluate";
 import { kubernetesManifests, manifestYaml, SchemaResult, validateManifests } from "./manifests";
@@ -33,7 +33,7 @@ export type PlanResult =
 function offlineSecretKeys(catalogFile: string | undefined): string[] {
     let names: string[] = [];
     try {
-        names = [...secretInventory(loadCatalog(catalogFile).servers).keys()];
+        names = [...secretInventory([...loadCatalog(catalogFile).servers, ...PLATFORM_SECRET_CONSUMERS]).keys()];
     } catch {
         // An invalid catalog is reported by the program itself, with every problem.
     }
@@ -98,7 +98,7 @@ export async function planStack(options: PlanOptions): Promise<PlanResult> {
         summary: {
             ...summary,
             placeholders: stackConfig.placeholders,
-            secretInventory: Object.fromEntries([...secretInventory(catalog.servers)].map(([name, users]) => [name, [...users]])),
+            secretInventory: Object.fromEntries([...secretInventory([...catalog.servers, ...PLATFORM_SECRET_CONSUMERS])].map(([name, users]) => [name, [...users]])),
             artifacts: [...artifacts.keys(), ...manifests.map((m) => `k8s/${m.file}`)].sort(),
         },
         policy: { violations },
