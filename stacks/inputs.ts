@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as pulumiConfig from "@pulumi/pulumi/runtime/config";
 import { Catalog, CATALOG_FILE, loadCatalog } from "../catalog";
 import { InvalidInputError, Problem, throwIfProblems } from "./problems";
-import { PLATFORM_SECRET_CONSUMERS, secretInventory, SecretInventory, secretProblems } from "./secrets";
+import { platformSecretConsumers, secretInventory, SecretInventory, secretProblems } from "./secrets";
 import { loadStackSettings, StackSettings } from "./settings";
 import { resolveServerSpecs, ServerSpec } from "./specs";
 
@@ -45,7 +45,7 @@ export function loadProgramInputs(sources: Partial<InputSources> = {}): ProgramI
         throw new Error("unreachable");
     }
     const servers = resolveServerSpecs(catalog, settings);
-    const secrets = secretInventory([...servers, ...PLATFORM_SECRET_CONSUMERS]);
+    const secrets = secretInventory([...servers, ...platformSecretConsumers(settings)]);
     problems.push(...availabilityProblems(servers, settings, src.catalogFile));
     problems.push(
         ...secretProblems(secrets, src.stack, (key) => src.readConfig(key.slice("sophia:".length)) !== undefined, src.isSecret),

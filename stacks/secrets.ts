@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Problem } from "./problems";
-import { CONFIG_NAMESPACE } from "./settings";
+import { CONFIG_NAMESPACE, StackSettings } from "./settings";
 
 /** Every secret name the stack needs, with the servers and components needing it (sorted, names only). */
 export type SecretInventory = ReadonlyMap<string, readonly string[]>;
@@ -12,10 +12,14 @@ export interface SecretConsumer {
 }
 
 /**
- * Secrets the platform's own components read, besides the catalog's. Each component that needs one
- * lists it here, so the inventory, the ESC environments and the missing-secret check all see it.
+ * Secrets the platform's own components read in this stack, besides the catalog's. Each component
+ * that needs one lists it here, so the inventory, the ESC environments and the missing-secret
+ * check all see it.
  */
-export const PLATFORM_SECRET_CONSUMERS: readonly SecretConsumer[] = [];
+export function platformSecretConsumers(settings: StackSettings): SecretConsumer[] {
+    void settings;
+    return [];
+}
 
 export function secretInventory(servers: readonly SecretConsumer[]): SecretInventory {
     const users = new Map<string, string[]>();

@@ -5,7 +5,7 @@ import { contributedArtifacts } from "../../components/artifacts";
 import { runPolicies } from "../../policies/run";
 import { loadCatalog } from "../../catalog";
 import { InvalidInputError } from "../problems";
-import { PLATFORM_SECRET_CONSUMERS, secretInventory } from "../secrets";
+import { platformSecretConsumers, secretInventory } from "../secrets";
 import { loadStackSettings } from "../settings";
 import { evaluateProgram } from "./evaluate";
 import { kubernetesManifests, manifestYaml, SchemaResult, validateManifests } from "./manifests";
@@ -30,12 +30,13 @@ export type PlanResult =
     | { status: "planned"; plan: PlanFile; dir: string; schema: SchemaResult[]; text: string };
 
 /** Secret config keys the program reads, which offline only placeholders can stand in for. */
-function offlineSecretKeys(catalogFile: string | undefined): string[] {
+function offlineSecretKeys(catalogFile: string | undefined, stack: string, config: Readonly<Record<string, string>>): string[] {
     let names: string[] = [];
     try {
-        names = [...secretInventory([...loadCatalog(catalogFile).servers, ...PLATFORM_SECRET_CONSUMERS]).keys()];
+        const settings = loadStackSettings(stack, (key) => config[`sophia:${key}`]);
+        names = [...secretInventory([...loadCatalog(catalogFile).servers, ...platformSecretConsumers(settings)]).keys()];
     } catch {
-        // An invalid catalog is reported by the program itself, with every problem.
+        // An invalid catalog or stack file is reported by the program itself, with every problem.
     }
     return [...names, "kubeconfig"];
 }
@@ -65,7 +66,7 @@ async function resolveArtifact(file: string, output: pulumi.Output<string>): Pro
 export async function planStack(options: PlanOptions): Promise<PlanResult> {
     const projectDir = options.projectDir ?? PROJECT_DIR;
     const log = options.log ?? (() => undefined);
-    const stackConfig = readStackConfig(projectDir, options.stack, () => offlineSecretKeys(options.catalog));
+    const stackConfig = readStackConfig(projectDir, options.stack, (_environments, config) => offlineSecretKeys(options.catalog, options.stack, config));
     if (options.catalog) stackConfig.config["sophia:catalog"] = path.resolve(options.catalog);
     applyEnvironmentConfig(stackConfig);
     log(`Evaluating stack ${options.stack} offline…`);
@@ -98,7 +99,7 @@ export async function planStack(options: PlanOptions): Promise<PlanResult> {
         summary: {
             ...summary,
             placeholders: stackConfig.placeholders,
-            secretInventory: Object.fromEntries([...secretInventory([...catalog.servers, ...PLATFORM_SECRET_CONSUMERS])].map(([name, users]) => [name, [...users]])),
+            secretInventory: Object.fromEntries([...secretInventory([...catalog.servers, ...platformSecretConsumers(settings)])].map(([name, users]) => [name, [...users]])),
             artifacts: [...artifacts.keys(), ...manifests.map((m) => `k8s/${m.file}`)].sort(),
         },
         policy: { violations },

@@ -30,7 +30,11 @@ const encode = (value: unknown): string => (typeof value === "string" ? value : 
  * then Pulumi.<stack>.yaml. Encrypted values (`secure:`) and the secrets that only the stack's ESC
  * environments provide become placeholders, so the program runs and the plan says which they are.
  */
-export function readStackConfig(projectDir: string, stack: string, escProvidedKeys: (environments: string[]) => string[]): StackConfig {
+export function readStackConfig(
+    projectDir: string,
+    stack: string,
+    escProvidedKeys: (environments: string[], config: Readonly<Record<string, string>>) => string[],
+): StackConfig {
     const project = YAML.parse(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8")) as ProjectFile;
     const stackFile = path.join(projectDir, `Pulumi.${stack}.yaml`);
     if (!fs.existsSync(stackFile)) throw new Error(`no stack file ${path.basename(stackFile)} in ${projectDir}`);
@@ -54,7 +58,7 @@ export function readStackConfig(projectDir: string, stack: string, escProvidedKe
         } else config[qualified] = encode(value);
     }
     const environments = environmentList(stackData.environment);
-    for (const key of escProvidedKeys(environments).map(qualify)) {
+    for (const key of escProvidedKeys(environments, config).map(qualify)) {
         if (key in config) continue;
         config[key] = `${PLACEHOLDER_PREFIX}${key}`;
         secretKeys.push(key);
