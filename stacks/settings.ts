@@ -127,7 +127,9 @@ export function loadStackSettings(stack: string = pulumi.getStack(), read: (key:
     }
     const parsed = stackSettingsSchema.safeParse(raw);
     const where = (p: PropertyKey[]): string => `Pulumi.${stack}.yaml ${CONFIG_NAMESPACE}:${formatPath(p)}`;
-    if (!parsed.success) problems.push(...zodProblems(parsed.error.issues, where));
+    // A value that did not parse is reported once, not again as missing.
+    const unparsed = new Set(problems.map((p) => p.where.slice(CONFIG_NAMESPACE.length + 1)));
+    if (!parsed.success) problems.push(...zodProblems(parsed.error.issues.filter((i) => !unparsed.has(String(i.path[0]))), where));
     throwIfProblems(`Invalid stack settings for stack "${stack}"`, problems);
     // eslint-disable-next-line @typescript-eslint/no-unused-vars
     const { kubeconfig, ...s } = parsed.data!;

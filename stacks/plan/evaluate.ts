@@ -1,7 +1,7 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as runtimeSettings from "@pulumi/pulumi/runtime/settings";
-import { RecordedResource, RecordingMonitor } from "./recorder";
+import { installMonitor, RecordedResource, RecordingMonitor } from "./recorder";
 import { StackConfig } from "./stackConfig";
 
 export interface Evaluation {
@@ -18,7 +18,7 @@ export interface Evaluation {
  */
 export async function evaluateProgram(entry: string, stackConfig: StackConfig, monitor = new RecordingMonitor()): Promise<Evaluation> {
     pulumi.runtime.setAllConfig(stackConfig.config, stackConfig.secretKeys);
-    pulumi.runtime.setMockOptions(monitor, stackConfig.project, stackConfig.stack, false);
+    installMonitor(monitor, stackConfig.project, stackConfig.stack);
     await pulumi.runtime.runInPulumiStack(async () => require(path.resolve(entry)));
     // Registrations still in flight (applies, outputs) drain before the plan is read.
     await (runtimeSettings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import * as rpc from "@pulumi/pulumi/runtime/rpc";
+import * as runtimeState from "@pulumi/pulumi/runtime/state";
 
 /** The marker every secret input becomes in a plan: its value never leaves the program. */
 export const SECRET_MARKER = "[secret]";
@@ -122,4 +123,15 @@ export class RecordingMonitor extends MockMonitor {
         });
         return super.registerResource(req, callback);
     }
+}
+
+/** Installs the monitor as Pulumi's mock runtime, with the features setMocks turns on (secrets first). */
+export function installMonitor(monitor: RecordingMonitor, project: string, stack: string): void {
+    pulumi.runtime.setMockOptions(monitor, project, stack, false);
+    const store = (runtimeState as unknown as { getStore(): Record<string, boolean> }).getStore();
+    store.supportsSecrets = true;
+    store.supportsResourceReferences = true;
+    store.supportsOutputValues = false;
+    store.supportsDeletedWith = true;
+    store.supportsAliasSpecs = true;
 }

@@ -1,10 +1,9 @@
 // Installs Pulumi's mock runtime once for the in-process tests; mocks are global to a process.
-import * as pulumi from "@pulumi/pulumi";
 import * as runtimeSettings from "@pulumi/pulumi/runtime/settings";
-import { RecordingMonitor } from "../../stacks/plan/recorder";
+import { installMonitor, RecordingMonitor } from "../../stacks/plan/recorder";
 
 export const monitor = new RecordingMonitor();
-pulumi.runtime.setMockOptions(monitor, "sophia", "test", false);
+installMonitor(monitor, "sophia", "test");
 
 /** Waits until every registration started so far has reached the monitor. */
 export function settled(): Promise<void> {

@@ -85,7 +85,8 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Plat
     secret(name: string, group: Group, data: Readonly<Record<string, pulumi.Input<string>>>, parent: pulumi.Resource): SecretHandle {
         const resource = new k8s.core.v1.Secret(
             name,
-            { metadata: this.metadata(name, group), type: "Opaque", stringData: { ...data } },
+            // Secret data stays a Pulumi secret even when a caller hands over a plain value.
+            { metadata: this.metadata(name, group), type: "Opaque", stringData: pulumi.secret({ ...data }) },
             this.opts(parent, group),
         );
         return { name, group, keys: Object.keys(data), resource };

@@ -13,6 +13,9 @@ export interface SwarmPlatformArgs {
 const base64 = (value: pulumi.Input<string>): pulumi.Output<string> =>
     pulumi.output(value).apply((v) => Buffer.from(v, "utf8").toString("base64"));
 
+/** Secret data stays a Pulumi secret even when a caller hands over a plain value. */
+const secretBase64 = (value: pulumi.Input<string>): pulumi.Output<string> => base64(pulumi.secret(value));
+
 /**
  * A Docker Swarm reached through one manager. Groups are encrypted overlay networks: a workload
  * joins its own group's network and the networks of the groups allowed to reach it.
@@ -69,7 +72,7 @@ export class SwarmPlatform extends pulumi.ComponentResource implements Platform 
                 key,
                 new docker.Secret(
                     `${name}-${key.toLowerCase().replace(/_/g, "-")}`,
-                    { data: base64(value), labels: [{ label: "sophia.ai/secret", value: key }] },
+                    { data: secretBase64(value), labels: [{ label: "sophia.ai/secret", value: key }] },
                     { ...this.resourceOptions(parent), deleteBeforeReplace: false },
                 ),
             );

@@ -1,0 +1,109 @@
+import { expect } from "chai";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as YAML from "yaml";
+import { CATALOG_FILE, loadCatalog, validateCatalog } from "../catalog";
+import { InvalidInputError } from "../stacks/problems";
+
+const raw = () => YAML.parse(fs.readFileSync(CATALOG_FILE, "utf8")) as { servers: Record<string, unknown>[] };
+
+function problemsOf(mutate: (servers: Record<string, unknown>[]) => void): string[] {
+    const data = raw();
+    mutate(data.servers);
+    try {
+        validateCatalog(data, "mcp-servers.yaml");
+    } catch (error) {
+        expect(error).to.be.instanceOf(InvalidInputError);
+        return (error as InvalidInputError).problems.map((p) => `${p.where}: ${p.message}`);
+    }
+    throw new Error("expected the catalog to be rejected");
+}
+
+const indexOf = (name: string) => raw().servers.findIndex((s) => s.name === name);
+
+describe("catalog", () => {
+    it("holds the 29 MCP servers with unique names and ports", () => {
+        const { servers } = loadCatalog();
+        expect(servers).to.have.length(29);
+        expect(new Set(servers.map((s) => s.name)).size).to.equal(29);
+        expect(new Set(servers.map((s) => s.port)).size).to.equal(29);
+    });
+
+    it("fills the documented defaults and keeps known sizes", () => {
+        const servers = new Map(loadCatalog().servers.map((s) => [s.name, s]));
+        const codacy = servers.get("codacy")!;
+        expect(codacy).to.include({ healthPath: "/health", metricsPath: "/metrics", mcpPath: "/mcp", allowDockerSocket: false });
+        expect(codacy.secrets).to.deep.equal([]);
+        expect(servers.get("mem0-server")!.resources!.limits).to.deep.equal({ cpu: "1", memory: "2Gi" });
+        expect(servers.get("cortex-aisql-server")!.resources!.limits).to.deep.equal({ cpu: "4", memory: "8Gi" });
+        expect(servers.get("docker-agent")!.allowDockerSocket).to.equal(true);
+    });
+
+    it("is frozen after validation", () => {
+        const catalog = loadCatalog();
+        expect(Object.isFrozen(catalog.servers[0])).to.equal(true);
+        expect(Object.isFrozen(catalog.servers[0].secrets)).to.equal(true);
+    });
+
+    it("rejects a duplicate name, naming both entries", () => {
+        const i = indexOf("codacy");
+        const problems = problemsOf((s) => (s[i].name = "ai-memory"));
+        expect(problems).to.deep.equal([`mcp-servers.yaml servers[${i}] (ai-memory).name: name "ai-memory" is already used by servers[0] (ai-memory)`]);
+    });
+
+    it("rejects a duplicate port", () => {
+        const i = indexOf("codacy");
+        const problems = problemsOf((s) => (s[i].port = 9001));
+        expect(problems).to.deep.equal([`mcp-servers.yaml servers[${i}] (codacy).port: port 9001 is already used by servers[0] (ai-memory)`]);
+    });
+
+    it("rejects an unknown tier", () => {
+        const i = indexOf("gong-agent");
+        const problems = problemsOf((s) => (s[i].tier = "urgent"));
+        expect(problems).to.have.length(1);
+        expect(problems[0]).to.match(new RegExp(`^mcp-servers.yaml servers\\[${i}\\] \\(gong-agent\\).tier: .*"critical"\\|"high"\\|"medium"\\|"low"`));
+    });
+
+    it("rejects latest and a missing version", () => {
+        const a = indexOf("slack-agent");
+        const b = indexOf("linear-agent");
+        const problems = problemsOf((s) => {
+            s[a].version = "latest";
+            delete s[b].version;
+        });
+        expect(problems).to.have.length(2);
+        expect(problems[0]).to.equal(`mcp-servers.yaml servers[${a}] (slack-agent).version: "latest" is not a pinned version: name the exact release`);
+        expect(problems[1]).to.match(new RegExp(`^mcp-servers.yaml servers\\[${b}\\] \\(linear-agent\\).version: `));
+    });
+
+    it("rejects a Docker socket mount without the explicit flag", () => {
+        const i = indexOf("docker-agent");
+        const problems = problemsOf((s) => delete s[i].allowDockerSocket);
+        expect(problems).to.deep.equal([
+            `mcp-servers.yaml servers[${i}] (docker-agent).hostMounts: mounting /var/run/docker.sock needs "allowDockerSocket: true" on the entry (it gives root on the node)`,
+        ]);
+    });
+
+    it("rejects other host mounts even with the flag", () => {
+        const i = indexOf("docker-agent");
+        const problems = problemsOf((s) => (s[i].hostMounts = ["/var/run/docker.sock", "/"]));
+        expect(problems).to.deep.equal([`mcp-servers.yaml servers[${i}] (docker-agent).hostMounts: only /var/run/docker.sock may be mounted from the host; remove /`]);
+    });
+
+    it("lists every problem at once", () => {
+        const problems = problemsOf((s) => {
+            s[1].port = 9001;
+            s[2].tier = "urgent";
+            s[3].version = "latest";
+            s[4].unknownField = true;
+        });
+        expect(problems).to.have.length(4);
+    });
+
+    it("reports YAML syntax errors with the file name", () => {
+        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "catalog-")), "broken.yaml");
+        fs.writeFileSync(file, "servers:\n  - name: [unclosed\n");
+        expect(() => loadCatalog(file)).to.throw(InvalidInputError, /broken.yaml/);
+    });
+});
