@@ -31,14 +31,16 @@ export type PlanResult =
 
 /** Secret config keys the program reads, which offline only placeholders can stand in for. */
 function offlineSecretKeys(catalogFile: string | undefined, stack: string, config: Readonly<Record<string, string>>): string[] {
-    let names: string[] = [];
+    const keys = ["kubeconfig"];
     try {
-        const settings = loadStackSettings(stack, (key) => config[`sophia:${key}`]);
-        names = [...secretInventory([...loadCatalog(catalogFile).servers, ...platformSecretConsumers(settings)]).keys()];
+        const catalog = loadCatalog(catalogFile);
+        keys.push(...catalog.servers.flatMap((s) => s.secrets));
+        const settings = loadStackSettings(stack, (key) => (key === "kubeconfig" ? "offline" : config[`sophia:${key}`]));
+        keys.push(...platformSecretConsumers(settings).flatMap((c) => c.secrets));
     } catch {
         // An invalid catalog or stack file is reported by the program itself, with every problem.
     }
-    return [...names, "kubeconfig"];
+    return [...new Set(keys)];
 }
 
 /**

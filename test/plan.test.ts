@@ -1,0 +1,144 @@
+import Ajv from "ajv";
+import { expect } from "chai";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as YAML from "yaml";
+import { CATALOG_FILE } from "../catalog";
+import { changedPaths, diffPlans } from "../stacks/plan/diff";
+import { kubernetesManifests, validateManifests } from "../stacks/plan/manifests";
+import { planExitCode } from "../stacks/plan/plan";
+import { formatSummary, summarize } from "../stacks/plan/summary";
+import { filesUnder, planOf, ROOT, runPlan } from "./support/plan";
+
+const schema = JSON.parse(fs.readFileSync(path.join(ROOT, "docs/04-deployment/plan.schema.json"), "utf8"));
+const validatePlan = new Ajv({ allErrors: true }).compile(schema);
+
+function writeCatalog(mutate: (servers: Record<string, unknown>[]) => void): string {
+    const data = YAML.parse(fs.readFileSync(CATALOG_FILE, "utf8")) as { servers: Record<string, unknown>[] };
+    mutate(data.servers);
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "catalog-")), "mcp-servers.yaml");
+    fs.writeFileSync(file, YAML.stringify(data));
+    return file;
+}
+
+describe("npm run plan", () => {
+    for (const stack of ["dev", "staging", "prod"]) {
+        it(`plans ${stack}: plan.json matches the documented format`, () => {
+            const run = planOf(stack);
+            expect(validatePlan(run.plan), JSON.stringify(validatePlan.errors)).to.equal(true);
+            expect(run.plan!.stack).to.equal(stack);
+            expect(run.plan!.project).to.equal("sophia");
+            expect(run.plan!.summary.resourceCount).to.equal(run.plan!.resources.length);
+            const urns = new Set(run.plan!.resources.map((r) => r.urn));
+            for (const r of run.plan!.resources) {
+                if (r.parent) expect(urns.has(r.parent), `${r.urn} parent`).to.equal(true);
+                for (const d of r.dependsOn) expect(urns.has(d), `${r.urn} dependsOn ${d}`).to.equal(true);
+            }
+        });
+    }
+
+    it("prints components, totals, compute against capacity, placeholders and the policy result", () => {
+        const { stdout } = planOf("prod");
+        expect(stdout).to.match(/sophia:platform:McpServer ×29/);
+        expect(stdout).to.match(/Resources: \d+/);
+        expect(stdout).to.match(/critical +\d+ pods/);
+        expect(stdout).to.match(/capacity +6 node\(s\) +48\.00 CPU +192\.0 GiB/);
+        expect(stdout).to.include("Fits: requests and limits are within the stack's node capacity.");
+        expect(stdout).to.match(/Offline placeholders stood in for \d+ secret key\(s\)/);
+        expect(stdout).to.match(/Policy: \d+ violation\(s\), 0 mandatory/);
+    });
+
+    it("writes one schema-valid manifest per Kubernetes resource, with Secret data redacted", () => {
+        const run = planOf("prod");
+        const dir = path.join(run.out, "prod", "k8s");
+        const files = filesUnder(dir);
+        const kubernetesResources = run.plan!.resources.filter((r) => r.custom && /^kubernetes:(?!helm\.sh)/.test(r.type));
+        expect(files).to.have.length(kubernetesResources.length);
+        const secret = YAML.parse(fs.readFileSync(path.join(dir, "sophia-mcp", "secret-ai-memory-secrets.yaml"), "utf8"));
+        expect(secret.stringData).to.deep.equal({ ANTHROPIC_API_KEY: "[secret]", OPENAI_API_KEY: "[secret]" });
+        expect(run.stdout).to.match(/Kubernetes manifests: \d+ \(\d+ checked against the OpenAPI schema, 0 invalid\)/);
+    });
+
+    it("never lets a planted secret value out: plan.json, artifacts and printed output", () => {
+        const planted = "planted-6f1d2c9e-secret-value";
+        const keys = ["sophia:OPENAI_API_KEY", "sophia:SNOWFLAKE_PASSWORD", "sophia:kubeconfig"];
+        for (const stack of ["dev", "prod"]) {
+            const run = runPlan(["--stack", stack], {
+                PULUMI_CONFIG: JSON.stringify(Object.fromEntries(keys.map((k) => [k, planted]))),
+                PULUMI_CONFIG_SECRET_KEYS: JSON.stringify(keys),
+            });
+            expect(run.code, run.stderr).to.equal(0);
+            expect(run.plan!.summary.placeholders).not.to.include("sophia:OPENAI_API_KEY");
+            const encodings = [planted, Buffer.from(planted).toString("base64")];
+            for (const text of [run.stdout, run.stderr, ...filesUnder(run.out).map((f) => fs.readFileSync(f, "utf8"))]) {
+                for (const e of encodings) expect(text).not.to.include(e);
+            }
+        }
+    });
+
+    it("rejects a bad catalog with exit 2, every problem, and no plan", () => {
+        const catalog = writeCatalog((servers) => {
+            servers[1].port = servers[0].port;
+            servers[2].version = "latest";
+        });
+        const run = runPlan(["--stack", "dev", "--catalog", catalog]);
+        expect(run.code).to.equal(2);
+        expect(run.stderr).to.include("Invalid input: 2 problem(s)");
+        expect(run.stderr).to.include("mcp-servers.yaml servers[1] (codacy).port: port 9001 is already used by servers[0] (ai-memory)");
+        expect(run.stderr).to.include('mcp-servers.yaml servers[2] (anthropic-mcp).version: "latest" is not a pinned version');
+        expect(run.stderr).to.include("No plan written; 0 resources were registered.");
+        expect(run.plan).to.equal(undefined);
+        expect(fs.readdirSync(run.out)).to.deep.equal([]);
+    });
+
+    it("diffs two plans: an added server and a changed replica count", () => {
+        const before = planOf("prod");
+        const catalog = writeCatalog((servers) => {
+            servers.push({ name: "search-server", port: 9042, category: "additional", purpose: "web search", tier: "medium", version: "1.0.0" });
+            const codacy = servers.find((s) => s.name === "codacy")!;
+            codacy.replicas = { prod: 2 };
+        });
+        const run = runPlan(["--stack", "prod", "--catalog", catalog, "--diff", path.join(before.out, "prod", "plan.json")]);
+        expect(run.code, run.stderr).to.equal(0);
+        expect(run.stdout).to.match(/Plan diff: \d+ to add, \d+ to change, 0 to remove/);
+        expect(run.stdout).to.include("  + urn:pulumi:prod::sophia::pulumi:pulumi:Stack$sophia:platform:McpServer::search-server\n");
+        expect(run.stdout).to.include("  + urn:pulumi:prod::sophia::sophia:platform:McpServer$kubernetes:apps/v1:Deployment::search-server-deployment");
+        // Two replicas also bring a disruption budget and spreading.
+        expect(run.stdout).to.include("  + urn:pulumi:prod::sophia::sophia:platform:McpServer$kubernetes:policy/v1:PodDisruptionBudget::codacy-pdb\n");
+        expect(run.stdout).to.match(/ {2}~ urn:pulumi:prod::sophia::sophia:platform:McpServer\$kubernetes:apps\/v1:Deployment::codacy-deployment\n {6}inputs\.spec\.replicas\n/);
+        const diff = diffPlans(before.plan!, run.plan!);
+        expect(diff.changed.find((c) => c.urn.endsWith("::codacy-deployment"))!.paths).to.deep.equal([
+            "inputs.spec.replicas",
+            "inputs.spec.template.spec.topologySpreadConstraints",
+        ]);
+        expect(diff.removed).to.deep.equal([]);
+    });
+
+    it("names changed paths inside objects and arrays", () => {
+        expect(changedPaths({ a: { b: [1, 2] }, c: 1 }, { a: { b: [1, 3] }, c: 1 })).to.deep.equal(["a.b[1]"]);
+        expect(changedPaths({ a: 1 }, { a: 1, d: { e: 2 } })).to.deep.equal(["d"]);
+        expect(changedPaths(1, 1)).to.deep.equal([]);
+    });
+
+    it("catches a manifest that breaks the Kubernetes schema, and fails the plan for it", () => {
+        const plan = planOf("prod").plan!;
+        const deployment = plan.resources.find((r) => r.type === "kubernetes:apps/v1:Deployment")!;
+        const broken = { ...deployment, inputs: { ...deployment.inputs, spec: { ...(deployment.inputs.spec as object), replicas: "two" } } };
+        const results = validateManifests(kubernetesManifests([deployment, broken]));
+        expect(results[0].error).to.equal(undefined);
+        expect(results[1].error).to.match(/replicas must be integer/);
+        expect(planExitCode(plan, results)).to.equal(1);
+        expect(planExitCode(plan, [results[0]])).to.equal(0);
+    });
+
+    it("says clearly when a stack does not fit its nodes", () => {
+        const plan = planOf("prod").plan!;
+        const tight = summarize(plan.resources, { nodes: 1, cpu: "2", memory: "4Gi" });
+        expect(tight.fits).to.deep.equal({ requests: false, limits: false });
+        expect(formatSummary(tight, "tight")).to.include("DOES NOT FIT: the requests exceed the stack's node capacity");
+        const roomy = summarize(plan.resources, { nodes: 1, cpu: "20", memory: "32Gi" });
+        expect(roomy.fits.requests).to.equal(true);
+        expect(formatSummary(roomy, "roomy")).to.include("Fits by requests; limits overcommit the nodes");
+    });
+});
