@@ -75,7 +75,7 @@ export async function planStack(options: PlanOptions): Promise<PlanResult> {
     let evaluation;
     const recorded: unknown[] = [];
     try {
-        evaluation = await evaluateProgram(path.join(projectDir, "index.ts"), stackConfig);
+        evaluation = await evaluateProgram(path.join(projectDir, "index"), stackConfig);
         recorded.push(...evaluation.resources);
     } catch (error) {
         if (error instanceof InvalidInputError) {

@@ -1,0 +1,48 @@
+// One measurement in its own process (Pulumi's mocks are per process); prints one JSON line.
+//   plan <stack> <catalog file> <out dir>  - the offline plan, as `npm run plan` runs it
+//   floor <count>                          - the same runtime registering <count> bare resources
+import * as pulumi from "@pulumi/pulumi";
+import * as runtimeSettings from "@pulumi/pulumi/runtime/settings";
+import { planStack } from "../../stacks/plan/plan";
+import { installMonitor, RecordingMonitor } from "../../stacks/plan/recorder";
+
+class Bare extends pulumi.CustomResource {
+    constructor(name: string, props: Record<string, unknown>) {
+        super("bench:index:Bare", name, props);
+    }
+}
+
+async function floor(count: number): Promise<number> {
+    const monitor = new RecordingMonitor();
+    installMonitor(monitor, "sophia", "bench");
+    await pulumi.runtime.runInPulumiStack(async () => {
+        for (let i = 0; i < count; i++) new Bare(`bare-${i}`, { index: i, labels: { tier: "low" } });
+        return {};
+    });
+    await (runtimeSettings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+    return monitor.recorded.length;
+}
+
+async function main(): Promise<void> {
+    const [mode, ...args] = process.argv.slice(2);
+    const start = process.hrtime.bigint();
+    let resources: number;
+    if (mode === "plan") {
+        const result = await planStack({ stack: args[0], catalog: args[1], out: args[2] });
+        if (result.status !== "planned") throw new Error(result.error.message);
+        resources = result.plan.resources.length;
+    } else {
+        resources = await floor(Number(args[0]));
+    }
+    const wallMs = Number(process.hrtime.bigint() - start) / 1e6;
+    const maxRssMb = process.resourceUsage().maxRSS / 1024;
+    process.stdout.write(`${JSON.stringify({ wallMs, maxRssMb, resources, uptimeMs: process.uptime() * 1000 })}\n`);
+}
+
+main().then(
+    () => process.exit(0),
+    (error: Error) => {
+        process.stderr.write(`${error.stack}\n`);
+        process.exit(1);
+    },
+);
