@@ -192,7 +192,8 @@ export function valuesEnvironmentDocument(
 }
 
 /** The environment ESC logs in to AWS with for rotations; only rotations and admins open it. */
-export function loginEnvironmentDocument(environment: StackEnvironment, rotation: AwsRotationSettings): Record<string, unknown> {
+export function loginEnvironmentDocument(environment: StackEnvironment, rotation: AwsRotationSettings | undefined): Record<string, unknown> {
+    if (!rotation) throw new Error(`environment ${environment.name} rotates credentials but has no AWS rotation settings`);
     return {
         values: {
             aws: {

@@ -103,6 +103,7 @@ export async function planStack(options: PlanOptions): Promise<PlanResult> {
             artifacts: [...artifacts.keys(), ...manifests.map((m) => `k8s/${m.file}`)].sort(),
         },
         policy: { violations },
+        outputs: evaluation.stackOutputs,
     };
     const dir = path.join(options.out, options.stack);
     fs.rmSync(dir, { recursive: true, force: true });
