@@ -101,6 +101,7 @@ describe("A secret the stack's environments do not provide", () => {
             if (stack === "dev") delete data.environment;
         });
         const run = runPlan(["--stack", "dev", "--project-dir", dir]);
+        fs.rmSync(dir, { recursive: true, force: true });
         expect(run.code).to.equal(2);
         expect(run.plan).to.equal(undefined);
         const dev = platformSecretNeeds(ROOT).needs.find((n) => n.stack === "dev")!;
@@ -118,6 +119,7 @@ describe("A secret the stack's environments do not provide", () => {
         const layout = environmentLayout("sophia", platformSecretNeeds(ROOT).needs);
         expect(providedConfigKeys(["sophia/common"], layout)).to.not.include("sophia:kubeconfig");
         const run = runPlan(["--stack", "prod", "--project-dir", dir]);
+        fs.rmSync(dir, { recursive: true, force: true });
         expect(run.code).to.equal(2);
         expect(run.stderr).to.include("Pulumi.prod.yaml sophia:kubeconfig: target kubernetes needs a kubeconfig");
         expect(run.stderr).to.include("No plan written; 0 resources were registered.");

@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import * as fs from "fs";
 import * as YAML from "yaml";
 import { environmentLayout, providedConfigKeys, ROTATION_CRON } from "../../stacks/esc/environments";
 import { platformSecretNeeds } from "../../stacks/esc/needs";
@@ -93,10 +94,14 @@ describe("ESC project (stacks/esc) under mocks", () => {
 describe("ESC project: rotated credentials", () => {
     // The backup jobs' IAM key pair, declared here by one catalog server so the test does not
     // depend on which component declares it.
-    const dir = platformCopy(undefined, (catalog) => {
-        catalog.servers[0].secrets = [...(catalog.servers[0].secrets ?? []), "BACKUP_AWS_ACCESS_KEY_ID", "BACKUP_AWS_SECRET_ACCESS_KEY"];
+    let withPlatform: Record<string, string>;
+    before(() => {
+        const dir = platformCopy(undefined, (catalog) => {
+            catalog.servers[0].secrets = [...(catalog.servers[0].secrets ?? []), "BACKUP_AWS_ACCESS_KEY_ID", "BACKUP_AWS_SECRET_ACCESS_KEY"];
+        });
+        withPlatform = { ...slack, "sophia-esc:platformDir": dir };
     });
-    const withPlatform = { ...slack, "sophia-esc:platformDir": dir };
+    after(() => fs.rmSync(withPlatform["sophia-esc:platformDir"], { recursive: true, force: true }));
 
     it("rotates each stack's backup key with the aws-iam rotator every quarter", () => {
         const run = runEscProgram("platform", withPlatform, secretKeys);
