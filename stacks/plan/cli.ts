@@ -1,5 +1,6 @@
-// npm run plan -- --stack <name> [--out <dir>] [--diff <old plan.json>] [--catalog <file>]
+// npm run plan -- --stack <name> [--out <dir>] [--diff <old plan.json>] [--catalog <file>] [--project-dir <dir>]
 import * as fs from "fs";
+import * as path from "path";
 import { parseArgs } from "util";
 import { diffPlans, formatDiff } from "./diff";
 import { planExitCode, planStack } from "./plan";
@@ -12,10 +13,12 @@ async function main(): Promise<number> {
             out: { type: "string", default: "out" },
             diff: { type: "string" },
             catalog: { type: "string" },
+            // Another directory of stack files (Pulumi.yaml, Pulumi.<stack>.yaml), e.g. a local stack being tried out.
+            "project-dir": { type: "string" },
         },
     });
     const progress = process.stderr.isTTY ? (line: string) => process.stderr.write(`${line}\r`) : (line: string) => process.stderr.write(`${line}\n`);
-    const result = await planStack({ stack: values.stack!, out: values.out!, catalog: values.catalog, log: progress });
+    const result = await planStack({ stack: values.stack!, out: values.out!, catalog: values.catalog, projectDir: values["project-dir"] && path.resolve(values["project-dir"]), log: progress });
     if (result.status === "invalid-input") {
         process.stderr.write(`${result.error.message}\n`);
         process.stderr.write(`No plan written; ${result.registered} resources were registered.\n`);

@@ -7,6 +7,8 @@ import { loadCatalog } from "../../catalog";
 import { InvalidInputError } from "../problems";
 import { platformSecretConsumers, secretInventory } from "../secrets";
 import { loadStackSettings } from "../settings";
+import { DEFAULT_ENVIRONMENT_PROJECT, environmentLayout, providedConfigKeys } from "../esc/environments";
+import { platformSecretNeeds } from "../esc/needs";
 import { evaluateProgram } from "./evaluate";
 import { kubernetesManifests, manifestYaml, SchemaResult, validateManifests } from "./manifests";
 import type { PlanFile } from "./planFile";
@@ -29,18 +31,14 @@ export type PlanResult =
     | { status: "invalid-input"; error: InvalidInputError; registered: number }
     | { status: "planned"; plan: PlanFile; dir: string; schema: SchemaResult[]; text: string };
 
-/** Secret config keys the program reads, which offline only placeholders can stand in for. */
-function offlineSecretKeys(catalogFile: string | undefined, stack: string, config: Readonly<Record<string, string>>): string[] {
-    const keys = ["kubeconfig"];
-    try {
-        const catalog = loadCatalog(catalogFile);
-        keys.push(...catalog.servers.flatMap((s) => s.secrets));
-        const settings = loadStackSettings(stack, (key) => (key === "kubeconfig" ? "offline" : config[`sophia:${key}`]));
-        keys.push(...platformSecretConsumers(settings).flatMap((c) => c.secrets));
-    } catch {
-        // An invalid catalog or stack file is reported by the program itself, with every problem.
-    }
-    return [...new Set(keys)];
+/**
+ * Secret config keys the stack's ESC environments provide, which offline only placeholders can
+ * stand in for: derived from the same environment layout the ESC project deploys, so a key no
+ * imported environment provides stays unset and the program names it.
+ */
+function escProvidedKeys(projectDir: string, catalogFile: string | undefined, environments: string[]): string[] {
+    const { needs } = platformSecretNeeds(projectDir, catalogFile);
+    return providedConfigKeys(environments, environmentLayout(DEFAULT_ENVIRONMENT_PROJECT, needs));
 }
 
 /**
@@ -68,7 +66,7 @@ async function resolveArtifact(file: string, output: pulumi.Output<string>): Pro
 export async function planStack(options: PlanOptions): Promise<PlanResult> {
     const projectDir = options.projectDir ?? PROJECT_DIR;
     const log = options.log ?? (() => undefined);
-    const stackConfig = readStackConfig(projectDir, options.stack, (_environments, config) => offlineSecretKeys(options.catalog, options.stack, config));
+    const stackConfig = readStackConfig(projectDir, options.stack, (environments) => escProvidedKeys(projectDir, options.catalog, environments));
     if (options.catalog) stackConfig.config["sophia:catalog"] = path.resolve(options.catalog);
     applyEnvironmentConfig(stackConfig);
     log(`Evaluating stack ${options.stack} offline…`);
@@ -105,6 +103,7 @@ export async function planStack(options: PlanOptions): Promise<PlanResult> {
             artifacts: [...artifacts.keys(), ...manifests.map((m) => `k8s/${m.file}`)].sort(),
         },
         policy: { violations },
+        outputs: evaluation.stackOutputs,
     };
     const dir = path.join(options.out, options.stack);
     fs.rmSync(dir, { recursive: true, force: true });

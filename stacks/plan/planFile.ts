@@ -26,4 +26,6 @@ export interface PlanFile {
         artifacts: string[];
     };
     policy: { violations: PolicyViolation[] };
+    /** The stack's outputs, secrets redacted as in resource inputs. */
+    outputs: Record<string, unknown>;
 }

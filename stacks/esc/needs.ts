@@ -1,0 +1,46 @@
+import * as fs from "fs";
+import { loadCatalog } from "../../catalog";
+import { readStackConfig } from "../plan/stackConfig";
+import { InvalidInputError, Problem } from "../problems";
+import { platformSecretConsumers, secretInventory } from "../secrets";
+import { CONFIG_NAMESPACE, loadStackSettings } from "../settings";
+import { KUBECONFIG_SECRET, StackSecretNeeds } from "./environments";
+
+/** The stacks of the platform project: one Pulumi.<stack>.yaml each. */
+export function platformStacks(projectDir: string): string[] {
+    return fs
+        .readdirSync(projectDir)
+        .map((f) => /^Pulumi\.(.+)\.ya?ml$/.exec(f)?.[1])
+        .filter((s): s is string => s !== undefined)
+        .sort();
+}
+
+/**
+ * What each platform stack needs from ESC, from its stack file and catalog: the same inventory
+ * the program checks (catalog servers plus platform components), so the environments follow it.
+ * A stack whose file is invalid is reported, not guessed.
+ */
+export function platformSecretNeeds(projectDir: string, catalogFile?: string, stacks = platformStacks(projectDir)): { needs: StackSecretNeeds[]; problems: Problem[] } {
+    const needs: StackSecretNeeds[] = [];
+    const problems: Problem[] = [];
+    for (const stack of stacks) {
+        try {
+            const { config } = readStackConfig(projectDir, stack, () => []);
+            // The kubeconfig of a cluster target is one of the secrets these environments provide.
+            const read = (key: string): string | undefined =>
+                config[`${CONFIG_NAMESPACE}:${key}`] ?? (key === KUBECONFIG_SECRET ? "provided by the stack's environment" : undefined);
+            const settings = loadStackSettings(stack, read);
+            const catalog = loadCatalog(catalogFile ?? config[`${CONFIG_NAMESPACE}:catalog`]);
+            needs.push({
+                stack,
+                target: settings.target,
+                inventory: secretInventory([...catalog.servers, ...platformSecretConsumers(settings)]),
+                catalogSecrets: [...new Set(catalog.servers.flatMap((s) => s.secrets))].sort(),
+            });
+        } catch (error) {
+            if (error instanceof InvalidInputError) problems.push(...error.problems);
+            else problems.push({ where: `Pulumi.${stack}.yaml`, message: (error as Error).message });
+        }
+    }
+    return { needs, problems };
+}
