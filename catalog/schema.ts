@@ -6,6 +6,15 @@ export type Tier = z.infer<typeof tierSchema>;
 
 export const CATEGORIES = ["core", "agent", "external", "additional"] as const;
 
+/** Who can reach a server: `public` servers get a route at the edge, `internal` ones none. */
+export const EXPOSURES = ["public", "internal"] as const;
+export type Exposure = (typeof EXPOSURES)[number];
+
+/** A client identity as the edge sees it: the `sub` claim of the client's access token. */
+const clientIdentity = z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._@|:-]{0,127}$/, "expected a client identity (the token's sub claim) such as claude-desktop or abc123@clients");
+
 /** Kubernetes-style quantities, the one notation used for sizes everywhere ("500m", "2", "512Mi"). */
 export const cpuQuantity = z
     .string()
@@ -62,6 +71,12 @@ export const serverEntrySchema = z
         cache: z.boolean().default(false),
         hostMounts: z.array(z.string().startsWith("/", "expected an absolute host path")).default([]),
         allowDockerSocket: z.boolean().default(false),
+        /** Opt-in exposure through the edge; internal servers have no route from outside. */
+        expose: z.enum(EXPOSURES, { error: () => `expected ${EXPOSURES.join(" or ")}` }).default("internal"),
+        /** Keep an MCP session on one replica (routing by the Mcp-Session-Id header). */
+        sessionAffinity: z.boolean().default(false),
+        /** Client identities allowed to call a public server; anyone else gets 403 at the edge. */
+        clients: z.array(clientIdentity).default([]),
     })
     .superRefine((entry, ctx) => {
         if (entry.hostMounts.includes(DOCKER_SOCKET) && !entry.allowDockerSocket) {
@@ -78,6 +93,12 @@ export const serverEntrySchema = z
                 path: ["hostMounts"],
                 message: `only ${DOCKER_SOCKET} may be mounted from the host; remove ${others.join(", ")}`,
             });
+        }
+        if (entry.expose === "public" && entry.clients.length === 0) {
+            ctx.addIssue({ code: "custom", path: ["clients"], message: "a public server needs the client identities allowed to call it (clients: [...])" });
+        }
+        if (entry.expose === "internal" && entry.clients.length > 0) {
+            ctx.addIssue({ code: "custom", path: ["clients"], message: "clients only apply to public servers: set expose: public or remove clients" });
         }
     });
 

@@ -47,6 +47,7 @@ export function loadProgramInputs(sources: Partial<InputSources> = {}): ProgramI
     const servers = resolveServerSpecs(catalog, settings);
     const secrets = secretInventory([...servers, ...platformSecretConsumers(settings)]);
     problems.push(...availabilityProblems(servers, settings, src.catalogFile));
+    problems.push(...exposureProblems(servers, settings, src.catalogFile));
     problems.push(
         ...secretProblems(secrets, src.stack, (key) => src.readConfig(key.slice("sophia:".length)) !== undefined, src.isSecret),
     );
@@ -75,4 +76,17 @@ function availabilityProblems(servers: readonly ServerSpec[], settings: StackSet
             where: `${catalogFile.split("/").pop()} (${s.name}).replicas.${settings.environment}`,
             message: `${s.tier} servers need at least 2 replicas in a highAvailability stack, got ${s.replicas}`,
         }));
+}
+
+/** A public server needs an edge to be routed through: the stack's domain and edge settings. */
+function exposureProblems(servers: readonly ServerSpec[], settings: StackSettings, catalogFile: string): Problem[] {
+    const exposed = servers.filter((s) => s.expose === "public");
+    if (exposed.length === 0) return [];
+    const missing = [...(settings.domain ? [] : ["sophia:domain"]), ...(settings.edge ? [] : ["sophia:edge"])];
+    if (missing.length === 0) return [];
+    const file = catalogFile.split("/").pop();
+    return exposed.map((s) => ({
+        where: `${file} (${s.name}).expose`,
+        message: `expose: public needs the stack's edge, but Pulumi.${settings.stack}.yaml does not set ${missing.join(" and ")} (see docs/07-security/edge.md), or set expose: internal`,
+    }));
 }

@@ -17,8 +17,12 @@ export interface SecretConsumer {
  * check all see it.
  */
 export function platformSecretConsumers(settings: StackSettings): SecretConsumer[] {
-    void settings;
-    return [];
+    const consumers: SecretConsumer[] = [];
+    if (settings.edge) {
+        const tls = settings.edge.tls === "provided" ? ["EDGE_TLS_CERTIFICATE", "EDGE_TLS_PRIVATE_KEY"] : [];
+        consumers.push({ name: "edge", secrets: ["EDGE_OIDC_CLIENT_SECRET", "EDGE_COOKIE_SECRET", ...tls] });
+    }
+    return consumers;
 }
 
 export function secretInventory(servers: readonly SecretConsumer[]): SecretInventory {

@@ -47,13 +47,40 @@ const hostname = z.string().regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-
 
 const tierOverride = tierSettingsSchema.partial().optional();
 
+export const TLS_MODES = ["acme", "provided"] as const;
+export const AUTH_MODES = ["oidc"] as const;
+/** Let's Encrypt's production directory, the default ACME server. */
+export const LETS_ENCRYPT = "https://acme-v02.api.letsencrypt.org/directory";
+
+/** The edge: TLS, the identity provider and the limits every route gets. Secrets live in secret config. */
+const edgeSettingsSchema = z.strictObject({
+    /** acme: certificates from an ACME server (cert-manager); provided: EDGE_TLS_CERTIFICATE and EDGE_TLS_PRIVATE_KEY. */
+    tls: z.enum(TLS_MODES, { error: () => `expected one of ${TLS_MODES.join(", ")}` }),
+    acmeEmail: z.email("expected the e-mail address the ACME account is registered with").optional(),
+    acmeServer: z.url({ protocol: /^https$/, error: "expected the https URL of an ACME directory" }).default(LETS_ENCRYPT),
+    /** oidc: humans sign in through the issuer (oauth2-proxy); MCP clients present its access tokens. */
+    authMode: z.enum(AUTH_MODES, { error: () => `unknown auth mode: expected one of ${AUTH_MODES.join(", ")}` }),
+    oidcIssuerUrl: z.url({ protocol: /^https$/, error: "expected the https URL of the OIDC issuer" }),
+    oidcClientId: z.string().min(1),
+    /** Audience MCP access tokens must carry; defaults to https://mcp.<domain>. */
+    mcpAudience: z.string().min(1).optional(),
+    /** Per client identity (MCP) or address (UIs). */
+    rateLimit: z.strictObject({ requestsPerSecond: z.number().int().min(1), burst: z.number().int().min(0) }).default({ requestsPerSecond: 10, burst: 20 }),
+    maxRequestBodySize: z.string().regex(/^\d+[km]?$/, 'expected an nginx size such as "1m" or "512k"').default("1m"),
+    /** How long an idle server-sent event stream stays open. */
+    streamTimeoutSeconds: z.number().int().min(60).max(86400).default(3600),
+});
+export type EdgeSettings = z.output<typeof edgeSettingsSchema>;
+
 /** Every stack setting, as written in the stack file (before defaults). */
 const settingsShape = z.strictObject({
         target: z.enum(TARGETS),
         /** Name used for per-environment catalog overrides (entry.replicas.<environment>). */
         environment: z.string().regex(/^[a-z][a-z0-9-]*$/, "expected a lowercase name such as prod"),
         registry: z.string().regex(/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)*$/, "expected a registry such as registry.sophia-ai.com or ghcr.io/sophia-ai"),
-        domain: hostname,
+        /** Domain the edge serves the platform under; needed once anything is exposed. */
+        domain: hostname.optional(),
+        edge: edgeSettingsSchema.optional(),
         namespace: z.string().regex(/^[a-z]([a-z0-9-]{0,40}[a-z0-9])?$/, "expected a short lowercase name").default("sophia"),
         /** Docker engine of the Swarm manager (ssh://user@host, tcp://host:2376 or unix://). */
         dockerHost: z.string().regex(/^(ssh|tcp|unix|npipe):\/\/.+$/, "expected ssh://user@host, tcp://host:2376 or unix:///path").optional(),
@@ -83,6 +110,16 @@ export const stackSettingsSchema = settingsShape.superRefine((s, ctx) => {
         if (s.target === "kubernetes" && !s.kubeconfig) {
             ctx.addIssue({ code: "custom", path: ["kubeconfig"], message: "target kubernetes needs a kubeconfig: pulumi config set --secret kubeconfig \"$(cat ~/.kube/config)\"" });
         }
+        if (s.edge && !s.domain) {
+            ctx.addIssue({ code: "custom", path: ["domain"], message: "the edge needs the domain it serves, e.g. sophia:domain: dev.sophia-ai.com" });
+        }
+        if (s.edge?.tls === "acme" && !s.edge.acmeEmail) {
+            ctx.addIssue({ code: "custom", path: ["edge", "acmeEmail"], message: "tls: acme needs the account e-mail (acmeEmail)" });
+        }
+        // The Swarm edge is nginx, which has no ACME client: it serves a certificate it is given.
+        if (s.edge?.tls === "acme" && s.target === "swarm") {
+            ctx.addIssue({ code: "custom", path: ["edge", "tls"], message: "target swarm serves a provided certificate: set tls: provided and the secrets EDGE_TLS_CERTIFICATE and EDGE_TLS_PRIVATE_KEY" });
+        }
     });
 
 export interface StackSettings {
@@ -90,7 +127,8 @@ export interface StackSettings {
     readonly target: Target;
     readonly environment: string;
     readonly registry: string;
-    readonly domain: string;
+    readonly domain?: string;
+    readonly edge?: Readonly<EdgeSettings>;
     readonly namespace: string;
     readonly dockerHost?: string;
     readonly kubeContext?: string;
@@ -101,7 +139,7 @@ export interface StackSettings {
 }
 
 /** Keys whose values are structured (YAML objects in the stack file, JSON in the config map). */
-const OBJECT_KEYS = new Set(["nodeCapacity", "tiers"]);
+const OBJECT_KEYS = new Set(["nodeCapacity", "tiers", "edge"]);
 const BOOLEAN_KEYS = new Set(["highAvailability"]);
 /** Config keys that are settings; other keys in the namespace are secrets (see stacks/secrets.ts). */
 export const SETTING_KEYS = Object.keys(settingsShape.shape);

@@ -22,6 +22,11 @@ export interface ServerSpec {
     readonly outbound: readonly string[];
     readonly cache: boolean;
     readonly hostMounts: readonly string[];
+    /** Whether the edge routes to the server from outside. */
+    readonly expose: ServerEntry["expose"];
+    readonly sessionAffinity: boolean;
+    /** Client identities the edge lets through to a public server. */
+    readonly clients: readonly string[];
 }
 
 /** Resolves every catalog entry against the stack's settings. Pure; no Pulumi. */
@@ -51,5 +56,8 @@ export function resolveServerSpec(entry: ServerEntry, settings: StackSettings): 
         outbound: entry.outbound,
         cache: entry.cache,
         hostMounts: entry.hostMounts,
+        expose: entry.expose,
+        sessionAffinity: entry.sessionAffinity,
+        clients: entry.clients,
     };
 }

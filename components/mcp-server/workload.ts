@@ -13,7 +13,8 @@ export interface Observability {
 
 /**
  * The workload of one MCP server, for any target. MCP, health and metrics share the server's
- * port; monitoring may scrape it, the edge may route to it, and it may call its declared hosts.
+ * port; monitoring may scrape it, the edge may route to it when it is exposed, and it may call its
+ * declared hosts.
  */
 export function mcpServerWorkload(spec: ServerSpec, secrets: SecretHandle | undefined, observability?: Observability): WorkloadSpec {
     return {
@@ -40,9 +41,10 @@ export function mcpServerWorkload(spec: ServerSpec, secrets: SecretHandle | unde
             "app.kubernetes.io/version": spec.version,
             "app.kubernetes.io/component": "mcp-server",
         },
+        // Only an exposed server is reachable from the edge; an internal one has no route in.
         ingress: [
             { from: "monitoring", ports: [HTTP_PORT_NAME] },
-            { from: "edge", ports: [HTTP_PORT_NAME] },
+            ...(spec.expose === "public" ? [{ from: "edge" as const, ports: [HTTP_PORT_NAME] }] : []),
         ],
         outbound: spec.outbound,
         connectsTo: spec.cache ? ["data"] : [],

@@ -11,6 +11,11 @@ export type Group = "mcp" | "monitoring" | "data" | "edge" | "backup";
 export interface PortSpec {
     readonly name: string;
     readonly port: number;
+    /**
+     * Port the cluster's front door forwards to this one. On Swarm the routing mesh publishes it
+     * on every node; on Kubernetes the ingress controller fronts the workload instead.
+     */
+    readonly published?: number;
 }
 
 /** A reference to a platform secret (docker secret or Kubernetes Secret) holding named keys. */
@@ -30,10 +35,16 @@ export interface ConfigHandle {
     readonly resource: pulumi.Resource;
 }
 
+/** The source name for traffic arriving through the target's own ingress controller. */
+export const INGRESS_CONTROLLER = "ingress-controller";
+
 /** Who may open connections to a workload's ports. */
 export interface IngressAllowance {
-    /** A group, e.g. "monitoring" to scrape metrics or "edge" for routed traffic. */
-    readonly from: Group;
+    /**
+     * A group, e.g. "monitoring" to scrape metrics or "edge" for routed traffic, or the cluster's
+     * ingress controller (Kubernetes: its namespace; Swarm: the routing mesh of published ports).
+     */
+    readonly from: Group | typeof INGRESS_CONTROLLER;
     readonly ports: readonly string[];
 }
 

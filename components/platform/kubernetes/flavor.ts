@@ -14,6 +14,8 @@ export interface KubernetesFlavor {
     readonly spreadAcrossZones: boolean;
     /** Namespace of the cluster DNS, which every workload may reach. */
     readonly dnsNamespace: string;
+    /** Namespace the ingress controller's pods run in (the source of routed traffic). */
+    readonly ingressControllerNamespace: string;
 }
 
 export const KUBERNETES: KubernetesFlavor = {
@@ -23,6 +25,7 @@ export const KUBERNETES: KubernetesFlavor = {
     spreadWhenUnsatisfiable: "DoNotSchedule",
     spreadAcrossZones: true,
     dnsNamespace: "kube-system",
+    ingressControllerNamespace: "ingress-nginx",
 };
 
 /** K3s: bundled Traefik ingress, the local-path provisioner, single-node-friendly spreading. */
@@ -33,4 +36,6 @@ export const K3S: KubernetesFlavor = {
     ingressClassName: "traefik",
     spreadWhenUnsatisfiable: "ScheduleAnyway",
     spreadAcrossZones: false,
+    // K3s runs its bundled Traefik in kube-system.
+    ingressControllerNamespace: "kube-system",
 };

@@ -1,5 +1,5 @@
 import type * as k8s from "@pulumi/kubernetes";
-import type { Group, WorkloadSpec } from "../types";
+import { INGRESS_CONTROLLER, Group, WorkloadSpec } from "../types";
 import type { KubernetesFlavor } from "./flavor";
 import { selectorLabels } from "./pod";
 
@@ -50,7 +50,7 @@ export function workloadNetworkPolicySpec(spec: NetworkInputs, namespaceOf: (g: 
         podSelector: { matchLabels: selectorLabels(spec.name) },
         policyTypes: ["Ingress", "Egress"],
         ingress: (spec.ingress ?? []).map((allow) => ({
-            from: [{ namespaceSelector: namespaceSelector(namespaceOf(allow.from)) }],
+            from: [{ namespaceSelector: namespaceSelector(allow.from === INGRESS_CONTROLLER ? flavor.ingressControllerNamespace : namespaceOf(allow.from)) }],
             ports: allow.ports.map((p) => ({ protocol: "TCP", port: portNumber(p) })),
         })),
         egress,

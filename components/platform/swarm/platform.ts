@@ -1,5 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { INGRESS_CONTROLLER } from "../types";
 import type { ConfigHandle, Group, PerTarget, Platform, ScheduledJobSpec, SecretHandle, WorkloadHandle, WorkloadSpec } from "../types";
 import { jobServiceArgs, workloadServiceArgs, SwarmObjects } from "./service";
 
@@ -96,7 +97,9 @@ export class SwarmPlatform extends pulumi.ComponentResource implements Platform 
     }
 
     private networksFor(spec: { group: Group; ingress?: WorkloadSpec["ingress"]; connectsTo?: readonly Group[] }): docker.Network[] {
-        const groups = new Set<Group>([spec.group, ...(spec.ingress ?? []).map((i) => i.from), ...(spec.connectsTo ?? [])]);
+        // The ingress controller reaches a workload through published ports, not a network.
+        const allowed = (spec.ingress ?? []).map((i) => i.from).filter((from): from is Group => from !== INGRESS_CONTROLLER);
+        const groups = new Set<Group>([spec.group, ...allowed, ...(spec.connectsTo ?? [])]);
         return [...groups].map((g) => this.network(g));
     }
 

@@ -113,8 +113,15 @@ export function workloadServiceArgs(spec: WorkloadSpec, ctx: SwarmContext): Serv
         // A stateful service never runs two containers on one volume, so it stops before it starts.
         updateConfig: { parallelism: 1, delay: "10s", failureAction: "rollback", monitor: "30s", maxFailureRatio: "0", order: stateful ? "stop-first" : "start-first" },
         rollbackConfig: { parallelism: 1, delay: "5s", failureAction: "pause", monitor: "30s", maxFailureRatio: "0", order: stateful ? "stop-first" : "start-first" },
-        endpointSpec: { mode: "vip" },
+        endpointSpec: { mode: "vip", ports: publishedPorts(spec) },
     };
+}
+
+/** Ports the routing mesh publishes on every node (the edge's 80 and 443). */
+function publishedPorts(spec: WorkloadSpec): docker.types.input.ServiceEndpointSpecPort[] | undefined {
+    const published = spec.ports.filter((p) => p.published !== undefined);
+    if (published.length === 0) return undefined;
+    return published.map((p) => ({ name: p.name, protocol: "tcp", targetPort: p.port, publishedPort: p.published, publishMode: "ingress" }));
 }
 
 /** A one-replica service running `supercronic` on the job's crontab (the job image ships it). */

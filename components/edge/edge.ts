@@ -1,0 +1,169 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { EdgeSettings, StackSettings } from "../../stacks/settings";
+import type { ServerSpec } from "../../stacks/specs";
+import { contributeArtifact } from "../artifacts";
+import { secretPath } from "../platform/swarm/service";
+import type { Group, Platform, SecretHandle } from "../platform/types";
+import { GatewayModel, renderGatewayConfig } from "./gatewayConfig";
+import { acmeSolverPolicy, clusterIssuer, IngressControllerTraits, INGRESS_NGINX, K3S_TRAEFIK, routeIngress } from "./kubernetesRoutes";
+import { mcpAudience, mcpRoutes, UiTarget, uiRoutes } from "./routes";
+import { EDGE_SECRETS, gatewayWorkload, GATEWAY_PORTS, OAUTH2_PROXY_PORT, oauth2ProxyWorkload, RUNTIME_DIR } from "./workloads";
+
+export interface EdgeArgs {
+    readonly settings: StackSettings;
+    readonly platform: Platform;
+    /** Every MCP server with the address the platform gave it; only public ones are routed. */
+    readonly servers: readonly { readonly spec: ServerSpec; readonly address: string }[];
+    /** Human UIs (Grafana, Jaeger, Alertmanager), routed behind an OIDC sign-in. */
+    readonly uis?: readonly UiTarget[];
+    readonly secretValues: ReadonlyMap<string, pulumi.Input<string>>;
+}
+
+/** Helm charts of the Kubernetes edge, pinned. */
+const CHARTS = {
+    ingressNginx: { chart: "ingress-nginx", version: "4.12.1", repo: "https://kubernetes.github.io/ingress-nginx", namespace: "ingress-nginx" },
+    certManager: { chart: "cert-manager", version: "v1.17.2", repo: "https://charts.jetstack.io", namespace: "cert-manager" },
+} as const;
+
+/**
+ * The edge: the gateway that authenticates every outside request (nginx + oauth2-proxy, the same
+ * on every target) and the front door that carries TLS to it: on Swarm the gateway itself on the
+ * published ports 80/443; on K3s the bundled Traefik and on Kubernetes ingress-nginx, both with
+ * cert-manager certificates and one Ingress per public host.
+ */
+export class Edge extends pulumi.ComponentResource {
+    readonly hosts: string[];
+
+    constructor(name: string, args: EdgeArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("sophia:platform:Edge", name, {}, opts);
+        const { settings, platform } = args;
+        const edge = settings.edge;
+        const domain = settings.domain;
+        if (!edge || !domain) throw new Error("the edge needs sophia:edge and sophia:domain (checked when the inputs load)");
+        const secret = (key: string): pulumi.Input<string> => {
+            const value = args.secretValues.get(key);
+            if (value === undefined) throw new Error(`edge: no value for secret ${key}`);
+            return value;
+        };
+
+        const mcp = mcpRoutes(args.servers, domain);
+        const uis = uiRoutes(args.uis ?? [], domain);
+        const authSecrets = platform.secret(
+            `${name}-auth`,
+            "edge",
+            { [EDGE_SECRETS.oidcClientSecret]: secret(EDGE_SECRETS.oidcClientSecret), [EDGE_SECRETS.cookieSecret]: secret(EDGE_SECRETS.cookieSecret) },
+            this,
+        );
+        const oauth2 = platform.workload(oauth2ProxyWorkload({ edge, domain, audience: mcpAudience(edge, domain), secrets: authSecrets }), this);
+
+        const provided = edge.tls === "provided";
+        const tlsData = () => ({ [EDGE_SECRETS.tlsCertificate]: secret(EDGE_SECRETS.tlsCertificate), [EDGE_SECRETS.tlsPrivateKey]: secret(EDGE_SECRETS.tlsPrivateKey) });
+        // Where TLS ends and what the gateway reaches, the one part that differs by target.
+        const terminus = platform.pick<{ tls?: GatewayModel["tls"]; tlsSecret?: SecretHandle; connectsTo: Group[] }>({
+            // Exposed servers join the edge network; joining "mcp" would reach internal ones too.
+            swarm: () => ({
+                tls: { port: GATEWAY_PORTS.https, certificate: secretPath(EDGE_SECRETS.tlsCertificate), privateKey: secretPath(EDGE_SECRETS.tlsPrivateKey) },
+                tlsSecret: provided ? platform.secret(`${name}-tls`, "edge", tlsData(), this) : undefined,
+                connectsTo: uis.length > 0 ? ["monitoring"] : [],
+            }),
+            // NetworkPolicies of internal servers refuse the edge namespace.
+            kubernetes: () => ({ connectsTo: ["mcp", "edge", ...(uis.length > 0 ? (["monitoring"] as const) : [])] }),
+        });
+
+        const model: GatewayModel = {
+            httpPort: GATEWAY_PORTS.http,
+            tls: terminus.tls,
+            trustForwardedFor: !terminus.tls,
+            runtimeDir: RUNTIME_DIR,
+            oauth2Proxy: { address: oauth2.address, port: OAUTH2_PROXY_PORT },
+            issuer: edge.oidcIssuerUrl,
+            mcp,
+            uis,
+            rateLimit: edge.rateLimit,
+            maxRequestBodySize: edge.maxRequestBodySize,
+            streamTimeoutSeconds: edge.streamTimeoutSeconds,
+        };
+        const configText = renderGatewayConfig(model);
+        contributeArtifact("edge/nginx.conf", configText);
+        const config = platform.configFiles(`${name}-gateway`, "edge", { "nginx.conf": configText }, this);
+        const gateway = platform.workload(
+            gatewayWorkload({
+                config,
+                terminatesTls: Boolean(terminus.tls),
+                tlsSecret: terminus.tlsSecret,
+                connectsTo: terminus.connectsTo,
+                replicas: settings.highAvailability ? 2 : 1,
+            }),
+            this,
+        );
+
+        const hosts = [...mcp.map((r) => ({ name: `route-${r.server}`, host: r.host })), ...uis.map((r) => ({ name: `route-${r.name}`, host: r.host }))];
+        const kubernetesFrontDoor = (controller: IngressControllerTraits, installController: boolean) => () => {
+            const namespace = `${settings.namespace}-edge`;
+            const options = { ...platform.resourceOptions(this), dependsOn: [...gateway.resources] };
+            const certManager = edge.tls === "acme" ? this.certManager(name, edge, controller, installController, platform) : [];
+            const tlsSecret = provided
+                ? new k8s.core.v1.Secret(
+                      `${name}-tls`,
+                      {
+                          metadata: { name: "edge-tls", namespace },
+                          type: "kubernetes.io/tls",
+                          stringData: { "tls.crt": secret(EDGE_SECRETS.tlsCertificate), "tls.key": secret(EDGE_SECRETS.tlsPrivateKey) },
+                      },
+                      options,
+                  )
+                : undefined;
+            if (edge.tls === "acme") {
+                new k8s.networking.v1.NetworkPolicy(`${name}-acme-solver`, { metadata: { name: "acme-http01-solver", namespace }, spec: acmeSolverPolicy(controller.namespace) }, options);
+            }
+            for (const route of hosts) {
+                new k8s.networking.v1.Ingress(`${name}-${route.name}`, routeIngress(route, namespace, edge, controller, tlsSecret ? "edge-tls" : undefined), {
+                    ...options,
+                    dependsOn: [...gateway.resources, ...certManager, ...(tlsSecret ? [tlsSecret] : [])],
+                });
+            }
+        };
+        platform.pick({
+            swarm: () => undefined,
+            kubernetes: kubernetesFrontDoor(INGRESS_NGINX, true),
+            k3s: kubernetesFrontDoor(K3S_TRAEFIK, false),
+        });
+
+        this.hosts = hosts.map((h) => h.host);
+        this.registerOutputs({ hosts: this.hosts });
+    }
+
+    /**
+     * cert-manager and the ACME ClusterIssuer, and ingress-nginx where the cluster has no ingress
+     * controller of its own. Helm releases are single resources: the charts are upstream's, pinned.
+     */
+    private certManager(name: string, edge: EdgeSettings, controller: IngressControllerTraits, installController: boolean, platform: Platform): pulumi.Resource[] {
+        const options = platform.resourceOptions(this);
+        const release = (part: string, chart: (typeof CHARTS)[keyof typeof CHARTS], values: Record<string, unknown>) =>
+            new k8s.helm.v3.Release(
+                `${name}-${part}`,
+                { chart: chart.chart, version: chart.version, repositoryOpts: { repo: chart.repo }, namespace: chart.namespace, createNamespace: true, values },
+                options,
+            );
+        const created: pulumi.Resource[] = [];
+        if (installController) {
+            created.push(
+                release("ingress-nginx", CHARTS.ingressNginx, {
+                    controller: {
+                        ingressClassResource: { name: controller.className, default: false },
+                        // Snippets would let an Ingress rewrite the controller's config: refused.
+                        allowSnippetAnnotations: false,
+                        config: { "hsts-include-subdomains": "true", "server-tokens": "false" },
+                    },
+                }),
+            );
+        }
+        const certManager = release("cert-manager", CHARTS.certManager, { crds: { enabled: true } });
+        const issuer = new k8s.apiextensions.CustomResource(`${name}-cluster-issuer`, clusterIssuer(edge, controller.className) as k8s.apiextensions.CustomResourceArgs, {
+            ...options,
+            dependsOn: [certManager, ...created],
+        });
+        return [...created, certManager, issuer];
+    }
+}

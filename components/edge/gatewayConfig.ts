@@ -1,0 +1,244 @@
+import type { McpRoute, UiRoute, Upstream } from "./routes";
+
+/**
+ * The edge gateway's nginx.conf: the one place where MCP clients and humans are authenticated, on
+ * every target. Tokens and sessions are checked by oauth2-proxy through `auth_request`; the gateway
+ * adds what the MCP authorization spec asks of a resource server (the 401 challenge naming the
+ * protected-resource metadata, the metadata document itself), the per-server client allowlist,
+ * per-client rate limits, body-size limits, security headers and unbuffered, long-lived streams.
+ */
+export interface GatewayModel {
+    /** Plain HTTP listener: redirects to HTTPS when TLS ends here, else it is the routed port. */
+    readonly httpPort: number;
+    /** When the gateway terminates TLS (Swarm): its port and the certificate files. */
+    readonly tls?: { readonly port: number; readonly certificate: string; readonly privateKey: string };
+    /** Behind a cluster ingress controller, the client address comes from X-Forwarded-For. */
+    readonly trustForwardedFor: boolean;
+    /** Writable directory for the pid file and temporary bodies (the root filesystem is read-only). */
+    readonly runtimeDir: string;
+    readonly oauth2Proxy: Upstream;
+    readonly issuer: string;
+    readonly mcp: readonly McpRoute[];
+    readonly uis: readonly UiRoute[];
+    readonly rateLimit: { readonly requestsPerSecond: number; readonly burst: number };
+    readonly maxRequestBodySize: string;
+    readonly streamTimeoutSeconds: number;
+}
+
+/** Path of the health endpoint on the plain HTTP listener. */
+export const HEALTH_PATH = "/healthz";
+/** The header carrying the authenticated client identity to MCP servers. */
+export const CLIENT_HEADER = "X-Sophia-Client";
+
+const PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"];
+
+const SECURITY_HEADERS = [
+    'add_header Strict-Transport-Security "max-age=63072000; includeSubDomains" always;',
+    'add_header X-Content-Type-Options "nosniff" always;',
+    'add_header X-Frame-Options "DENY" always;',
+    'add_header Referrer-Policy "no-referrer" always;',
+];
+/** MCP endpoints serve JSON and event streams, never documents: nothing may load or frame them. */
+const MCP_HEADERS = [...SECURITY_HEADERS, `add_header Content-Security-Policy "default-src 'none'; frame-ancestors 'none'" always;`];
+
+const upstreamName = (prefix: string, name: string): string => `${prefix}_${name.replace(/-/g, "_")}`;
+
+/** nginx strings are single-quoted here; the values rendered into them never contain quotes. */
+function quoted(text: string): string {
+    if (/['\\$]/.test(text)) throw new Error(`cannot render ${JSON.stringify(text)} into nginx.conf`);
+    return `'${text}'`;
+}
+
+function indent(lines: readonly string[], depth: number): string[] {
+    return lines.map((l) => (l === "" ? "" : `${"    ".repeat(depth)}${l}`));
+}
+
+function block(head: string, body: readonly string[]): string[] {
+    return [`${head} {`, ...indent(body, 1), "}"];
+}
+
+function listen(model: GatewayModel): string[] {
+    if (!model.tls) return [`listen ${model.httpPort};`];
+    return [
+        `listen ${model.tls.port} ssl;`,
+        `ssl_certificate ${model.tls.certificate};`,
+        `ssl_certificate_key ${model.tls.privateKey};`,
+        "ssl_protocols TLSv1.2 TLSv1.3;",
+        "ssl_session_cache shared:tls:10m;",
+    ];
+}
+
+const proxyHeaders = [
+    "proxy_http_version 1.1;",
+    'proxy_set_header Connection "";',
+    "proxy_set_header Host $host;",
+    "proxy_set_header X-Real-IP $remote_addr;",
+    "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
+    "proxy_set_header X-Forwarded-Proto https;",
+];
+
+/** The sub-request every protected location makes: headers only, oauth2-proxy answers 202 or 401. */
+function authLocation(): string[] {
+    return block("location = /oauth2/auth", [
+        "internal;",
+        "proxy_pass http://oauth2_proxy;",
+        "proxy_pass_request_body off;",
+        'proxy_set_header Content-Length "";',
+        "proxy_set_header Host $host;",
+        "proxy_set_header X-Forwarded-Uri $request_uri;",
+        "proxy_set_header X-Forwarded-Proto https;",
+    ]);
+}
+
+function mcpServer(model: GatewayModel, route: McpRoute): string[] {
+    const upstream = upstreamName("mcp", route.server);
+    const metadata = JSON.stringify({
+        resource: route.resource,
+        authorization_servers: [model.issuer],
+        bearer_methods_supported: ["header"],
+        resource_name: route.server,
+    });
+    const challenge = `Bearer resource_metadata="https://${route.host}${route.metadataPath}"`;
+    return block("server", [
+        ...listen(model),
+        `server_name ${route.host};`,
+        `set $mcp_server ${route.server};`,
+        ...SECURITY_HEADERS,
+        "",
+        ...block(`location = ${route.metadataPath}`, ["default_type application/json;", ...MCP_HEADERS, `return 200 ${quoted(metadata)};`]),
+        ...authLocation(),
+        // Authentication runs in the access phase; the allowlist and the per-client limit need its
+        // result, so they run in a named location reached after it (try_files runs after access).
+        ...block(`location = ${route.mcpPath}`, [
+            "auth_request /oauth2/auth;",
+            "auth_request_set $mcp_client $upstream_http_x_auth_request_user;",
+            "error_page 401 = @unauthorized;",
+            `try_files /nonexistent @${upstream};`,
+        ]),
+        ...block(`location @${upstream}`, [
+            `limit_req zone=mcp_clients burst=${model.rateLimit.burst} nodelay;`,
+            ...block("if ($mcp_client_allowed = 0)", [`return 403 ${quoted('{"error":"insufficient_scope","error_description":"this client may not use this server"}')};`]),
+            ...MCP_HEADERS,
+            `proxy_pass http://${upstream};`,
+            ...proxyHeaders,
+            // The token stays at the edge; the server learns who called from the client header.
+            'proxy_set_header Authorization "";',
+            `proxy_set_header ${CLIENT_HEADER} $mcp_client;`,
+            // Streamable HTTP: responses may be event streams that must flow as they are written.
+            "proxy_buffering off;",
+            "proxy_cache off;",
+            `proxy_read_timeout ${model.streamTimeoutSeconds}s;`,
+            `proxy_send_timeout ${model.streamTimeoutSeconds}s;`,
+        ]),
+        ...block("location @unauthorized", [
+            "default_type application/json;",
+            ...MCP_HEADERS,
+            `add_header WWW-Authenticate ${quoted(challenge)} always;`,
+            `return 401 ${quoted('{"error":"invalid_token","error_description":"a valid bearer token is required"}')};`,
+        ]),
+        ...block("location /", ["return 404;"]),
+    ]);
+}
+
+function uiServer(model: GatewayModel, route: UiRoute): string[] {
+    const upstream = upstreamName("ui", route.name);
+    return block("server", [
+        ...listen(model),
+        `server_name ${route.host};`,
+        ...SECURITY_HEADERS,
+        "",
+        ...block("location /oauth2/", [
+            "proxy_pass http://oauth2_proxy;",
+            ...proxyHeaders,
+            "proxy_set_header X-Auth-Request-Redirect $request_uri;",
+        ]),
+        ...authLocation(),
+        ...block("location /", [
+            `limit_req zone=ui_clients burst=${model.rateLimit.burst} nodelay;`,
+            "auth_request /oauth2/auth;",
+            "auth_request_set $ui_user $upstream_http_x_auth_request_user;",
+            "auth_request_set $ui_email $upstream_http_x_auth_request_email;",
+            "error_page 401 = /oauth2/sign_in;",
+            `proxy_pass http://${upstream};`,
+            ...proxyHeaders,
+            "proxy_set_header X-Forwarded-User $ui_user;",
+            "proxy_set_header X-Forwarded-Email $ui_email;",
+            'proxy_set_header Upgrade $http_upgrade;',
+            'proxy_set_header Connection $connection_upgrade;',
+        ]),
+    ]);
+}
+
+function upstreams(model: GatewayModel): string[] {
+    const lines: string[] = [...block("upstream oauth2_proxy", [`server ${model.oauth2Proxy.address}:${model.oauth2Proxy.port};`, "keepalive 8;"])];
+    for (const route of model.mcp) {
+        lines.push(
+            ...block(`upstream ${upstreamName("mcp", route.server)}`, [
+                // Sessions stay on one replica by their Mcp-Session-Id header.
+                ...(route.sessionAffinity ? ["hash $http_mcp_session_id consistent;"] : []),
+                `server ${route.upstream.address}:${route.upstream.port};`,
+                "keepalive 16;",
+            ]),
+        );
+    }
+    for (const ui of model.uis) lines.push(...block(`upstream ${upstreamName("ui", ui.name)}`, [`server ${ui.upstream.address}:${ui.upstream.port};`]));
+    return lines;
+}
+
+/** "server:client" pairs the allowlist admits; everything else maps to 0. */
+function allowlist(model: GatewayModel): string[] {
+    const entries = model.mcp.flatMap((route) => route.clients.map((client) => `${quoted(`${route.server}:${client}`)} 1;`));
+    return block('map "$mcp_server:$mcp_client" $mcp_client_allowed', ["default 0;", ...entries]);
+}
+
+/** Unknown hosts (internal servers included) get nothing: no certificate, no route. */
+function defaultServers(model: GatewayModel): string[] {
+    const health = block(`location = ${HEALTH_PATH}`, ["access_log off;", "return 200 'ok';"]);
+    if (!model.tls) return block("server", [`listen ${model.httpPort} default_server;`, "server_name _;", ...health, ...block("location /", ["return 404;"])]);
+    return [
+        ...block("server", [`listen ${model.httpPort} default_server;`, "server_name _;", ...health, ...block("location /", ["return 301 https://$host$request_uri;"])]),
+        ...block("server", [`listen ${model.tls.port} ssl default_server;`, "server_name _;", "ssl_reject_handshake on;"]),
+    ];
+}
+
+export function renderGatewayConfig(model: GatewayModel): string {
+    const dir = model.runtimeDir;
+    const { requestsPerSecond } = model.rateLimit;
+    const http = [
+        "server_tokens off;",
+        "default_type application/octet-stream;",
+        `log_format edge '$remote_addr $host "$request" $status $body_bytes_sent $request_time client=$mcp_client';`,
+        "access_log /dev/stdout edge;",
+        `client_body_temp_path ${dir}/client_body;`,
+        `proxy_temp_path ${dir}/proxy;`,
+        `fastcgi_temp_path ${dir}/fastcgi;`,
+        `uwsgi_temp_path ${dir}/uwsgi;`,
+        `scgi_temp_path ${dir}/scgi;`,
+        `client_max_body_size ${model.maxRequestBodySize};`,
+        "keepalive_timeout 75s;",
+        ...(model.trustForwardedFor ? [...PRIVATE_RANGES.map((r) => `set_real_ip_from ${r};`), "real_ip_header X-Forwarded-For;"] : []),
+        "",
+        // MCP clients are limited by identity, humans by address; a refused request gets 429.
+        `limit_req_zone $mcp_client zone=mcp_clients:10m rate=${requestsPerSecond}r/s;`,
+        `limit_req_zone $binary_remote_addr zone=ui_clients:10m rate=${requestsPerSecond}r/s;`,
+        "limit_req_status 429;",
+        ...block("map $http_upgrade $connection_upgrade", ["default upgrade;", "'' '';"]),
+        ...allowlist(model),
+        "",
+        ...upstreams(model),
+        "",
+        ...defaultServers(model),
+        ...model.mcp.flatMap((route) => mcpServer(model, route)),
+        ...model.uis.flatMap((route) => uiServer(model, route)),
+    ];
+    const lines = [
+        "# Rendered by components/edge: the edge gateway. Do not edit by hand.",
+        "worker_processes auto;",
+        "daemon off;",
+        `pid ${dir}/nginx.pid;`,
+        "error_log stderr warn;",
+        ...block("events", ["worker_connections 4096;"]),
+        ...block("http", http),
+    ];
+    return `${lines.join("\n")}\n`;
+}
