@@ -12,8 +12,10 @@ const settings: Record<string, string> = {
     registry: "registry.sophia-ai.com",
     domain: "dev.sophia-ai.com",
     nodeCapacity: JSON.stringify({ nodes: 1, cpu: "16", memory: "64Gi" }),
+    edge: JSON.stringify({ tls: "provided", authMode: "oidc", oidcIssuerUrl: "https://id.sophia-ai.com/realms/sophia", oidcClientId: "sophia-edge-dev" }),
 };
-const allSecrets = Object.fromEntries(loadCatalog().servers.flatMap((s) => s.secrets).map((name) => [name, "value"]));
+const edgeSecrets = ["EDGE_OIDC_CLIENT_SECRET", "EDGE_COOKIE_SECRET", "EDGE_TLS_CERTIFICATE", "EDGE_TLS_PRIVATE_KEY"];
+const allSecrets = Object.fromEntries([...loadCatalog().servers.flatMap((s) => s.secrets), ...edgeSecrets].map((name) => [name, "value"]));
 
 function problemsOf(config: Record<string, string | undefined>, options: { isSecret?: (key: string) => boolean; catalogFile?: string } = {}): string[] {
     try {

@@ -56,10 +56,10 @@ describe("stack settings", () => {
     });
 
     it("reports malformed structured values and every other problem together", () => {
-        const found = problems({ ...base, nodeCapacity: "{nodes: 3", registry: "Not A Registry", domain: undefined });
+        const found = problems({ ...base, nodeCapacity: "{nodes: 3", registry: "Not A Registry", target: undefined });
         expect(found).to.have.length(3);
         expect(found[0]).to.equal('sophia:nodeCapacity: expected an object, got "{nodes: 3"');
-        expect(found.join("\n")).to.include("sophia:registry").and.include("sophia:domain");
+        expect(found.join("\n")).to.include("sophia:registry").and.include("sophia:target");
     });
 
     it("enforces two replicas for critical and high tiers under highAvailability", () => {
