@@ -17,9 +17,11 @@ export interface SecretConsumer {
  * check all see it.
  */
 export function platformSecretConsumers(settings: StackSettings): SecretConsumer[] {
-    void settings;
-    return [];
+    return [...(settings.backup ? [BACKUP_JOBS_CONSUMER] : [])];
 }
+
+/** The backup jobs' access key (IAM user sophia-<environment>-backup-writer), rotated through ESC. */
+export const BACKUP_JOBS_CONSUMER: SecretConsumer = { name: "backup-jobs", secrets: ["BACKUP_AWS_ACCESS_KEY_ID", "BACKUP_AWS_SECRET_ACCESS_KEY"] };
 
 export function secretInventory(servers: readonly SecretConsumer[]): SecretInventory {
     const users = new Map<string, string[]>();

@@ -10,7 +10,7 @@ import { loadStackSettings } from "../settings";
 import { evaluateProgram } from "./evaluate";
 import { kubernetesManifests, manifestYaml, SchemaResult, validateManifests } from "./manifests";
 import type { PlanFile } from "./planFile";
-import { readStackConfig, StackConfig } from "./stackConfig";
+import { PLACEHOLDER_PREFIX, readStackConfig, StackConfig } from "./stackConfig";
 import { formatSummary, summarize } from "./summary";
 
 export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
@@ -33,7 +33,8 @@ export type PlanResult =
 function offlineSecretKeys(catalogFile: string | undefined, stack: string, config: Readonly<Record<string, string>>): string[] {
     let names: string[] = [];
     try {
-        const settings = loadStackSettings(stack, (key) => config[`sophia:${key}`]);
+        // The kubeconfig is itself one of the placeholders, so settings needing it are read as if set.
+        const settings = loadStackSettings(stack, (key) => config[`sophia:${key}`] ?? (key === "kubeconfig" ? PLACEHOLDER_PREFIX : undefined));
         names = [...secretInventory([...loadCatalog(catalogFile).servers, ...platformSecretConsumers(settings)]).keys()];
     } catch {
         // An invalid catalog or stack file is reported by the program itself, with every problem.
