@@ -65,7 +65,7 @@ export const backupSettingsSchema = z
         /** Days after which a daily full moves to cold storage (Glacier Instant Retrieval). */
         coldStorageAfterDays: days.default(30),
         /** Days an hourly backup is kept. */
-        incrementalRetentionDays: days.default(3),
+        hourlyRetentionDays: days.default(3),
         /** Days the replica keeps every object immutable (S3 Object Lock, compliance mode). */
         objectLockDays: days.default(14),
         /** Hour of the day (UTC) the daily full backup runs. */
@@ -85,8 +85,8 @@ export const backupSettingsSchema = z
         if (b.replicaRegion === b.region) {
             ctx.addIssue({ code: "custom", path: ["replicaRegion"], message: `the replica must be in another region than the primary (${b.region}), e.g. ${b.region === "us-west-2" ? "us-east-1" : "us-west-2"}` });
         }
-        if (b.incrementalRetentionDays > b.retentionDays) {
-            ctx.addIssue({ code: "custom", path: ["incrementalRetentionDays"], message: `hourly backups (${b.incrementalRetentionDays} days) cannot outlive the daily fulls (retentionDays ${b.retentionDays})` });
+        if (b.hourlyRetentionDays > b.retentionDays) {
+            ctx.addIssue({ code: "custom", path: ["hourlyRetentionDays"], message: `hourly backups (${b.hourlyRetentionDays} days) cannot outlive the daily fulls (retentionDays ${b.retentionDays})` });
         }
         if (b.coldStorageAfterDays >= b.retentionDays) {
             ctx.addIssue({ code: "custom", path: ["coldStorageAfterDays"], message: `fulls expire after ${b.retentionDays} days, so moving them to cold storage after ${b.coldStorageAfterDays} days never happens: lower it below retentionDays` });

@@ -30,7 +30,7 @@ describe("backup stack settings", () => {
             replicaRegion: "us-west-2",
             retentionDays: 35,
             coldStorageAfterDays: 30,
-            incrementalRetentionDays: 3,
+            hourlyRetentionDays: 3,
             objectLockDays: 14,
             fullBackupHour: 2,
         });
@@ -43,10 +43,10 @@ describe("backup stack settings", () => {
     });
 
     it("lists every inconsistent retention at once", () => {
-        const problems = problemsOf({ region: "eu-west-1", replicaRegion: "eu-central-1", retentionDays: 7, incrementalRetentionDays: 10, objectLockDays: 14, fullBackupHour: 24 });
+        const problems = problemsOf({ region: "eu-west-1", replicaRegion: "eu-central-1", retentionDays: 7, hourlyRetentionDays: 10, objectLockDays: 14, fullBackupHour: 24 });
         expect(problems.map((p) => p.split(": ")[0].split(" ")[1])).to.deep.equal([
             "sophia:backup.fullBackupHour",
-            "sophia:backup.incrementalRetentionDays",
+            "sophia:backup.hourlyRetentionDays",
             "sophia:backup.coldStorageAfterDays",
             "sophia:backup.objectLockDays",
         ]);
