@@ -1,6 +1,10 @@
 // The Sophia AI platform: every MCP server of the catalog, on the target the stack chooses.
+import { BackupJobs } from "./components/backup-jobs";
+import { BackupStore } from "./components/backup-store";
 import { McpServer } from "./components/mcp-server";
 import { createPlatform } from "./components/platform";
+import { Postgres } from "./components/postgres";
+import { Redis } from "./components/redis";
 import { loadProgramInputs } from "./stacks/inputs";
 import { readSecretValues } from "./stacks/secrets";
 import { kubeconfigFromConfig } from "./stacks/settings";
@@ -11,5 +15,23 @@ const secretValues = readSecretValues(secrets);
 
 const mcpServers = servers.map((spec) => new McpServer(spec.name, { spec, platform, secretValues }));
 
+const postgres = new Postgres("postgres", { platform });
+const redis = new Redis("redis", { platform });
+const backupStore = settings.backup && new BackupStore("backups", { environment: settings.environment, backup: settings.backup });
+if (settings.backup && backupStore) {
+    new BackupJobs("backup-jobs", {
+        platform,
+        registry: settings.registry,
+        bucket: backupStore.names.primaryBucket,
+        region: settings.backup.region,
+        fullBackupHour: settings.backup.fullBackupHour,
+        accessKeyId: secretValues.get("BACKUP_AWS_ACCESS_KEY_ID")!,
+        secretAccessKey: secretValues.get("BACKUP_AWS_SECRET_ACCESS_KEY")!,
+        postgres: { workload: postgres.workloadName, address: postgres.address, port: postgres.port, user: postgres.user, password: postgres.password },
+        redis: { workload: redis.workloadName, address: redis.address, port: redis.port },
+    });
+}
+
 export const target = settings.target;
 export const serverAddresses = Object.fromEntries(mcpServers.map((s) => [s.spec.name, s.address]));
+export const backupBuckets = backupStore ? { primary: backupStore.bucket, replica: backupStore.replicaBucket } : undefined;
