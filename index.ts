@@ -1,7 +1,11 @@
 // The Sophia AI platform: every MCP server of the catalog, on the target the stack chooses.
 import { Edge } from "./components/edge";
+import { BackupJobs } from "./components/backup-jobs";
+import { BackupStore } from "./components/backup-store";
 import { McpServer } from "./components/mcp-server";
 import { createPlatform } from "./components/platform";
+import { Postgres } from "./components/postgres";
+import { Redis } from "./components/redis";
 import { loadProgramInputs } from "./stacks/inputs";
 import { readSecretValues } from "./stacks/secrets";
 import { kubeconfigFromConfig } from "./stacks/settings";
@@ -15,6 +19,24 @@ const mcpServers = servers.map((spec) => new McpServer(spec.name, { spec, platfo
 // Only public servers get a route; the edge is deployed where the stack configures one.
 const edge = settings.edge ? new Edge("edge", { settings, platform, servers: mcpServers.map((s) => ({ spec: s.spec, address: s.address })), secretValues }) : undefined;
 
+const postgres = new Postgres("postgres", { platform });
+const redis = new Redis("redis", { platform });
+const backupStore = settings.backup && new BackupStore("backups", { environment: settings.environment, backup: settings.backup });
+if (settings.backup && backupStore) {
+    new BackupJobs("backup-jobs", {
+        platform,
+        registry: settings.registry,
+        bucket: backupStore.names.primaryBucket,
+        region: settings.backup.region,
+        fullBackupHour: settings.backup.fullBackupHour,
+        accessKeyId: secretValues.get("BACKUP_AWS_ACCESS_KEY_ID")!,
+        secretAccessKey: secretValues.get("BACKUP_AWS_SECRET_ACCESS_KEY")!,
+        postgres: { workload: postgres.workloadName, address: postgres.address, port: postgres.port, user: postgres.user, password: postgres.password },
+        redis: { workload: redis.workloadName, address: redis.address, port: redis.port },
+    });
+}
+
 export const target = settings.target;
 export const serverAddresses = Object.fromEntries(mcpServers.map((s) => [s.spec.name, s.address]));
 export const edgeHosts = edge?.hosts ?? [];
+export const backupBuckets = backupStore ? { primary: backupStore.bucket, replica: backupStore.replicaBucket } : undefined;

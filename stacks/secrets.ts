@@ -22,8 +22,12 @@ export function platformSecretConsumers(settings: StackSettings): SecretConsumer
         const tls = settings.edge.tls === "provided" ? ["EDGE_TLS_CERTIFICATE", "EDGE_TLS_PRIVATE_KEY"] : [];
         consumers.push({ name: "edge", secrets: ["EDGE_OIDC_CLIENT_SECRET", "EDGE_COOKIE_SECRET", ...tls] });
     }
+    if (settings.backup) consumers.push(BACKUP_JOBS_CONSUMER);
     return consumers;
 }
+
+/** The backup jobs' access key (IAM user sophia-<environment>-backup-writer), rotated through ESC. */
+export const BACKUP_JOBS_CONSUMER: SecretConsumer = { name: "backup-jobs", secrets: ["BACKUP_AWS_ACCESS_KEY_ID", "BACKUP_AWS_SECRET_ACCESS_KEY"] };
 
 export function secretInventory(servers: readonly SecretConsumer[]): SecretInventory {
     const users = new Map<string, string[]>();

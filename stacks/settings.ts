@@ -72,6 +72,56 @@ const edgeSettingsSchema = z.strictObject({
 });
 export type EdgeSettings = z.output<typeof edgeSettingsSchema>;
 
+const awsRegion = z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "expected an AWS region such as us-east-1");
+const days = z.number().int().min(1).max(3650);
+
+/**
+ * Where and how long backups are kept (docs/03-architecture/backups.md). Without it the stack
+ * deploys its stateful services with no off-site backups (fine for dev, refused by policy in prod).
+ */
+export const backupSettingsSchema = z
+    .strictObject({
+        /** Region of the primary bucket, where the backup jobs write. */
+        region: awsRegion,
+        /** Region of the replica bucket: a disaster in `region` must not reach it. */
+        replicaRegion: awsRegion,
+        /** Days a daily full backup is kept. */
+        retentionDays: days.default(35),
+        /** Days after which a daily full moves to cold storage (Glacier Instant Retrieval). */
+        coldStorageAfterDays: days.default(30),
+        /** Days an hourly backup is kept. */
+        hourlyRetentionDays: days.default(3),
+        /** Days the replica keeps every object immutable (S3 Object Lock, compliance mode). */
+        objectLockDays: days.default(14),
+        /** Hour of the day (UTC) the daily full backup runs. */
+        fullBackupHour: z.number().int().min(0).max(23).default(2),
+        /** Container repositories (ECR) whose images expire, when the stack's registry is ECR. */
+        imageRetention: z
+            .strictObject({
+                repositories: z.array(z.string().regex(/^[a-z0-9]+([._/-][a-z0-9]+)*$/, "expected an ECR repository name such as sophia/github-agent")).min(1),
+                /** Tagged images kept per repository, newest first. */
+                keepTagged: z.number().int().min(1).default(30),
+                /** Days an untagged image is kept. */
+                untaggedDays: days.default(7),
+            })
+            .optional(),
+    })
+    .superRefine((b, ctx) => {
+        if (b.replicaRegion === b.region) {
+            ctx.addIssue({ code: "custom", path: ["replicaRegion"], message: `the replica must be in another region than the primary (${b.region}), e.g. ${b.region === "us-west-2" ? "us-east-1" : "us-west-2"}` });
+        }
+        if (b.hourlyRetentionDays > b.retentionDays) {
+            ctx.addIssue({ code: "custom", path: ["hourlyRetentionDays"], message: `hourly backups (${b.hourlyRetentionDays} days) cannot outlive the daily fulls (retentionDays ${b.retentionDays})` });
+        }
+        if (b.coldStorageAfterDays >= b.retentionDays) {
+            ctx.addIssue({ code: "custom", path: ["coldStorageAfterDays"], message: `fulls expire after ${b.retentionDays} days, so moving them to cold storage after ${b.coldStorageAfterDays} days never happens: lower it below retentionDays` });
+        }
+        if (b.objectLockDays > b.retentionDays) {
+            ctx.addIssue({ code: "custom", path: ["objectLockDays"], message: `the replica would keep backups locked (${b.objectLockDays} days) longer than they are retained (${b.retentionDays} days)` });
+        }
+    });
+export type BackupSettings = z.infer<typeof backupSettingsSchema>;
+
 /** Every stack setting, as written in the stack file (before defaults). */
 const settingsShape = z.strictObject({
         target: z.enum(TARGETS),
@@ -100,6 +150,7 @@ const settingsShape = z.strictObject({
                 low: tierOverride,
             })
             .default({}),
+        backup: backupSettingsSchema.optional(),
     });
 
 export const stackSettingsSchema = settingsShape.superRefine((s, ctx) => {
@@ -136,10 +187,11 @@ export interface StackSettings {
     readonly nodeCapacity: { readonly nodes: number; readonly cpu: string; readonly memory: string };
     readonly highAvailability: boolean;
     readonly tiers: Readonly<Record<Tier, Readonly<TierSettings>>>;
+    readonly backup?: Readonly<BackupSettings>;
 }
 
 /** Keys whose values are structured (YAML objects in the stack file, JSON in the config map). */
-const OBJECT_KEYS = new Set(["nodeCapacity", "tiers", "edge"]);
+const OBJECT_KEYS = new Set(["nodeCapacity", "tiers", "edge", "backup"]);
 const BOOLEAN_KEYS = new Set(["highAvailability"]);
 /** Config keys that are settings; other keys in the namespace are secrets (see stacks/secrets.ts). */
 export const SETTING_KEYS = Object.keys(settingsShape.shape);

@@ -108,6 +108,8 @@ export interface ScheduledJobSpec {
     readonly connectsTo?: readonly Group[];
     readonly outbound?: readonly string[];
     readonly runAsUser?: number;
+    /** Descriptive labels, e.g. `sophia.ai/backup-of: <workload>` on a backup job. */
+    readonly labels?: Readonly<Record<string, string>>;
 }
 
 export interface WorkloadHandle {

@@ -7,6 +7,19 @@ import * as runtimeState from "@pulumi/pulumi/runtime/state";
 export const SECRET_MARKER = "[secret]";
 export const UNKNOWN_MARKER = "[unknown]";
 
+/**
+ * Outputs a provider computes that programs consume as values: a generated password (it stays
+ * secret), and AWS ARNs, which policies reference; "offline" stands where the account id would be.
+ */
+function computedOutputs(args: pulumi.runtime.MockResourceArgs): Record<string, string> {
+    if (args.type === "random:index/randomPassword:RandomPassword") return { result: "offline-generated-password" };
+    if (args.type.startsWith("aws:") && args.inputs.arn === undefined) {
+        const service = args.type.slice("aws:".length).split("/")[0];
+        return { arn: `arn:aws:${service}:${args.inputs.region ?? ""}:offline:${args.name}` };
+    }
+    return {};
+}
+
 /** One registered resource, as the plan reports it. */
 export interface RecordedResource {
     urn: string;
@@ -84,7 +97,7 @@ export class RecordingMonitor extends MockMonitor {
             newResource: (args: pulumi.runtime.MockResourceArgs) => ({
                 id: args.custom ? `${args.name}-id` : undefined,
                 // Echo the inputs as outputs; names the engine would auto-generate get the resource name.
-                state: { name: args.name, ...args.inputs },
+                state: { name: args.name, ...args.inputs, ...computedOutputs(args) },
             }),
             call: (args: pulumi.runtime.MockCallArgs) => {
                 throw new Error(`the program called ${args.token}, which the offline plan cannot answer: a deployment must not depend on live reads`);

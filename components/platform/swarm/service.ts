@@ -132,7 +132,7 @@ export function jobServiceArgs(spec: ScheduledJobSpec, crontab: ConfigHandle, ct
         configFiles: [{ config: crontab, file: "crontab", mountPath: "/etc/sophia/crontab" }],
         ports: [],
         replicas: 1,
-        labels: { "sophia.ai/schedule": spec.schedule },
+        labels: { ...spec.labels, "sophia.ai/schedule": spec.schedule },
     };
     return workloadServiceArgs(asWorkload, ctx);
 }

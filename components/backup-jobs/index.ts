@@ -1,0 +1,3 @@
+export { BackupJobs, type BackupJobsArgs } from "./backupJobs";
+export { BACKUP_OF_LABEL, backupJob, backupSchedule, pushgatewayWorkload, type BackupSubject } from "./jobs";
+export { backupFreshnessRuleGroup, LAST_SUCCESS_METRIC, RPO_SECONDS, type PrometheusRuleGroup } from "./freshnessRule";

@@ -1,0 +1,166 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { BackupSettings } from "../../stacks/settings";
+import { accessLogLifecycleRules, backupLifecycleRules, imageLifecyclePolicy } from "./lifecycle";
+import { BackupNames, backupNames, bucketArn, BucketRole, ROLE_TAG } from "./naming";
+import { logBucketPolicy, PolicyDocument, replicationPolicy, restorerPolicy, s3AssumeRolePolicy, tlsOnlyPolicy, writerPolicy } from "./policies";
+
+export interface BackupStoreArgs {
+    readonly environment: string;
+    readonly backup: BackupSettings;
+}
+
+const json = (doc: pulumi.Output<PolicyDocument> | PolicyDocument): pulumi.Output<string> => pulumi.output(doc).apply((d) => JSON.stringify(d));
+
+/**
+ * Where backups live: a primary bucket in the stack's region, replicated to a bucket in a second
+ * region that locks every object, both encrypted with rotated KMS keys, logged to per-region log
+ * buckets; plus the backup jobs' write-only IAM user and the operators' restore group.
+ */
+export class BackupStore extends pulumi.ComponentResource {
+    readonly names: BackupNames;
+    readonly region: string;
+    readonly replicaRegion: string;
+    /** The bucket the jobs write to. */
+    readonly bucket: pulumi.Output<string>;
+    readonly replicaBucket: pulumi.Output<string>;
+    readonly writer: aws.iam.User;
+
+    constructor(name: string, args: BackupStoreArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("sophia:platform:BackupStore", name, {}, opts);
+        const { backup, environment } = args;
+        const names = backupNames(environment, backup);
+        const tags = { "sophia.ai/environment": environment, "app.kubernetes.io/part-of": "sophia" };
+        const primary = new aws.Provider(`${name}-primary`, { region: backup.region, defaultTags: { tags } }, { parent: this });
+        const secondary = new aws.Provider(`${name}-replica`, { region: backup.replicaRegion, defaultTags: { tags } }, { parent: this });
+        const inPrimary = { parent: this, provider: primary };
+        const inReplica = { parent: this, provider: secondary };
+
+        const key = (part: string, region: string, o: pulumi.CustomResourceOptions) => {
+            const k = new aws.kms.Key(`${name}-${part}-key`, { description: `Encrypts the ${environment} backups in ${region}`, enableKeyRotation: true, rotationPeriodInDays: 365, deletionWindowInDays: 30, region, tags }, o);
+            new aws.kms.Alias(`${name}-${part}-key-alias`, { name: names.keyAlias, targetKeyId: k.keyId, region }, o);
+            return k;
+        };
+        const primaryKey = key("primary", backup.region, inPrimary);
+        const replicaKey = key("replica", backup.replicaRegion, inReplica);
+
+        const bucket = (part: string, bucketName: string, role: BucketRole, region: string, o: pulumi.CustomResourceOptions, extra: { objectLock?: boolean; kmsKey?: aws.kms.Key; policy: PolicyDocument }) => {
+            const b = new aws.s3.Bucket(`${name}-${part}`, { bucket: bucketName, objectLockEnabled: extra.objectLock ?? false, forceDestroy: false, region, tags: { ...tags, [ROLE_TAG]: role } }, { ...o, protect: role !== "access-logs" });
+            const on = { ...o, parent: b };
+            new aws.s3.BucketPublicAccessBlock(`${name}-${part}-public-access`, { bucket: b.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true, region }, on);
+            new aws.s3.BucketOwnershipControls(`${name}-${part}-ownership`, { bucket: b.id, rule: { objectOwnership: "BucketOwnerEnforced" }, region }, on);
+            const versioning = new aws.s3.BucketVersioning(`${name}-${part}-versioning`, { bucket: b.id, versioningConfiguration: { status: "Enabled" }, region }, on);
+            new aws.s3.BucketServerSideEncryptionConfiguration(
+                `${name}-${part}-encryption`,
+                {
+                    bucket: b.id,
+                    region,
+                    // S3 delivers access logs only into SSE-S3 buckets; everything else uses the backup key.
+                    rules: [extra.kmsKey ? { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: extra.kmsKey.arn }, bucketKeyEnabled: true } : { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
+                },
+                on,
+            );
+            new aws.s3.BucketPolicy(`${name}-${part}-policy`, { bucket: b.id, policy: json(extra.policy), region }, on);
+            new aws.s3.BucketLifecycleConfiguration(
+                `${name}-${part}-lifecycle`,
+                { bucket: b.id, rules: role === "access-logs" ? accessLogLifecycleRules(backup) : backupLifecycleRules(backup), region },
+                { ...on, dependsOn: [versioning] },
+            );
+            return { bucket: b, versioning };
+        };
+
+        const primaryLogs = bucket("primary-logs", names.primaryLogBucket, "access-logs", backup.region, inPrimary, { policy: logBucketPolicy(names.primaryLogBucket, [{ bucket: names.primaryBucket, prefix: "backups/" }]) });
+        const replicaLogs = bucket("replica-logs", names.replicaLogBucket, "access-logs", backup.replicaRegion, inReplica, { policy: logBucketPolicy(names.replicaLogBucket, [{ bucket: names.replicaBucket, prefix: "backup-replica/" }]) });
+        const main = bucket("primary", names.primaryBucket, "backups", backup.region, inPrimary, { kmsKey: primaryKey, policy: tlsOnlyPolicy(names.primaryBucket) });
+        const replica = bucket("replica", names.replicaBucket, "backup-replica", backup.replicaRegion, inReplica, { kmsKey: replicaKey, objectLock: true, policy: tlsOnlyPolicy(names.replicaBucket) });
+
+        new aws.s3.BucketLogging(`${name}-primary-logging`, { bucket: main.bucket.id, targetBucket: primaryLogs.bucket.id, targetPrefix: "backups/", region: backup.region }, { ...inPrimary, parent: main.bucket });
+        new aws.s3.BucketLogging(`${name}-replica-logging`, { bucket: replica.bucket.id, targetBucket: replicaLogs.bucket.id, targetPrefix: "backup-replica/", region: backup.replicaRegion }, { ...inReplica, parent: replica.bucket });
+
+        // A compromised writer, or an operator's mistake, cannot shorten what the replica keeps.
+        new aws.s3.BucketObjectLockConfiguration(
+            `${name}-replica-object-lock`,
+            { bucket: replica.bucket.id, objectLockEnabled: "Enabled", rule: { defaultRetention: { mode: "COMPLIANCE", days: backup.objectLockDays } }, region: backup.replicaRegion },
+            { ...inReplica, parent: replica.bucket, dependsOn: [replica.versioning] },
+        );
+
+        const replicationRole = new aws.iam.Role(`${name}-replication-role`, { name: names.replicationRole, path: "/sophia/", assumeRolePolicy: json(s3AssumeRolePolicy), tags }, inPrimary);
+        const replicationGrant = new aws.iam.Policy(
+            `${name}-replication-policy`,
+            {
+                name: names.replicationRole,
+                path: "/sophia/",
+                description: `S3 replication of ${names.primaryBucket} to ${names.replicaBucket}`,
+                policy: json(
+                    pulumi.all([primaryKey.arn, replicaKey.arn]).apply(([sourceKeyArn, destinationKeyArn]) =>
+                        replicationPolicy({ source: names.primaryBucket, sourceKeyArn, sourceRegion: backup.region, destination: names.replicaBucket, destinationKeyArn, destinationRegion: backup.replicaRegion }),
+                    ),
+                ),
+                tags,
+            },
+            inPrimary,
+        );
+        const replicationAttachment = new aws.iam.RolePolicyAttachment(`${name}-replication-attachment`, { role: replicationRole.name, policyArn: replicationGrant.arn }, inPrimary);
+        new aws.s3.BucketReplicationConfig(
+            `${name}-replication`,
+            {
+                bucket: main.bucket.id,
+                role: replicationRole.arn,
+                region: backup.region,
+                rules: [
+                    {
+                        id: "backups-to-replica-region",
+                        status: "Enabled",
+                        priority: 1,
+                        filter: { prefix: "" },
+                        // Deletions stay where they happen: the replica is the copy nobody can remove.
+                        deleteMarkerReplication: { status: "Disabled" },
+                        sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: "Enabled" } },
+                        destination: {
+                            bucket: bucketArn(names.replicaBucket),
+                            storageClass: "STANDARD",
+                            encryptionConfiguration: { replicaKmsKeyId: replicaKey.arn },
+                            // Replication time control: 99.99% of objects within 15 minutes, inside the RPO.
+                            replicationTime: { status: "Enabled", time: { minutes: 15 } },
+                            metrics: { status: "Enabled", eventThreshold: { minutes: 15 } },
+                        },
+                    },
+                ],
+            },
+            { ...inPrimary, parent: main.bucket, dependsOn: [main.versioning, replica.versioning, replicationAttachment] },
+        );
+
+        this.writer = new aws.iam.User(`${name}-writer`, { name: names.writerUser, path: "/sophia/", tags: { ...tags, "sophia.ai/rotated-by": "esc" } }, inPrimary);
+        const writerGrant = new aws.iam.Policy(
+            `${name}-writer-policy`,
+            { name: names.writerUser, path: "/sophia/", description: `Backup jobs: write and list ${names.primaryBucket}, nothing else`, policy: json(primaryKey.arn.apply((keyArn) => writerPolicy(names.primaryBucket, keyArn))), tags },
+            inPrimary,
+        );
+        new aws.iam.UserPolicyAttachment(`${name}-writer-attachment`, { user: this.writer.name, policyArn: writerGrant.arn }, inPrimary);
+
+        const restorers = new aws.iam.Group(`${name}-restorers`, { name: names.restorerGroup, path: "/sophia/" }, inPrimary);
+        const restorerGrant = new aws.iam.Policy(
+            `${name}-restorer-policy`,
+            {
+                name: names.restorerGroup,
+                path: "/sophia/",
+                description: "Operators restoring backups: read either region's copy",
+                policy: json(pulumi.all([primaryKey.arn, replicaKey.arn]).apply(([p, r]) => restorerPolicy([{ bucket: names.primaryBucket, keyArn: p }, { bucket: names.replicaBucket, keyArn: r }]))),
+                tags,
+            },
+            inPrimary,
+        );
+        new aws.iam.GroupPolicyAttachment(`${name}-restorer-attachment`, { group: restorers.name, policyArn: restorerGrant.arn }, inPrimary);
+
+        for (const repository of backup.imageRetention?.repositories ?? []) {
+            new aws.ecr.LifecyclePolicy(`${name}-images-${repository.replace(/[^a-z0-9-]/g, "-")}`, { repository, policy: JSON.stringify(imageLifecyclePolicy(backup.imageRetention!)), region: backup.region }, inPrimary);
+        }
+
+        this.names = names;
+        this.region = backup.region;
+        this.replicaRegion = backup.replicaRegion;
+        this.bucket = main.bucket.bucket;
+        this.replicaBucket = replica.bucket.bucket;
+        this.registerOutputs({ bucket: this.bucket, replicaBucket: this.replicaBucket, region: this.region, replicaRegion: this.replicaRegion, writerUser: names.writerUser, restorerGroup: names.restorerGroup });
+    }
+}

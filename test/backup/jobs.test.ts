@@ -1,0 +1,53 @@
+import { expect } from "chai";
+import { backupJob, BACKUP_OF_LABEL, backupSchedule } from "../../components/backup-jobs";
+import { jobServiceArgs } from "../../components/platform/swarm/service";
+import type { ConfigHandle, SecretHandle } from "../../components/platform/types";
+import { completeBackups, stampOf } from "../../images/backup/src/layout";
+
+const handle = (name: string, keys: string[]): SecretHandle => ({ name, group: "backup", keys, resource: undefined as never });
+const settings = { image: "registry.example/sophia-backup:1.0.0", bucket: "sophia-prod-backups-us-east-1", region: "us-east-1", fullBackupHour: 4, pushgatewayUrl: "http://pushgateway:9091", credentials: handle("aws", ["BACKUP_AWS_ACCESS_KEY_ID", "BACKUP_AWS_SECRET_ACCESS_KEY"]) };
+const postgres = { target: "postgres" as const, workload: "postgres", env: { PGHOST: "postgres" }, secretEnv: [{ env: "PGPASSWORD", secret: handle("pg", ["PGPASSWORD"]), key: "PGPASSWORD" }] };
+
+describe("backup jobs", () => {
+    it("run the full at the configured hour and the hourly on the half hour", () => {
+        expect(backupSchedule("full", 4)).to.equal("0 4 * * *");
+        expect(backupSchedule("hourly", 4)).to.equal("30 * * * *");
+    });
+
+    it("take credentials from platform secrets only, and say which workload they back up", () => {
+        const job = backupJob(postgres, "full", settings);
+        expect(Object.keys(job.env!)).to.not.include.members(["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "PGPASSWORD"]);
+        expect(job.secretEnv!.map((s) => s.env)).to.deep.equal(["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "PGPASSWORD"]);
+        expect(job.labels![BACKUP_OF_LABEL]).to.equal("postgres");
+        expect(job.env).to.include({ BACKUP_TARGET: "postgres", BACKUP_KIND: "full", BACKUP_BUCKET: settings.bucket, AWS_REGION: "us-east-1" });
+    });
+
+    it("keep their labels on Swarm, next to the schedule, and read secrets from files there", () => {
+        const crontab: ConfigHandle = { name: "crontab", group: "backup", files: ["crontab"], resource: undefined as never };
+        const dockerSecret = { id: "id", name: "name" };
+        const objects = { secrets: new Map([["aws", new Map([["BACKUP_AWS_ACCESS_KEY_ID", dockerSecret], ["BACKUP_AWS_SECRET_ACCESS_KEY", dockerSecret]])], ["pg", new Map([["PGPASSWORD", dockerSecret]])]]), configs: new Map([["crontab", new Map([["crontab", dockerSecret]])]]) };
+        const args = jobServiceArgs(backupJob(postgres, "hourly", settings), crontab, { networks: [], volumes: new Map(), objects: objects as never, prefix: "sophia" });
+        expect(args.labels).to.deep.include({ label: BACKUP_OF_LABEL, value: "postgres" });
+        expect(args.labels).to.deep.include({ label: "sophia.ai/schedule", value: "30 * * * *" });
+        const env = (args.taskSpec as { containerSpec: { env: Record<string, string> } }).containerSpec.env;
+        expect(env).to.include({ PGPASSWORD_FILE: "/run/secrets/PGPASSWORD", AWS_ACCESS_KEY_ID_FILE: "/run/secrets/AWS_ACCESS_KEY_ID" });
+    });
+});
+
+describe("backup layout", () => {
+    it("restores the newest complete backup, the hourly one on a tie, and skips folders without a manifest", () => {
+        const t = (iso: string) => stampOf(new Date(iso));
+        const keys = [
+            `services/full/postgres/${t("2025-01-01T02:00:00Z")}/manifest.json`,
+            `services/hourly/postgres/${t("2025-01-01T02:30:00Z")}/manifest.json`,
+            `services/full/postgres/${t("2025-01-01T02:30:00Z")}/manifest.json`,
+            `services/hourly/postgres/${t("2025-01-01T03:30:00Z")}/sophia.dump`,
+            `services/hourly/redis/${t("2025-01-01T04:30:00Z")}/manifest.json`,
+        ];
+        expect(completeBackups(keys, "services", "postgres").map((b) => `${b.kind} ${b.stamp}`)).to.deep.equal([
+            "hourly 20250101T023000.000Z",
+            "full 20250101T023000.000Z",
+            "full 20250101T020000.000Z",
+        ]);
+    });
+});

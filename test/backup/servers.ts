@@ -1,0 +1,121 @@
+// Throwaway servers on 127.0.0.1 for the restore drill: a PostgreSQL cluster and an S3-compatible store.
+import { execFileSync, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as http from "http";
+import * as net from "net";
+import * as os from "os";
+import * as path from "path";
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const S3rver = require("s3rver");
+
+export const PG_BIN = "/usr/lib/postgresql/15/bin";
+
+export function freePort(): Promise<number> {
+    return new Promise((resolve, reject) => {
+        const server = net.createServer();
+        server.once("error", reject);
+        server.listen(0, "127.0.0.1", () => {
+            const { port } = server.address() as net.AddressInfo;
+            server.close(() => resolve(port));
+        });
+    });
+}
+
+/**
+ * PostgreSQL refuses to run as root, so as root the cluster belongs to the `postgres` user of the
+ * Debian package; as anyone else it belongs to that user.
+ */
+function asClusterOwner(command: string, args: string[]): { command: string; args: string[] } {
+    return process.getuid?.() === 0 ? { command: "runuser", args: ["-u", "postgres", "--", command, ...args] } : { command, args };
+}
+
+export class PostgresCluster {
+    readonly port: number;
+    readonly user = "sophia";
+    readonly password = "drill-only-password";
+    private constructor(readonly dir: string, port: number) {
+        this.port = port;
+    }
+
+    static async start(root: string): Promise<PostgresCluster> {
+        const dir = path.join(root, "pg");
+        fs.mkdirSync(dir, { mode: 0o700 });
+        const cluster = new PostgresCluster(dir, await freePort());
+        const pwfile = path.join(dir, "pwfile");
+        fs.writeFileSync(pwfile, cluster.password, { mode: 0o600 });
+        if (process.getuid?.() === 0) {
+            const uid = Number(execFileSync("id", ["-u", "postgres"], { encoding: "utf8" }).trim());
+            const gid = Number(execFileSync("id", ["-g", "postgres"], { encoding: "utf8" }).trim());
+            fs.chownSync(dir, uid, gid);
+            fs.chownSync(pwfile, uid, gid);
+        }
+        cluster.exec(`${PG_BIN}/initdb`, ["-D", path.join(dir, "data"), "-U", cluster.user, `--pwfile=${pwfile}`, "--auth-local=scram-sha-256", "--auth-host=scram-sha-256", "--no-sync", "-E", "UTF8", "--locale=C"]);
+        const options = `-c listen_addresses=127.0.0.1 -p ${cluster.port} -k ${dir} -c fsync=off`;
+        cluster.exec(`${PG_BIN}/pg_ctl`, ["-D", path.join(dir, "data"), "-l", path.join(dir, "server.log"), "-o", options, "-w", "-t", "30", "start"]);
+        return cluster;
+    }
+
+    private exec(command: string, args: string[]): void {
+        const c = asClusterOwner(command, args);
+        const result = spawnSync(c.command, c.args, { encoding: "utf8", timeout: 60_000, cwd: this.dir });
+        if (result.status !== 0) throw new Error(`${command} failed (${result.status}): ${result.stderr}${result.stdout}`);
+    }
+
+    stop(): void {
+        if (!fs.existsSync(path.join(this.dir, "data", "postmaster.pid"))) return;
+        this.exec(`${PG_BIN}/pg_ctl`, ["-D", path.join(this.dir, "data"), "-m", "immediate", "-w", "-t", "30", "stop"]);
+    }
+}
+
+export class S3Server {
+    private constructor(private readonly server: { close(): Promise<void> }, readonly port: number) {}
+
+    static async start(root: string, bucket: string): Promise<S3Server> {
+        const port = await freePort();
+        const server = new S3rver({ address: "127.0.0.1", port, directory: path.join(root, "s3"), silent: true, configureBuckets: [{ name: bucket }] });
+        await server.run();
+        return new S3Server(server, port);
+    }
+
+    get endpoint(): string {
+        return `http://127.0.0.1:${this.port}`;
+    }
+
+    stop(): Promise<void> {
+        return this.server.close();
+    }
+}
+
+/** Records what is pushed to it, standing in for the Prometheus Pushgateway. */
+export class PushRecorder {
+    readonly pushes: { method: string; url: string; body: string }[] = [];
+    private constructor(private readonly server: http.Server, readonly port: number) {}
+
+    static async start(): Promise<PushRecorder> {
+        const server = http.createServer();
+        const port = await new Promise<number>((resolve) => server.listen(0, "127.0.0.1", () => resolve((server.address() as net.AddressInfo).port)));
+        const recorder = new PushRecorder(server, port);
+        server.on("request", (req, res) => {
+            let body = "";
+            req.on("data", (d: Buffer) => (body += d.toString()));
+            req.on("end", () => {
+                recorder.pushes.push({ method: req.method!, url: req.url!, body });
+                res.writeHead(200).end();
+            });
+        });
+        return recorder;
+    }
+
+    stop(): Promise<void> {
+        return new Promise((resolve) => {
+            this.server.closeAllConnections();
+            this.server.close(() => resolve());
+        });
+    }
+}
+
+export function tempRoot(): string {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-drill-"));
+    fs.chmodSync(root, 0o755);
+    return root;
+}
