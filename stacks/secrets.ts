@@ -18,7 +18,11 @@ export interface SecretConsumer {
  */
 export function platformSecretConsumers(settings: StackSettings): SecretConsumer[] {
     void settings;
-    return [];
+    return [
+        // Alertmanager reads the Slack webhook and the PagerDuty routing key from files.
+        { name: "alertmanager", secrets: ["ALERT_SLACK_WEBHOOK_URL", "ALERT_PAGERDUTY_ROUTING_KEY"] },
+        { name: "grafana", secrets: ["GRAFANA_ADMIN_PASSWORD"] },
+    ];
 }
 
 export function secretInventory(servers: readonly SecretConsumer[]): SecretInventory {

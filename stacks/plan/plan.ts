@@ -33,7 +33,8 @@ export type PlanResult =
 function offlineSecretKeys(catalogFile: string | undefined, stack: string, config: Readonly<Record<string, string>>): string[] {
     let names: string[] = [];
     try {
-        const settings = loadStackSettings(stack, (key) => config[`sophia:${key}`]);
+        // The kubeconfig is itself one of the placeholders, so settings may count on it.
+        const settings = loadStackSettings(stack, (key) => (key === "kubeconfig" ? "offline" : config[`sophia:${key}`]));
         names = [...secretInventory([...loadCatalog(catalogFile).servers, ...platformSecretConsumers(settings)]).keys()];
     } catch {
         // An invalid catalog or stack file is reported by the program itself, with every problem.
