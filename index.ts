@@ -1,8 +1,9 @@
 // The Sophia AI platform: every MCP server of the catalog, on the target the stack chooses.
 import { Edge } from "./components/edge";
-import { BackupJobs } from "./components/backup-jobs";
+import { BackupJobs, backupFreshnessRuleGroup } from "./components/backup-jobs";
 import { BackupStore } from "./components/backup-store";
 import { McpServer } from "./components/mcp-server";
+import { Monitoring } from "./components/monitoring";
 import { createPlatform } from "./components/platform";
 import { Postgres } from "./components/postgres";
 import { Redis } from "./components/redis";
@@ -14,13 +15,25 @@ const { settings, servers, secrets } = loadProgramInputs();
 const platform = createPlatform({ settings, kubeconfig: kubeconfigFromConfig() });
 const secretValues = readSecretValues(secrets);
 
-const mcpServers = servers.map((spec) => new McpServer(spec.name, { spec, platform, secretValues }));
+const postgres = new Postgres("postgres", { platform });
+const redis = new Redis("redis", { platform });
+const monitoring = new Monitoring("monitoring", {
+    platform,
+    stack: settings.stack,
+    prefix: settings.namespace,
+    settings: settings.monitoring,
+    servers,
+    secretValues,
+    // No successful backup within the RPO pages through the same rules as everything else.
+    extraRuleGroups: settings.backup ? [backupFreshnessRuleGroup([postgres.workloadName, redis.workloadName])] : [],
+});
+const observability = { otlpEndpoint: monitoring.otlpEndpoint };
+
+const mcpServers = servers.map((spec) => new McpServer(spec.name, { spec, platform, secretValues, observability }));
 
 // Only public servers get a route; the edge is deployed where the stack configures one.
 const edge = settings.edge ? new Edge("edge", { settings, platform, servers: mcpServers.map((s) => ({ spec: s.spec, address: s.address })), secretValues }) : undefined;
 
-const postgres = new Postgres("postgres", { platform });
-const redis = new Redis("redis", { platform });
 const backupStore = settings.backup && new BackupStore("backups", { environment: settings.environment, backup: settings.backup });
 if (settings.backup && backupStore) {
     new BackupJobs("backup-jobs", {
@@ -40,3 +53,4 @@ export const target = settings.target;
 export const serverAddresses = Object.fromEntries(mcpServers.map((s) => [s.spec.name, s.address]));
 export const edgeHosts = edge?.hosts ?? [];
 export const backupBuckets = backupStore ? { primary: backupStore.bucket, replica: backupStore.replicaBucket } : undefined;
+export const otlpEndpoint = monitoring.otlpEndpoint;

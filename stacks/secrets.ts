@@ -17,7 +17,11 @@ export interface SecretConsumer {
  * check all see it.
  */
 export function platformSecretConsumers(settings: StackSettings): SecretConsumer[] {
-    const consumers: SecretConsumer[] = [];
+    // Alertmanager reads the Slack webhook and the PagerDuty routing key from files.
+    const consumers: SecretConsumer[] = [
+        { name: "alertmanager", secrets: ["ALERT_SLACK_WEBHOOK_URL", "ALERT_PAGERDUTY_ROUTING_KEY"] },
+        { name: "grafana", secrets: ["GRAFANA_ADMIN_PASSWORD"] },
+    ];
     if (settings.edge) {
         const tls = settings.edge.tls === "provided" ? ["EDGE_TLS_CERTIFICATE", "EDGE_TLS_PRIVATE_KEY"] : [];
         consumers.push({ name: "edge", secrets: ["EDGE_OIDC_CLIENT_SECRET", "EDGE_COOKIE_SECRET", ...tls] });

@@ -43,6 +43,28 @@ export const DEFAULT_TIERS: Readonly<Record<Tier, TierSettings>> = {
     },
 };
 
+/** Prometheus-style durations ("15d", "12h"). */
+const duration = z.string().regex(/^\d+(ms|s|m|h|d|w|y)$/, 'expected a duration such as "15d" or "30s"');
+
+/** The monitoring stack's sizes; every field has a default. */
+const monitoringSettingsSchema = z.strictObject({
+    /** How long Prometheus keeps samples; the slow burn-rate alerts look back 3 days. */
+    retention: duration.default("15d"),
+    storage: memoryQuantity.default("50Gi"),
+    scrapeInterval: duration.default("30s"),
+    replicas: z
+        .strictObject({ prometheus: z.number().int().min(1), alertmanager: z.number().int().min(1), grafana: z.number().int().min(1) })
+        .partial()
+        .default({}),
+});
+export type MonitoringSettings = Readonly<{
+    retention: string;
+    storage: string;
+    scrapeInterval: string;
+    replicas: Readonly<{ prometheus: number; alertmanager: number; grafana: number }>;
+}>;
+export const DEFAULT_MONITORING_REPLICAS = { prometheus: 1, alertmanager: 1, grafana: 1 } as const;
+
 const hostname = z.string().regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/, "expected a DNS name such as dev.sophia-ai.com");
 
 const tierOverride = tierSettingsSchema.partial().optional();
@@ -142,6 +164,7 @@ const settingsShape = z.strictObject({
         nodeCapacity: z.strictObject({ nodes: z.number().int().min(1), cpu: cpuQuantity, memory: memoryQuantity }),
         /** Production-grade availability: critical and high tiers must then run at least 2 replicas. */
         highAvailability: z.boolean().default(false),
+        monitoring: monitoringSettingsSchema.default({ retention: "15d", storage: "50Gi", scrapeInterval: "30s", replicas: {} }),
         tiers: z
             .strictObject({
                 critical: tierOverride,
@@ -188,10 +211,11 @@ export interface StackSettings {
     readonly highAvailability: boolean;
     readonly tiers: Readonly<Record<Tier, Readonly<TierSettings>>>;
     readonly backup?: Readonly<BackupSettings>;
+    readonly monitoring: MonitoringSettings;
 }
 
 /** Keys whose values are structured (YAML objects in the stack file, JSON in the config map). */
-const OBJECT_KEYS = new Set(["nodeCapacity", "tiers", "edge", "backup"]);
+const OBJECT_KEYS = new Set(["nodeCapacity", "tiers", "edge", "backup", "monitoring"]);
 const BOOLEAN_KEYS = new Set(["highAvailability"]);
 /** Config keys that are settings; other keys in the namespace are secrets (see stacks/secrets.ts). */
 export const SETTING_KEYS = Object.keys(settingsShape.shape);
@@ -224,7 +248,8 @@ export function loadStackSettings(stack: string = pulumi.getStack(), read: (key:
     // eslint-disable-next-line @typescript-eslint/no-unused-vars
     const { kubeconfig, ...s } = parsed.data!;
     const tiers = Object.fromEntries(TIERS.map((t) => [t, { ...DEFAULT_TIERS[t], ...s.tiers[t] }])) as Record<Tier, TierSettings>;
-    const settings: StackSettings = { ...s, stack, tiers };
+    const monitoring = { ...s.monitoring, replicas: { ...DEFAULT_MONITORING_REPLICAS, ...s.monitoring.replicas } };
+    const settings: StackSettings = { ...s, stack, tiers, monitoring };
     throwIfProblems(`Invalid stack settings for stack "${stack}"`, tierProblems(settings, where));
     return deepFreeze(settings);
 }

@@ -1,8 +1,14 @@
 import type { ServerSpec } from "../../stacks/specs";
+import { LATENCY_P95_METRIC, OBJECTIVES } from "../monitoring/metricsContract";
 import type { SecretHandle, WorkloadSpec } from "../platform/types";
 
 /** Autoscaling targets from the platform's objectives: CPU < 70% and memory < 80% sustained. */
-export const AUTOSCALING_TARGETS = { cpuUtilization: 70, memoryUtilization: 80 } as const;
+export const AUTOSCALING_TARGETS = {
+    cpuUtilization: OBJECTIVES.cpuUtilization * 100,
+    memoryUtilization: OBJECTIVES.memoryUtilization * 100,
+    /** And on latency: add replicas when a pod's p95 passes 500 ms (served by prometheus-adapter). */
+    podMetrics: [{ name: LATENCY_P95_METRIC, averageValue: `${OBJECTIVES.scaleUpLatencyP95Seconds * 1000}m` }],
+} as const;
 
 export const HTTP_PORT_NAME = "http";
 
@@ -47,7 +53,8 @@ export function mcpServerWorkload(spec: ServerSpec, secrets: SecretHandle | unde
             ...(spec.expose === "public" ? [{ from: "edge" as const, ports: [HTTP_PORT_NAME] }] : []),
         ],
         outbound: spec.outbound,
-        connectsTo: spec.cache ? ["data"] : [],
+        // The cache lives in the data group; traces go to the monitoring group's collector.
+        connectsTo: [...(spec.cache ? (["data"] as const) : []), ...(observability ? (["monitoring"] as const) : [])],
         hostMounts: spec.hostMounts,
     };
 }

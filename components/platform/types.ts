@@ -78,6 +78,8 @@ export interface WorkloadSpec {
         readonly maxReplicas: number;
         readonly cpuUtilization: number;
         readonly memoryUtilization: number;
+        /** Per-pod metrics from the custom metrics API (e.g. p95 latency), scaled to an average value. */
+        readonly podMetrics?: readonly { readonly name: string; readonly averageValue: string }[];
     };
     /** HTTP health endpoint on a named port. */
     readonly health?: { readonly path: string; readonly port: string };

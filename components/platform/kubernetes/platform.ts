@@ -4,6 +4,7 @@ import type { ConfigHandle, Group, PerTarget, Platform, ScheduledJobSpec, Secret
 import type { KubernetesFlavor } from "./flavor";
 import { defaultDenySpec, workloadNetworkPolicySpec } from "./network";
 import { jobPodSpec, selectorLabels, workloadLabels, workloadPodSpec } from "./pod";
+import { scrapeLabels } from "../swarm/service";
 
 export interface KubernetesPlatformArgs {
     readonly flavor: KubernetesFlavor;
@@ -29,6 +30,11 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Plat
             { parent: this },
         );
         this.registerOutputs({});
+    }
+
+    /** Storage class of persistent volumes: the stack's, else the flavor's default. */
+    get storageClass(): string {
+        return this.args.storageClass ?? this.args.flavor.defaultStorageClass;
     }
 
     namespaceName(group: Group): string {
@@ -148,7 +154,8 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Plat
         const service = new k8s.core.v1.Service(
             `${spec.name}-service`,
             {
-                metadata,
+                // prometheus.io/* annotations let Prometheus discover workloads that declare metrics.
+                metadata: { ...metadata, annotations: scrapeLabels(spec) },
                 spec: {
                     type: "ClusterIP",
                     selector: selectorLabels(spec.name),
@@ -176,7 +183,7 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Plat
             );
         }
         if (spec.autoscaling) {
-            const { minReplicas, maxReplicas, cpuUtilization, memoryUtilization } = spec.autoscaling;
+            const { minReplicas, maxReplicas, cpuUtilization, memoryUtilization, podMetrics = [] } = spec.autoscaling;
             const utilization = (name: string, averageUtilization: number) => ({
                 type: "Resource",
                 resource: { name, target: { type: "Utilization", averageUtilization } },
@@ -190,7 +197,11 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Plat
                             scaleTargetRef: { apiVersion: "apps/v1", kind: persistent.length > 0 ? "StatefulSet" : "Deployment", name: spec.name },
                             minReplicas,
                             maxReplicas,
-                            metrics: [utilization("cpu", cpuUtilization), utilization("memory", memoryUtilization)],
+                            metrics: [
+                                utilization("cpu", cpuUtilization),
+                                utilization("memory", memoryUtilization),
+                                ...podMetrics.map((m) => ({ type: "Pods", pods: { metric: { name: m.name }, target: { type: "AverageValue", averageValue: m.averageValue } } })),
+                            ],
                         },
                     },
                     { ...opts, dependsOn: [workload] },

@@ -1,0 +1,120 @@
+import { expect } from "chai";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as YAML from "yaml";
+import { loadCatalog } from "../../catalog";
+import { LATENCY_P95_METRIC } from "../../components/monitoring/metricsContract";
+import type { RecordedResource } from "../../stacks/plan/recorder";
+import { PLACEHOLDER_PREFIX } from "../../stacks/plan/stackConfig";
+import { filesUnder, planOf } from "../support/plan";
+import { runTool } from "./support/tools";
+
+const STACKS = ["dev", "staging", "prod"] as const;
+const servers = loadCatalog().servers.map((s) => s.name);
+
+/**
+ * Debian's Prometheus is built without Kubernetes service discovery. Where promtool lacks it, the
+ * Kubernetes jobs are checked with their discovery block swapped for a static one, so the rest of
+ * each job (relabeling, paths, intervals) is still judged by the real tool.
+ */
+function promtoolKnowsKubernetes(dir: string): boolean {
+    const probe = path.join(dir, "probe.yml");
+    fs.writeFileSync(probe, YAML.stringify({ scrape_configs: [{ job_name: "probe", kubernetes_sd_configs: [{ role: "endpoints" }] }] }));
+    return runTool("promtool", ["check", "config", probe]).code === 0;
+}
+
+function withoutKubernetesDiscovery(text: string): string {
+    const config = YAML.parse(text) as { scrape_configs?: Record<string, unknown>[] };
+    for (const job of config.scrape_configs ?? []) {
+        if (job.kubernetes_sd_configs) {
+            delete job.kubernetes_sd_configs;
+            job.static_configs = [{ targets: ["127.0.0.1:9"] }];
+        }
+    }
+    return YAML.stringify(config);
+}
+
+for (const stack of STACKS) {
+    describe(`monitoring in the plan of ${stack}`, function () {
+        this.timeout(120_000);
+        let dir: string;
+        let resources: RecordedResource[];
+        const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-monitoring-plan-"));
+        before(() => {
+            const run = planOf(stack);
+            dir = path.join(run.out, stack, "monitoring");
+            resources = run.plan!.resources;
+        });
+        after(() => fs.rmSync(scratch, { recursive: true, force: true }));
+
+        it("has the Monitoring component and writes its artifacts", () => {
+            expect(resources.filter((r) => r.type === "sophia:platform:Monitoring")).to.have.length(1);
+            const written = filesUnder(dir).map((f) => path.relative(dir, f));
+            expect(written).to.include.members(["prometheus.yml", "alertmanager.yml", "rules/platform.yml", "grafana/datasources.yml", "grafana/dashboards/sophia-overview.json", "grafana/dashboards/sophia-server.json"]);
+            expect(written.filter((f) => f.startsWith("rules/") && f !== "rules/platform.yml").sort()).to.deep.equal(servers.map((s) => `rules/${s}.yml`).sort());
+        });
+
+        it("promtool accepts prometheus.yml and every rule file", () => {
+            let config = path.join(dir, "prometheus.yml");
+            if (!promtoolKnowsKubernetes(scratch)) {
+                fs.cpSync(dir, path.join(scratch, "monitoring"), { recursive: true });
+                config = path.join(scratch, "monitoring", "prometheus.yml");
+                fs.writeFileSync(config, withoutKubernetesDiscovery(fs.readFileSync(config, "utf8")));
+            }
+            const checkConfig = runTool("promtool", ["check", "config", config]);
+            expect(checkConfig.code, checkConfig.output).to.equal(0);
+            // check config also loads rule_files: every server's rules were found.
+            expect(checkConfig.output).to.include(`rules/${servers[0]}.yml`);
+            const rules = filesUnder(path.join(dir, "rules"));
+            const checkRules = runTool("promtool", ["check", "rules", ...rules]);
+            expect(checkRules.code, checkRules.output).to.equal(0);
+        });
+
+        it("amtool accepts alertmanager.yml", () => {
+            const run = runTool("amtool", ["check-config", path.join(dir, "alertmanager.yml")]);
+            expect(run.code, run.output).to.equal(0);
+        });
+
+        it("keeps secret values out of the rendered files", () => {
+            for (const file of filesUnder(dir)) {
+                const text = fs.readFileSync(file, "utf8");
+                expect(text, file).to.not.include(PLACEHOLDER_PREFIX);
+                expect(text, file).to.not.match(/hooks\.slack\.com\/services|routing_key:/);
+            }
+            expect(fs.readFileSync(path.join(dir, "alertmanager.yml"), "utf8")).to.match(/api_url_file: \S+ALERT_SLACK_WEBHOOK_URL/).and.match(/routing_key_file: \S+ALERT_PAGERDUTY_ROUTING_KEY/);
+        });
+
+        it("gives every MCP server its OTLP endpoint and service name", () => {
+            const envOf = (r: RecordedResource): Record<string, string> => {
+                const inputs = r.inputs as any;
+                if (r.type === "docker:index/service:Service") return inputs.taskSpec.containerSpec.env ?? {};
+                const env = (inputs.spec.template.spec.containers[0].env ?? []) as { name: string; value?: string }[];
+                return Object.fromEntries(env.map((e) => [e.name, e.value ?? ""]));
+            };
+            const workloads = resources.filter((r) => ["docker:index/service:Service", "kubernetes:apps/v1:Deployment"].includes(r.type) && servers.includes(r.name.replace(/-(service|deployment)$/, "")));
+            expect(workloads).to.have.length(servers.length);
+            for (const w of workloads) {
+                const env = envOf(w);
+                expect(env.OTEL_SERVICE_NAME, w.name).to.equal(w.name.replace(/-(service|deployment)$/, ""));
+                expect(env.OTEL_EXPORTER_OTLP_ENDPOINT, w.name).to.match(/^http:\/\/jaeger(\.[a-z-]+\.svc\.cluster\.local)?:4318$/);
+            }
+        });
+
+        if (stack !== "dev") {
+            it("has one ServiceMonitor and one PrometheusRule per server, and scales on p95 latency", () => {
+                const ofKind = (kind: string) => resources.filter((r) => r.type === `kubernetes:monitoring.coreos.com/v1:${kind}`);
+                expect(ofKind("ServiceMonitor").map((r) => (r.inputs as any).metadata.name).sort()).to.deep.equal([...servers].sort());
+                expect(ofKind("PrometheusRule")).to.have.length(servers.length + 1);
+                const hpas = resources.filter((r) => r.type === "kubernetes:autoscaling/v2:HorizontalPodAutoscaler");
+                expect(hpas).to.not.be.empty;
+                for (const hpa of hpas) {
+                    expect((hpa.inputs as any).spec.metrics).to.deep.include({ type: "Pods", pods: { metric: { name: LATENCY_P95_METRIC }, target: { type: "AverageValue", averageValue: "500m" } } });
+                }
+                const releases = resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release");
+                expect(releases.map((r) => (r.inputs as any).chart).sort()).to.deep.equal(["kube-prometheus-stack", "prometheus-adapter"]);
+                expect(JSON.stringify(releases.map((r) => r.inputs))).to.not.include("[secret]");
+            });
+        }
+    });
+}
