@@ -3,6 +3,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { contributedArtifacts } from "../../components/artifacts";
 import { runPolicies } from "../../policies/run";
+import { redactPlainSecrets } from "../../policies/stack/disallowSecretOutputs";
 import { loadCatalog } from "../../catalog";
 import { InvalidInputError } from "../problems";
 import { platformSecretConsumers, secretInventory } from "../secrets";
@@ -10,7 +11,7 @@ import { loadStackSettings } from "../settings";
 import { evaluateProgram } from "./evaluate";
 import { kubernetesManifests, manifestYaml, SchemaResult, validateManifests } from "./manifests";
 import type { PlanFile } from "./planFile";
-import { readStackConfig, StackConfig } from "./stackConfig";
+import { PLACEHOLDER_PREFIX, readStackConfig, StackConfig } from "./stackConfig";
 import { formatSummary, summarize } from "./summary";
 
 export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
@@ -33,7 +34,8 @@ export type PlanResult =
 function offlineSecretKeys(catalogFile: string | undefined, stack: string, config: Readonly<Record<string, string>>): string[] {
     let names: string[] = [];
     try {
-        const settings = loadStackSettings(stack, (key) => config[`sophia:${key}`]);
+        // The kubeconfig is itself one of the placeholders below, so the settings see it set.
+        const settings = loadStackSettings(stack, (key) => config[`sophia:${key}`] ?? (key === "kubeconfig" ? `${PLACEHOLDER_PREFIX}kubeconfig` : undefined));
         names = [...secretInventory([...loadCatalog(catalogFile).servers, ...platformSecretConsumers(settings)]).keys()];
     } catch {
         // An invalid catalog or stack file is reported by the program itself, with every problem.
@@ -90,7 +92,7 @@ export async function planStack(options: PlanOptions): Promise<PlanResult> {
     const artifacts = new Map<string, string>();
     for (const [file, output] of contributedArtifacts()) artifacts.set(file, await resolveArtifact(file, output));
     const summary = summarize(resources, settings.nodeCapacity);
-    const violations = runPolicies(resources, { stack: options.stack, config: stackConfig.config });
+    const violations = runPolicies(resources, { stack: options.stack, config: stackConfig.config, secretKeys: stackConfig.secretKeys, outputs: evaluation.stackOutputs });
     const plan: PlanFile = {
         stack: options.stack,
         project: stackConfig.project,
@@ -103,6 +105,7 @@ export async function planStack(options: PlanOptions): Promise<PlanResult> {
             artifacts: [...artifacts.keys(), ...manifests.map((m) => `k8s/${m.file}`)].sort(),
         },
         policy: { violations },
+        outputs: redactPlainSecrets(evaluation.stackOutputs, stackConfig.secretKeys.map((k) => stackConfig.config[k])),
     };
     const dir = path.join(options.out, options.stack);
     fs.rmSync(dir, { recursive: true, force: true });
