@@ -19,19 +19,16 @@ function scrapes(r: PolicyResource, server: string): boolean {
     return r.props?.metadata?.labels?.[SERVER_LABEL] === server || match["app.kubernetes.io/name"] === server || match[SERVER_LABEL] === server;
 }
 
-/** Prometheus rule groups naming the server: by the resource's label, a group name, or a rule label value. */
+/** Prometheus rule groups naming the server: a rule carrying a label whose value is its name (e.g. mcp_server: <name>). */
 function groupsName(groups: Obj[], server: string): boolean {
-    return groups.some((g) => {
-        if (typeof g?.name === "string" && word(server).test(g.name)) return true;
-        return ((g?.rules ?? []) as Obj[]).some((rule) => Object.values(rule?.labels ?? {}).includes(server));
-    });
+    return groups.some((g) => ((g?.rules ?? []) as Obj[]).some((rule) => Object.values(rule?.labels ?? {}).includes(server)));
 }
 
 function kubernetesRules(r: PolicyResource, server: string): boolean {
     return r.type === PROMETHEUS_RULE && (r.props?.metadata?.labels?.[SERVER_LABEL] === server || groupsName(r.props?.spec?.groups ?? [], server));
 }
 
-/** A Swarm config holding a Prometheus rules file that names the server. */
+/** A Swarm config holding a Prometheus rules file that names the server as a whole token ("codacy", not "codacy-2"). */
 function swarmRules(r: PolicyResource, server: string): boolean {
     if (r.type !== SWARM_CONFIG || typeof r.props?.data !== "string") return false;
     let text: string;
