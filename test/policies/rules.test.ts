@@ -112,3 +112,12 @@ describe("the policy pack", () => {
         for (const f of others) expect(fs.readFileSync(path.join(ROOT, "policies", f), "utf8"), f).to.not.match(/new PolicyPack\(/);
     });
 });
+
+describe("docs/07-security/policies.md", () => {
+    it("is what `npm run docs:policies` generates from the rule list (run it after changing a rule)", () => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const { POLICY_DOC, renderPolicyDoc } = require("../../policies/docs") as typeof import("../../policies/docs");
+        expect(fs.readFileSync(POLICY_DOC, "utf8")).to.equal(renderPolicyDoc());
+        for (const r of RULES) expect(renderPolicyDoc()).to.include(`### ${r.id}\n\n${r.description}`);
+    });
+});
