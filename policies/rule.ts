@@ -12,12 +12,28 @@ export interface PolicyResource {
     readonly name: string;
     /** Input properties; secret values appear as "[secret]" offline. */
     readonly props: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    /** URNs this resource depends on, per input property ("bucket" → the bucket's URN); stack rules link resources by it. */
+    readonly propertyDependencies?: Readonly<Record<string, readonly string[]>>;
+    /** URNs of every dependency. */
+    readonly dependencies?: readonly string[];
+    /** URN of the parent (a component), when there is one. */
+    readonly parent?: string;
 }
 
 export interface RuleContext {
     readonly stack: string;
     /** The rule's own config (policy config per stack), merged over the pack's defaults. */
     readonly config: Readonly<Record<string, unknown>>;
+    /** Values known to be secret (config secrets); a stack rule checks none leaks into plain outputs. */
+    readonly secretValues?: readonly string[];
+}
+
+/** JSON schema of one config property, as `configSchema` of a Pulumi policy declares it. */
+export interface ConfigProperty {
+    readonly type: "string" | "number" | "boolean" | "array" | "object";
+    readonly description: string;
+    readonly items?: { readonly type: string };
+    readonly default: unknown;
 }
 
 interface RuleMetadata {
@@ -30,6 +46,8 @@ interface RuleMetadata {
     readonly remediation: string;
     readonly severity: "low" | "medium" | "high" | "critical";
     readonly topics: readonly string[];
+    /** Settings the rule reads from policy config, with their defaults (policies/config/<stack>.json). */
+    readonly configSchema?: Readonly<Record<string, ConfigProperty>>;
 }
 
 /** A rule over one resource: the messages of each violation, or none. */

@@ -3,6 +3,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { contributedArtifacts } from "../../components/artifacts";
 import { runPolicies } from "../../policies/run";
+import { redactPlainSecrets } from "../../policies/stack/disallowSecretOutputs";
 import { loadCatalog } from "../../catalog";
 import { InvalidInputError } from "../problems";
 import { platformSecretConsumers, secretInventory } from "../secrets";
@@ -90,7 +91,7 @@ export async function planStack(options: PlanOptions): Promise<PlanResult> {
     const artifacts = new Map<string, string>();
     for (const [file, output] of contributedArtifacts()) artifacts.set(file, await resolveArtifact(file, output));
     const summary = summarize(resources, settings.nodeCapacity);
-    const violations = runPolicies(resources, { stack: options.stack, config: stackConfig.config });
+    const violations = runPolicies(resources, { stack: options.stack, config: stackConfig.config, secretKeys: stackConfig.secretKeys, outputs: evaluation.stackOutputs });
     const plan: PlanFile = {
         stack: options.stack,
         project: stackConfig.project,
@@ -103,7 +104,7 @@ export async function planStack(options: PlanOptions): Promise<PlanResult> {
             artifacts: [...artifacts.keys(), ...manifests.map((m) => `k8s/${m.file}`)].sort(),
         },
         policy: { violations },
-        outputs: evaluation.stackOutputs,
+        outputs: redactPlainSecrets(evaluation.stackOutputs, stackConfig.secretKeys.map((k) => stackConfig.config[k])),
     };
     const dir = path.join(options.out, options.stack);
     fs.rmSync(dir, { recursive: true, force: true });

@@ -26,6 +26,6 @@ export interface PlanFile {
         artifacts: string[];
     };
     policy: { violations: PolicyViolation[] };
-    /** The stack's outputs, secrets redacted as in resource inputs. */
+    /** The stack's outputs; secret ones as "[secret]", a secret value in a plain output as "[plaintext secret]". */
     outputs: Record<string, unknown>;
 }

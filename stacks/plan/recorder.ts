@@ -30,6 +30,8 @@ export interface RecordedResource {
     /** Inputs with every secret replaced by "[secret]" and resource references by their URN. */
     inputs: Record<string, unknown>;
     dependsOn: string[];
+    /** The dependencies of each input property that has any ("bucket" → [the bucket's URN]). */
+    propertyDependencies?: Record<string, string[]>;
 }
 
 /** Turns serialized RPC values into plain JSON, redacting secrets on the way. */
@@ -71,6 +73,7 @@ interface RegisterRequest {
     getParent(): string;
     getCustom(): boolean;
     getDependenciesList(): string[];
+    getPropertydependenciesMap(): { forEach(f: (value: { getUrnsList(): string[] }, key: string) => void): void };
     getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
 }
 
@@ -125,6 +128,11 @@ export class RecordingMonitor extends MockMonitor {
         const raw = req.getObject()?.toJavaScript() ?? {};
         const mapKeys = secretMapKeyNames(raw);
         if (Object.keys(mapKeys).length > 0) this.secretMapKeys.set(urn, mapKeys);
+        const propertyDependencies: Record<string, string[]> = {};
+        req.getPropertydependenciesMap().forEach((deps, key) => {
+            const urns = deps.getUrnsList();
+            if (urns.length > 0) propertyDependencies[key] = [...urns].sort();
+        });
         this.recorded.push({
             urn,
             type: req.getType(),
@@ -133,6 +141,7 @@ export class RecordingMonitor extends MockMonitor {
             custom: req.getCustom(),
             inputs: redactSerialized(raw) as Record<string, unknown>,
             dependsOn: [...req.getDependenciesList()].sort(),
+            ...(Object.keys(propertyDependencies).length > 0 ? { propertyDependencies } : {}),
         });
         return super.registerResource(req, callback);
     }

@@ -1,0 +1,80 @@
+import type { PolicyResource, StackRule } from "../rule";
+
+type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** Type tokens as @pulumi/aws 7 registers them. */
+export const AWS = {
+    bucket: "aws:s3/bucket:Bucket",
+    publicAccessBlock: "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+    ownershipControls: "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+    encryption: "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+    versioning: "aws:s3/bucketVersioning:BucketVersioning",
+    lifecycle: "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+    logging: "aws:s3/bucketLogging:BucketLogging",
+    replication: "aws:s3/bucketReplicationConfig:BucketReplicationConfig",
+    policy: "aws:s3/bucketPolicy:BucketPolicy",
+    kmsKey: "aws:kms/key:Key",
+    iamPolicy: "aws:iam/policy:Policy",
+    iamUserPolicy: "aws:iam/userPolicy:UserPolicy",
+    iamRolePolicy: "aws:iam/rolePolicy:RolePolicy",
+    iamGroupPolicy: "aws:iam/groupPolicy:GroupPolicy",
+} as const;
+
+/**
+ * True when `companion.props[property]` designates `bucket`: the property depends on the bucket's
+ * resource (bucket.id / bucket.arn), or names it literally.
+ */
+export function refersTo(companion: PolicyResource, property: string, bucket: PolicyResource): boolean {
+    if (companion.propertyDependencies?.[property]?.includes(bucket.urn)) return true;
+    const value = companion.props?.[property];
+    if (typeof value !== "string" || value === "") return false;
+    const names = [bucket.props?.bucket, bucket.props?.id].filter((n): n is string => typeof n === "string" && n !== "");
+    return names.some((n) => value === n || value === `arn:aws:s3:::${n}`);
+}
+
+/** The companion resources of `type` that configure `bucket`. */
+export function companionsOf(resources: readonly PolicyResource[], type: string, bucket: PolicyResource): PolicyResource[] {
+    return resources.filter((r) => r.type === type && refersTo(r, "bucket", bucket));
+}
+
+/** Buckets that receive other buckets' access logs (they cannot log to themselves or use SSE-KMS). */
+export function isLogTarget(resources: readonly PolicyResource[], bucket: PolicyResource): boolean {
+    return resources.some((r) => r.type === AWS.logging && refersTo(r, "targetBucket", bucket));
+}
+
+/** Buckets that are the destination of another bucket's replication. */
+export function isReplicaDestination(resources: readonly PolicyResource[], bucket: PolicyResource): boolean {
+    return resources.some((r) => r.type === AWS.replication && !refersTo(r, "bucket", bucket) && (r.propertyDependencies?.rules?.includes(bucket.urn) || JSON.stringify(r.props?.rules ?? []).includes(`"arn:aws:s3:::${bucket.props?.bucket}"`)));
+}
+
+/** A stack rule checking each bucket against its companions; `problem` returns the message or undefined. */
+export function bucketRule(
+    meta: Omit<StackRule, "kind" | "check">,
+    problem: (bucket: PolicyResource, resources: readonly PolicyResource[], config: Readonly<Record<string, unknown>>) => string | undefined,
+): StackRule {
+    return {
+        ...meta,
+        kind: "stack",
+        check(resources, context) {
+            return resources
+                .filter((r) => r.type === AWS.bucket)
+                .flatMap((bucket) => {
+                    const message = problem(bucket, resources, context.config);
+                    return message ? [{ urn: bucket.urn, message }] : [];
+                });
+        },
+    };
+}
+
+/** A policy document as an object, whether the input is JSON text or already structured; undefined when unknown. */
+export function policyDocument(value: unknown): Obj | undefined {
+    if (value && typeof value === "object") return value as Obj;
+    if (typeof value !== "string") return undefined;
+    try {
+        return JSON.parse(value) as Obj;
+    } catch {
+        return undefined;
+    }
+}
+
+export const asList = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);

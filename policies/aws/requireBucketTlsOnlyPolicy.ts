@@ -1,0 +1,28 @@
+import { asList, AWS, bucketRule, companionsOf, policyDocument } from "./buckets";
+
+type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** A statement denying every request made without TLS: Deny, aws:SecureTransport false, any principal. */
+export function deniesInsecureTransport(statement: Obj): boolean {
+    if (statement?.Effect !== "Deny") return false;
+    const secure = statement.Condition?.Bool?.["aws:SecureTransport"];
+    const principal = statement.Principal;
+    const anyone = principal === "*" || asList(principal?.AWS).includes("*");
+    return String(asList(secure)[0]) === "false" && anyone && asList<string>(statement.Action).some((a) => a === "s3:*" || a === "*");
+}
+
+export const requireBucketTlsOnlyPolicy = bucketRule(
+    {
+        id: "require-bucket-tls-only-policy",
+        description: "S3 buckets must have a bucket policy denying requests without TLS (aws:SecureTransport false).",
+        rationale: "Without it, a misconfigured client can move backups over plain HTTP; the deny makes TLS a property of the bucket, not of each client.",
+        remediation: "Add an aws.s3.BucketPolicy with a Deny of s3:* for Principal * when Condition Bool aws:SecureTransport is false.",
+        severity: "high",
+        topics: ["aws", "s3", "encryption", "backups"],
+    },
+    (bucket, resources) => {
+        const policies = companionsOf(resources, AWS.policy, bucket);
+        const ok = policies.some((p) => asList<Obj>(policyDocument(p.props?.policy)?.Statement).some(deniesInsecureTransport));
+        return ok ? undefined : "the bucket has no policy denying requests without TLS";
+    },
+);

@@ -1,0 +1,64 @@
+import type { EnforcementLevel, Rule } from "./rule";
+
+/**
+ * Policy config in the format of `pulumi preview --policy-pack-config <file>`: "all" sets every
+ * policy's level; a policy's own entry is a level or { enforcementLevel, ...settings }.
+ * policies/config/<stack>.json holds one per stack, read by the CI preview and the offline runner.
+ */
+export type PolicyPackConfig = Record<string, EnforcementLevel | ({ enforcementLevel?: EnforcementLevel } & Record<string, unknown>)>;
+
+/** Without a config file every rule blocks: a stack must opt into leniency, not into safety. */
+export const DEFAULT_LEVEL: EnforcementLevel = "mandatory";
+
+export interface ResolvedRule {
+    readonly level: EnforcementLevel;
+    /** The rule's settings: its schema defaults, overridden by the config file. */
+    readonly config: Record<string, unknown>;
+}
+
+export function ruleDefaults(rule: Rule): Record<string, unknown> {
+    return Object.fromEntries(Object.entries(rule.configSchema ?? {}).map(([key, p]) => [key, p.default]));
+}
+
+export function resolveRule(rule: Rule, config: PolicyPackConfig): ResolvedRule {
+    const entry = config[rule.id];
+    const all = typeof config.all === "string" ? config.all : undefined;
+    if (typeof entry === "string") return { level: entry, config: ruleDefaults(rule) };
+    const { enforcementLevel, ...settings } = entry ?? {};
+    return { level: enforcementLevel ?? all ?? DEFAULT_LEVEL, config: { ...ruleDefaults(rule), ...settings } };
+}
+
+const LEVELS = new Set(["advisory", "mandatory", "remediate", "disabled"]);
+
+/** Problems of a config file against the rules: unknown policies, levels or settings. */
+export function configProblems(config: unknown, rules: readonly Rule[]): string[] {
+    if (!config || typeof config !== "object" || Array.isArray(config)) return ["expected an object of policy ids"];
+    const byId = new Map(rules.map((r) => [r.id, r]));
+    const problems: string[] = [];
+    for (const [key, value] of Object.entries(config as Record<string, unknown>)) {
+        if (key === "all") {
+            if (!LEVELS.has(String(value))) problems.push(`all: unknown enforcement level ${JSON.stringify(value)}`);
+            continue;
+        }
+        const rule = byId.get(key);
+        if (!rule) {
+            problems.push(`${key}: no such policy`);
+            continue;
+        }
+        if (typeof value === "string") {
+            if (!LEVELS.has(value)) problems.push(`${key}: unknown enforcement level ${JSON.stringify(value)}`);
+            continue;
+        }
+        if (!value || typeof value !== "object") {
+            problems.push(`${key}: expected a level or an object`);
+            continue;
+        }
+        for (const [setting, v] of Object.entries(value as Record<string, unknown>)) {
+            if (setting === "enforcementLevel") {
+                if (!LEVELS.has(String(v))) problems.push(`${key}.enforcementLevel: unknown level ${JSON.stringify(v)}`);
+            } else if (!rule.configSchema?.[setting]) problems.push(`${key}.${setting}: the policy has no such setting`);
+            else if (rule.configSchema[setting].type === "array" && !Array.isArray(v)) problems.push(`${key}.${setting}: expected an array`);
+        }
+    }
+    return problems;
+}

@@ -1,0 +1,20 @@
+import type { ResourceRule } from "../rule";
+import { describe, podOf, WORKLOAD_TYPES } from "./workloads";
+
+export const disallowPrivilegeEscalation: ResourceRule = {
+    kind: "resource",
+    id: "disallow-privilege-escalation",
+    description: "Containers must set allowPrivilegeEscalation to false.",
+    rationale: "Without it a process can gain more privileges than its parent (setuid binaries, file capabilities); the restricted profile requires it explicitly false.",
+    remediation: "Set securityContext.allowPrivilegeEscalation: false on every container.",
+    severity: "high",
+    topics: ["kubernetes", "pod-security", "container"],
+    resourceTypes: WORKLOAD_TYPES,
+    check(resource) {
+        const pod = podOf(resource);
+        if (!pod) return [];
+        return pod.containers
+            .filter((c) => c.spec.securityContext?.allowPrivilegeEscalation !== false)
+            .map((c) => `${describe(c)} does not set allowPrivilegeEscalation: false`);
+    },
+};

@@ -1,0 +1,33 @@
+import type { ResourceRule } from "../rule";
+import { podOf, WORKLOAD_TYPES } from "./workloads";
+
+/** The namespaced sysctls Pod Security (baseline and restricted) considers safe. */
+export const SAFE_SYSCTLS = new Set([
+    "kernel.shm_rmid_forced",
+    "net.ipv4.ip_local_port_range",
+    "net.ipv4.ip_unprivileged_port_start",
+    "net.ipv4.tcp_syncookies",
+    "net.ipv4.ping_group_range",
+    "net.ipv4.ip_local_reserved_ports",
+    "net.ipv4.tcp_keepalive_time",
+    "net.ipv4.tcp_fin_timeout",
+    "net.ipv4.tcp_keepalive_intvl",
+    "net.ipv4.tcp_keepalive_probes",
+]);
+
+export const restrictSysctls: ResourceRule = {
+    kind: "resource",
+    id: "restrict-sysctls",
+    description: "Pods may set only the safe, namespaced sysctls.",
+    rationale: "Other sysctls change kernel behaviour for every pod on the node.",
+    remediation: "Remove securityContext.sysctls entries outside the safe set (kernel.shm_rmid_forced, net.ipv4.ip_local_port_range, …).",
+    severity: "medium",
+    topics: ["kubernetes", "pod-security"],
+    resourceTypes: WORKLOAD_TYPES,
+    check(resource) {
+        const pod = podOf(resource);
+        if (!pod) return [];
+        const sysctls: { name?: string }[] = pod.spec.securityContext?.sysctls ?? [];
+        return sysctls.filter((s) => !SAFE_SYSCTLS.has(String(s?.name))).map((s) => `the pod sets unsafe sysctl ${s.name}`);
+    },
+};

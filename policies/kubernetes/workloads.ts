@@ -1,0 +1,61 @@
+import type { PolicyResource } from "../rule";
+
+type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** Kubernetes resources that run pods, by type token. */
+export const WORKLOAD_TYPES = [
+    "kubernetes:apps/v1:Deployment",
+    "kubernetes:apps/v1:StatefulSet",
+    "kubernetes:apps/v1:DaemonSet",
+    "kubernetes:batch/v1:Job",
+    "kubernetes:batch/v1:CronJob",
+    "kubernetes:core/v1:Pod",
+] as const;
+
+/** Workloads that run until stopped (probes make sense for them; Jobs run to completion). */
+export const LONG_RUNNING_TYPES = WORKLOAD_TYPES.filter((t) => !t.startsWith("kubernetes:batch/"));
+
+export interface ContainerRef {
+    /** "container", "initContainer" or "ephemeralContainer". */
+    readonly kind: string;
+    readonly name: string;
+    readonly spec: Obj;
+}
+
+export interface PodView {
+    readonly spec: Obj;
+    /** Metadata of the pod template (labels, annotations). */
+    readonly metadata: Obj;
+    readonly containers: ContainerRef[];
+}
+
+/** The pod a workload runs, wherever its kind keeps the template; undefined for other resources. */
+export function podOf(resource: Pick<PolicyResource, "type" | "props">): PodView | undefined {
+    const props = resource.props ?? {};
+    let template: Obj | undefined;
+    if (resource.type === "kubernetes:core/v1:Pod") template = { metadata: props.metadata, spec: props.spec };
+    else if (resource.type === "kubernetes:batch/v1:CronJob") template = props.spec?.jobTemplate?.spec?.template;
+    else if ((WORKLOAD_TYPES as readonly string[]).includes(resource.type)) template = props.spec?.template;
+    if (!template) return undefined;
+    const spec: Obj = template.spec ?? {};
+    const list = (kind: string, items: unknown): ContainerRef[] =>
+        (Array.isArray(items) ? (items as Obj[]) : []).map((c, i) => ({ kind, name: String(c?.name ?? `#${i}`), spec: c ?? {} }));
+    return {
+        spec,
+        metadata: template.metadata ?? {},
+        containers: [...list("container", spec.containers), ...list("initContainer", spec.initContainers), ...list("ephemeralContainer", spec.ephemeralContainers)],
+    };
+}
+
+/** A container's setting, falling back to the pod's securityContext (the container's wins, as in Kubernetes). */
+export function effective(pod: PodView, container: ContainerRef, key: string): unknown {
+    const own = container.spec.securityContext?.[key];
+    return own !== undefined ? own : pod.spec.securityContext?.[key];
+}
+
+export const describe = (c: ContainerRef): string => `${c.kind} "${c.name}"`;
+
+/** The workload's own name: metadata.name, else the resource name. */
+export function workloadName(resource: Pick<PolicyResource, "props" | "name">): string {
+    return String(resource.props?.metadata?.name ?? resource.name);
+}

@@ -1,0 +1,64 @@
+import type { PolicyResource, StackRule } from "../rule";
+
+export const STACK = "pulumi:pulumi:Stack";
+/** How secrets look once redacted (offline) — they are secret outputs and fine. */
+const REDACTED = "[secret]";
+/** Short values ("1", "true") are not meaningful secrets and would match everywhere. */
+const MIN_SECRET_LENGTH = 8;
+
+type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** Plaintext values of the stack's secret-holding resources (Kubernetes and Docker secrets), where they are visible. */
+function secretResourceValues(resources: readonly PolicyResource[]): string[] {
+    const values: string[] = [];
+    for (const r of resources) {
+        if (r.type === "kubernetes:core/v1:Secret") {
+            for (const v of Object.values((r.props?.stringData ?? {}) as Obj)) if (typeof v === "string") values.push(v);
+            for (const v of Object.values((r.props?.data ?? {}) as Obj)) if (typeof v === "string") values.push(Buffer.from(v, "base64").toString("utf8"));
+        } else if (r.type === "docker:index/secret:Secret" && typeof r.props?.data === "string" && r.props.data !== REDACTED) {
+            values.push(Buffer.from(r.props.data, "base64").toString("utf8"));
+        }
+    }
+    return values;
+}
+
+/** Every string leaf of a value, with its path. */
+function leaves(value: unknown, path: string): { path: string; text: string }[] {
+    if (typeof value === "string") return [{ path, text: value }];
+    if (Array.isArray(value)) return value.flatMap((v, i) => leaves(v, `${path}[${i}]`));
+    if (value && typeof value === "object") return Object.entries(value).flatMap(([k, v]) => leaves(v, path ? `${path}.${k}` : k));
+    return [];
+}
+
+export const disallowSecretOutputs: StackRule = {
+    kind: "stack",
+    id: "disallow-secret-outputs",
+    description: "No secret value (secret config, Kubernetes or Docker secret) may appear in a plain, non-secret stack output.",
+    rationale: "Stack outputs are readable by everyone with access to the stack and copied into CI logs; a secret there is a published secret.",
+    remediation: "Export the value with pulumi.secret(...), read config with getSecret/requireSecret, or do not export it.",
+    severity: "critical",
+    topics: ["secrets"],
+    check(resources, context) {
+        const stack = resources.find((r) => r.type === STACK);
+        if (!stack) return [];
+        const secrets = [...(context.secretValues ?? []), ...secretResourceValues(resources)].filter((s) => s.length >= MIN_SECRET_LENGTH && s !== REDACTED);
+        return leaves(stack.props ?? {}, "")
+            .filter((leaf) => leaf.text === PLAINTEXT_SECRET_MARKER || (leaf.text !== REDACTED && secrets.some((s) => leaf.text.includes(s))))
+            .map((leaf) => ({ urn: stack.urn, message: `stack output ${leaf.path} contains a secret value in plain text` }));
+    },
+};
+
+/** Marks, in a written plan, a plain output that carried a secret value (the value itself is never written). */
+export const PLAINTEXT_SECRET_MARKER = "[plaintext secret]";
+
+/** Outputs with every string holding one of `secrets` replaced by the marker, so a plan file never carries the leak. */
+export function redactPlainSecrets(value: unknown, secrets: readonly (string | undefined)[]): Record<string, unknown> {
+    const known = secrets.filter((s): s is string => typeof s === "string" && s.length >= MIN_SECRET_LENGTH);
+    const walk = (v: unknown): unknown => {
+        if (typeof v === "string") return known.some((s) => v.includes(s)) ? PLAINTEXT_SECRET_MARKER : v;
+        if (Array.isArray(v)) return v.map(walk);
+        if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+        return v;
+    };
+    return walk(value ?? {}) as Record<string, unknown>;
+}

