@@ -28,6 +28,18 @@ export const EXEMPTIONS: readonly Exemption[] = [
         reason: "The docker-agent MCP server manages containers through the Swarm manager's Docker engine (catalog flag allowDockerSocket); it is placed on the manager only.",
     },
     {
+        component: "docker-api",
+        rule: "disallow-docker-socket-mount",
+        only: ["/var/run/docker.sock"],
+        reason: "Prometheus discovers Swarm services through the Docker API; this proxy holds the socket and serves only the read-only endpoints discovery needs, so Prometheus itself never mounts it.",
+    },
+    {
+        component: "jaeger",
+        rule: "require-stateful-backups",
+        only: ["volume-data"],
+        reason: "Jaeger keeps traces for days only, for debugging; they play no part in recovering the platform (RTO/RPO cover PostgreSQL and Redis), and a restored trace store would hold nothing newer than the disaster.",
+    },
+    {
         component: "node-exporter",
         rule: "disallow-host-namespaces",
         only: ["hostNetwork", "hostPID"],

@@ -28,6 +28,7 @@ import { restrictSeLinuxOptions } from "./kubernetes/restrictSeLinuxOptions";
 import { restrictServiceTypes } from "./kubernetes/restrictServiceTypes";
 import { restrictSysctls } from "./kubernetes/restrictSysctls";
 import { restrictVolumeTypes } from "./kubernetes/restrictVolumeTypes";
+import { EDGE_RULES } from "./edge";
 import type { Rule } from "./rule";
 import { disallowSecretOutputs } from "./stack/disallowSecretOutputs";
 import { requireCriticalHighAvailability } from "./stack/requireCriticalHighAvailability";
@@ -82,6 +83,7 @@ export const RULE_GROUPS: readonly { title: string; rules: readonly Rule[] }[] =
             enforceKmsKeyRotation,
         ],
     },
+    { title: "Edge: routes", rules: EDGE_RULES },
     { title: "Stack", rules: [requireCriticalHighAvailability, requireMcpServerMonitoring, requireStatefulBackups, disallowSecretOutputs] },
 ];
 

@@ -14,8 +14,8 @@ const settings: Record<string, string> = {
     nodeCapacity: JSON.stringify({ nodes: 1, cpu: "16", memory: "64Gi" }),
     edge: JSON.stringify({ tls: "provided", authMode: "oidc", oidcIssuerUrl: "https://id.sophia-ai.com/realms/sophia", oidcClientId: "sophia-edge-dev" }),
 };
-const edgeSecrets = ["EDGE_OIDC_CLIENT_SECRET", "EDGE_COOKIE_SECRET", "EDGE_TLS_CERTIFICATE", "EDGE_TLS_PRIVATE_KEY"];
-const allSecrets = Object.fromEntries([...loadCatalog().servers.flatMap((s) => s.secrets), ...edgeSecrets].map((name) => [name, "value"]));
+const platformSecrets = ["EDGE_OIDC_CLIENT_SECRET", "EDGE_COOKIE_SECRET", "EDGE_TLS_CERTIFICATE", "EDGE_TLS_PRIVATE_KEY", "ALERT_SLACK_WEBHOOK_URL", "ALERT_PAGERDUTY_ROUTING_KEY", "GRAFANA_ADMIN_PASSWORD"];
+const allSecrets = Object.fromEntries([...loadCatalog().servers.flatMap((s) => s.secrets), ...platformSecrets].map((name) => [name, "value"]));
 
 function problemsOf(config: Record<string, string | undefined>, options: { isSecret?: (key: string) => boolean; catalogFile?: string } = {}): string[] {
     try {

@@ -16,11 +16,11 @@ export interface PlatformInputs {
 
 /** The adapter for each target: the only table that maps a target name to code. */
 const ADAPTERS: Record<Target, (name: string, inputs: PlatformInputs) => Platform> = {
-    swarm: (name, { settings }) => new SwarmPlatform(name, { host: settings.dockerHost!, prefix: settings.namespace }),
+    swarm: (name, { settings }) => new SwarmPlatform(name, { host: settings.dockerHost!, prefix: settings.namespace, registry: settings.registry }),
     k3s: (name, { settings, kubeconfig }) =>
-        new KubernetesPlatform(name, { flavor: K3S, namespacePrefix: settings.namespace, kubeconfig, context: settings.kubeContext, storageClass: settings.storageClass }),
+        new KubernetesPlatform(name, { flavor: K3S, namespacePrefix: settings.namespace, kubeconfig, context: settings.kubeContext, storageClass: settings.storageClass, registry: settings.registry }),
     kubernetes: (name, { settings, kubeconfig }) =>
-        new KubernetesPlatform(name, { flavor: KUBERNETES, namespacePrefix: settings.namespace, kubeconfig, context: settings.kubeContext, storageClass: settings.storageClass }),
+        new KubernetesPlatform(name, { flavor: KUBERNETES, namespacePrefix: settings.namespace, kubeconfig, context: settings.kubeContext, storageClass: settings.storageClass, registry: settings.registry }),
 };
 
 /** The platform the stack deploys to, chosen by its `target` setting. */

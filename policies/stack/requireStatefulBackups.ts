@@ -1,8 +1,10 @@
-import { componentNames } from "../exemptions";
+import { componentNames, exemptionFor } from "../exemptions";
 import type { PolicyResource, StackRule } from "../rule";
 import { containerSpecOf, serviceLabels, SWARM_SERVICE } from "../swarm/services";
 
 export const BACKUP_OF_LABEL = "sophia.ai/backup-of";
+/** The value an exemption from this rule names: the service's volume data goes unbacked. */
+export const UNBACKED_DATA = "volume-data";
 const SCHEDULE_LABEL = "sophia.ai/schedule";
 const STATEFUL_SET = "kubernetes:apps/v1:StatefulSet";
 const CRON_JOB = "kubernetes:batch/v1:CronJob";
@@ -33,6 +35,7 @@ export const requireStatefulBackups: StackRule = {
         return resources
             .filter(isStateful)
             .filter((r) => ![...componentNames(r)].some((n) => covered.has(n)))
+            .filter((r) => !exemptionFor("require-stateful-backups", r, UNBACKED_DATA))
             .map((r) => ({ urn: r.urn, message: `stateful service ${[...componentNames(r)][0] ?? r.name} has no backup job (label ${BACKUP_OF_LABEL})` }));
     },
 };

@@ -111,7 +111,7 @@ for (const stack of STACKS) {
                 for (const hpa of hpas) {
                     expect((hpa.inputs as any).spec.metrics).to.deep.include({ type: "Pods", pods: { metric: { name: LATENCY_P95_METRIC }, target: { type: "AverageValue", averageValue: "500m" } } });
                 }
-                const releases = resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release");
+                const releases = resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.urn.includes("sophia:platform:Monitoring$"));
                 expect(releases.map((r) => (r.inputs as any).chart).sort()).to.deep.equal(["kube-prometheus-stack", "prometheus-adapter"]);
                 expect(JSON.stringify(releases.map((r) => r.inputs))).to.not.include("[secret]");
             });

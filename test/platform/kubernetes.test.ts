@@ -10,7 +10,7 @@ const byType = (prefix: string, type: string): any[] => recordedUnder(prefix).fi
 
 describe("Kubernetes platform adapter", () => {
     it("deploys a scaling workload: restricted pod, probes, rolling update, spread, service, policy, PDB, HPA", async () => {
-        const platform = new KubernetesPlatform("k8s-a", { flavor: KUBERNETES, namespacePrefix: "k8s-a" });
+        const platform = new KubernetesPlatform("k8s-a", { flavor: KUBERNETES, namespacePrefix: "k8s-a", registry: "registry.example.com" });
         const parent = new TestParent("k8s-a-parent");
         const secret = platform.secret("k8s-a-api-secrets", "mcp", { API_KEY: "value" }, parent);
         const handle = platform.workload(
@@ -71,7 +71,7 @@ describe("Kubernetes platform adapter", () => {
     });
 
     it("creates each group's namespace once, with the restricted profile and a default-deny policy", async () => {
-        const platform = new KubernetesPlatform("k8s-b", { flavor: KUBERNETES, namespacePrefix: "k8s-b" });
+        const platform = new KubernetesPlatform("k8s-b", { flavor: KUBERNETES, namespacePrefix: "k8s-b", registry: "registry.example.com" });
         const parent = new TestParent("k8s-b-parent");
         platform.workload(workloadSpec("k8s-b-one"), parent);
         platform.workload(workloadSpec("k8s-b-two"), parent);
@@ -85,7 +85,7 @@ describe("Kubernetes platform adapter", () => {
     });
 
     it("leaves out the PDB and HPA for a single fixed replica", async () => {
-        const platform = new KubernetesPlatform("k8s-c", { flavor: KUBERNETES, namespacePrefix: "k8s-c" });
+        const platform = new KubernetesPlatform("k8s-c", { flavor: KUBERNETES, namespacePrefix: "k8s-c", registry: "registry.example.com" });
         platform.workload(workloadSpec("k8s-c-solo"), new TestParent("k8s-c-parent"));
         await settled();
         expect(byType("k8s-c-solo", "kubernetes:policy/v1:PodDisruptionBudget")).to.have.length(0);
@@ -96,7 +96,7 @@ describe("Kubernetes platform adapter", () => {
     });
 
     it("on K3s: local-path storage for stateful workloads and single-node-friendly spreading", async () => {
-        const platform = new KubernetesPlatform("k3s-d", { flavor: K3S, namespacePrefix: "k3s-d" });
+        const platform = new KubernetesPlatform("k3s-d", { flavor: K3S, namespacePrefix: "k3s-d", registry: "registry.example.com" });
         platform.workload(
             workloadSpec("k3s-d-db", { group: "data", replicas: 2, volumes: [{ name: "data", mountPath: "/var/lib/db", persistent: true, size: "5Gi" }] }),
             new TestParent("k3s-d-parent"),
@@ -110,7 +110,7 @@ describe("Kubernetes platform adapter", () => {
     });
 
     it("runs a scheduled job as a restricted CronJob with its own network policy", async () => {
-        const platform = new KubernetesPlatform("k8s-e", { flavor: KUBERNETES, namespacePrefix: "k8s-e" });
+        const platform = new KubernetesPlatform("k8s-e", { flavor: KUBERNETES, namespacePrefix: "k8s-e", registry: "registry.example.com" });
         platform.scheduledJob(
             {
                 name: "k8s-e-job",
@@ -133,8 +133,8 @@ describe("Kubernetes platform adapter", () => {
     });
 
     it("picks the K3s choice on K3s and falls back to Kubernetes' otherwise", () => {
-        const k3s = new KubernetesPlatform("k3s-f", { flavor: K3S, namespacePrefix: "k3s-f" });
-        const k8s = new KubernetesPlatform("k8s-f", { flavor: KUBERNETES, namespacePrefix: "k8s-f" });
+        const k3s = new KubernetesPlatform("k3s-f", { flavor: K3S, namespacePrefix: "k3s-f", registry: "registry.example.com" });
+        const k8s = new KubernetesPlatform("k8s-f", { flavor: KUBERNETES, namespacePrefix: "k8s-f", registry: "registry.example.com" });
         const choices = { swarm: () => "swarm", kubernetes: () => "kubernetes", k3s: () => "k3s" };
         expect(k3s.pick(choices)).to.equal("k3s");
         expect(k8s.pick(choices)).to.equal("kubernetes");

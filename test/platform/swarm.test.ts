@@ -10,7 +10,7 @@ const labels = (list: { label: string; value: string }[]) => Object.fromEntries(
 
 describe("Swarm platform adapter", () => {
     it("deploys a replicated service with limits, healthcheck, rollback and secret files", async () => {
-        const platform = new SwarmPlatform("sw-a", { host: "ssh://deploy@manager", prefix: "sw-a" });
+        const platform = new SwarmPlatform("sw-a", { host: "ssh://deploy@manager", prefix: "sw-a", registry: "registry.example.com" });
         const parent = new TestParent("sw-a-parent");
         const secret = platform.secret("sw-a-api-secrets", "mcp", { API_KEY: "planted-swarm-value" }, parent);
         platform.workload(workloadSpec("sw-a-api", { replicas: 2, secretEnv: [{ env: "API_KEY", secret, key: "API_KEY" }], connectsTo: ["data"] }), parent);
@@ -41,7 +41,7 @@ describe("Swarm platform adapter", () => {
     });
 
     it("joins its group's network and those of the groups allowed to reach it or that it reaches", async () => {
-        const platform = new SwarmPlatform("sw-b", { host: "ssh://deploy@manager", prefix: "sw-b" });
+        const platform = new SwarmPlatform("sw-b", { host: "ssh://deploy@manager", prefix: "sw-b", registry: "registry.example.com" });
         platform.workload(workloadSpec("sw-b-api", { connectsTo: ["data"] }), new TestParent("sw-b-parent"));
         await settled();
         const networks = byType("sw-b-", "docker:index/network:Network");
@@ -52,7 +52,7 @@ describe("Swarm platform adapter", () => {
     });
 
     it("keeps stateful services on a named volume, stopping before starting", async () => {
-        const platform = new SwarmPlatform("sw-c", { host: "ssh://deploy@manager", prefix: "sw-c" });
+        const platform = new SwarmPlatform("sw-c", { host: "ssh://deploy@manager", prefix: "sw-c", registry: "registry.example.com" });
         platform.workload(workloadSpec("sw-c-db", { group: "data", volumes: [{ name: "data", mountPath: "/var/lib/db", persistent: true }] }), new TestParent("sw-c-parent"));
         await settled();
         const [service] = byType("sw-c-db-service", "docker:index/service:Service");
@@ -63,7 +63,7 @@ describe("Swarm platform adapter", () => {
     });
 
     it("runs a scheduled job under supercronic with its crontab as a docker config", async () => {
-        const platform = new SwarmPlatform("sw-d", { host: "ssh://deploy@manager", prefix: "sw-d" });
+        const platform = new SwarmPlatform("sw-d", { host: "ssh://deploy@manager", prefix: "sw-d", registry: "registry.example.com" });
         platform.scheduledJob(
             {
                 name: "sw-d-job",
@@ -85,7 +85,7 @@ describe("Swarm platform adapter", () => {
     });
 
     it("picks the Swarm choice", () => {
-        const platform = new SwarmPlatform("sw-e", { host: "ssh://deploy@manager", prefix: "sw-e" });
+        const platform = new SwarmPlatform("sw-e", { host: "ssh://deploy@manager", prefix: "sw-e", registry: "registry.example.com" });
         expect(platform.pick({ swarm: () => 1, kubernetes: () => 2 })).to.equal(1);
     });
 });

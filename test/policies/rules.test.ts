@@ -6,7 +6,7 @@ import { readPolicyConfig } from "../../policies/run";
 import { RULES } from "../../policies/rules";
 import { ROOT } from "../support/plan";
 
-const RULE_DIRS = ["kubernetes", "swarm", "aws", "stack", "workloads"];
+const RULE_DIRS = ["kubernetes", "swarm", "aws", "stack", "workloads", "edge"];
 
 /** Exported rule objects found in the rule folders (anything with id, kind and check). */
 function rulesOnDisk(): { file: string; id: string }[] {
@@ -91,7 +91,10 @@ describe("the policy pack", () => {
     function importGraph(file: string, seen = new Set<string>()): Set<string> {
         if (seen.has(file)) return seen;
         seen.add(file);
-        for (const m of fs.readFileSync(file, "utf8").matchAll(/^import[^"']*["'](\.[^"']+)["']/gm)) importGraph(path.resolve(path.dirname(file), `${m[1]}.ts`), seen);
+        for (const m of fs.readFileSync(file, "utf8").matchAll(/^import[^"']*["'](\.[^"']+)["']/gm)) {
+            const target = path.resolve(path.dirname(file), m[1]);
+            importGraph(fs.existsSync(`${target}.ts`) ? `${target}.ts` : path.join(target, "index.ts"), seen);
+        }
         return seen;
     }
     it("is self-contained in policies/, so `npm ci` there is all `pulumi preview --policy-pack policies` needs", () => {

@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { ConfigHandle, Group, PerTarget, Platform, ScheduledJobSpec, SecretHandle, WorkloadHandle, WorkloadSpec } from "../types";
+import { imageFrom } from "../images";
 import type { KubernetesFlavor } from "./flavor";
 import { defaultDenySpec, workloadNetworkPolicySpec } from "./network";
 import { jobPodSpec, selectorLabels, workloadLabels, workloadPodSpec } from "./pod";
@@ -13,6 +14,8 @@ export interface KubernetesPlatformArgs {
     readonly kubeconfig?: pulumi.Input<string>;
     readonly context?: string;
     readonly storageClass?: string;
+    /** The stack's registry; upstream images are pulled through its mirror. */
+    readonly registry: string;
 }
 
 /** The cluster: its provider and one namespace per group, each with a default-deny NetworkPolicy. */
@@ -103,7 +106,8 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Plat
         return { name, group, files: Object.keys(files), resource };
     }
 
-    workload(spec: WorkloadSpec, parent: pulumi.Resource): WorkloadHandle {
+    workload(requested: WorkloadSpec, parent: pulumi.Resource): WorkloadHandle {
+        const spec = { ...requested, image: imageFrom(this.args.registry, requested.image) };
         const opts = this.opts(parent, spec.group);
         const labels = workloadLabels(spec);
         const metadata = this.metadata(spec.name, spec.group, labels);
@@ -211,7 +215,8 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Plat
         return { address: `${spec.name}.${this.namespaceName(spec.group)}.svc.cluster.local`, resources };
     }
 
-    scheduledJob(spec: ScheduledJobSpec, parent: pulumi.Resource): WorkloadHandle {
+    scheduledJob(requested: ScheduledJobSpec, parent: pulumi.Resource): WorkloadHandle {
+        const spec = { ...requested, image: imageFrom(this.args.registry, requested.image) };
         const opts = this.opts(parent, spec.group);
         const labels = workloadLabels(spec);
         const metadata = this.metadata(spec.name, spec.group, labels);

@@ -2,6 +2,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { INGRESS_CONTROLLER } from "../types";
 import type { ConfigHandle, Group, PerTarget, Platform, ScheduledJobSpec, SecretHandle, WorkloadHandle, WorkloadSpec } from "../types";
+import { imageFrom } from "../images";
 import { jobServiceArgs, workloadServiceArgs, SwarmObjects } from "./service";
 
 export interface SwarmPlatformArgs {
@@ -9,6 +10,8 @@ export interface SwarmPlatformArgs {
     readonly host: string;
     /** Prefix of networks, secrets and volumes. */
     readonly prefix: string;
+    /** The stack's registry; upstream images are pulled through its mirror. */
+    readonly registry: string;
 }
 
 const base64 = (value: pulumi.Input<string>): pulumi.Output<string> =>
@@ -103,7 +106,8 @@ export class SwarmPlatform extends pulumi.ComponentResource implements Platform 
         return [...groups].map((g) => this.network(g));
     }
 
-    workload(spec: WorkloadSpec, parent: pulumi.Resource): WorkloadHandle {
+    workload(requested: WorkloadSpec, parent: pulumi.Resource): WorkloadHandle {
+        const spec = { ...requested, image: imageFrom(this.args.registry, requested.image) };
         const volumes = new Map((spec.volumes ?? []).filter((v) => v.persistent).map((v) => [v.name, this.volume(spec.name, v.name, parent)]));
         const networks = this.networksFor(spec);
         const service = new docker.Service(
@@ -115,7 +119,8 @@ export class SwarmPlatform extends pulumi.ComponentResource implements Platform 
     }
 
     /** Swarm has no cron: a one-replica service runs the job under supercronic with a crontab config. */
-    scheduledJob(spec: ScheduledJobSpec, parent: pulumi.Resource): WorkloadHandle {
+    scheduledJob(requested: ScheduledJobSpec, parent: pulumi.Resource): WorkloadHandle {
+        const spec = { ...requested, image: imageFrom(this.args.registry, requested.image) };
         const crontab = this.configFiles(`${spec.name}-crontab`, spec.group, { crontab: `${spec.schedule} ${spec.command.join(" ")}\n` }, parent);
         const networks = this.networksFor(spec);
         const service = new docker.Service(

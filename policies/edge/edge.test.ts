@@ -5,9 +5,9 @@ import { planOf } from "../../test/support/plan";
 import type { EdgeSettings } from "../../stacks/settings";
 import type { PolicyResource, ResourceRule } from "../rule";
 import { EDGE_RULES } from "./index";
-import { disallowWildcardHosts } from "./disallow-wildcard-hosts";
-import { requireRouteAuthentication } from "./require-route-authentication";
-import { requireRouteTls } from "./require-route-tls";
+import { disallowWildcardHosts } from "./disallowWildcardHosts";
+import { requireRouteAuthentication } from "./requireRouteAuthentication";
+import { requireRouteTls } from "./requireRouteTls";
 import { CONFIG_MAP, INGRESS, SWARM_CONFIG } from "./routes";
 
 const context = { stack: "test", config: {} };
