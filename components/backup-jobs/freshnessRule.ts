@@ -1,3 +1,4 @@
+import { runbookUrl } from "../monitoring/runbooks";
 /** The metric the backup program pushes after each success (images/backup/src/metrics.ts). */
 export const LAST_SUCCESS_METRIC = "sophia_backup_last_success_timestamp_seconds";
 
@@ -17,7 +18,6 @@ export interface PrometheusRuleGroup {
     readonly rules: readonly PrometheusRule[];
 }
 
-const RUNBOOK = "docs/05-operations/disaster-recovery.md";
 
 /**
  * Alerts when a backed-up service has no successful backup within the RPO: its newest backup is too
@@ -37,7 +37,7 @@ export function backupFreshnessRuleGroup(targets: readonly string[], rpoSeconds:
                 annotations: {
                     summary: `The newest {{ $labels.target }} backup is older than the ${minutes}-minute RPO`,
                     description: "The newest successful {{ $labels.target }} backup is {{ $value | humanizeDuration }} old. Check the backup job's logs and the bucket.",
-                    runbook_url: RUNBOOK,
+                    runbook_url: runbookUrl("BackupTooOld"),
                 },
             },
             ...targets.map((target) => ({
@@ -48,7 +48,7 @@ export function backupFreshnessRuleGroup(targets: readonly string[], rpoSeconds:
                 annotations: {
                     summary: `No successful ${target} backup reported within the ${minutes}-minute RPO`,
                     description: `No ${target} backup job has reported a success for ${minutes} minutes: the job is failing, not scheduled, or cannot reach the Pushgateway.`,
-                    runbook_url: RUNBOOK,
+                    runbook_url: runbookUrl("BackupMissing"),
                 },
             })),
         ],

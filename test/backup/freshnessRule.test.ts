@@ -57,7 +57,7 @@ describe("backup freshness alert", () => {
                                     exp_annotations: {
                                         summary: "The newest redis backup is older than the 60-minute RPO",
                                         description: "The newest successful redis backup is 1h 10m 0s old. Check the backup job's logs and the bucket.",
-                                        runbook_url: "docs/05-operations/disaster-recovery.md",
+                                        runbook_url: "https://github.com/sophia-ai/sophia-platform/blob/main/docs/06-troubleshooting/alerts.md#backuptooold",
                                     },
                                 },
                             ],
@@ -80,7 +80,7 @@ describe("backup freshness alert", () => {
                                     exp_annotations: {
                                         summary: "No successful redis backup reported within the 60-minute RPO",
                                         description: "No redis backup job has reported a success for 60 minutes: the job is failing, not scheduled, or cannot reach the Pushgateway.",
-                                        runbook_url: "docs/05-operations/disaster-recovery.md",
+                                        runbook_url: "https://github.com/sophia-ai/sophia-platform/blob/main/docs/06-troubleshooting/alerts.md#backupmissing",
                                     },
                                 },
                             ],

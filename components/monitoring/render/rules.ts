@@ -13,6 +13,7 @@ import {
     serviceSelector,
     TARGET_LABELS,
 } from "../metricsContract";
+import { AlertName, runbookUrl } from "../runbooks";
 
 /** What the rules need to know about a server: plain data from its spec. */
 export interface MonitoredServer {
@@ -107,12 +108,12 @@ export function serverRuleGroups(server: MonitoredServer): RuleGroup[] {
                 return `(${RECORDED.errorRatio(long)}${sel()} > ${threshold} and ${RECORDED.errorRatio(short)}${sel()} > ${threshold})`;
             })
             .join(" or ");
-    const alert = (name: string, severity: Tier, expr: string, forDuration: string | undefined, summary: string): AlertingRule => ({
+    const alert = (name: AlertName, severity: Tier, expr: string, forDuration: string | undefined, summary: string): AlertingRule => ({
         alert: name,
         expr,
         ...(forDuration ? { for: forDuration } : {}),
         labels: { severity, [TARGET_LABELS.service]: server.name },
-        annotations: { summary: `${server.name}: ${summary}`, runbook: `docs/05-operations/alert-routing.md#${name.toLowerCase()}` },
+        annotations: { summary: `${server.name}: ${summary}`, runbook_url: runbookUrl(name) },
     });
     const limitCores = cpuCores(server.resources.limits.cpu);
     const limitBytes = memoryBytes(server.resources.limits.memory);
@@ -140,7 +141,7 @@ export function serverRuleGroups(server: MonitoredServer): RuleGroup[] {
  * Other components add their own groups through `extraGroups`.
  */
 export function platformRuleGroups(extraGroups: readonly RuleGroup[] = []): RuleGroup[] {
-    const annotations = (name: string, summary: string) => ({ summary, runbook: `docs/05-operations/alert-routing.md#${name.toLowerCase()}` });
+    const annotations = (name: AlertName, summary: string) => ({ summary, runbook_url: runbookUrl(name) });
     const redisRate = (metric: string) => `sum by (${TARGET_LABELS.service}) (rate(${metric}[15m]))`;
     const hits = redisRate("redis_keyspace_hits_total");
     return [
