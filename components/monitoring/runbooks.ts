@@ -105,3 +105,11 @@ export function runbookAnchor(alert: string): string {
 export function runbookUrl(alert: AlertName): string {
     return `${DOCS_BASE_URL}/${RUNBOOK_DOC}#${runbookAnchor(alert)}`;
 }
+
+/** Incident classes: the severity an alert carries suggests the class an incident is opened with. */
+export const INCIDENT_CLASSES = {
+    critical: { incident: "P0", respondWithin: "15 minutes", delivery: "PagerDuty pages the on-call engineer and Slack #sophia-alerts-critical is told at once" },
+    high: { incident: "P1", respondWithin: "1 hour", delivery: "Slack #sophia-alerts within 5 minutes (grouped for at most 5 minutes)" },
+    medium: { incident: "P2", respondWithin: "4 hours", delivery: "the daily digest in Slack, triaged each working morning" },
+    low: { incident: "P3", respondWithin: "24 hours", delivery: "the weekly summary in Slack, reviewed in the weekly operations meeting" },
+} as const;

@@ -37,7 +37,7 @@ export type PlanResult =
  * stand in for: derived from the same environment layout the ESC project deploys, so a key no
  * imported environment provides stays unset and the program names it.
  */
-function escProvidedKeys(projectDir: string, catalogFile: string | undefined, environments: string[]): string[] {
+export function escProvidedKeys(projectDir: string, catalogFile: string | undefined, environments: string[]): string[] {
     const { needs } = platformSecretNeeds(projectDir, catalogFile);
     return providedConfigKeys(environments, environmentLayout(DEFAULT_ENVIRONMENT_PROJECT, needs));
 }

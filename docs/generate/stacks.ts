@@ -1,0 +1,26 @@
+import * as fs from "fs";
+import * as path from "path";
+import { escProvidedKeys } from "../../stacks/plan/plan";
+import { readStackConfig } from "../../stacks/plan/stackConfig";
+import { loadStackSettings, StackSettings } from "../../stacks/settings";
+
+export const ROOT = path.resolve(__dirname, "..", "..");
+
+/** The stacks of the project, in promotion order, then any others by name. */
+export function projectStacks(projectDir = ROOT): string[] {
+    const order = ["dev", "staging", "prod"];
+    const rank = (s: string) => (order.includes(s) ? order.indexOf(s) : order.length);
+    return fs
+        .readdirSync(projectDir)
+        .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+        .filter((s): s is string => Boolean(s))
+        .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+}
+
+/** Each stack's validated settings, read offline as the plan reads them. */
+export function stackSettings(projectDir = ROOT): StackSettings[] {
+    return projectStacks(projectDir).map((stack) => {
+        const { config } = readStackConfig(projectDir, stack, (environments) => escProvidedKeys(projectDir, undefined, environments));
+        return loadStackSettings(stack, (key) => config[`sophia:${key}`]);
+    });
+}
