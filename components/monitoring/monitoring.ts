@@ -17,6 +17,7 @@ import {
     kubePrometheusStackValues,
     prometheusAdapterValues,
     PROMETHEUS_SERVICE,
+    STACK_FULLNAME,
 } from "./kubernetes";
 import { ALERT_SECRETS, alertmanagerConfig } from "./render/alertmanager";
 import { platformRuleGroups, RuleGroup, serverRuleGroups } from "./render/rules";
@@ -52,9 +53,17 @@ interface Shared {
  * target; Prometheus, Alertmanager and Grafana are docker services on Swarm and the
  * kube-prometheus-stack chart on Kubernetes, configured from the same renderers.
  */
+/** A human UI of the monitoring stack, for the edge to put behind sign-in. */
+export interface MonitoringUi {
+    readonly name: "grafana" | "alertmanager" | "jaeger";
+    readonly upstream: { readonly address: string; readonly port: number };
+}
+
 export class Monitoring extends pulumi.ComponentResource {
     /** Where MCP servers send traces. */
     readonly otlpEndpoint: string;
+    /** Grafana, Alertmanager and Jaeger's UI, which the edge serves only after an OIDC sign-in. */
+    readonly uis: readonly MonitoringUi[];
 
     constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
         super("sophia:platform:Monitoring", name, {}, opts);
@@ -75,6 +84,25 @@ export class Monitoring extends pulumi.ComponentResource {
         const jaeger = platform.workload(jaegerWorkload(jaegerConfig), this);
         const shared: Shared = { name, args, receivers, grafanaAdmin, jaegerAddress: jaeger.address };
         const files = platform.pick({ swarm: () => this.deploySwarm(shared), kubernetes: () => this.deployKubernetes(shared) });
+        const jaegerUi = { name: "jaeger" as const, upstream: { address: jaeger.address, port: JAEGER_PORTS.ui } };
+        this.uis = [
+            ...platform.pick({
+                swarm: (): MonitoringUi[] => [
+                    { name: "grafana", upstream: { address: "grafana", port: 3000 } },
+                    { name: "alertmanager", upstream: { address: "alertmanager", port: 9093 } },
+                ],
+                // The chart's services: Grafana is named after the release, the rest after fullnameOverride.
+                kubernetes: (): MonitoringUi[] => {
+                    if (!(platform instanceof KubernetesPlatform)) throw new Error("monitoring: the kubernetes branch needs the Kubernetes platform");
+                    const namespace = platform.namespaceName("monitoring");
+                    return [
+                        { name: "grafana", upstream: { address: `kube-prometheus-stack-grafana.${namespace}.svc.cluster.local`, port: 80 } },
+                        { name: "alertmanager", upstream: { address: `${STACK_FULLNAME}-alertmanager.${namespace}.svc.cluster.local`, port: 9093 } },
+                    ];
+                },
+            }),
+            jaegerUi,
+        ];
         for (const [file, text] of Object.entries(files)) contributeArtifact(`monitoring/${file}`, text);
         this.otlpEndpoint = otlpEndpoint(jaeger.address);
         this.registerOutputs({ otlpEndpoint: this.otlpEndpoint, jaeger: jaeger.address, jaegerUi: `http://${jaeger.address}:${JAEGER_PORTS.ui}` });

@@ -1,0 +1,44 @@
+import { expect } from "chai";
+import * as fs from "fs";
+import * as path from "path";
+import { planOf } from "../support/plan";
+
+/** The server blocks of an nginx configuration, by server_name. */
+function serverBlocks(conf: string): Map<string, string> {
+    const blocks = new Map<string, string>();
+    const parts = conf.split(/\n\s*server \{/).slice(1);
+    for (const part of parts) {
+        const name = /server_name ([^;]+);/.exec(part)?.[1];
+        if (name) blocks.set(name, part);
+    }
+    return blocks;
+}
+
+describe("the monitoring UIs at the edge", () => {
+    for (const [stack, domain] of [
+        ["dev", "dev.sophia-ai.com"],
+        ["staging", "staging.sophia-ai.com"],
+        ["prod", "sophia-ai.com"],
+    ]) {
+        it(`${stack}: Grafana, Alertmanager and Jaeger are served only after sign-in, over TLS`, () => {
+            const run = planOf(stack);
+            const blocks = serverBlocks(fs.readFileSync(path.join(run.out, stack, "edge", "nginx.conf"), "utf8"));
+            const ingresses = run.plan!.resources.filter((r) => r.type === "kubernetes:networking.k8s.io/v1:Ingress").map((r) => r.inputs as { spec: { tls?: { hosts: string[] }[]; rules: { host: string }[] } });
+            for (const ui of ["grafana", "alertmanager", "jaeger"]) {
+                const host = `${ui}.${domain}`;
+                const block = blocks.get(host);
+                expect(block, `${stack} ${ui}`).to.not.equal(undefined);
+                expect(block).to.include("auth_request /oauth2/auth;");
+                if (run.plan!.target === "swarm") {
+                    // The gateway itself terminates TLS on Swarm.
+                    expect(block).to.match(/listen \d+ ssl/);
+                } else {
+                    // The cluster's ingress terminates TLS (cert-manager) and forwards to the gateway.
+                    const ingress = ingresses.find((i) => i.spec.rules.some((r) => r.host === host));
+                    expect(ingress, `${stack} ${host} ingress`).to.not.equal(undefined);
+                    expect(ingress!.spec.tls!.flatMap((t) => t.hosts)).to.include(host);
+                }
+            }
+        });
+    }
+});
