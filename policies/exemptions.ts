@@ -76,7 +76,12 @@ export function componentNames(resource: Pick<PolicyResource, "props" | "name">)
 }
 
 /** The exemption that allows `value` for this rule on this resource, if any. */
-export function exemptionFor(rule: string, resource: Pick<PolicyResource, "props" | "name">, value: string, list: readonly Exemption[] = EXEMPTIONS): Exemption | undefined {
+export function exemptionFor(
+    rule: string,
+    resource: Pick<PolicyResource, "props" | "name">,
+    value: string,
+    list: readonly Exemption[] = EXEMPTIONS,
+): Exemption | undefined {
     const names = componentNames(resource);
     return list.find((e) => e.rule === rule && names.has(e.component) && e.only.includes(value));
 }

@@ -62,7 +62,10 @@ describe("Secrets from config to resource", () => {
                     for (const { path, object } of objectsWith(r.inputs, "env")) {
                         const env = object.env;
                         const entries: [string, unknown][] = Array.isArray(env)
-                            ? (env as { name: string; value?: unknown; valueFrom?: unknown }[]).map((e) => [e.name, e.valueFrom ? { valueFrom: e.valueFrom } : e.value])
+                            ? (env as { name: string; value?: unknown; valueFrom?: unknown }[]).map((e) => [
+                                  e.name,
+                                  e.valueFrom ? { valueFrom: e.valueFrom } : e.value,
+                              ])
                             : Object.entries((env ?? {}) as Record<string, unknown>);
                         for (const [name, value] of entries) {
                             if (names.has(name)) expect(value, `${r.urn}${path}.env ${name}`).to.have.nested.property("valueFrom.secretKeyRef");
@@ -97,7 +100,11 @@ describe("A planted secret value", () => {
             expect(run.code, run.stderr).to.equal(0);
             expect(run.plan!.summary.placeholders, "the planted values replaced every placeholder").to.deep.equal([]);
             expect(run.plan!.outputs).to.be.an("object").that.is.not.empty;
-            const texts: [string, string][] = [["stdout", run.stdout], ["stderr", run.stderr], ...filesUnder(run.out).map((f): [string, string] => [f, fs.readFileSync(f, "utf8")])];
+            const texts: [string, string][] = [
+                ["stdout", run.stdout],
+                ["stderr", run.stderr],
+                ...filesUnder(run.out).map((f): [string, string] => [f, fs.readFileSync(f, "utf8")]),
+            ];
             for (const [where, text] of texts) {
                 for (const value of Object.values(planted)) expect(text.includes(value), `${value} in ${where}`).to.equal(false);
                 expect(text.includes("5b21e9"), where).to.equal(false);
@@ -118,7 +125,9 @@ describe("A secret the stack's environments do not provide", () => {
         const dev = platformSecretNeeds(ROOT).needs.find((n) => n.stack === "dev")!;
         expect(dev.inventory.size).to.be.greaterThan(0);
         for (const [secret, users] of dev.inventory) {
-            expect(run.stderr).to.include(`Pulumi.dev.yaml sophia:${secret}: secret ${secret} is needed by ${users.join(", ")} but stack "dev" does not configure it`);
+            expect(run.stderr).to.include(
+                `Pulumi.dev.yaml sophia:${secret}: secret ${secret} is needed by ${users.join(", ")} but stack "dev" does not configure it`,
+            );
         }
         expect(run.stderr).to.include("No plan written; 0 resources were registered.");
     });

@@ -44,7 +44,12 @@ export function isLogTarget(resources: readonly PolicyResource[], bucket: Policy
 
 /** Buckets that are the destination of another bucket's replication. */
 export function isReplicaDestination(resources: readonly PolicyResource[], bucket: PolicyResource): boolean {
-    return resources.some((r) => r.type === AWS.replication && !refersTo(r, "bucket", bucket) && (r.propertyDependencies?.rules?.includes(bucket.urn) || JSON.stringify(r.props?.rules ?? []).includes(`"arn:aws:s3:::${bucket.props?.bucket}"`)));
+    return resources.some(
+        (r) =>
+            r.type === AWS.replication &&
+            !refersTo(r, "bucket", bucket) &&
+            (r.propertyDependencies?.rules?.includes(bucket.urn) || JSON.stringify(r.props?.rules ?? []).includes(`"arn:aws:s3:::${bucket.props?.bucket}"`)),
+    );
 }
 
 /** A stack rule checking each bucket against its companions; `problem` returns the message or undefined. */

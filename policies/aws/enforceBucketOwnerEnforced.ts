@@ -13,6 +13,8 @@ export const enforceBucketOwnerEnforced = bucketRule(
         const acl = bucket.props?.acl;
         if (acl !== undefined && acl !== "private") return `the bucket sets canned ACL ${acl}`;
         const controls = companionsOf(resources, AWS.ownershipControls, bucket);
-        return controls.some((c) => c.props?.rule?.objectOwnership === "BucketOwnerEnforced") ? undefined : "the bucket has no BucketOwnershipControls with objectOwnership BucketOwnerEnforced";
+        return controls.some((c) => c.props?.rule?.objectOwnership === "BucketOwnerEnforced")
+            ? undefined
+            : "the bucket has no BucketOwnershipControls with objectOwnership BucketOwnerEnforced";
     },
 );

@@ -12,5 +12,7 @@ export const requireBucketLifecycle = bucketRule(
         topics: ["aws", "s3", "backups", "cost"],
     },
     (bucket, resources) =>
-        companionsOf(resources, AWS.lifecycle, bucket).some((l) => asList<Obj>(l.props?.rules).some((r) => r?.status === "Enabled")) ? undefined : "the bucket has no enabled lifecycle rule",
+        companionsOf(resources, AWS.lifecycle, bucket).some((l) => asList<Obj>(l.props?.rules).some((r) => r?.status === "Enabled"))
+            ? undefined
+            : "the bucket has no enabled lifecycle rule",
 );

@@ -10,5 +10,7 @@ export const requireBucketVersioning = bucketRule(
         topics: ["aws", "s3", "backups"],
     },
     (bucket, resources) =>
-        companionsOf(resources, AWS.versioning, bucket).some((v) => v.props?.versioningConfiguration?.status === "Enabled") ? undefined : "the bucket has no BucketVersioning with status Enabled",
+        companionsOf(resources, AWS.versioning, bucket).some((v) => v.props?.versioningConfiguration?.status === "Enabled")
+            ? undefined
+            : "the bucket has no BucketVersioning with status Enabled",
 );

@@ -9,7 +9,8 @@ export const disallowHostPath: ResourceRule = {
     id: RULE_ID,
     description: "Pods must not mount hostPath volumes, except the exemptions listed for a component.",
     rationale: "A hostPath volume reaches the node's filesystem: the Docker socket, kubelet credentials or /etc are one mount away from owning the node.",
-    remediation: "Use an emptyDir, a ConfigMap/Secret or a PersistentVolumeClaim; if the component truly needs the host, add a reviewed entry to policies/exemptions.ts.",
+    remediation:
+        "Use an emptyDir, a ConfigMap/Secret or a PersistentVolumeClaim; if the component truly needs the host, add a reviewed entry to policies/exemptions.ts.",
     severity: "critical",
     topics: ["kubernetes", "pod-security", "storage"],
     resourceTypes: WORKLOAD_TYPES,

@@ -19,7 +19,8 @@ export const restrictAppArmorProfile: ResourceRule = {
         const pod = podOf(resource);
         if (!pod) return [];
         const messages: string[] = [];
-        if (!allowedType(pod.spec.securityContext?.appArmorProfile)) messages.push(`the pod sets AppArmor profile ${pod.spec.securityContext.appArmorProfile.type}`);
+        if (!allowedType(pod.spec.securityContext?.appArmorProfile))
+            messages.push(`the pod sets AppArmor profile ${pod.spec.securityContext.appArmorProfile.type}`);
         for (const c of pod.containers) {
             const p = c.spec.securityContext?.appArmorProfile;
             if (!allowedType(p)) messages.push(`${describe(c)} sets AppArmor profile ${p.type}`);

@@ -5,7 +5,8 @@ export const restrictServiceTypes: ResourceRule = {
     id: "restrict-service-types",
     description: "Services must be ClusterIP unless policy config allows NodePort or LoadBalancer.",
     rationale: "NodePort and LoadBalancer Services expose a workload outside the cluster, around the edge's TLS, authentication and rate limits.",
-    remediation: "Use a ClusterIP Service behind the edge (Ingress); if a stack truly needs another type, add it to allowedServiceTypes in policies/config/<stack>.json.",
+    remediation:
+        "Use a ClusterIP Service behind the edge (Ingress); if a stack truly needs another type, add it to allowedServiceTypes in policies/config/<stack>.json.",
     severity: "high",
     topics: ["kubernetes", "network"],
     resourceTypes: ["kubernetes:core/v1:Service"],

@@ -43,7 +43,11 @@ export function podOf(resource: Pick<PolicyResource, "type" | "props">): PodView
     return {
         spec,
         metadata: template.metadata ?? {},
-        containers: [...list("container", spec.containers), ...list("initContainer", spec.initContainers), ...list("ephemeralContainer", spec.ephemeralContainers)],
+        containers: [
+            ...list("container", spec.containers),
+            ...list("initContainer", spec.initContainers),
+            ...list("ephemeralContainer", spec.ephemeralContainers),
+        ],
     };
 }
 

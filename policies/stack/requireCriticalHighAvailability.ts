@@ -23,7 +23,8 @@ function kubernetesProblems(w: PolicyResource, resources: readonly PolicyResourc
     const replicas = Number(w.props?.spec?.replicas ?? hpa?.props?.spec?.minReplicas ?? 1);
     const problems: string[] = [];
     if (replicas < 2) problems.push(`runs ${replicas} replica(s)`);
-    if (!resources.some((r) => r.type === PDB && sameNamespace(r) && selects(r.props?.spec?.selector, pod.metadata.labels ?? {}))) problems.push("has no PodDisruptionBudget");
+    if (!resources.some((r) => r.type === PDB && sameNamespace(r) && selects(r.props?.spec?.selector, pod.metadata.labels ?? {})))
+        problems.push("has no PodDisruptionBudget");
     const spread = (pod.spec.topologySpreadConstraints ?? []).length > 0 || Boolean(pod.spec.affinity?.podAntiAffinity);
     if (!spread) problems.push("has no topology spread constraints or pod anti-affinity");
     return problems;
@@ -44,7 +45,8 @@ export const requireCriticalHighAvailability: StackRule = {
     id: "require-critical-high-availability",
     description: "Critical-tier workloads must run at least 2 replicas, with a PodDisruptionBudget and spread across nodes (prod).",
     rationale: "A critical server must survive a node drain or failure; two replicas on one node, or evicted together, are one.",
-    remediation: "Give the critical tier replicas ≥ 2 in the stack file (sophia:tiers.critical.replicas) and keep sophia:highAvailability on, which adds the PDB and spread constraints.",
+    remediation:
+        "Give the critical tier replicas ≥ 2 in the stack file (sophia:tiers.critical.replicas) and keep sophia:highAvailability on, which adds the PDB and spread constraints.",
     severity: "high",
     topics: ["kubernetes", "swarm", "reliability"],
     check(resources) {
@@ -54,7 +56,8 @@ export const requireCriticalHighAvailability: StackRule = {
                 const pod = podOf(r);
                 if (pod?.metadata.labels?.[TIER_LABEL] !== "critical" && r.props?.metadata?.labels?.[TIER_LABEL] !== "critical") continue;
                 const problems = kubernetesProblems(r, resources);
-                if (problems.length > 0) violations.push({ urn: r.urn, message: `critical workload ${r.props?.metadata?.name ?? r.name} ${problems.join(", ")}` });
+                if (problems.length > 0)
+                    violations.push({ urn: r.urn, message: `critical workload ${r.props?.metadata?.name ?? r.name} ${problems.join(", ")}` });
             } else if (r.type === SWARM_SERVICE && serviceLabels(r.props)[TIER_LABEL] === "critical") {
                 const problems = swarmProblems(r);
                 if (problems.length > 0) violations.push({ urn: r.urn, message: `critical service ${r.props?.name ?? r.name} ${problems.join(", ")}` });

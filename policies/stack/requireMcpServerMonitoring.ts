@@ -42,15 +42,22 @@ function swarmRules(r: PolicyResource, server: string): boolean {
 
 /** The server's own workloads: Kubernetes ones labelled with it, or its Swarm service. */
 function workloadsOf(resources: readonly PolicyResource[], server: PolicyResource): PolicyResource[] {
-    return resources.filter((r) => (r.parent === server.urn && r.type !== MCP_SERVER) || r.props?.metadata?.labels?.[SERVER_LABEL] === server.name || (r.type === SWARM_SERVICE && serviceLabels(r.props)[SERVER_LABEL] === server.name));
+    return resources.filter(
+        (r) =>
+            (r.parent === server.urn && r.type !== MCP_SERVER) ||
+            r.props?.metadata?.labels?.[SERVER_LABEL] === server.name ||
+            (r.type === SWARM_SERVICE && serviceLabels(r.props)[SERVER_LABEL] === server.name),
+    );
 }
 
 export const requireMcpServerMonitoring: StackRule = {
     kind: "stack",
     id: "require-mcp-server-monitoring",
-    description: "Every MCP server must be scraped and have SLO rules: a ServiceMonitor and a PrometheusRule naming it on Kubernetes; prometheus.io/scrape labels and a rules file naming it on Swarm.",
+    description:
+        "Every MCP server must be scraped and have SLO rules: a ServiceMonitor and a PrometheusRule naming it on Kubernetes; prometheus.io/scrape labels and a rules file naming it on Swarm.",
     rationale: "A server nobody scrapes fails silently; SLO alerts are how the on-call hears of it before users do.",
-    remediation: "Compose the Monitoring component, which derives a scrape target and SLO rules from each catalog entry; check that the server's entry sets metrics.",
+    remediation:
+        "Compose the Monitoring component, which derives a scrape target and SLO rules from each catalog entry; check that the server's entry sets metrics.",
     severity: "high",
     topics: ["monitoring", "reliability"],
     check(resources) {

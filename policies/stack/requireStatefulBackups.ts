@@ -15,11 +15,18 @@ const isStateful = (r: PolicyResource): boolean =>
 /** What a scheduled job backs up: its sophia.ai/backup-of label (comma-separated) and the <name> of a job named <name>-backup. */
 export function backupTargets(r: PolicyResource): string[] {
     let labels: Record<string, string> = {};
-    if (r.type === CRON_JOB) labels = { ...r.props?.spec?.jobTemplate?.spec?.template?.metadata?.labels, ...r.props?.metadata?.annotations, ...r.props?.metadata?.labels };
+    if (r.type === CRON_JOB)
+        labels = { ...r.props?.spec?.jobTemplate?.spec?.template?.metadata?.labels, ...r.props?.metadata?.annotations, ...r.props?.metadata?.labels };
     else if (r.type === SWARM_SERVICE && serviceLabels(r.props)[SCHEDULE_LABEL] !== undefined) labels = serviceLabels(r.props);
     else return [];
     const named = [...componentNames(r)].filter((n) => n.endsWith("-backup")).map((n) => n.slice(0, -"-backup".length));
-    return [...(labels[BACKUP_OF_LABEL] ?? "").split(",").map((s) => s.trim()).filter(Boolean), ...named];
+    return [
+        ...(labels[BACKUP_OF_LABEL] ?? "")
+            .split(",")
+            .map((s) => s.trim())
+            .filter(Boolean),
+        ...named,
+    ];
 }
 
 export const requireStatefulBackups: StackRule = {

@@ -12,7 +12,9 @@ export const requireSwarmResourceLimits: ResourceRule = {
     resourceTypes: [SWARM_SERVICE],
     check(resource) {
         const r = resource.props?.taskSpec?.resources ?? {};
-        const missing = (["limits", "reservation"] as const).flatMap((k) => (["nanoCpus", "memoryBytes"] as const).filter((f) => !(Number(r[k]?.[f]) > 0)).map((f) => `${k}.${f}`));
+        const missing = (["limits", "reservation"] as const).flatMap((k) =>
+            (["nanoCpus", "memoryBytes"] as const).filter((f) => !(Number(r[k]?.[f]) > 0)).map((f) => `${k}.${f}`),
+        );
         return missing.length > 0 ? [`the service has no ${missing.join(", ")}`] : [];
     },
 };

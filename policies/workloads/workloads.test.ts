@@ -67,7 +67,9 @@ describe(requireApprovedRegistry.id, () => {
     for (const t of TARGETS) {
         it(`passes a ${t.type} from the approved registry, fails another`, () => {
             expect(checkResource(requireApprovedRegistry, t.make())).to.deep.equal([]);
-            expect(checkResource(requireApprovedRegistry, t.make("docker.io/someone/x:1"))[0]).to.match(/not from an approved registry \(registry.sophia-ai.com\)/);
+            expect(checkResource(requireApprovedRegistry, t.make("docker.io/someone/x:1"))[0]).to.match(
+                /not from an approved registry \(registry.sophia-ai.com\)/,
+            );
         });
     }
     it("reads the approved registries from policy config", () => {
@@ -79,14 +81,17 @@ describe(requireApprovedRegistry.id, () => {
 
 describe(disallowSecretEnvLiterals.id, () => {
     it("recognizes secret-looking names, not look-alikes", () => {
-        for (const name of ["DB_PASSWORD", "SLACK_BOT_TOKEN", "OPENAI_API_KEY", "client-secret", "AWS_SECRET_ACCESS_KEY", "SENTRY_DSN", "APIKEY"]) expect(looksLikeSecretName(name), name).to.equal(true);
+        for (const name of ["DB_PASSWORD", "SLACK_BOT_TOKEN", "OPENAI_API_KEY", "client-secret", "AWS_SECRET_ACCESS_KEY", "SENTRY_DSN", "APIKEY"])
+            expect(looksLikeSecretName(name), name).to.equal(true);
         for (const name of ["PORT", "MAX_TOKENS", "MCP_PATH", "KEYCLOAK_URL", "OTEL_SERVICE_NAME"]) expect(looksLikeSecretName(name), name).to.equal(false);
     });
     for (const t of TARGETS) {
         it(`passes a ${t.type} with secret references, fails a literal secret`, () => {
             expect(checkResource(disallowSecretEnvLiterals, t.make())).to.deep.equal([]);
             expect(checkResource(disallowSecretEnvLiterals, t.make(undefined, ["MAX_TOKENS", "4096"]))).to.deep.equal([]);
-            expect(checkResource(disallowSecretEnvLiterals, t.make(undefined, ["DB_PASSWORD", "hunter2hunter2"]))[0]).to.match(/sets DB_PASSWORD to a literal value/);
+            expect(checkResource(disallowSecretEnvLiterals, t.make(undefined, ["DB_PASSWORD", "hunter2hunter2"]))[0]).to.match(
+                /sets DB_PASSWORD to a literal value/,
+            );
         });
     }
     it("allows <NAME>_FILE pointing at a mounted secret on Swarm, not a literal in it", () => {

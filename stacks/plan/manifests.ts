@@ -17,7 +17,10 @@ export function kubernetesKind(type: string): { apiVersion: string; kind: string
 }
 
 /** What `kubectl apply` would receive for each Kubernetes resource of the plan (secrets already redacted). */
-export function kubernetesManifests(resources: readonly RecordedResource[], secretMapKeys: ReadonlyMap<string, Record<string, string[]>> = new Map()): Manifest[] {
+export function kubernetesManifests(
+    resources: readonly RecordedResource[],
+    secretMapKeys: ReadonlyMap<string, Record<string, string[]>> = new Map(),
+): Manifest[] {
     const manifests: Manifest[] = [];
     for (const r of resources) {
         const kind = r.custom ? kubernetesKind(r.type) : undefined;

@@ -43,11 +43,19 @@ function kubernetesUsage(inputs: Inputs): WorkloadUsage | undefined {
     const containers: Inputs[] = template?.spec?.containers ?? [];
     if (containers.length === 0) return undefined;
     const sum = (key: "requests" | "limits"): Compute =>
-        containers.reduce<Compute>((acc, c) => {
-            const q = quantity(c.resources?.[key]);
-            return { cpu: acc.cpu + q.cpu, memoryBytes: acc.memoryBytes + q.memoryBytes };
-        }, { cpu: 0, memoryBytes: 0 });
-    return { tier: template.metadata?.labels?.["sophia.ai/tier"] ?? "platform", replicas: inputs.spec?.replicas ?? 1, requests: sum("requests"), limits: sum("limits") };
+        containers.reduce<Compute>(
+            (acc, c) => {
+                const q = quantity(c.resources?.[key]);
+                return { cpu: acc.cpu + q.cpu, memoryBytes: acc.memoryBytes + q.memoryBytes };
+            },
+            { cpu: 0, memoryBytes: 0 },
+        );
+    return {
+        tier: template.metadata?.labels?.["sophia.ai/tier"] ?? "platform",
+        replicas: inputs.spec?.replicas ?? 1,
+        requests: sum("requests"),
+        limits: sum("limits"),
+    };
 }
 
 function swarmUsage(inputs: Inputs): WorkloadUsage {
@@ -138,7 +146,14 @@ export function formatSummary(summary: PlanSummary, title: string): string {
     for (const [type, list] of groups) {
         lines.push(`${type} ×${list.length}`);
         const shown = list.length > 6 ? list.slice(0, 3) : list;
-        for (const c of shown) lines.push(`  ${c.name}: ${Object.entries(c.resources).map(([t, n]) => `${n} ${t.split(":").pop()}`).join(", ") || "(no resources)"}`);
+        for (const c of shown)
+            lines.push(
+                `  ${c.name}: ${
+                    Object.entries(c.resources)
+                        .map(([t, n]) => `${n} ${t.split(":").pop()}`)
+                        .join(", ") || "(no resources)"
+                }`,
+            );
         if (shown.length < list.length) lines.push(`  … and ${list.length - shown.length} more`);
     }
     lines.push("", `Resources: ${summary.resourceCount}`);

@@ -47,7 +47,11 @@ describe("edge in the stacks' plans", function () {
                 const sources = (server: string): string[] =>
                     policies
                         .filter((p) => p.metadata.name === server && p.metadata.namespace === "sophia-mcp")
-                        .flatMap((p) => p.spec.ingress.flatMap((rule: { from: { namespaceSelector: { matchLabels: Record<string, string> } }[] }) => rule.from.map((f) => f.namespaceSelector.matchLabels["kubernetes.io/metadata.name"])));
+                        .flatMap((p) =>
+                            p.spec.ingress.flatMap((rule: { from: { namespaceSelector: { matchLabels: Record<string, string> } }[] }) =>
+                                rule.from.map((f) => f.namespaceSelector.matchLabels["kubernetes.io/metadata.name"]),
+                            ),
+                        );
                 for (const s of publicServers) expect(sources(s), s).to.have.members(["sophia-monitoring", "sophia-edge"]);
                 for (const s of internalServers) expect(sources(s), s).to.deep.equal(["sophia-monitoring"]);
                 const gateway = policies.find((p) => p.metadata.name === "edge-gateway");
@@ -126,7 +130,12 @@ describe("edge input errors", function () {
     });
 
     it("refuses a public server when the stack has no domain or edge", () => {
-        const config: Record<string, string> = { target: "kubernetes", registry: "registry.example.com", kubeconfig: "x", nodeCapacity: '{"nodes":3,"cpu":"8","memory":"32Gi"}' };
+        const config: Record<string, string> = {
+            target: "kubernetes",
+            registry: "registry.example.com",
+            kubeconfig: "x",
+            nodeCapacity: '{"nodes":3,"cpu":"8","memory":"32Gi"}',
+        };
         let error: unknown;
         try {
             loadProgramInputs({ stack: "prod", readConfig: (key) => config[key] ?? (/^[A-Z]/.test(key) ? "secret" : undefined), isSecret: () => true });
@@ -141,7 +150,9 @@ describe("edge input errors", function () {
 
     it("refuses ACME on Swarm, whose gateway serves a provided certificate", () => {
         const dev = YAML.parse(fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8")).config["sophia:edge"];
-        const run = runPlan(["--stack", "dev"], { PULUMI_CONFIG: JSON.stringify({ "sophia:edge": JSON.stringify({ ...dev, tls: "acme", acmeEmail: "ops@example.com" }) }) });
+        const run = runPlan(["--stack", "dev"], {
+            PULUMI_CONFIG: JSON.stringify({ "sophia:edge": JSON.stringify({ ...dev, tls: "acme", acmeEmail: "ops@example.com" }) }),
+        });
         expect(run.code).to.equal(2);
         expect(run.stderr).to.contain("sophia:edge.tls: target swarm serves a provided certificate");
     });

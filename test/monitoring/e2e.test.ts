@@ -99,8 +99,25 @@ describe("monitoring end to end: failing server → Prometheus → Alertmanager 
         fs.writeFileSync(path.join(dir, "alertmanager.yml"), YAML.stringify(alertmanager));
 
         alertmanagerUrl = `http://127.0.0.1:${amPort}`;
-        start("prometheus-alertmanager", [`--config.file=${path.join(dir, "alertmanager.yml")}`, `--storage.path=${path.join(dir, "am-data")}`, `--web.listen-address=127.0.0.1:${amPort}`, "--cluster.listen-address="], "alertmanager");
-        start("prometheus", [`--config.file=${path.join(dir, "prometheus.yml")}`, `--storage.tsdb.path=${path.join(dir, "prom-data")}`, `--web.listen-address=127.0.0.1:${promPort}`], "prometheus");
+        start(
+            "prometheus-alertmanager",
+            [
+                `--config.file=${path.join(dir, "alertmanager.yml")}`,
+                `--storage.path=${path.join(dir, "am-data")}`,
+                `--web.listen-address=127.0.0.1:${amPort}`,
+                "--cluster.listen-address=",
+            ],
+            "alertmanager",
+        );
+        start(
+            "prometheus",
+            [
+                `--config.file=${path.join(dir, "prometheus.yml")}`,
+                `--storage.tsdb.path=${path.join(dir, "prom-data")}`,
+                `--web.listen-address=127.0.0.1:${promPort}`,
+            ],
+            "prometheus",
+        );
         await waitFor("Alertmanager to be ready", async () => ((await fetch(`${alertmanagerUrl}/-/ready`)).ok ? true : undefined), 20_000);
         await waitFor("Prometheus to be ready", async () => ((await fetch(`http://127.0.0.1:${promPort}/-/ready`)).ok ? true : undefined), 20_000);
     });
@@ -125,7 +142,11 @@ describe("monitoring end to end: failing server → Prometheus → Alertmanager 
         expect(pagerduty.body.routing_key).to.equal(ROUTING_KEY);
         expect(pagerduty.body.event_action).to.equal("trigger");
         expect(pagerduty.body.payload.summary).to.include("SLOErrorBudgetBurnFast");
-        const slack = await waitFor("the Slack message", async () => sink.received.find((r) => r.path === "/slack" && JSON.stringify(r.body).includes(critical.name)), 30_000);
+        const slack = await waitFor(
+            "the Slack message",
+            async () => sink.received.find((r) => r.path === "/slack" && JSON.stringify(r.body).includes(critical.name)),
+            30_000,
+        );
         expect(slack.body.channel).to.equal("#sophia-alerts-critical");
         expect(JSON.stringify(slack.body)).to.include("SLOErrorBudgetBurnFast");
     });

@@ -56,13 +56,20 @@ describe("GitHub workflows", () => {
         const job = workflow("pull-request.yml").jobs.preview;
         expect(job.strategy.matrix.stack).to.deep.equal(["dev", "staging", "prod"]);
         const preview = steps(job).find((s) => String(s.uses).startsWith("pulumi/actions@"))!;
-        expect(preview.with).to.include({ command: "preview", "comment-on-pr": true, policyPacks: "policies", policyPackConfigs: "policies/config/${{ matrix.stack }}.json" });
+        expect(preview.with).to.include({
+            command: "preview",
+            "comment-on-pr": true,
+            policyPacks: "policies",
+            policyPackConfigs: "policies/config/${{ matrix.stack }}.json",
+        });
         expect(steps(job).some((s) => s["working-directory"] === "policies" && /npm ci/.test(s.run))).to.equal(true);
     });
     it("comment the offline plan, its diff against the base branch and its policy findings for every stack", () => {
         const job = workflow("pull-request.yml").jobs["offline-plan"];
         expect(job.strategy.matrix.stack).to.deep.equal(["dev", "staging", "prod"]);
-        const script = steps(job).map((s) => s.run ?? "").join("\n");
+        const script = steps(job)
+            .map((s) => s.run ?? "")
+            .join("\n");
         expect(script).to.match(/git worktree add .* "origin\/\$BASE_REF"/);
         expect(script).to.match(/npm run --silent plan -- --stack "\$STACK" --out out "\$\{diff_args\[@\]\}"/);
         expect(script).to.match(/npm run --silent policy -- --plan "out\/\$STACK\/plan.json"/);

@@ -24,7 +24,11 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Plat
     readonly provider: k8s.Provider;
     private readonly namespaces = new Map<Group, k8s.core.v1.Namespace>();
 
-    constructor(name: string, private readonly args: KubernetesPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
+    constructor(
+        name: string,
+        private readonly args: KubernetesPlatformArgs,
+        opts?: pulumi.ComponentResourceOptions,
+    ) {
         super("sophia:platform:KubernetesCluster", name, {}, opts);
         this.target = args.flavor.name;
         this.provider = new k8s.Provider(
@@ -204,7 +208,10 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Plat
                             metrics: [
                                 utilization("cpu", cpuUtilization),
                                 utilization("memory", memoryUtilization),
-                                ...podMetrics.map((m) => ({ type: "Pods", pods: { metric: { name: m.name }, target: { type: "AverageValue", averageValue: m.averageValue } } })),
+                                ...podMetrics.map((m) => ({
+                                    type: "Pods",
+                                    pods: { metric: { name: m.name }, target: { type: "AverageValue", averageValue: m.averageValue } },
+                                })),
                             ],
                         },
                     },

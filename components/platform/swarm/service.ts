@@ -83,7 +83,12 @@ export function workloadServiceArgs(spec: WorkloadSpec, ctx: SwarmContext): Serv
         ...spec.env,
         ...Object.fromEntries((spec.secretEnv ?? []).map(({ env }) => [`${env}_FILE`, secretPath(env)])),
     };
-    const labels = labelList({ "sophia.ai/group": spec.group, ...spec.labels, ...scrapeLabels(spec), "sophia.ai/outbound-hosts": (spec.outbound ?? []).join(",") });
+    const labels = labelList({
+        "sophia.ai/group": spec.group,
+        ...spec.labels,
+        ...scrapeLabels(spec),
+        "sophia.ai/outbound-hosts": (spec.outbound ?? []).join(","),
+    });
     return {
         name: `${ctx.prefix}-${spec.name}`,
         labels,
@@ -111,8 +116,22 @@ export function workloadServiceArgs(spec: WorkloadSpec, ctx: SwarmContext): Serv
         },
         mode: { replicated: { replicas: spec.replicas } },
         // A stateful service never runs two containers on one volume, so it stops before it starts.
-        updateConfig: { parallelism: 1, delay: "10s", failureAction: "rollback", monitor: "30s", maxFailureRatio: "0", order: stateful ? "stop-first" : "start-first" },
-        rollbackConfig: { parallelism: 1, delay: "5s", failureAction: "pause", monitor: "30s", maxFailureRatio: "0", order: stateful ? "stop-first" : "start-first" },
+        updateConfig: {
+            parallelism: 1,
+            delay: "10s",
+            failureAction: "rollback",
+            monitor: "30s",
+            maxFailureRatio: "0",
+            order: stateful ? "stop-first" : "start-first",
+        },
+        rollbackConfig: {
+            parallelism: 1,
+            delay: "5s",
+            failureAction: "pause",
+            monitor: "30s",
+            maxFailureRatio: "0",
+            order: stateful ? "stop-first" : "start-first",
+        },
         endpointSpec: { mode: "vip", ports: publishedPorts(spec) },
     };
 }

@@ -44,7 +44,8 @@ export async function listBackups(target: BackupTarget, env: NodeJS.ProcessEnv =
 
 export async function restore(options: RestoreOptions, env: NodeJS.ProcessEnv = process.env): Promise<RestoreReport> {
     if (options.as && !options.database) throw new Error("--as needs --database: name the one database to restore under another name");
-    if (options.target === "redis" && !options.output) throw new Error("--output is needed for redis: the path the RDB file is written to (the server's dump.rdb, with Redis stopped)");
+    if (options.target === "redis" && !options.output)
+        throw new Error("--output is needed for redis: the path the RDB file is written to (the server's dump.rdb, with Redis stopped)");
     const started = Date.now();
     const prefix = setting("BACKUP_PREFIX", env) ?? JOBS_PREFIX;
     const bucket = new BackupBucket(env);
@@ -52,13 +53,19 @@ export async function restore(options: RestoreOptions, env: NodeJS.ProcessEnv = 
     try {
         const backups = completeBackups(await bucket.listKeys(`${prefix}/`), prefix, options.target);
         const chosen = options.backup ? backups.find((b) => b.stamp === options.backup) : backups[0];
-        if (!chosen) throw new Error(options.backup ? `no complete ${options.target} backup ${options.backup} in ${bucket.bucket}` : `no complete ${options.target} backup in ${bucket.bucket}`);
+        if (!chosen)
+            throw new Error(
+                options.backup
+                    ? `no complete ${options.target} backup ${options.backup} in ${bucket.bucket}`
+                    : `no complete ${options.target} backup in ${bucket.bucket}`,
+            );
         const manifest = JSON.parse(await bucket.getText(chosen.manifestKey)) as Manifest;
         const folder = chosen.manifestKey.slice(0, chosen.manifestKey.lastIndexOf("/") + 1);
         const restored: string[] = [];
         if (options.target === "postgres") {
             const wanted = manifest.files.filter((f) => !options.database || f.database === options.database);
-            if (wanted.length === 0) throw new Error(`backup ${chosen.stamp} holds no database ${options.database}; it holds ${manifest.files.map((f) => f.database).join(", ")}`);
+            if (wanted.length === 0)
+                throw new Error(`backup ${chosen.stamp} holds no database ${options.database}; it holds ${manifest.files.map((f) => f.database).join(", ")}`);
             const pg = libpqEnvironment(env);
             for (const f of wanted) {
                 const local = path.join(dir, f.file);
