@@ -14,7 +14,7 @@ import { requireBucketSseKms } from "./requireBucketSseKms";
 import { requireBucketTlsOnlyPolicy } from "./requireBucketTlsOnlyPolicy";
 import { requireBucketVersioning } from "./requireBucketVersioning";
 
-type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Obj = Record<string, any>;
 
 const BUCKET_RULES: { rule: StackRule; companion: string; breaks: Record<string, (p: Obj) => void>; message: RegExp }[] = [
     {

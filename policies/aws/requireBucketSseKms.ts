@@ -1,9 +1,9 @@
+import type { PolicyResource } from "../rule";
+import { awsProps } from "../shapes";
 import { asList, AWS, bucketRule, companionsOf, isLogTarget } from "./buckets";
 
-type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-const algorithms = (configs: Obj[]): string[] =>
-    configs.flatMap((c) => asList<Obj>(c.props?.rules).map((r) => String(r?.applyServerSideEncryptionByDefault?.sseAlgorithm ?? "")));
+const algorithms = (configs: PolicyResource[]): string[] =>
+    configs.flatMap((c) => asList(awsProps(c).rules).map((r) => String(r?.applyServerSideEncryptionByDefault?.sseAlgorithm ?? "")));
 
 export const requireBucketSseKms = bucketRule(
     {

@@ -1,4 +1,5 @@
 import type { ResourceRule } from "../rule";
+import { kubernetesProps } from "../shapes";
 import { CONFIG_MAP, INGRESS, ingressRules, nginxConfigs, nginxServers, SWARM_CONFIG } from "./routes";
 
 /** The services that authenticate what they forward (the edge gateway). */
@@ -18,7 +19,7 @@ export const requireRouteAuthentication: ResourceRule = {
     check(resource, context) {
         if (resource.type === INGRESS) {
             const allowed = (context.config.authenticatingServices as string[] | undefined) ?? DEFAULT_AUTHENTICATING_SERVICES;
-            const annotations = (resource.props.metadata?.annotations ?? {}) as Record<string, string>;
+            const annotations = kubernetesProps(resource).metadata?.annotations ?? {};
             if (annotations["nginx.ingress.kubernetes.io/auth-url"]) return [];
             return ingressRules(resource).flatMap((rule) =>
                 (rule.http?.paths ?? [])

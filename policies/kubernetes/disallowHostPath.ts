@@ -17,9 +17,10 @@ export const disallowHostPath: ResourceRule = {
     check(resource) {
         const pod = podOf(resource);
         if (!pod) return [];
-        const volumes: { name?: string; hostPath?: { path?: string } }[] = pod.spec.volumes ?? [];
-        return volumes
-            .filter((v) => v?.hostPath && !exemptionFor(RULE_ID, resource, String(v.hostPath.path)))
-            .map((v) => `volume "${v.name}" mounts host path ${v.hostPath!.path}`);
+        return (pod.spec.volumes ?? []).flatMap((v) => {
+            const hostPath = v?.hostPath;
+            if (!hostPath || exemptionFor(RULE_ID, resource, String(hostPath.path))) return [];
+            return [`volume "${String(v.name)}" mounts host path ${String(hostPath.path)}`];
+        });
     },
 };

@@ -19,7 +19,7 @@ import { restrictSeLinuxOptions } from "./restrictSeLinuxOptions";
 import { restrictSysctls } from "./restrictSysctls";
 import { restrictVolumeTypes } from "./restrictVolumeTypes";
 
-type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Obj = Record<string, any>;
 const container = (pod: Obj): Obj => pod.containers[0];
 const sc = (pod: Obj): Obj => container(pod).securityContext;
 

@@ -1,4 +1,5 @@
 import type { ResourceRule } from "../rule";
+import { kubernetesProps } from "../shapes";
 
 export const restrictServiceTypes: ResourceRule = {
     kind: "resource",
@@ -14,7 +15,7 @@ export const restrictServiceTypes: ResourceRule = {
         allowedServiceTypes: { type: "array", items: { type: "string" }, description: "Service types allowed besides ClusterIP.", default: [] },
     },
     check(resource, context) {
-        const type = String(resource.props?.spec?.type ?? "ClusterIP");
+        const type = String(kubernetesProps(resource).spec?.type ?? "ClusterIP");
         const allowed = new Set(["ClusterIP", ...((context.config.allowedServiceTypes as string[] | undefined) ?? [])]);
         return allowed.has(type) ? [] : [`Service type ${type} is not allowed (allowed: ${[...allowed].join(", ")})`];
     },

@@ -1,13 +1,12 @@
 import { expect } from "chai";
-import { checkStack, compliantPodSpec, swarmService, urnOf, workload } from "../../test/policies/fixtures";
-import type { PolicyResource } from "../rule";
+import { checkStack, compliantPodSpec, swarmService, urnOf, workload, type Fixture } from "../../test/policies/fixtures";
 import { disallowSecretOutputs, PLAINTEXT_SECRET_MARKER, redactPlainSecrets, STACK } from "./disallowSecretOutputs";
 import { requireCriticalHighAvailability } from "./requireCriticalHighAvailability";
 import { MCP_SERVER, PROMETHEUS_RULE, requireMcpServerMonitoring, SERVICE_MONITOR, SWARM_CONFIG } from "./requireMcpServerMonitoring";
 import { BACKUP_OF_LABEL, requireStatefulBackups } from "./requireStatefulBackups";
 
-type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-const res = (type: string, name: string, props: Obj, parent?: string): PolicyResource => ({ type, urn: urnOf(type, name), name, props, parent });
+type Obj = Record<string, any>;
+const res = (type: string, name: string, props: Obj, parent?: string): Fixture => ({ type, urn: urnOf(type, name), name, props, parent });
 
 describe(requireCriticalHighAvailability.id, () => {
     const critical = (replicas: number | undefined, spread = true) => {

@@ -1,4 +1,5 @@
 import type { ResourceRule } from "../rule";
+import { swarmProps } from "../shapes";
 import { SWARM_SERVICE } from "./services";
 
 export const enforceSwarmUpdateRollback: ResourceRule = {
@@ -11,7 +12,7 @@ export const enforceSwarmUpdateRollback: ResourceRule = {
     topics: ["swarm", "reliability", "deployment"],
     resourceTypes: [SWARM_SERVICE],
     check(resource) {
-        const action = resource.props?.updateConfig?.failureAction;
+        const action = swarmProps(resource).updateConfig?.failureAction;
         return action === "rollback" ? [] : [`updateConfig.failureAction is ${action ?? "unset (pause)"}, not rollback`];
     },
 };

@@ -1,17 +1,17 @@
 import { expect } from "chai";
-import { checkResource, swarmService } from "../../test/policies/fixtures";
-import type { PolicyResource, ResourceRule } from "../rule";
+import { checkResource, swarmService, type Fixture } from "../../test/policies/fixtures";
+import type { ResourceRule } from "../rule";
 import { disallowDockerSocketMount } from "./disallowDockerSocketMount";
 import { disallowHostRootMount } from "./disallowHostRootMount";
 import { enforceSwarmUpdateRollback } from "./enforceSwarmUpdateRollback";
 import { requireSwarmHealthcheck } from "./requireSwarmHealthcheck";
 import { requireSwarmResourceLimits } from "./requireSwarmResourceLimits";
 
-type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-const spec = (s: PolicyResource): Obj => s.props.taskSpec.containerSpec;
+type Obj = Record<string, any>;
+const spec = (s: Fixture): Obj => s.props.taskSpec.containerSpec;
 const bind = (source: string) => ({ type: "bind", source, target: source });
 
-const CASES: { rule: ResourceRule; breaks: Record<string, (s: PolicyResource) => void>; message: RegExp }[] = [
+const CASES: { rule: ResourceRule; breaks: Record<string, (s: Fixture) => void>; message: RegExp }[] = [
     {
         rule: requireSwarmResourceLimits,
         breaks: {

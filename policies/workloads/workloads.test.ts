@@ -1,16 +1,15 @@
 import { expect } from "chai";
-import { checkResource, compliantPodSpec, swarmService, workload } from "../../test/policies/fixtures";
+import { checkResource, compliantPodSpec, swarmService, workload, type Fixture } from "../../test/policies/fixtures";
 import { WORKLOAD_TYPES } from "../kubernetes/workloads";
-import type { PolicyResource } from "../rule";
 import { fromApprovedRegistry, isPinned, parseImage } from "../images";
 import { disallowLatestImageTag } from "./disallowLatestImageTag";
 import { disallowSecretEnvLiterals, looksLikeSecretName } from "./disallowSecretEnvLiterals";
 import { requireApprovedRegistry } from "./requireApprovedRegistry";
 
-type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Obj = Record<string, any>;
 
 /** Every resource type that runs containers, with a way to set its image and add an env var. */
-const TARGETS: { type: string; make: (image?: string, env?: [string, string]) => PolicyResource }[] = [
+const TARGETS: { type: string; make: (image?: string, env?: [string, string]) => Fixture }[] = [
     ...WORKLOAD_TYPES.map((type) => ({
         type,
         make: (image?: string, env?: [string, string]) => {

@@ -3,7 +3,7 @@ import { AWS } from "../../policies/aws/buckets";
 import type { PolicyResource } from "../../policies/rule";
 import { urnOf } from "./fixtures";
 
-type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Obj = Record<string, any>;
 
 const resource = (type: string, name: string, props: Obj, propertyDependencies: Record<string, string[]> = {}): PolicyResource => ({
     type,

@@ -7,7 +7,7 @@ import type { PlanFile } from "../../stacks/plan/planFile";
 import type { RecordedResource } from "../../stacks/plan/recorder";
 import { planOf, ROOT } from "../support/plan";
 
-type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Obj = Record<string, any>;
 
 /** `npm run policy -- --plan <file>`, as a contributor runs it. */
 function policy(planFile: string, ...extra: string[]) {

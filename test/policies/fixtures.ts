@@ -5,7 +5,12 @@ import { WORKLOAD_TYPES } from "../../policies/kubernetes/workloads";
 import { toResourcePolicy, toStackPolicy } from "../../policies/pack";
 import type { PolicyResource, ResourceRule, StackRule } from "../../policies/rule";
 
-type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Obj = Record<string, any>;
+
+/** A policy resource whose inputs a test may reach into and break. */
+export interface Fixture extends Omit<PolicyResource, "props"> {
+    readonly props: Obj;
+}
 
 export const clone = <T>(x: T): T => JSON.parse(JSON.stringify(x)) as T;
 export const urnOf = (type: string, name: string, stack = "test") => `urn:pulumi:${stack}::sophia::${type}::${name}`;
@@ -44,7 +49,7 @@ export function compliantPodSpec(name = "web"): Obj {
 const KIND = (type: string) => type.split(":").pop()!;
 
 /** A workload of `type` running `podSpec`, with the template where that kind keeps it. */
-export function workload(type: (typeof WORKLOAD_TYPES)[number], podSpec: Obj = compliantPodSpec(), name = "web", labels: Obj = {}): PolicyResource {
+export function workload(type: (typeof WORKLOAD_TYPES)[number], podSpec: Obj = compliantPodSpec(), name = "web", labels: Obj = {}): Fixture {
     const metadata = { name, namespace: "sophia-mcp", labels: { "app.kubernetes.io/name": name, ...labels } };
     const template = { metadata: { labels: metadata.labels }, spec: podSpec };
     const props: Obj = { apiVersion: "v1", kind: KIND(type), metadata };
@@ -61,7 +66,7 @@ export function workload(type: (typeof WORKLOAD_TYPES)[number], podSpec: Obj = c
 
 export const SWARM_SERVICE = "docker:index/service:Service";
 
-export function swarmService(name = "web", extra: Obj = {}): PolicyResource {
+export function swarmService(name = "web", extra: Obj = {}): Fixture {
     const labels = [
         { label: "sophia.ai/mcp-server", value: name },
         { label: "prometheus.io/scrape", value: "true" },

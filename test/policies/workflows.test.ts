@@ -4,7 +4,7 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { ROOT } from "../support/plan";
 
-type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Obj = Record<string, any>;
 type Lint = (input: string, path: string) => { line: number; message: string; kind: string }[];
 
 const DIR = path.join(ROOT, ".github", "workflows");
