@@ -28,12 +28,15 @@ export interface SecurityContext {
     readonly sysctls?: readonly { readonly name?: string; readonly value?: string }[];
 }
 
+/** cpu and memory quantities ("250m", "512Mi", or numbers). */
+export type ComputeQuantities = Readonly<Record<string, string | number | undefined>>;
+
 export interface Container {
     readonly name?: string;
     readonly image?: string;
     readonly env?: readonly { readonly name?: string; readonly value?: string }[];
     readonly securityContext?: SecurityContext;
-    readonly resources?: { readonly limits?: Readonly<Record<string, unknown>>; readonly requests?: Readonly<Record<string, unknown>> };
+    readonly resources?: { readonly limits?: ComputeQuantities; readonly requests?: ComputeQuantities };
     readonly ports?: readonly { readonly hostPort?: unknown; readonly containerPort?: unknown }[];
     readonly [field: string]: unknown;
 }
@@ -65,13 +68,13 @@ export interface PodTemplate {
 export interface KubernetesProps {
     readonly metadata?: ObjectMeta;
     readonly spec?: {
-        readonly replicas?: unknown;
+        readonly replicas?: number;
         readonly selector?: LabelSelector;
         readonly template?: PodTemplate;
         readonly jobTemplate?: { readonly metadata?: ObjectMeta; readonly spec?: { readonly template?: PodTemplate } };
         /** HorizontalPodAutoscaler */
         readonly scaleTargetRef?: { readonly name?: string };
-        readonly minReplicas?: unknown;
+        readonly minReplicas?: number;
         /** NetworkPolicy */
         readonly podSelector?: LabelSelector;
         readonly policyTypes?: readonly string[];
@@ -89,8 +92,9 @@ export interface KubernetesProps {
 /** A Swarm service's inputs (@pulumi/docker `Service`). */
 export interface SwarmServiceProps {
     readonly name?: string;
+    /** A list of { label, value } (checked with `list` before use). */
     readonly labels?: unknown;
-    readonly mode?: { readonly replicated?: { readonly replicas?: unknown }; readonly global?: unknown };
+    readonly mode?: { readonly replicated?: { readonly replicas?: number }; readonly global?: unknown };
     readonly taskSpec?: {
         readonly containerSpec?: SwarmContainerSpec;
         readonly placement?: { readonly prefs?: readonly unknown[]; readonly maxReplicas?: unknown };
@@ -103,8 +107,8 @@ export interface SwarmServiceProps {
 }
 
 export interface SwarmResources {
-    readonly nanoCpus?: unknown;
-    readonly memoryBytes?: unknown;
+    readonly nanoCpus?: number;
+    readonly memoryBytes?: number;
 }
 
 export interface SwarmContainerSpec {

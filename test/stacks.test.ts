@@ -4,7 +4,6 @@ import { SECRET_MARKER } from "../stacks/plan/recorder";
 import type { PlanFile } from "../stacks/plan/planFile";
 import { planOf } from "./support/plan";
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 const catalog = loadCatalog();
 const ofType = (plan: PlanFile, type: string) => plan.resources.filter((r) => r.type === type);
 const mcpServers = (plan: PlanFile) => ofType(plan, "sophia:platform:McpServer");

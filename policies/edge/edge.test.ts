@@ -61,7 +61,6 @@ const configMap = (text: string): PolicyResource => ({
     props: { data: { "nginx.conf": text } },
 });
 const ingress = (mutate: (args: any) => void = () => undefined): PolicyResource => {
-    // eslint-disable-line @typescript-eslint/no-explicit-any
     const args = JSON.parse(
         JSON.stringify(routeIngress({ name: "route-github-agent", host: "github-agent.mcp.example.com" }, "sophia-edge", edge, INGRESS_NGINX)),
     );
@@ -150,7 +149,7 @@ describe("edge policy rules", () => {
 
     for (const stack of ["dev", "staging", "prod"]) {
         it(`find nothing to object to in the ${stack} plan`, () => {
-            const resources = planOf(stack).plan!.resources.map((r) => ({ type: r.type, urn: r.urn, name: r.name, props: r.inputs as Record<string, any> })); // eslint-disable-line @typescript-eslint/no-explicit-any
+            const resources = planOf(stack).plan!.resources.map((r) => ({ type: r.type, urn: r.urn, name: r.name, props: r.inputs as Record<string, any> }));
             const checked = resources.filter((r) => rules.some((rule) => rule.resourceTypes.includes(r.type)));
             expect(checked.length).to.be.above(0);
             for (const rule of rules)

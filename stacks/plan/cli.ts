@@ -19,8 +19,8 @@ async function main(): Promise<number> {
     });
     const progress = process.stderr.isTTY ? (line: string) => process.stderr.write(`${line}\r`) : (line: string) => process.stderr.write(`${line}\n`);
     const result = await planStack({
-        stack: values.stack!,
-        out: values.out!,
+        stack: values.stack,
+        out: values.out,
         catalog: values.catalog,
         projectDir: values["project-dir"] && path.resolve(values["project-dir"]),
         log: progress,

@@ -42,10 +42,14 @@ export function manifestYaml(manifest: Manifest): string {
 }
 
 /** kubernetes-models' classes: one module per API group version, one class per kind. */
-function modelClass(apiVersion: string, kind: string): (new (data: unknown) => { validate(): void }) | undefined {
+type ModelClass = new (data: unknown) => { validate(): void };
+
+function modelClass(apiVersion: string, kind: string): ModelClass | undefined {
     try {
+        // The module depends on the manifest's apiVersion, so it is required at run time.
         // eslint-disable-next-line @typescript-eslint/no-require-imports
-        return require(`kubernetes-models/${apiVersion}`)[kind];
+        const group = require(`kubernetes-models/${apiVersion}`) as Record<string, ModelClass | undefined>;
+        return group[kind];
     } catch {
         return undefined;
     }

@@ -17,7 +17,7 @@ const internalServers = catalog.servers.filter((s) => s.expose === "internal").m
 const domains: Record<string, string> = { dev: "dev.sophia-ai.com", staging: "staging.sophia-ai.com", prod: "sophia-ai.com" };
 
 const ofType = (resources: RecordedResource[], type: string) => resources.filter((r) => r.type === type);
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+
 const inputs = (r: RecordedResource): any => r.inputs;
 
 describe("edge in the stacks' plans", function () {

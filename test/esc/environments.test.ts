@@ -53,7 +53,7 @@ function merged(ref: string, docs: ReturnType<typeof documents>): Record<string,
         for (const [k, v] of Object.entries(source)) {
             target[k] =
                 v && typeof v === "object" && !Array.isArray(v) && target[k] && typeof target[k] === "object"
-                    ? patch({ ...(target[k] as object) } as Record<string, unknown>, v as Record<string, unknown>)
+                    ? patch({ ...target[k] }, v as Record<string, unknown>)
                     : v;
         }
         return target;

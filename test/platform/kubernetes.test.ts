@@ -5,7 +5,6 @@ import { KubernetesPlatform } from "../../components/platform/kubernetes/platfor
 import { recordedUnder, settled } from "../support/setup";
 import { TestParent, workloadSpec } from "../support/workloads";
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 const byType = (prefix: string, type: string): any[] =>
     recordedUnder(prefix)
         .filter((r) => r.type === type)

@@ -4,7 +4,6 @@ import { SECRET_MARKER } from "../../stacks/plan/recorder";
 import { monitor, recordedUnder, settled } from "../support/setup";
 import { TestParent, workloadSpec } from "../support/workloads";
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 const byType = (prefix: string, type: string): any[] =>
     recordedUnder(prefix)
         .filter((r) => r.type === type)
