@@ -201,8 +201,15 @@ const settingsShape = z.strictObject({
     backup: backupSettingsSchema.optional(),
 });
 
+type SettingsShape = z.infer<typeof settingsShape>;
+
 export const stackSettingsSchema = settingsShape.superRefine((s, ctx) => {
-    // What each target needs to be reached; the adapters themselves never read config.
+    targetAccessIssues(s, ctx);
+    edgeIssues(s, ctx);
+});
+
+/** What each target needs to be reached; the adapters themselves never read config. */
+function targetAccessIssues(s: SettingsShape, ctx: z.RefinementCtx): void {
     if (s.target === "swarm" && !s.dockerHost) {
         ctx.addIssue({ code: "custom", path: ["dockerHost"], message: "target swarm needs the Swarm manager's Docker host, e.g. ssh://deploy@swarm-manager" });
     }
@@ -213,6 +220,9 @@ export const stackSettingsSchema = settingsShape.superRefine((s, ctx) => {
             message: 'target kubernetes needs a kubeconfig: pulumi config set --secret kubeconfig "$(cat ~/.kube/config)"',
         });
     }
+}
+
+function edgeIssues(s: SettingsShape, ctx: z.RefinementCtx): void {
     if (s.edge && !s.domain) {
         ctx.addIssue({ code: "custom", path: ["domain"], message: "the edge needs the domain it serves, e.g. sophia:domain: dev.sophia-ai.com" });
     }
@@ -227,7 +237,7 @@ export const stackSettingsSchema = settingsShape.superRefine((s, ctx) => {
             message: "target swarm serves a provided certificate: set tls: provided and the secrets EDGE_TLS_CERTIFICATE and EDGE_TLS_PRIVATE_KEY",
         });
     }
-});
+}
 
 export interface StackSettings {
     readonly stack: string;
@@ -253,11 +263,8 @@ const BOOLEAN_KEYS = new Set(["highAvailability"]);
 /** Config keys that are settings; other keys in the namespace are secrets (see stacks/secrets.ts). */
 export const SETTING_KEYS = Object.keys(settingsShape.shape);
 
-/**
- * Reads and validates every stack setting, once, for the whole program. Throws one error listing
- * every problem with its config key, before anything is registered.
- */
-export function loadStackSettings(stack: string = pulumi.getStack(), read: (key: string) => string | undefined = readConfig): StackSettings {
+/** The config values as written (objects and booleans parsed from JSON), and the ones that did not parse. */
+function readRawSettings(stack: string, read: (key: string) => string | undefined): { raw: Record<string, unknown>; problems: Problem[] } {
     const problems: Problem[] = [];
     const raw: Record<string, unknown> = { environment: stack };
     for (const key of SETTING_KEYS) {
@@ -275,6 +282,15 @@ export function loadStackSettings(stack: string = pulumi.getStack(), read: (key:
             }
         } else raw[key] = text;
     }
+    return { raw, problems };
+}
+
+/**
+ * Reads and validates every stack setting, once, for the whole program. Throws one error listing
+ * every problem with its config key, before anything is registered.
+ */
+export function loadStackSettings(stack: string = pulumi.getStack(), read: (key: string) => string | undefined = readConfig): StackSettings {
+    const { raw, problems } = readRawSettings(stack, read);
     const parsed = stackSettingsSchema.safeParse(raw);
     const where = (p: PropertyKey[]): string => `Pulumi.${stack}.yaml ${CONFIG_NAMESPACE}:${formatPath(p)}`;
     // A value that did not parse is reported once, not again as missing.

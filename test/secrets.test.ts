@@ -20,11 +20,12 @@ function objectsWith(value: unknown, key: string, path = ""): { path: string; ob
     return [...(key in o ? [{ path, object: o }] : []), ...Object.entries(o).flatMap(([k, v]) => objectsWith(v, key, `${path}.${k}`))];
 }
 
-/** Secret names each workload reads, as the plan shows them: secretKeyRef keys and docker secret labels. */
-function referencedSecrets(plan: PlanFile, out: string): Set<string> {
+/**
+ * A Helm release references a Secret by its name in the chart's values (e.g. Alertmanager's
+ * mounted secrets); the Secret's manifest keeps its key names, with redacted values.
+ */
+function helmSecretKeys(plan: PlanFile, out: string): Set<string> {
     const names = new Set<string>();
-    // A Helm release references a Secret by its name in the chart's values (e.g. Alertmanager's
-    // mounted secrets); the Secret's manifest keeps its key names, with redacted values.
     const helmValues = plan.resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release").map((r) => JSON.stringify(r.inputs.values ?? {}));
     for (const r of plan.resources.filter((x) => x.type === "kubernetes:core/v1:Secret")) {
         const { name, namespace } = r.inputs.metadata as { name: string; namespace: string };
@@ -32,6 +33,12 @@ function referencedSecrets(plan: PlanFile, out: string): Set<string> {
         const manifest = YAML.parse(fs.readFileSync(path.join(out, plan.stack, "k8s", namespace, `secret-${name}.yaml`), "utf8")) as { stringData?: object };
         for (const key of Object.keys(manifest.stringData ?? {})) names.add(key);
     }
+    return names;
+}
+
+/** Secret names each workload reads, as the plan shows them: secretKeyRef keys and docker secret labels. */
+function referencedSecrets(plan: PlanFile, out: string): Set<string> {
+    const names = helmSecretKeys(plan, out);
     for (const r of plan.resources) {
         for (const { object } of objectsWith(r.inputs, "secretKeyRef")) names.add((object.secretKeyRef as { key: string }).key);
         if (r.type === "docker:index/secret:Secret") {

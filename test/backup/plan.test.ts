@@ -19,7 +19,7 @@ describe("backups in the stacks' plans", function () {
         it("has a primary bucket and an object-locked replica in another region, each with every companion", () => {
             const buckets = ofType(resources, "s3/bucket:Bucket");
             const byRole = Object.fromEntries(
-                buckets.map((b) => [(b.inputs.tags as Record<string, string>)["sophia.ai/role"] + "@" + b.inputs.region, b.inputs]),
+                buckets.map((b) => [(b.inputs.tags as Record<string, string>)["sophia.ai/role"] + "@" + (b.inputs.region as string), b.inputs]),
             );
             expect(Object.keys(byRole).sort()).to.deep.equal([
                 "access-logs@us-east-1",

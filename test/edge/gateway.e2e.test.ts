@@ -189,7 +189,7 @@ describe("edge gateway (real nginx on 127.0.0.1)", function () {
         throw new Error(`nginx did not start:\n${nginxLog}`);
     });
 
-    after(async function () {
+    after(function () {
         nginx?.kill("SIGTERM");
         for (const s of servers) (s.closeAllConnections?.(), s.close());
         fs.rmSync(dir, { recursive: true, force: true });

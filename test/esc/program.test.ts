@@ -12,7 +12,9 @@ const PLANTED_WEBHOOK = "https://hooks.slack.com/services/T000/B000/planted-esc-
 const slack = { "sophia-esc:slackWebhookUrl": PLANTED_WEBHOOK };
 const secretKeys = ["sophia-esc:slackWebhookUrl"];
 
-const ofType = (run: EscRun, type: string) => run.resources.filter((r) => r.type === `pulumiservice:index:${type}`);
+// Recorded inputs are untyped; these resources take plain strings.
+const ofType = (run: EscRun, type: string) =>
+    run.resources.filter((r) => r.type === `pulumiservice:index:${type}`) as (EscRun["resources"][number] & { inputs: Record<string, any> })[];
 const definitions = (run: EscRun) => run.outputs.definitions as Record<string, { owner: string; yaml: string }>;
 
 describe("ESC project (stacks/esc) under mocks", () => {
