@@ -87,10 +87,11 @@ describe("GitHub workflows", () => {
         expect(up.environment.name).to.equal("${{ inputs.stack }}");
         expect(steps(up).find((s) => String(s.uses).startsWith("pulumi/actions@"))!.with).to.include({ command: "up", policyPacks: "policies" });
     });
-    it("run tsc, the tests and the security scans on every pull request, failing on high and critical findings", () => {
+    it("run lint, tsc, the tests and the security scans on every pull request, failing on high and critical findings", () => {
         const checks = workflow("checks.yml");
         expect(checks.on).to.have.property("pull_request");
         const all = JSON.stringify(checks.jobs);
+        expect(steps(checks.jobs.lint).map((s) => s.run)).to.include("npm run lint");
         expect(all).to.include("npm test");
         expect(all).to.include("tsc --noEmit -p policies");
         expect(all).to.match(/semgrep scan .*--error/);
