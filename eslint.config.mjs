@@ -19,9 +19,10 @@ export default tseslint.config(
         },
     },
     {
-        // Tests read recorded, untyped resource inputs.
+        // Tests read recorded, untyped resource inputs; chai's property assertions (`.to.be.true`) are expressions by design.
         files: ["test/**/*.ts", "**/*.test.ts"],
         rules: {
+            "@typescript-eslint/no-unused-expressions": "off",
             "@typescript-eslint/no-explicit-any": "off",
             "@typescript-eslint/no-unsafe-member-access": "off",
             "@typescript-eslint/no-unsafe-assignment": "off",

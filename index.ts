@@ -32,7 +32,9 @@ const observability = { otlpEndpoint: monitoring.otlpEndpoint };
 const mcpServers = servers.map((spec) => new McpServer(spec.name, { spec, platform, secretValues, observability }));
 
 // Only public servers get a route; the edge is deployed where the stack configures one.
-const edge = settings.edge ? new Edge("edge", { settings, platform, servers: mcpServers.map((s) => ({ spec: s.spec, address: s.address })), uis: monitoring.uis, secretValues }) : undefined;
+const edge = settings.edge
+    ? new Edge("edge", { settings, platform, servers: mcpServers.map((s) => ({ spec: s.spec, address: s.address })), uis: monitoring.uis, secretValues })
+    : undefined;
 
 const backupStore = settings.backup && new BackupStore("backups", { environment: settings.environment, backup: settings.backup });
 if (settings.backup && backupStore) {

@@ -27,10 +27,7 @@ export function validateCatalog(data: unknown, source = "catalog"): Catalog {
     const parsed = catalogSchema.safeParse(data);
     const entries = rawEntries(data);
     const describe = (p: PropertyKey[]): string => describeEntryPath(source, entries, p);
-    const problems = [
-        ...(parsed.success ? [] : zodProblems(parsed.error.issues, describe)),
-        ...crossEntryProblems(entries, describe),
-    ];
+    const problems = [...(parsed.success ? [] : zodProblems(parsed.error.issues, describe)), ...crossEntryProblems(entries, describe)];
     throwIfProblems(`Invalid catalog ${source}`, problems);
     return deepFreeze(parsed.data as Catalog);
 }

@@ -16,12 +16,8 @@ const clientIdentity = z
     .regex(/^[A-Za-z0-9][A-Za-z0-9._@|:-]{0,127}$/, "expected a client identity (the token's sub claim) such as claude-desktop or abc123@clients");
 
 /** Kubernetes-style quantities, the one notation used for sizes everywhere ("500m", "2", "512Mi"). */
-export const cpuQuantity = z
-    .string()
-    .regex(/^\d+(\.\d+)?m?$/, 'expected a CPU quantity such as "250m" or "2"');
-export const memoryQuantity = z
-    .string()
-    .regex(/^\d+(\.\d+)?(Ki|Mi|Gi|Ti)$/, 'expected a memory quantity such as "512Mi" or "2Gi"');
+export const cpuQuantity = z.string().regex(/^\d+(\.\d+)?m?$/, 'expected a CPU quantity such as "250m" or "2"');
+export const memoryQuantity = z.string().regex(/^\d+(\.\d+)?(Ki|Mi|Gi|Ti)$/, 'expected a memory quantity such as "512Mi" or "2Gi"');
 
 export const computeSchema = z.strictObject({ cpu: cpuQuantity, memory: memoryQuantity });
 export const resourcesSchema = z.strictObject({ requests: computeSchema, limits: computeSchema });
@@ -30,21 +26,15 @@ export type Resources = z.infer<typeof resourcesSchema>;
 /** The Docker engine socket: mounting it is root on the node, so only `allowDockerSocket` permits it. */
 export const DOCKER_SOCKET = "/var/run/docker.sock";
 
-const dnsLabel = z
-    .string()
-    .regex(/^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/, "expected a lowercase DNS label (a-z, 0-9, -), at most 63 characters");
-const secretName = z
-    .string()
-    .regex(/^[A-Z][A-Z0-9_]*$/, "expected an UPPER_SNAKE_CASE secret name such as OPENAI_API_KEY");
-const hostname = z
-    .string()
-    .regex(/^(\*|[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+)$/, 'expected a hostname, or "*" for any public host');
+const dnsLabel = z.string().regex(/^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/, "expected a lowercase DNS label (a-z, 0-9, -), at most 63 characters");
+const secretName = z.string().regex(/^[A-Z][A-Z0-9_]*$/, "expected an UPPER_SNAKE_CASE secret name such as OPENAI_API_KEY");
+const hostname = z.string().regex(/^(\*|[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+)$/, 'expected a hostname, or "*" for any public host');
 const httpPath = z.string().regex(/^\/[A-Za-z0-9._~/-]*$/, "expected an absolute HTTP path such as /health");
 const version = z
     .string()
     .min(1)
     .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, "expected an image tag such as 1.4.2")
-    .refine((tag) => tag !== "latest", "\"latest\" is not a pinned version: name the exact release");
+    .refine((tag) => tag !== "latest", '"latest" is not a pinned version: name the exact release');
 
 /** One MCP server. The schema is the source of the catalog's TypeScript types. */
 export const serverEntrySchema = z

@@ -42,7 +42,9 @@ function main(): number {
     const violations = runPolicies(plan.resources, { stack: plan.stack, config, secretKeys, outputs: plan.outputs, packConfig });
     const mandatory = violations.filter((v) => v.level === "mandatory");
     for (const v of violations) process.stdout.write(`[${v.level}] ${v.policy} ${v.urn}: ${v.message}\n`);
-    process.stdout.write(`Policy: ${violations.length} violation(s), ${mandatory.length} mandatory, on stack ${plan.stack} (${plan.resources.length} resources)\n`);
+    process.stdout.write(
+        `Policy: ${violations.length} violation(s), ${mandatory.length} mandatory, on stack ${plan.stack} (${plan.resources.length} resources)\n`,
+    );
     return mandatory.length > 0 ? 1 : 0;
 }
 

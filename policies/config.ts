@@ -34,31 +34,21 @@ const LEVELS = new Set(["advisory", "mandatory", "remediate", "disabled"]);
 export function configProblems(config: unknown, rules: readonly Rule[]): string[] {
     if (!config || typeof config !== "object" || Array.isArray(config)) return ["expected an object of policy ids"];
     const byId = new Map(rules.map((r) => [r.id, r]));
-    const problems: string[] = [];
-    for (const [key, value] of Object.entries(config as Record<string, unknown>)) {
-        if (key === "all") {
-            if (!LEVELS.has(String(value))) problems.push(`all: unknown enforcement level ${JSON.stringify(value)}`);
-            continue;
-        }
-        const rule = byId.get(key);
-        if (!rule) {
-            problems.push(`${key}: no such policy`);
-            continue;
-        }
-        if (typeof value === "string") {
-            if (!LEVELS.has(value)) problems.push(`${key}: unknown enforcement level ${JSON.stringify(value)}`);
-            continue;
-        }
-        if (!value || typeof value !== "object") {
-            problems.push(`${key}: expected a level or an object`);
-            continue;
-        }
-        for (const [setting, v] of Object.entries(value as Record<string, unknown>)) {
-            if (setting === "enforcementLevel") {
-                if (!LEVELS.has(String(v))) problems.push(`${key}.enforcementLevel: unknown level ${JSON.stringify(v)}`);
-            } else if (!rule.configSchema?.[setting]) problems.push(`${key}.${setting}: the policy has no such setting`);
-            else if (rule.configSchema[setting].type === "array" && !Array.isArray(v)) problems.push(`${key}.${setting}: expected an array`);
-        }
-    }
-    return problems;
+    return Object.entries(config as Record<string, unknown>).flatMap(([key, value]) => entryProblems(key, value, byId.get(key)));
+}
+
+/** Problems of one entry: "all", or a policy's level or settings. */
+function entryProblems(key: string, value: unknown, rule: Rule | undefined): string[] {
+    if (key === "all") return LEVELS.has(String(value)) ? [] : [`all: unknown enforcement level ${JSON.stringify(value)}`];
+    if (!rule) return [`${key}: no such policy`];
+    if (typeof value === "string") return LEVELS.has(value) ? [] : [`${key}: unknown enforcement level ${JSON.stringify(value)}`];
+    if (!value || typeof value !== "object") return [`${key}: expected a level or an object`];
+    return Object.entries(value as Record<string, unknown>).flatMap(([setting, v]) => settingProblems(key, rule, setting, v));
+}
+
+function settingProblems(key: string, rule: Rule, setting: string, v: unknown): string[] {
+    if (setting === "enforcementLevel") return LEVELS.has(String(v)) ? [] : [`${key}.enforcementLevel: unknown level ${JSON.stringify(v)}`];
+    const property = rule.configSchema?.[setting];
+    if (!property) return [`${key}.${setting}: the policy has no such setting`];
+    return property.type === "array" && !Array.isArray(v) ? [`${key}.${setting}: expected an array`] : [];
 }

@@ -12,7 +12,11 @@ const cell = (text: string): string => text.replace(/\|/g, "\\|").replace(/\n/g,
 function levels(): Record<string, Record<string, string>> {
     const dir = path.join(__dirname, "config");
     const order = (s: string) => ["dev", "staging", "prod"].indexOf(s) + 1 || 99;
-    const stacks = fs.readdirSync(dir).filter((f) => f.endsWith(".json")).map((f) => f.slice(0, -5)).sort((a, b) => order(a) - order(b) || a.localeCompare(b));
+    const stacks = fs
+        .readdirSync(dir)
+        .filter((f) => f.endsWith(".json"))
+        .map((f) => f.slice(0, -5))
+        .sort((a, b) => order(a) - order(b) || a.localeCompare(b));
     const out: Record<string, Record<string, string>> = {};
     for (const stack of stacks) {
         const config = JSON.parse(fs.readFileSync(path.join(dir, `${stack}.json`), "utf8")) as Record<string, unknown>;
@@ -54,7 +58,8 @@ export function renderPolicyDoc(): string {
             lines.push(`- **Severity:** ${r.severity}; **topics:** ${r.topics.join(", ")}`);
             lines.push(`- **Applies to:** ${r.kind === "resource" ? r.resourceTypes.map((t) => `\`${t}\``).join(", ") : "the whole stack"}`);
             const defaults = ruleDefaults(r);
-            for (const [key, p] of Object.entries(r.configSchema ?? {})) lines.push(`- **Config \`${key}\`:** ${p.description} Default: \`${JSON.stringify(defaults[key])}\`.`);
+            for (const [key, p] of Object.entries(r.configSchema ?? {}))
+                lines.push(`- **Config \`${key}\`:** ${p.description} Default: \`${JSON.stringify(defaults[key])}\`.`);
             lines.push("");
         }
     }

@@ -1,4 +1,5 @@
 import type { PolicyResource } from "./rule";
+import { kubernetesProps, list, swarmProps } from "./shapes";
 
 /**
  * The few components that truly need more than the rules allow. Each entry names the component,
@@ -59,24 +60,40 @@ export const EXEMPTIONS: readonly Exemption[] = [
     },
 ];
 
-type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+const NAME_LABELS = ["app.kubernetes.io/name", "sophia.ai/mcp-server"];
 
 /** The names a resource answers to, for matching exemptions and backup targets. */
 export function componentNames(resource: Pick<PolicyResource, "props" | "name">): Set<string> {
-    const p: Obj = resource.props ?? {};
     const names = new Set<string>();
-    const add = (v: unknown) => typeof v === "string" && v && names.add(v);
-    add(p.metadata?.name);
-    add(p.metadata?.labels?.["app.kubernetes.io/name"]);
-    add(p.metadata?.labels?.["sophia.ai/mcp-server"]);
-    add(p.name);
-    for (const l of Array.isArray(p.labels) ? p.labels : []) if (l?.label === "sophia.ai/mcp-server" || l?.label === "app.kubernetes.io/name") add(l.value);
-    for (const n of Array.isArray(p.taskSpec?.networksAdvanceds) ? p.taskSpec.networksAdvanceds : []) for (const a of n?.aliases ?? []) add(a);
+    for (const v of [...kubernetesNames(resource), ...swarmNames(resource)]) if (typeof v === "string" && v) names.add(v);
     return names;
 }
 
+/** metadata.name and the name labels of a Kubernetes object. */
+function kubernetesNames(resource: Pick<PolicyResource, "props">): unknown[] {
+    const metadata = kubernetesProps(resource).metadata;
+    return [metadata?.name, ...NAME_LABELS.map((label) => metadata?.labels?.[label])];
+}
+
+/** The service name, its name labels and its network aliases, of a Swarm service. */
+function swarmNames(resource: Pick<PolicyResource, "props">): unknown[] {
+    const props = swarmProps(resource);
+    const labels = list(props.labels) as ({ label?: unknown; value?: unknown } | undefined)[];
+    const networks = list(props.taskSpec?.networksAdvanceds) as ({ aliases?: readonly unknown[] } | undefined)[];
+    return [
+        props.name,
+        ...labels.filter((l) => l?.label === "sophia.ai/mcp-server" || l?.label === "app.kubernetes.io/name").map((l) => l?.value),
+        ...networks.flatMap((n) => n?.aliases ?? []),
+    ];
+}
+
 /** The exemption that allows `value` for this rule on this resource, if any. */
-export function exemptionFor(rule: string, resource: Pick<PolicyResource, "props" | "name">, value: string, list: readonly Exemption[] = EXEMPTIONS): Exemption | undefined {
+export function exemptionFor(
+    rule: string,
+    resource: Pick<PolicyResource, "props" | "name">,
+    value: string,
+    list: readonly Exemption[] = EXEMPTIONS,
+): Exemption | undefined {
     const names = componentNames(resource);
     return list.find((e) => e.rule === rule && names.has(e.component) && e.only.includes(value));
 }

@@ -1,4 +1,11 @@
-import type { PolicyResource as PackResource, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
+import type {
+    PolicyResource as PackResource,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+} from "@pulumi/policy";
 import { ruleDefaults } from "./config";
 import type { ConfigProperty, PolicyResource, ResourceRule, Rule, RuleContext, StackRule } from "./rule";
 

@@ -11,7 +11,7 @@ export interface PolicyResource {
     readonly urn: string;
     readonly name: string;
     /** Input properties; secret values appear as "[secret]" offline. */
-    readonly props: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    readonly props: Readonly<Record<string, unknown>>;
     /** URNs this resource depends on, per input property ("bucket" → the bucket's URN); stack rules link resources by it. */
     readonly propertyDependencies?: Readonly<Record<string, readonly string[]>>;
     /** URNs of every dependency. */

@@ -64,10 +64,20 @@ export const RULE_GROUPS: readonly { title: string; rules: readonly Rule[] }[] =
     },
     {
         title: "Kubernetes: workload hygiene",
-        rules: [enforceReadOnlyRootFs, requireResources, requireProbes, disableServiceAccountTokenAutomount, restrictServiceTypes, requireDefaultDenyNetworkPolicy],
+        rules: [
+            enforceReadOnlyRootFs,
+            requireResources,
+            requireProbes,
+            disableServiceAccountTokenAutomount,
+            restrictServiceTypes,
+            requireDefaultDenyNetworkPolicy,
+        ],
     },
     { title: "Images and environment (Kubernetes and Swarm)", rules: [disallowLatestImageTag, requireApprovedRegistry, disallowSecretEnvLiterals] },
-    { title: "Docker Swarm services", rules: [requireSwarmResourceLimits, requireSwarmHealthcheck, enforceSwarmUpdateRollback, disallowDockerSocketMount, disallowHostRootMount] },
+    {
+        title: "Docker Swarm services",
+        rules: [requireSwarmResourceLimits, requireSwarmHealthcheck, enforceSwarmUpdateRollback, disallowDockerSocketMount, disallowHostRootMount],
+    },
     {
         title: "AWS: backup storage",
         rules: [

@@ -48,9 +48,7 @@ export function loadProgramInputs(sources: Partial<InputSources> = {}): ProgramI
     const secrets = secretInventory([...servers, ...platformSecretConsumers(settings)]);
     problems.push(...availabilityProblems(servers, settings, src.catalogFile));
     problems.push(...exposureProblems(servers, settings, src.catalogFile));
-    problems.push(
-        ...secretProblems(secrets, src.stack, (key) => src.readConfig(key.slice("sophia:".length)) !== undefined, src.isSecret),
-    );
+    problems.push(...secretProblems(secrets, src.stack, (key) => src.readConfig(key.slice("sophia:".length)) !== undefined, src.isSecret));
     throwIfProblems("Invalid input", problems);
     return { settings, catalog, servers, secrets };
 }

@@ -88,7 +88,10 @@ const edgeSettingsSchema = z.strictObject({
     mcpAudience: z.string().min(1).optional(),
     /** Per client identity (MCP) or address (UIs). */
     rateLimit: z.strictObject({ requestsPerSecond: z.number().int().min(1), burst: z.number().int().min(0) }).default({ requestsPerSecond: 10, burst: 20 }),
-    maxRequestBodySize: z.string().regex(/^\d+[km]?$/, 'expected an nginx size such as "1m" or "512k"').default("1m"),
+    maxRequestBodySize: z
+        .string()
+        .regex(/^\d+[km]?$/, 'expected an nginx size such as "1m" or "512k"')
+        .default("1m"),
     /** How long an idle server-sent event stream stays open. */
     streamTimeoutSeconds: z.number().int().min(60).max(86400).default(3600),
 });
@@ -130,71 +133,111 @@ export const backupSettingsSchema = z
     })
     .superRefine((b, ctx) => {
         if (b.replicaRegion === b.region) {
-            ctx.addIssue({ code: "custom", path: ["replicaRegion"], message: `the replica must be in another region than the primary (${b.region}), e.g. ${b.region === "us-west-2" ? "us-east-1" : "us-west-2"}` });
+            ctx.addIssue({
+                code: "custom",
+                path: ["replicaRegion"],
+                message: `the replica must be in another region than the primary (${b.region}), e.g. ${b.region === "us-west-2" ? "us-east-1" : "us-west-2"}`,
+            });
         }
         if (b.hourlyRetentionDays > b.retentionDays) {
-            ctx.addIssue({ code: "custom", path: ["hourlyRetentionDays"], message: `hourly backups (${b.hourlyRetentionDays} days) cannot outlive the daily fulls (retentionDays ${b.retentionDays})` });
+            ctx.addIssue({
+                code: "custom",
+                path: ["hourlyRetentionDays"],
+                message: `hourly backups (${b.hourlyRetentionDays} days) cannot outlive the daily fulls (retentionDays ${b.retentionDays})`,
+            });
         }
         if (b.coldStorageAfterDays >= b.retentionDays) {
-            ctx.addIssue({ code: "custom", path: ["coldStorageAfterDays"], message: `fulls expire after ${b.retentionDays} days, so moving them to cold storage after ${b.coldStorageAfterDays} days never happens: lower it below retentionDays` });
+            ctx.addIssue({
+                code: "custom",
+                path: ["coldStorageAfterDays"],
+                message: `fulls expire after ${b.retentionDays} days, so moving them to cold storage after ${b.coldStorageAfterDays} days never happens: lower it below retentionDays`,
+            });
         }
         if (b.objectLockDays > b.retentionDays) {
-            ctx.addIssue({ code: "custom", path: ["objectLockDays"], message: `the replica would keep backups locked (${b.objectLockDays} days) longer than they are retained (${b.retentionDays} days)` });
+            ctx.addIssue({
+                code: "custom",
+                path: ["objectLockDays"],
+                message: `the replica would keep backups locked (${b.objectLockDays} days) longer than they are retained (${b.retentionDays} days)`,
+            });
         }
     });
 export type BackupSettings = z.infer<typeof backupSettingsSchema>;
 
 /** Every stack setting, as written in the stack file (before defaults). */
 const settingsShape = z.strictObject({
-        target: z.enum(TARGETS),
-        /** Name used for per-environment catalog overrides (entry.replicas.<environment>). */
-        environment: z.string().regex(/^[a-z][a-z0-9-]*$/, "expected a lowercase name such as prod"),
-        registry: z.string().regex(/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)*$/, "expected a registry such as registry.sophia-ai.com or ghcr.io/sophia-ai"),
-        /** Domain the edge serves the platform under; needed once anything is exposed. */
-        domain: hostname.optional(),
-        edge: edgeSettingsSchema.optional(),
-        namespace: z.string().regex(/^[a-z]([a-z0-9-]{0,40}[a-z0-9])?$/, "expected a short lowercase name").default("sophia"),
-        /** Docker engine of the Swarm manager (ssh://user@host, tcp://host:2376 or unix://). */
-        dockerHost: z.string().regex(/^(ssh|tcp|unix|npipe):\/\/.+$/, "expected ssh://user@host, tcp://host:2376 or unix:///path").optional(),
-        /** Set when the kubeconfig comes from config (a path or the file's content, usually secret). */
-        kubeconfig: z.literal(true).optional(),
-        kubeContext: z.string().optional(),
-        storageClass: z.string().optional(),
-        /** Capacity of one node and how many there are: the plan checks that the stack fits. */
-        nodeCapacity: z.strictObject({ nodes: z.number().int().min(1), cpu: cpuQuantity, memory: memoryQuantity }),
-        /** Production-grade availability: critical and high tiers must then run at least 2 replicas. */
-        highAvailability: z.boolean().default(false),
-        monitoring: monitoringSettingsSchema.default({ retention: "15d", storage: "50Gi", scrapeInterval: "30s", replicas: {} }),
-        tiers: z
-            .strictObject({
-                critical: tierOverride,
-                high: tierOverride,
-                medium: tierOverride,
-                low: tierOverride,
-            })
-            .default({}),
-        backup: backupSettingsSchema.optional(),
-    });
+    target: z.enum(TARGETS),
+    /** Name used for per-environment catalog overrides (entry.replicas.<environment>). */
+    environment: z.string().regex(/^[a-z][a-z0-9-]*$/, "expected a lowercase name such as prod"),
+    registry: z.string().regex(/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)*$/, "expected a registry such as registry.sophia-ai.com or ghcr.io/sophia-ai"),
+    /** Domain the edge serves the platform under; needed once anything is exposed. */
+    domain: hostname.optional(),
+    edge: edgeSettingsSchema.optional(),
+    namespace: z
+        .string()
+        .regex(/^[a-z]([a-z0-9-]{0,40}[a-z0-9])?$/, "expected a short lowercase name")
+        .default("sophia"),
+    /** Docker engine of the Swarm manager (ssh://user@host, tcp://host:2376 or unix://). */
+    dockerHost: z
+        .string()
+        .regex(/^(ssh|tcp|unix|npipe):\/\/.+$/, "expected ssh://user@host, tcp://host:2376 or unix:///path")
+        .optional(),
+    /** Set when the kubeconfig comes from config (a path or the file's content, usually secret). */
+    kubeconfig: z.literal(true).optional(),
+    kubeContext: z.string().optional(),
+    storageClass: z.string().optional(),
+    /** Capacity of one node and how many there are: the plan checks that the stack fits. */
+    nodeCapacity: z.strictObject({ nodes: z.number().int().min(1), cpu: cpuQuantity, memory: memoryQuantity }),
+    /** Production-grade availability: critical and high tiers must then run at least 2 replicas. */
+    highAvailability: z.boolean().default(false),
+    monitoring: monitoringSettingsSchema.default({ retention: "15d", storage: "50Gi", scrapeInterval: "30s", replicas: {} }),
+    tiers: z
+        .strictObject({
+            critical: tierOverride,
+            high: tierOverride,
+            medium: tierOverride,
+            low: tierOverride,
+        })
+        .default({}),
+    backup: backupSettingsSchema.optional(),
+});
+
+type SettingsShape = z.infer<typeof settingsShape>;
 
 export const stackSettingsSchema = settingsShape.superRefine((s, ctx) => {
-        // What each target needs to be reached; the adapters themselves never read config.
-        if (s.target === "swarm" && !s.dockerHost) {
-            ctx.addIssue({ code: "custom", path: ["dockerHost"], message: "target swarm needs the Swarm manager's Docker host, e.g. ssh://deploy@swarm-manager" });
-        }
-        if (s.target === "kubernetes" && !s.kubeconfig) {
-            ctx.addIssue({ code: "custom", path: ["kubeconfig"], message: "target kubernetes needs a kubeconfig: pulumi config set --secret kubeconfig \"$(cat ~/.kube/config)\"" });
-        }
-        if (s.edge && !s.domain) {
-            ctx.addIssue({ code: "custom", path: ["domain"], message: "the edge needs the domain it serves, e.g. sophia:domain: dev.sophia-ai.com" });
-        }
-        if (s.edge?.tls === "acme" && !s.edge.acmeEmail) {
-            ctx.addIssue({ code: "custom", path: ["edge", "acmeEmail"], message: "tls: acme needs the account e-mail (acmeEmail)" });
-        }
-        // The Swarm edge is nginx, which has no ACME client: it serves a certificate it is given.
-        if (s.edge?.tls === "acme" && s.target === "swarm") {
-            ctx.addIssue({ code: "custom", path: ["edge", "tls"], message: "target swarm serves a provided certificate: set tls: provided and the secrets EDGE_TLS_CERTIFICATE and EDGE_TLS_PRIVATE_KEY" });
-        }
-    });
+    targetAccessIssues(s, ctx);
+    edgeIssues(s, ctx);
+});
+
+/** What each target needs to be reached; the adapters themselves never read config. */
+function targetAccessIssues(s: SettingsShape, ctx: z.RefinementCtx): void {
+    if (s.target === "swarm" && !s.dockerHost) {
+        ctx.addIssue({ code: "custom", path: ["dockerHost"], message: "target swarm needs the Swarm manager's Docker host, e.g. ssh://deploy@swarm-manager" });
+    }
+    if (s.target === "kubernetes" && !s.kubeconfig) {
+        ctx.addIssue({
+            code: "custom",
+            path: ["kubeconfig"],
+            message: 'target kubernetes needs a kubeconfig: pulumi config set --secret kubeconfig "$(cat ~/.kube/config)"',
+        });
+    }
+}
+
+function edgeIssues(s: SettingsShape, ctx: z.RefinementCtx): void {
+    if (s.edge && !s.domain) {
+        ctx.addIssue({ code: "custom", path: ["domain"], message: "the edge needs the domain it serves, e.g. sophia:domain: dev.sophia-ai.com" });
+    }
+    if (s.edge?.tls === "acme" && !s.edge.acmeEmail) {
+        ctx.addIssue({ code: "custom", path: ["edge", "acmeEmail"], message: "tls: acme needs the account e-mail (acmeEmail)" });
+    }
+    // The Swarm edge is nginx, which has no ACME client: it serves a certificate it is given.
+    if (s.edge?.tls === "acme" && s.target === "swarm") {
+        ctx.addIssue({
+            code: "custom",
+            path: ["edge", "tls"],
+            message: "target swarm serves a provided certificate: set tls: provided and the secrets EDGE_TLS_CERTIFICATE and EDGE_TLS_PRIVATE_KEY",
+        });
+    }
+}
 
 export interface StackSettings {
     readonly stack: string;
@@ -220,11 +263,8 @@ const BOOLEAN_KEYS = new Set(["highAvailability"]);
 /** Config keys that are settings; other keys in the namespace are secrets (see stacks/secrets.ts). */
 export const SETTING_KEYS = Object.keys(settingsShape.shape);
 
-/**
- * Reads and validates every stack setting, once, for the whole program. Throws one error listing
- * every problem with its config key, before anything is registered.
- */
-export function loadStackSettings(stack: string = pulumi.getStack(), read: (key: string) => string | undefined = readConfig): StackSettings {
+/** The config values as written (objects and booleans parsed from JSON), and the ones that did not parse. */
+function readRawSettings(stack: string, read: (key: string) => string | undefined): { raw: Record<string, unknown>; problems: Problem[] } {
     const problems: Problem[] = [];
     const raw: Record<string, unknown> = { environment: stack };
     for (const key of SETTING_KEYS) {
@@ -235,15 +275,33 @@ export function loadStackSettings(stack: string = pulumi.getStack(), read: (key:
             try {
                 raw[key] = JSON.parse(text);
             } catch {
-                problems.push({ where: `${CONFIG_NAMESPACE}:${key}`, message: `expected ${OBJECT_KEYS.has(key) ? "an object" : "true or false"}, got ${JSON.stringify(text)}` });
+                problems.push({
+                    where: `${CONFIG_NAMESPACE}:${key}`,
+                    message: `expected ${OBJECT_KEYS.has(key) ? "an object" : "true or false"}, got ${JSON.stringify(text)}`,
+                });
             }
         } else raw[key] = text;
     }
+    return { raw, problems };
+}
+
+/**
+ * Reads and validates every stack setting, once, for the whole program. Throws one error listing
+ * every problem with its config key, before anything is registered.
+ */
+export function loadStackSettings(stack: string = pulumi.getStack(), read: (key: string) => string | undefined = readConfig): StackSettings {
+    const { raw, problems } = readRawSettings(stack, read);
     const parsed = stackSettingsSchema.safeParse(raw);
     const where = (p: PropertyKey[]): string => `Pulumi.${stack}.yaml ${CONFIG_NAMESPACE}:${formatPath(p)}`;
     // A value that did not parse is reported once, not again as missing.
     const unparsed = new Set(problems.map((p) => p.where.slice(CONFIG_NAMESPACE.length + 1)));
-    if (!parsed.success) problems.push(...zodProblems(parsed.error.issues.filter((i) => !unparsed.has(String(i.path[0]))), where));
+    if (!parsed.success)
+        problems.push(
+            ...zodProblems(
+                parsed.error.issues.filter((i) => !unparsed.has(String(i.path[0]))),
+                where,
+            ),
+        );
     throwIfProblems(`Invalid stack settings for stack "${stack}"`, problems);
     // eslint-disable-next-line @typescript-eslint/no-unused-vars
     const { kubeconfig, ...s } = parsed.data!;
@@ -262,7 +320,10 @@ function tierProblems(settings: StackSettings, where: (p: PropertyKey[]) => stri
             problems.push({ where: where(["tiers", tier, "maxReplicas"]), message: `maxReplicas ${t.maxReplicas} is below replicas ${t.replicas}` });
         }
         if (settings.highAvailability && (tier === "critical" || tier === "high") && t.replicas < 2) {
-            problems.push({ where: where(["tiers", tier, "replicas"]), message: `highAvailability needs at least 2 replicas for ${tier} servers, got ${t.replicas}` });
+            problems.push({
+                where: where(["tiers", tier, "replicas"]),
+                message: `highAvailability needs at least 2 replicas for ${tier} servers, got ${t.replicas}`,
+            });
         }
     }
     return problems;

@@ -88,7 +88,9 @@ describe("catalog", () => {
     it("rejects other host mounts even with the flag", () => {
         const i = indexOf("docker-agent");
         const problems = problemsOf((s) => (s[i].hostMounts = ["/var/run/docker.sock", "/"]));
-        expect(problems).to.deep.equal([`mcp-servers.yaml servers[${i}] (docker-agent).hostMounts: only /var/run/docker.sock may be mounted from the host; remove /`]);
+        expect(problems).to.deep.equal([
+            `mcp-servers.yaml servers[${i}] (docker-agent).hostMounts: only /var/run/docker.sock may be mounted from the host; remove /`,
+        ]);
     });
 
     it("lists every problem at once", () => {

@@ -14,7 +14,16 @@ const STACKS = ["dev", "staging", "prod"];
 const committed = (file: string) => fs.readFileSync(path.join(ROOT, file), "utf8");
 
 /** Headings' anchors as GitHub renders them (lowercase, spaces to dashes, punctuation dropped). */
-const anchors = (markdown: string) => new Set([...markdown.matchAll(/^#+ (.+)$/gm)].map((m) => m[1].trim().toLowerCase().replace(/[^a-z0-9 -]/g, "").replace(/ /g, "-")));
+const anchors = (markdown: string) =>
+    new Set(
+        [...markdown.matchAll(/^#+ (.+)$/gm)].map((m) =>
+            m[1]
+                .trim()
+                .toLowerCase()
+                .replace(/[^a-z0-9 -]/g, "")
+                .replace(/ /g, "-"),
+        ),
+    );
 
 describe("living documentation", () => {
     const loadGenerated = () => GENERATED_DOCS;
@@ -69,7 +78,17 @@ describe("living documentation", () => {
     });
 
     it("has the knowledge base's folders, each with at least one page", () => {
-        const folders = ["01-getting-started", "02-development", "03-architecture", "04-deployment", "05-operations", "06-troubleshooting", "07-security", "08-compliance", "99-reference"];
+        const folders = [
+            "01-getting-started",
+            "02-development",
+            "03-architecture",
+            "04-deployment",
+            "05-operations",
+            "06-troubleshooting",
+            "07-security",
+            "08-compliance",
+            "99-reference",
+        ];
         for (const folder of folders) {
             const pages = fs.readdirSync(path.join(ROOT, "docs", folder)).filter((f) => f.endsWith(".md"));
             expect(pages, folder).to.not.be.empty;
@@ -77,7 +96,9 @@ describe("living documentation", () => {
     });
 
     it("links only to documents that exist", () => {
-        for (const file of filesUnder(path.join(ROOT, "docs")).filter((f) => f.endsWith(".md")).concat(path.join(ROOT, "README.md"))) {
+        for (const file of filesUnder(path.join(ROOT, "docs"))
+            .filter((f) => f.endsWith(".md"))
+            .concat(path.join(ROOT, "README.md"))) {
             for (const [, target] of fs.readFileSync(file, "utf8").matchAll(/\]\((?!https?:|#|mailto:)([^)#\s]+)(#[^)]*)?\)/g)) {
                 expect(fs.existsSync(path.resolve(path.dirname(file), target)), `${path.relative(ROOT, file)} links to ${target}`).to.equal(true);
             }

@@ -106,7 +106,9 @@ describe("npm run plan", () => {
         expect(run.stdout).to.include("  + urn:pulumi:prod::sophia::sophia:platform:McpServer$kubernetes:apps/v1:Deployment::search-server-deployment");
         // Two replicas also bring a disruption budget and spreading.
         expect(run.stdout).to.include("  + urn:pulumi:prod::sophia::sophia:platform:McpServer$kubernetes:policy/v1:PodDisruptionBudget::codacy-pdb\n");
-        expect(run.stdout).to.match(/ {2}~ urn:pulumi:prod::sophia::sophia:platform:McpServer\$kubernetes:apps\/v1:Deployment::codacy-deployment\n {6}inputs\.spec\.replicas\n/);
+        expect(run.stdout).to.match(
+            / {2}~ urn:pulumi:prod::sophia::sophia:platform:McpServer\$kubernetes:apps\/v1:Deployment::codacy-deployment\n {6}inputs\.spec\.replicas\n/,
+        );
         const diff = diffPlans(before.plan!, run.plan!);
         expect(diff.changed.find((c) => c.urn.endsWith("::codacy-deployment"))!.paths).to.deep.equal([
             "inputs.spec.replicas",

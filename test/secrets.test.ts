@@ -20,11 +20,12 @@ function objectsWith(value: unknown, key: string, path = ""): { path: string; ob
     return [...(key in o ? [{ path, object: o }] : []), ...Object.entries(o).flatMap(([k, v]) => objectsWith(v, key, `${path}.${k}`))];
 }
 
-/** Secret names each workload reads, as the plan shows them: secretKeyRef keys and docker secret labels. */
-function referencedSecrets(plan: PlanFile, out: string): Set<string> {
+/**
+ * A Helm release references a Secret by its name in the chart's values (e.g. Alertmanager's
+ * mounted secrets); the Secret's manifest keeps its key names, with redacted values.
+ */
+function helmSecretKeys(plan: PlanFile, out: string): Set<string> {
     const names = new Set<string>();
-    // A Helm release references a Secret by its name in the chart's values (e.g. Alertmanager's
-    // mounted secrets); the Secret's manifest keeps its key names, with redacted values.
     const helmValues = plan.resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release").map((r) => JSON.stringify(r.inputs.values ?? {}));
     for (const r of plan.resources.filter((x) => x.type === "kubernetes:core/v1:Secret")) {
         const { name, namespace } = r.inputs.metadata as { name: string; namespace: string };
@@ -32,6 +33,12 @@ function referencedSecrets(plan: PlanFile, out: string): Set<string> {
         const manifest = YAML.parse(fs.readFileSync(path.join(out, plan.stack, "k8s", namespace, `secret-${name}.yaml`), "utf8")) as { stringData?: object };
         for (const key of Object.keys(manifest.stringData ?? {})) names.add(key);
     }
+    return names;
+}
+
+/** Secret names each workload reads, as the plan shows them: secretKeyRef keys and docker secret labels. */
+function referencedSecrets(plan: PlanFile, out: string): Set<string> {
+    const names = helmSecretKeys(plan, out);
     for (const r of plan.resources) {
         for (const { object } of objectsWith(r.inputs, "secretKeyRef")) names.add((object.secretKeyRef as { key: string }).key);
         if (r.type === "docker:index/secret:Secret") {
@@ -62,7 +69,10 @@ describe("Secrets from config to resource", () => {
                     for (const { path, object } of objectsWith(r.inputs, "env")) {
                         const env = object.env;
                         const entries: [string, unknown][] = Array.isArray(env)
-                            ? (env as { name: string; value?: unknown; valueFrom?: unknown }[]).map((e) => [e.name, e.valueFrom ? { valueFrom: e.valueFrom } : e.value])
+                            ? (env as { name: string; value?: unknown; valueFrom?: unknown }[]).map((e) => [
+                                  e.name,
+                                  e.valueFrom ? { valueFrom: e.valueFrom } : e.value,
+                              ])
                             : Object.entries((env ?? {}) as Record<string, unknown>);
                         for (const [name, value] of entries) {
                             if (names.has(name)) expect(value, `${r.urn}${path}.env ${name}`).to.have.nested.property("valueFrom.secretKeyRef");
@@ -97,7 +107,11 @@ describe("A planted secret value", () => {
             expect(run.code, run.stderr).to.equal(0);
             expect(run.plan!.summary.placeholders, "the planted values replaced every placeholder").to.deep.equal([]);
             expect(run.plan!.outputs).to.be.an("object").that.is.not.empty;
-            const texts: [string, string][] = [["stdout", run.stdout], ["stderr", run.stderr], ...filesUnder(run.out).map((f): [string, string] => [f, fs.readFileSync(f, "utf8")])];
+            const texts: [string, string][] = [
+                ["stdout", run.stdout],
+                ["stderr", run.stderr],
+                ...filesUnder(run.out).map((f): [string, string] => [f, fs.readFileSync(f, "utf8")]),
+            ];
             for (const [where, text] of texts) {
                 for (const value of Object.values(planted)) expect(text.includes(value), `${value} in ${where}`).to.equal(false);
                 expect(text.includes("5b21e9"), where).to.equal(false);
@@ -118,7 +132,9 @@ describe("A secret the stack's environments do not provide", () => {
         const dev = platformSecretNeeds(ROOT).needs.find((n) => n.stack === "dev")!;
         expect(dev.inventory.size).to.be.greaterThan(0);
         for (const [secret, users] of dev.inventory) {
-            expect(run.stderr).to.include(`Pulumi.dev.yaml sophia:${secret}: secret ${secret} is needed by ${users.join(", ")} but stack "dev" does not configure it`);
+            expect(run.stderr).to.include(
+                `Pulumi.dev.yaml sophia:${secret}: secret ${secret} is needed by ${users.join(", ")} but stack "dev" does not configure it`,
+            );
         }
         expect(run.stderr).to.include("No plan written; 0 resources were registered.");
     });

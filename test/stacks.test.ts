@@ -4,7 +4,6 @@ import { SECRET_MARKER } from "../stacks/plan/recorder";
 import type { PlanFile } from "../stacks/plan/planFile";
 import { planOf } from "./support/plan";
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 const catalog = loadCatalog();
 const ofType = (plan: PlanFile, type: string) => plan.resources.filter((r) => r.type === type);
 const mcpServers = (plan: PlanFile) => ofType(plan, "sophia:platform:McpServer");
@@ -19,11 +18,20 @@ describe("stacks, evaluated from their real stack files", () => {
         it("yields 29 McpServer components, each with one docker Service", () => {
             const { plan } = planOf("dev");
             expect(plan!.target).to.equal("swarm");
-            expect(mcpServers(plan!).map((r) => r.name).sort()).to.deep.equal(catalog.servers.map((s) => s.name).sort());
-            const services = ofType(plan!, "docker:index/service:Service").filter((s) => (s.inputs as any).labels.some((l: any) => l.label === "sophia.ai/mcp-server"));
+            expect(
+                mcpServers(plan!)
+                    .map((r) => r.name)
+                    .sort(),
+            ).to.deep.equal(catalog.servers.map((s) => s.name).sort());
+            const services = ofType(plan!, "docker:index/service:Service").filter((s) =>
+                (s.inputs as any).labels.some((l: any) => l.label === "sophia.ai/mcp-server"),
+            );
             expect(services).to.have.length(29);
             for (const server of catalog.servers) {
-                expect(childrenOf(plan!, server.name).filter((r) => r.type === "docker:index/service:Service"), server.name).to.have.length(1);
+                expect(
+                    childrenOf(plan!, server.name).filter((r) => r.type === "docker:index/service:Service"),
+                    server.name,
+                ).to.have.length(1);
             }
         });
 
@@ -50,8 +58,16 @@ describe("stacks, evaluated from their real stack files", () => {
                 expect(mcpServers(plan!)).to.have.length(29);
                 for (const server of catalog.servers) {
                     const types = childrenOf(plan!, server.name).map((r) => r.type);
-                    for (const type of ["kubernetes:apps/v1:Deployment", "kubernetes:core/v1:Service", "kubernetes:networking.k8s.io/v1:NetworkPolicy", "kubernetes:core/v1:ServiceAccount"]) {
-                        expect(types.filter((t) => t === type), `${server.name} ${type}`).to.have.length(1);
+                    for (const type of [
+                        "kubernetes:apps/v1:Deployment",
+                        "kubernetes:core/v1:Service",
+                        "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+                        "kubernetes:core/v1:ServiceAccount",
+                    ]) {
+                        expect(
+                            types.filter((t) => t === type),
+                            `${server.name} ${type}`,
+                        ).to.have.length(1);
                     }
                 }
             });
@@ -78,15 +94,20 @@ describe("stacks, evaluated from their real stack files", () => {
             const hpa = children.find((r) => r.type === "kubernetes:autoscaling/v2:HorizontalPodAutoscaler")?.inputs as any;
             const deployment = children.find((r) => r.type === "kubernetes:apps/v1:Deployment")!.inputs as any;
             expect(hpa ? hpa.spec.minReplicas : deployment.spec.replicas, server.name).to.be.at.least(2);
-            expect(children.some((r) => r.type === "kubernetes:policy/v1:PodDisruptionBudget"), server.name).to.equal(true);
+            expect(
+                children.some((r) => r.type === "kubernetes:policy/v1:PodDisruptionBudget"),
+                server.name,
+            ).to.equal(true);
             expect(deployment.spec.template.spec.topologySpreadConstraints, server.name).to.have.length.greaterThan(0);
         }
     });
 
     it("staging uses the K3s differences and prod the full Kubernetes ones", () => {
         const spreadOf = (stack: string) =>
-            (ofType(planOf(stack).plan!, "kubernetes:apps/v1:Deployment").find((d) => (d.inputs as any).spec.template.spec.topologySpreadConstraints)!.inputs as any).spec.template.spec
-                .topologySpreadConstraints;
+            (
+                ofType(planOf(stack).plan!, "kubernetes:apps/v1:Deployment").find((d) => (d.inputs as any).spec.template.spec.topologySpreadConstraints)!
+                    .inputs as any
+            ).spec.template.spec.topologySpreadConstraints;
         expect(spreadOf("staging").map((c: any) => c.whenUnsatisfiable)).to.deep.equal(["ScheduleAnyway"]);
         expect(spreadOf("prod").map((c: any) => c.topologyKey)).to.deep.equal(["kubernetes.io/hostname", "topology.kubernetes.io/zone"]);
     });
@@ -99,7 +120,10 @@ describe("stacks, evaluated from their real stack files", () => {
                 const deployment = childrenOf(plan!, server.name).find((r) => r.type === "kubernetes:apps/v1:Deployment")!.inputs as any;
                 const env: any[] = deployment.spec.template.spec.containers[0].env;
                 for (const name of server.secrets) {
-                    expect(env.find((e) => e.name === name), `${stack} ${server.name} ${name}`).to.deep.equal({
+                    expect(
+                        env.find((e) => e.name === name),
+                        `${stack} ${server.name} ${name}`,
+                    ).to.deep.equal({
                         name,
                         valueFrom: { secretKeyRef: { name: `${server.name}-secrets`, key: name } },
                     });

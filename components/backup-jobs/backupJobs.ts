@@ -13,7 +13,13 @@ export interface BackupJobsArgs {
     /** The writer's access key (ESC-rotated), as secrets. */
     readonly accessKeyId: pulumi.Input<string>;
     readonly secretAccessKey: pulumi.Input<string>;
-    readonly postgres: { readonly workload: string; readonly address: string; readonly port: number; readonly user: string; readonly password: pulumi.Input<string> };
+    readonly postgres: {
+        readonly workload: string;
+        readonly address: string;
+        readonly port: number;
+        readonly user: string;
+        readonly password: pulumi.Input<string>;
+    };
     readonly redis: { readonly workload: string; readonly address: string; readonly port: number };
 }
 
@@ -25,7 +31,12 @@ export class BackupJobs extends pulumi.ComponentResource {
         super("sophia:platform:BackupJobs", name, {}, opts);
         const { platform } = args;
         // Secrets are per group (a namespace on Kubernetes): the jobs get their own copies.
-        const credentials = platform.secret(`${name}-aws`, "backup", { BACKUP_AWS_ACCESS_KEY_ID: args.accessKeyId, BACKUP_AWS_SECRET_ACCESS_KEY: args.secretAccessKey }, this);
+        const credentials = platform.secret(
+            `${name}-aws`,
+            "backup",
+            { BACKUP_AWS_ACCESS_KEY_ID: args.accessKeyId, BACKUP_AWS_SECRET_ACCESS_KEY: args.secretAccessKey },
+            this,
+        );
         const pg = platform.secret(`${name}-postgres`, "backup", { PGPASSWORD: args.postgres.password }, this);
         const pushgateway = platform.workload(pushgatewayWorkload(), this);
         const subjects: BackupSubject[] = [

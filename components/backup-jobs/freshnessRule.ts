@@ -18,7 +18,6 @@ export interface PrometheusRuleGroup {
     readonly rules: readonly PrometheusRule[];
 }
 
-
 /**
  * Alerts when a backed-up service has no successful backup within the RPO: its newest backup is too
  * old, or none was ever reported (a Pushgateway restart also forgets them; the next hourly run
@@ -36,7 +35,8 @@ export function backupFreshnessRuleGroup(targets: readonly string[], rpoSeconds:
                 labels: { severity: "critical", team: "platform" },
                 annotations: {
                     summary: `The newest {{ $labels.target }} backup is older than the ${minutes}-minute RPO`,
-                    description: "The newest successful {{ $labels.target }} backup is {{ $value | humanizeDuration }} old. Check the backup job's logs and the bucket.",
+                    description:
+                        "The newest successful {{ $labels.target }} backup is {{ $value | humanizeDuration }} old. Check the backup job's logs and the bucket.",
                     runbook_url: runbookUrl("BackupTooOld"),
                 },
             },

@@ -47,7 +47,14 @@ export function backupJob(subject: BackupSubject, kind: BackupKind, s: BackupJob
         image: s.image,
         schedule: backupSchedule(kind, s.fullBackupHour),
         command: ["node", "/app/backup.js"],
-        env: { ...subject.env, BACKUP_TARGET: subject.target, BACKUP_KIND: kind, BACKUP_BUCKET: s.bucket, AWS_REGION: s.region, PUSHGATEWAY_URL: s.pushgatewayUrl },
+        env: {
+            ...subject.env,
+            BACKUP_TARGET: subject.target,
+            BACKUP_KIND: kind,
+            BACKUP_BUCKET: s.bucket,
+            AWS_REGION: s.region,
+            PUSHGATEWAY_URL: s.pushgatewayUrl,
+        },
         secretEnv: [
             { env: "AWS_ACCESS_KEY_ID", secret: s.credentials, key: "BACKUP_AWS_ACCESS_KEY_ID" },
             { env: "AWS_SECRET_ACCESS_KEY", secret: s.credentials, key: "BACKUP_AWS_SECRET_ACCESS_KEY" },

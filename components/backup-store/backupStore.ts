@@ -37,26 +37,60 @@ export class BackupStore extends pulumi.ComponentResource {
         const inReplica = { parent: this, provider: secondary };
 
         const key = (part: string, region: string, o: pulumi.CustomResourceOptions) => {
-            const k = new aws.kms.Key(`${name}-${part}-key`, { description: `Encrypts the ${environment} backups in ${region}`, enableKeyRotation: true, rotationPeriodInDays: 365, deletionWindowInDays: 30, region, tags }, o);
+            const k = new aws.kms.Key(
+                `${name}-${part}-key`,
+                {
+                    description: `Encrypts the ${environment} backups in ${region}`,
+                    enableKeyRotation: true,
+                    rotationPeriodInDays: 365,
+                    deletionWindowInDays: 30,
+                    region,
+                    tags,
+                },
+                o,
+            );
             new aws.kms.Alias(`${name}-${part}-key-alias`, { name: names.keyAlias, targetKeyId: k.keyId, region }, o);
             return k;
         };
         const primaryKey = key("primary", backup.region, inPrimary);
         const replicaKey = key("replica", backup.replicaRegion, inReplica);
 
-        const bucket = (part: string, bucketName: string, role: BucketRole, region: string, o: pulumi.CustomResourceOptions, extra: { objectLock?: boolean; kmsKey?: aws.kms.Key; policy: PolicyDocument }) => {
-            const b = new aws.s3.Bucket(`${name}-${part}`, { bucket: bucketName, objectLockEnabled: extra.objectLock ?? false, forceDestroy: false, region, tags: { ...tags, [ROLE_TAG]: role } }, { ...o, protect: role !== "access-logs" });
+        const bucket = (
+            part: string,
+            bucketName: string,
+            role: BucketRole,
+            region: string,
+            o: pulumi.CustomResourceOptions,
+            extra: { objectLock?: boolean; kmsKey?: aws.kms.Key; policy: PolicyDocument },
+        ) => {
+            const b = new aws.s3.Bucket(
+                `${name}-${part}`,
+                { bucket: bucketName, objectLockEnabled: extra.objectLock ?? false, forceDestroy: false, region, tags: { ...tags, [ROLE_TAG]: role } },
+                { ...o, protect: role !== "access-logs" },
+            );
             const on = { ...o, parent: b };
-            new aws.s3.BucketPublicAccessBlock(`${name}-${part}-public-access`, { bucket: b.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true, region }, on);
+            new aws.s3.BucketPublicAccessBlock(
+                `${name}-${part}-public-access`,
+                { bucket: b.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true, region },
+                on,
+            );
             new aws.s3.BucketOwnershipControls(`${name}-${part}-ownership`, { bucket: b.id, rule: { objectOwnership: "BucketOwnerEnforced" }, region }, on);
-            const versioning = new aws.s3.BucketVersioning(`${name}-${part}-versioning`, { bucket: b.id, versioningConfiguration: { status: "Enabled" }, region }, on);
+            const versioning = new aws.s3.BucketVersioning(
+                `${name}-${part}-versioning`,
+                { bucket: b.id, versioningConfiguration: { status: "Enabled" }, region },
+                on,
+            );
             new aws.s3.BucketServerSideEncryptionConfiguration(
                 `${name}-${part}-encryption`,
                 {
                     bucket: b.id,
                     region,
                     // S3 delivers access logs only into SSE-S3 buckets; everything else uses the backup key.
-                    rules: [extra.kmsKey ? { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: extra.kmsKey.arn }, bucketKeyEnabled: true } : { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
+                    rules: [
+                        extra.kmsKey
+                            ? { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: extra.kmsKey.arn }, bucketKeyEnabled: true }
+                            : { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } },
+                    ],
                 },
                 on,
             );
@@ -69,22 +103,50 @@ export class BackupStore extends pulumi.ComponentResource {
             return { bucket: b, versioning };
         };
 
-        const primaryLogs = bucket("primary-logs", names.primaryLogBucket, "access-logs", backup.region, inPrimary, { policy: logBucketPolicy(names.primaryLogBucket, [{ bucket: names.primaryBucket, prefix: "backups/" }]) });
-        const replicaLogs = bucket("replica-logs", names.replicaLogBucket, "access-logs", backup.replicaRegion, inReplica, { policy: logBucketPolicy(names.replicaLogBucket, [{ bucket: names.replicaBucket, prefix: "backup-replica/" }]) });
-        const main = bucket("primary", names.primaryBucket, "backups", backup.region, inPrimary, { kmsKey: primaryKey, policy: tlsOnlyPolicy(names.primaryBucket) });
-        const replica = bucket("replica", names.replicaBucket, "backup-replica", backup.replicaRegion, inReplica, { kmsKey: replicaKey, objectLock: true, policy: tlsOnlyPolicy(names.replicaBucket) });
+        const primaryLogs = bucket("primary-logs", names.primaryLogBucket, "access-logs", backup.region, inPrimary, {
+            policy: logBucketPolicy(names.primaryLogBucket, [{ bucket: names.primaryBucket, prefix: "backups/" }]),
+        });
+        const replicaLogs = bucket("replica-logs", names.replicaLogBucket, "access-logs", backup.replicaRegion, inReplica, {
+            policy: logBucketPolicy(names.replicaLogBucket, [{ bucket: names.replicaBucket, prefix: "backup-replica/" }]),
+        });
+        const main = bucket("primary", names.primaryBucket, "backups", backup.region, inPrimary, {
+            kmsKey: primaryKey,
+            policy: tlsOnlyPolicy(names.primaryBucket),
+        });
+        const replica = bucket("replica", names.replicaBucket, "backup-replica", backup.replicaRegion, inReplica, {
+            kmsKey: replicaKey,
+            objectLock: true,
+            policy: tlsOnlyPolicy(names.replicaBucket),
+        });
 
-        new aws.s3.BucketLogging(`${name}-primary-logging`, { bucket: main.bucket.id, targetBucket: primaryLogs.bucket.id, targetPrefix: "backups/", region: backup.region }, { ...inPrimary, parent: main.bucket });
-        new aws.s3.BucketLogging(`${name}-replica-logging`, { bucket: replica.bucket.id, targetBucket: replicaLogs.bucket.id, targetPrefix: "backup-replica/", region: backup.replicaRegion }, { ...inReplica, parent: replica.bucket });
+        new aws.s3.BucketLogging(
+            `${name}-primary-logging`,
+            { bucket: main.bucket.id, targetBucket: primaryLogs.bucket.id, targetPrefix: "backups/", region: backup.region },
+            { ...inPrimary, parent: main.bucket },
+        );
+        new aws.s3.BucketLogging(
+            `${name}-replica-logging`,
+            { bucket: replica.bucket.id, targetBucket: replicaLogs.bucket.id, targetPrefix: "backup-replica/", region: backup.replicaRegion },
+            { ...inReplica, parent: replica.bucket },
+        );
 
         // A compromised writer, or an operator's mistake, cannot shorten what the replica keeps.
         new aws.s3.BucketObjectLockConfiguration(
             `${name}-replica-object-lock`,
-            { bucket: replica.bucket.id, objectLockEnabled: "Enabled", rule: { defaultRetention: { mode: "COMPLIANCE", days: backup.objectLockDays } }, region: backup.replicaRegion },
+            {
+                bucket: replica.bucket.id,
+                objectLockEnabled: "Enabled",
+                rule: { defaultRetention: { mode: "COMPLIANCE", days: backup.objectLockDays } },
+                region: backup.replicaRegion,
+            },
             { ...inReplica, parent: replica.bucket, dependsOn: [replica.versioning] },
         );
 
-        const replicationRole = new aws.iam.Role(`${name}-replication-role`, { name: names.replicationRole, path: "/sophia/", assumeRolePolicy: json(s3AssumeRolePolicy), tags }, inPrimary);
+        const replicationRole = new aws.iam.Role(
+            `${name}-replication-role`,
+            { name: names.replicationRole, path: "/sophia/", assumeRolePolicy: json(s3AssumeRolePolicy), tags },
+            inPrimary,
+        );
         const replicationGrant = new aws.iam.Policy(
             `${name}-replication-policy`,
             {
@@ -93,14 +155,25 @@ export class BackupStore extends pulumi.ComponentResource {
                 description: `S3 replication of ${names.primaryBucket} to ${names.replicaBucket}`,
                 policy: json(
                     pulumi.all([primaryKey.arn, replicaKey.arn]).apply(([sourceKeyArn, destinationKeyArn]) =>
-                        replicationPolicy({ source: names.primaryBucket, sourceKeyArn, sourceRegion: backup.region, destination: names.replicaBucket, destinationKeyArn, destinationRegion: backup.replicaRegion }),
+                        replicationPolicy({
+                            source: names.primaryBucket,
+                            sourceKeyArn,
+                            sourceRegion: backup.region,
+                            destination: names.replicaBucket,
+                            destinationKeyArn,
+                            destinationRegion: backup.replicaRegion,
+                        }),
                     ),
                 ),
                 tags,
             },
             inPrimary,
         );
-        const replicationAttachment = new aws.iam.RolePolicyAttachment(`${name}-replication-attachment`, { role: replicationRole.name, policyArn: replicationGrant.arn }, inPrimary);
+        const replicationAttachment = new aws.iam.RolePolicyAttachment(
+            `${name}-replication-attachment`,
+            { role: replicationRole.name, policyArn: replicationGrant.arn },
+            inPrimary,
+        );
         new aws.s3.BucketReplicationConfig(
             `${name}-replication`,
             {
@@ -130,10 +203,20 @@ export class BackupStore extends pulumi.ComponentResource {
             { ...inPrimary, parent: main.bucket, dependsOn: [main.versioning, replica.versioning, replicationAttachment] },
         );
 
-        this.writer = new aws.iam.User(`${name}-writer`, { name: names.writerUser, path: "/sophia/", tags: { ...tags, "sophia.ai/rotated-by": "esc" } }, inPrimary);
+        this.writer = new aws.iam.User(
+            `${name}-writer`,
+            { name: names.writerUser, path: "/sophia/", tags: { ...tags, "sophia.ai/rotated-by": "esc" } },
+            inPrimary,
+        );
         const writerGrant = new aws.iam.Policy(
             `${name}-writer-policy`,
-            { name: names.writerUser, path: "/sophia/", description: `Backup jobs: write and list ${names.primaryBucket}, nothing else`, policy: json(primaryKey.arn.apply((keyArn) => writerPolicy(names.primaryBucket, keyArn))), tags },
+            {
+                name: names.writerUser,
+                path: "/sophia/",
+                description: `Backup jobs: write and list ${names.primaryBucket}, nothing else`,
+                policy: json(primaryKey.arn.apply((keyArn) => writerPolicy(names.primaryBucket, keyArn))),
+                tags,
+            },
             inPrimary,
         );
         new aws.iam.UserPolicyAttachment(`${name}-writer-attachment`, { user: this.writer.name, policyArn: writerGrant.arn }, inPrimary);
@@ -145,7 +228,14 @@ export class BackupStore extends pulumi.ComponentResource {
                 name: names.restorerGroup,
                 path: "/sophia/",
                 description: "Operators restoring backups: read either region's copy",
-                policy: json(pulumi.all([primaryKey.arn, replicaKey.arn]).apply(([p, r]) => restorerPolicy([{ bucket: names.primaryBucket, keyArn: p }, { bucket: names.replicaBucket, keyArn: r }]))),
+                policy: json(
+                    pulumi.all([primaryKey.arn, replicaKey.arn]).apply(([p, r]) =>
+                        restorerPolicy([
+                            { bucket: names.primaryBucket, keyArn: p },
+                            { bucket: names.replicaBucket, keyArn: r },
+                        ]),
+                    ),
+                ),
                 tags,
             },
             inPrimary,
@@ -153,7 +243,11 @@ export class BackupStore extends pulumi.ComponentResource {
         new aws.iam.GroupPolicyAttachment(`${name}-restorer-attachment`, { group: restorers.name, policyArn: restorerGrant.arn }, inPrimary);
 
         for (const repository of backup.imageRetention?.repositories ?? []) {
-            new aws.ecr.LifecyclePolicy(`${name}-images-${repository.replace(/[^a-z0-9-]/g, "-")}`, { repository, policy: JSON.stringify(imageLifecyclePolicy(backup.imageRetention!)), region: backup.region }, inPrimary);
+            new aws.ecr.LifecyclePolicy(
+                `${name}-images-${repository.replace(/[^a-z0-9-]/g, "-")}`,
+                { repository, policy: JSON.stringify(imageLifecyclePolicy(backup.imageRetention!)), region: backup.region },
+                inPrimary,
+            );
         }
 
         this.names = names;
@@ -161,6 +255,13 @@ export class BackupStore extends pulumi.ComponentResource {
         this.replicaRegion = backup.replicaRegion;
         this.bucket = main.bucket.bucket;
         this.replicaBucket = replica.bucket.bucket;
-        this.registerOutputs({ bucket: this.bucket, replicaBucket: this.replicaBucket, region: this.region, replicaRegion: this.replicaRegion, writerUser: names.writerUser, restorerGroup: names.restorerGroup });
+        this.registerOutputs({
+            bucket: this.bucket,
+            replicaBucket: this.replicaBucket,
+            region: this.region,
+            replicaRegion: this.replicaRegion,
+            writerUser: names.writerUser,
+            restorerGroup: names.restorerGroup,
+        });
     }
 }

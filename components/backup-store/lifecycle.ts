@@ -37,7 +37,13 @@ export function backupLifecycleRules(b: Pick<BackupSettings, "retentionDays" | "
 /** Access logs: kept as long as the backups they describe, at least 90 days. */
 export function accessLogLifecycleRules(b: Pick<BackupSettings, "retentionDays">): LifecycleRule[] {
     return [
-        { id: "logs-expire", status: "Enabled", filter: { prefix: "" }, expiration: { days: Math.max(90, b.retentionDays) }, noncurrentVersionExpiration: { noncurrentDays: NONCURRENT_DAYS } },
+        {
+            id: "logs-expire",
+            status: "Enabled",
+            filter: { prefix: "" },
+            expiration: { days: Math.max(90, b.retentionDays) },
+            noncurrentVersionExpiration: { noncurrentDays: NONCURRENT_DAYS },
+        },
         ...housekeepingRules(),
     ];
 }

@@ -60,7 +60,13 @@ export function logBucketPolicy(logBucket: string, sources: readonly { readonly 
 export function writerPolicy(bucket: string, keyArn: string): PolicyDocument {
     return document(
         { Sid: "WriteBackups", Effect: "Allow", Action: "s3:PutObject", Resource: objectsArn(bucket, `${JOBS_PREFIX}/`) },
-        { Sid: "ListOwnPrefix", Effect: "Allow", Action: "s3:ListBucket", Resource: bucketArn(bucket), Condition: { StringLike: { "s3:prefix": [`${JOBS_PREFIX}/`, `${JOBS_PREFIX}/*`] } } },
+        {
+            Sid: "ListOwnPrefix",
+            Effect: "Allow",
+            Action: "s3:ListBucket",
+            Resource: bucketArn(bucket),
+            Condition: { StringLike: { "s3:prefix": [`${JOBS_PREFIX}/`, `${JOBS_PREFIX}/*`] } },
+        },
         { Sid: "EncryptWithBackupKey", Effect: "Allow", Action: "kms:GenerateDataKey", Resource: keyArn },
     );
 }
@@ -68,21 +74,55 @@ export function writerPolicy(bucket: string, keyArn: string): PolicyDocument {
 /** Operators restoring (members of the restorers group): read backups in either region, never write. */
 export function restorerPolicy(buckets: readonly { readonly bucket: string; readonly keyArn: string }[]): PolicyDocument {
     return document(
-        { Sid: "ReadBackups", Effect: "Allow", Action: ["s3:GetObject", "s3:GetObjectVersion"], Resource: buckets.map((b) => objectsArn(b.bucket, `${JOBS_PREFIX}/`)) },
+        {
+            Sid: "ReadBackups",
+            Effect: "Allow",
+            Action: ["s3:GetObject", "s3:GetObjectVersion"],
+            Resource: buckets.map((b) => objectsArn(b.bucket, `${JOBS_PREFIX}/`)),
+        },
         { Sid: "ListBackups", Effect: "Allow", Action: "s3:ListBucket", Resource: buckets.map((b) => bucketArn(b.bucket)) },
         { Sid: "DecryptBackups", Effect: "Allow", Action: "kms:Decrypt", Resource: buckets.map((b) => b.keyArn) },
     );
 }
 
-export const s3AssumeRolePolicy: PolicyDocument = document({ Sid: "S3Replication", Effect: "Allow", Principal: { Service: "s3.amazonaws.com" }, Action: "sts:AssumeRole" });
+export const s3AssumeRolePolicy: PolicyDocument = document({
+    Sid: "S3Replication",
+    Effect: "Allow",
+    Principal: { Service: "s3.amazonaws.com" },
+    Action: "sts:AssumeRole",
+});
 
 /** What S3 replication needs: read versions from the primary, write replicas, re-encrypt with the replica's key. */
-export function replicationPolicy(args: { source: string; sourceKeyArn: string; sourceRegion: string; destination: string; destinationKeyArn: string; destinationRegion: string }): PolicyDocument {
+export function replicationPolicy(args: {
+    source: string;
+    sourceKeyArn: string;
+    sourceRegion: string;
+    destination: string;
+    destinationKeyArn: string;
+    destinationRegion: string;
+}): PolicyDocument {
     return document(
         { Sid: "ReadReplicationConfiguration", Effect: "Allow", Action: ["s3:GetReplicationConfiguration", "s3:ListBucket"], Resource: bucketArn(args.source) },
-        { Sid: "ReadSourceVersions", Effect: "Allow", Action: ["s3:GetObjectVersionForReplication", "s3:GetObjectVersionAcl", "s3:GetObjectVersionTagging"], Resource: objectsArn(args.source) },
+        {
+            Sid: "ReadSourceVersions",
+            Effect: "Allow",
+            Action: ["s3:GetObjectVersionForReplication", "s3:GetObjectVersionAcl", "s3:GetObjectVersionTagging"],
+            Resource: objectsArn(args.source),
+        },
         { Sid: "WriteReplicas", Effect: "Allow", Action: ["s3:ReplicateObject", "s3:ReplicateTags"], Resource: objectsArn(args.destination) },
-        { Sid: "DecryptSource", Effect: "Allow", Action: "kms:Decrypt", Resource: args.sourceKeyArn, Condition: { StringEquals: { "kms:ViaService": `s3.${args.sourceRegion}.amazonaws.com` } } },
-        { Sid: "EncryptReplica", Effect: "Allow", Action: "kms:Encrypt", Resource: args.destinationKeyArn, Condition: { StringEquals: { "kms:ViaService": `s3.${args.destinationRegion}.amazonaws.com` } } },
+        {
+            Sid: "DecryptSource",
+            Effect: "Allow",
+            Action: "kms:Decrypt",
+            Resource: args.sourceKeyArn,
+            Condition: { StringEquals: { "kms:ViaService": `s3.${args.sourceRegion}.amazonaws.com` } },
+        },
+        {
+            Sid: "EncryptReplica",
+            Effect: "Allow",
+            Action: "kms:Encrypt",
+            Resource: args.destinationKeyArn,
+            Condition: { StringEquals: { "kms:ViaService": `s3.${args.destinationRegion}.amazonaws.com` } },
+        },
     );
 }

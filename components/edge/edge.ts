@@ -58,7 +58,10 @@ export class Edge extends pulumi.ComponentResource {
         const oauth2 = platform.workload(oauth2ProxyWorkload({ edge, domain, audience: mcpAudience(edge, domain), secrets: authSecrets }), this);
 
         const provided = edge.tls === "provided";
-        const tlsData = () => ({ [EDGE_SECRETS.tlsCertificate]: secret(EDGE_SECRETS.tlsCertificate), [EDGE_SECRETS.tlsPrivateKey]: secret(EDGE_SECRETS.tlsPrivateKey) });
+        const tlsData = () => ({
+            [EDGE_SECRETS.tlsCertificate]: secret(EDGE_SECRETS.tlsCertificate),
+            [EDGE_SECRETS.tlsPrivateKey]: secret(EDGE_SECRETS.tlsPrivateKey),
+        });
         // Where TLS ends and what the gateway reaches, the one part that differs by target.
         const terminus = platform.pick<{ tls?: GatewayModel["tls"]; tlsSecret?: SecretHandle; connectsTo: Group[] }>({
             // Exposed servers join the edge network; joining "mcp" would reach internal ones too.
@@ -115,7 +118,11 @@ export class Edge extends pulumi.ComponentResource {
                   )
                 : undefined;
             if (edge.tls === "acme") {
-                new k8s.networking.v1.NetworkPolicy(`${name}-acme-solver`, { metadata: { name: "acme-http01-solver", namespace }, spec: acmeSolverPolicy(controller.namespace) }, options);
+                new k8s.networking.v1.NetworkPolicy(
+                    `${name}-acme-solver`,
+                    { metadata: { name: "acme-http01-solver", namespace }, spec: acmeSolverPolicy(controller.namespace) },
+                    options,
+                );
             }
             for (const route of hosts) {
                 new k8s.networking.v1.Ingress(`${name}-${route.name}`, routeIngress(route, namespace, edge, controller, tlsSecret ? "edge-tls" : undefined), {
@@ -138,7 +145,13 @@ export class Edge extends pulumi.ComponentResource {
      * cert-manager and the ACME ClusterIssuer, and ingress-nginx where the cluster has no ingress
      * controller of its own. Helm releases are single resources: the charts are upstream's, pinned.
      */
-    private certManager(name: string, edge: EdgeSettings, controller: IngressControllerTraits, installController: boolean, platform: Platform): pulumi.Resource[] {
+    private certManager(
+        name: string,
+        edge: EdgeSettings,
+        controller: IngressControllerTraits,
+        installController: boolean,
+        platform: Platform,
+    ): pulumi.Resource[] {
         const options = platform.resourceOptions(this);
         const release = (part: string, chart: (typeof CHARTS)[keyof typeof CHARTS], values: Record<string, unknown>) =>
             new k8s.helm.v3.Release(
@@ -160,10 +173,14 @@ export class Edge extends pulumi.ComponentResource {
             );
         }
         const certManager = release("cert-manager", CHARTS.certManager, { crds: { enabled: true } });
-        const issuer = new k8s.apiextensions.CustomResource(`${name}-cluster-issuer`, clusterIssuer(edge, controller.className) as k8s.apiextensions.CustomResourceArgs, {
-            ...options,
-            dependsOn: [certManager, ...created],
-        });
+        const issuer = new k8s.apiextensions.CustomResource(
+            `${name}-cluster-issuer`,
+            clusterIssuer(edge, controller.className) as k8s.apiextensions.CustomResourceArgs,
+            {
+                ...options,
+                dependsOn: [certManager, ...created],
+            },
+        );
         return [...created, certManager, issuer];
     }
 }

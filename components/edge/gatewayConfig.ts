@@ -117,7 +117,9 @@ function mcpServer(model: GatewayModel, route: McpRoute): string[] {
         ]),
         ...block(`location @${upstream}`, [
             `limit_req zone=mcp_clients burst=${model.rateLimit.burst} nodelay;`,
-            ...block("if ($mcp_client_allowed = 0)", [`return 403 ${quoted('{"error":"insufficient_scope","error_description":"this client may not use this server"}')};`]),
+            ...block("if ($mcp_client_allowed = 0)", [
+                `return 403 ${quoted('{"error":"insufficient_scope","error_description":"this client may not use this server"}')};`,
+            ]),
             ...MCP_HEADERS,
             `proxy_pass http://${upstream};`,
             ...proxyHeaders,
@@ -147,11 +149,7 @@ function uiServer(model: GatewayModel, route: UiRoute): string[] {
         `server_name ${route.host};`,
         ...SECURITY_HEADERS,
         "",
-        ...block("location /oauth2/", [
-            "proxy_pass http://oauth2_proxy;",
-            ...proxyHeaders,
-            "proxy_set_header X-Auth-Request-Redirect $request_uri;",
-        ]),
+        ...block("location /oauth2/", ["proxy_pass http://oauth2_proxy;", ...proxyHeaders, "proxy_set_header X-Auth-Request-Redirect $request_uri;"]),
         ...authLocation(),
         ...block("location /", [
             `limit_req zone=ui_clients burst=${model.rateLimit.burst} nodelay;`,
@@ -163,8 +161,8 @@ function uiServer(model: GatewayModel, route: UiRoute): string[] {
             ...proxyHeaders,
             "proxy_set_header X-Forwarded-User $ui_user;",
             "proxy_set_header X-Forwarded-Email $ui_email;",
-            'proxy_set_header Upgrade $http_upgrade;',
-            'proxy_set_header Connection $connection_upgrade;',
+            "proxy_set_header Upgrade $http_upgrade;",
+            "proxy_set_header Connection $connection_upgrade;",
         ]),
     ]);
 }
@@ -196,7 +194,12 @@ function defaultServers(model: GatewayModel): string[] {
     const health = block(`location = ${HEALTH_PATH}`, ["access_log off;", "return 200 'ok';"]);
     if (!model.tls) return block("server", [`listen ${model.httpPort} default_server;`, "server_name _;", ...health, ...block("location /", ["return 404;"])]);
     return [
-        ...block("server", [`listen ${model.httpPort} default_server;`, "server_name _;", ...health, ...block("location /", ["return 301 https://$host$request_uri;"])]),
+        ...block("server", [
+            `listen ${model.httpPort} default_server;`,
+            "server_name _;",
+            ...health,
+            ...block("location /", ["return 301 https://$host$request_uri;"]),
+        ]),
         ...block("server", [`listen ${model.tls.port} ssl default_server;`, "server_name _;", "ssl_reject_handshake on;"]),
     ];
 }

@@ -50,7 +50,13 @@ export interface IngressRoute {
  * One Ingress per public host, in the edge namespace, to the gateway (which authenticates). TLS
  * comes from cert-manager (acme) or from the provided certificate's Secret.
  */
-export function routeIngress(route: IngressRoute, namespace: string, edge: EdgeSettings, controller: IngressControllerTraits, tlsSecretName?: string): IngressArgs {
+export function routeIngress(
+    route: IngressRoute,
+    namespace: string,
+    edge: EdgeSettings,
+    controller: IngressControllerTraits,
+    tlsSecretName?: string,
+): IngressArgs {
     const acme = edge.tls === "acme";
     return {
         metadata: {

@@ -48,10 +48,7 @@ export function mcpServerWorkload(spec: ServerSpec, secrets: SecretHandle | unde
             "app.kubernetes.io/component": "mcp-server",
         },
         // Only an exposed server is reachable from the edge; an internal one has no route in.
-        ingress: [
-            { from: "monitoring", ports: [HTTP_PORT_NAME] },
-            ...(spec.expose === "public" ? [{ from: "edge" as const, ports: [HTTP_PORT_NAME] }] : []),
-        ],
+        ingress: [{ from: "monitoring", ports: [HTTP_PORT_NAME] }, ...(spec.expose === "public" ? [{ from: "edge" as const, ports: [HTTP_PORT_NAME] }] : [])],
         outbound: spec.outbound,
         // The cache lives in the data group; traces go to the monitoring group's collector.
         connectsTo: [...(spec.cache ? (["data"] as const) : []), ...(observability ? (["monitoring"] as const) : [])],

@@ -26,7 +26,12 @@ export function renderMonitoringFiles(inputs: MonitoringInputs): Record<string, 
     const files: Record<string, string> = {
         "prometheus.yml": prometheusYaml(
             prometheusConfig(
-                { stack: inputs.stack, prefix: inputs.prefix, scrapeInterval: inputs.settings.scrapeInterval, alertmanagers: { dnsName: inputs.alertmanagerDns, port: 9093 } },
+                {
+                    stack: inputs.stack,
+                    prefix: inputs.prefix,
+                    scrapeInterval: inputs.settings.scrapeInterval,
+                    alertmanagers: { dnsName: inputs.alertmanagerDns, port: 9093 },
+                },
                 inputs.scrapeConfigs,
             ),
             `Prometheus configuration of stack ${inputs.stack}.`,

@@ -58,13 +58,24 @@ export function kubePrometheusStackValues(inputs: StackValuesInputs): Record<str
         },
         grafana: {
             replicas: settings.replicas.grafana,
-            admin: { existingSecret: inputs.grafanaAdminSecret.name, userKey: inputs.grafanaAdminSecret.userKey, passwordKey: inputs.grafanaAdminSecret.passwordKey },
+            admin: {
+                existingSecret: inputs.grafanaAdminSecret.name,
+                userKey: inputs.grafanaAdminSecret.userKey,
+                passwordKey: inputs.grafanaAdminSecret.passwordKey,
+            },
             initChownData: { enabled: false },
             sidecar: {
-                dashboards: { enabled: true, label: Object.keys(DASHBOARD_LABEL)[0], labelValue: Object.values(DASHBOARD_LABEL)[0], searchNamespace: inputs.namespace },
+                dashboards: {
+                    enabled: true,
+                    label: Object.keys(DASHBOARD_LABEL)[0],
+                    labelValue: Object.values(DASHBOARD_LABEL)[0],
+                    searchNamespace: inputs.namespace,
+                },
                 datasources: { enabled: true, defaultDatasourceEnabled: true, uid: DATASOURCES.prometheus.uid },
             },
-            additionalDataSources: [{ name: "Jaeger", type: DATASOURCES.jaeger.type, uid: DATASOURCES.jaeger.uid, access: "proxy", url: inputs.jaegerUrl, editable: false }],
+            additionalDataSources: [
+                { name: "Jaeger", type: DATASOURCES.jaeger.type, uid: DATASOURCES.jaeger.uid, access: "proxy", url: inputs.jaegerUrl, editable: false },
+            ],
             resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "512Mi" } },
         },
         prometheus: {

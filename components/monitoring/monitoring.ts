@@ -79,7 +79,12 @@ export class Monitoring extends pulumi.ComponentResource {
             Object.fromEntries(Object.values(ALERT_SECRETS).map((key) => [key, value(key)])),
             this,
         );
-        const grafanaAdmin = platform.secret(`${name}-grafana-admin`, "monitoring", { [GRAFANA_SECRETS.user]: "admin", [GRAFANA_SECRETS.password]: value(GRAFANA_SECRETS.password) }, this);
+        const grafanaAdmin = platform.secret(
+            `${name}-grafana-admin`,
+            "monitoring",
+            { [GRAFANA_SECRETS.user]: "admin", [GRAFANA_SECRETS.password]: value(GRAFANA_SECRETS.password) },
+            this,
+        );
         const jaegerConfig = platform.configFiles(`${name}-jaeger`, "monitoring", { "jaeger.yaml": jaegerConfigYaml() }, this);
         const jaeger = platform.workload(jaegerWorkload(jaegerConfig), this);
         const shared: Shared = { name, args, receivers, grafanaAdmin, jaegerAddress: jaeger.address };
@@ -128,7 +133,13 @@ export class Monitoring extends pulumi.ComponentResource {
         const alertmanagerFiles = platform.configFiles(`${name}-alertmanager`, "monitoring", pick("alertmanager.yml"), this);
         const grafanaFiles = platform.configFiles(`${name}-grafana`, "monitoring", pick("grafana"), this);
         platform.workload(socketProxyWorkload(), this);
-        platform.workload(prometheusWorkload(args.settings, mounts(prometheusFiles, (f) => `/etc/prometheus/${f}`)), this);
+        platform.workload(
+            prometheusWorkload(
+                args.settings,
+                mounts(prometheusFiles, (f) => `/etc/prometheus/${f}`),
+            ),
+            this,
+        );
         platform.workload(alertmanagerWorkload(args.settings, alertmanagerFiles, receivers), this);
         const grafanaPath = (file: string) =>
             file === "grafana/datasources.yml"
@@ -192,13 +203,23 @@ export class Monitoring extends pulumi.ComponentResource {
                         // Scraping, DNS and the kube API inside the cluster; Slack and PagerDuty outside.
                         { to: [{ namespaceSelector: {} }] },
                         { to: [{ ipBlock: { cidr: "0.0.0.0/0", except: PRIVATE_RANGES } }], ports: [{ protocol: "TCP", port: 443 }] },
-                        { ports: [{ protocol: "TCP", port: 443 }, { protocol: "TCP", port: 6443 }] },
+                        {
+                            ports: [
+                                { protocol: "TCP", port: 443 },
+                                { protocol: "TCP", port: 6443 },
+                            ],
+                        },
                     ],
                 },
             },
             opts,
         );
-        const release = (part: string, chart: { chart: string; version: string; repo: string }, values: Record<string, unknown>, dependsOn: pulumi.Resource[]) =>
+        const release = (
+            part: string,
+            chart: { chart: string; version: string; repo: string },
+            values: Record<string, unknown>,
+            dependsOn: pulumi.Resource[],
+        ) =>
             new k8s.helm.v3.Release(
                 `${name}-${part}`,
                 { name: part, chart: chart.chart, version: chart.version, repositoryOpts: { repo: chart.repo }, namespace, values, atomic: true, timeout: 600 },
@@ -208,30 +229,56 @@ export class Monitoring extends pulumi.ComponentResource {
         release("prometheus-adapter", CHARTS.prometheusAdapter, adapterValues, [stack]);
 
         const crOpts = { ...opts, dependsOn: [...opts.dependsOn, stack] };
-        const metadata = (objectName: string, labels: Record<string, string> = {}) => ({ name: objectName, namespace, labels: { "app.kubernetes.io/part-of": "sophia", ...labels } });
+        const metadata = (objectName: string, labels: Record<string, string> = {}) => ({
+            name: objectName,
+            namespace,
+            labels: { "app.kubernetes.io/part-of": "sophia", ...labels },
+        });
         const mcpNamespace = platform.namespaceName("mcp");
         for (const server of args.servers) {
             const labels = { "sophia.ai/mcp-server": server.name, "sophia.ai/tier": server.tier };
             new k8s.apiextensions.CustomResource(
                 `${name}-${server.name}-servicemonitor`,
-                { apiVersion: "monitoring.coreos.com/v1", kind: "ServiceMonitor", metadata: metadata(server.name, labels), spec: serviceMonitorSpec(server, mcpNamespace, HTTP_PORT_NAME) },
+                {
+                    apiVersion: "monitoring.coreos.com/v1",
+                    kind: "ServiceMonitor",
+                    metadata: metadata(server.name, labels),
+                    spec: serviceMonitorSpec(server, mcpNamespace, HTTP_PORT_NAME),
+                },
                 crOpts,
             );
             new k8s.apiextensions.CustomResource(
                 `${name}-${server.name}-rules`,
-                { apiVersion: "monitoring.coreos.com/v1", kind: "PrometheusRule", metadata: metadata(server.name, labels), spec: { groups: serverRuleGroups(server) } },
+                {
+                    apiVersion: "monitoring.coreos.com/v1",
+                    kind: "PrometheusRule",
+                    metadata: metadata(server.name, labels),
+                    spec: { groups: serverRuleGroups(server) },
+                },
                 crOpts,
             );
         }
         new k8s.apiextensions.CustomResource(
             `${name}-platform-rules`,
-            { apiVersion: "monitoring.coreos.com/v1", kind: "PrometheusRule", metadata: metadata("platform"), spec: { groups: platformRuleGroups(args.extraRuleGroups) } },
+            {
+                apiVersion: "monitoring.coreos.com/v1",
+                kind: "PrometheusRule",
+                metadata: metadata("platform"),
+                spec: { groups: platformRuleGroups(args.extraRuleGroups) },
+            },
             crOpts,
         );
         const dashboards = Object.entries(files).filter(([f]) => f.startsWith("grafana/dashboards/"));
         for (const [file, json] of dashboards) {
-            const base = file.split("/").pop()!.replace(/\.json$/, "");
-            new k8s.core.v1.ConfigMap(`${name}-dashboard-${base}`, { metadata: metadata(`dashboard-${base}`, DASHBOARD_LABEL), data: { [`${base}.json`]: json } }, opts);
+            const base = file
+                .split("/")
+                .pop()!
+                .replace(/\.json$/, "");
+            new k8s.core.v1.ConfigMap(
+                `${name}-dashboard-${base}`,
+                { metadata: metadata(`dashboard-${base}`, DASHBOARD_LABEL), data: { [`${base}.json`]: json } },
+                opts,
+            );
         }
         return files;
     }

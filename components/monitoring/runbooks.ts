@@ -42,7 +42,10 @@ export const RUNBOOKS = {
             "Swarm: `docker service ps sophia-<server> --no-trunc` and `docker service logs sophia-<server>`.",
             "A NetworkPolicy or overlay network change can hide a healthy server from Prometheus: check the monitoring allowance.",
         ],
-        mitigate: ["Restart: `kubectl rollout restart deployment/<server>` or `docker service update --force sophia-<server>`.", "Roll back the last deployment if it started then."],
+        mitigate: [
+            "Restart: `kubectl rollout restart deployment/<server>` or `docker service update --force sophia-<server>`.",
+            "Roll back the last deployment if it started then.",
+        ],
     },
     ErrorRateHigh: {
         meaning: "More than 0.1% of the server's requests failed over the last 5 minutes, for 10 minutes.",
@@ -51,7 +54,10 @@ export const RUNBOOKS = {
     },
     LatencyP95High: {
         meaning: "The server's 95th-percentile latency stayed above 200 ms for 10 minutes.",
-        diagnose: ["Traces in Jaeger: which span is slow (the server, a database, an upstream API).", "CPU and memory saturation of the server; autoscaler events (`kubectl describe hpa <server>`)."],
+        diagnose: [
+            "Traces in Jaeger: which span is slow (the server, a database, an upstream API).",
+            "CPU and memory saturation of the server; autoscaler events (`kubectl describe hpa <server>`).",
+        ],
         mitigate: ["Raise replicas or the tier's maxReplicas in the stack file; raise the entry's resources in the catalog."],
     },
     CPUSaturation: {
@@ -85,7 +91,9 @@ export const RUNBOOKS = {
             "The backup job's last runs: `kubectl -n sophia-backup get jobs` / `docker service logs sophia-<target>-hourly-backup`.",
             "Its credentials (the rotated access key) and the bucket's reachability.",
         ],
-        mitigate: ["Run a backup now (`kubectl create job --from=cronjob/<target>-hourly-backup manual-$(date +%s)`); then fix the job. See docs/05-operations/disaster-recovery.md."],
+        mitigate: [
+            "Run a backup now (`kubectl create job --from=cronjob/<target>-hourly-backup manual-$(date +%s)`); then fix the job. See docs/05-operations/disaster-recovery.md.",
+        ],
     },
     BackupMissing: {
         meaning: "No backup job of a stateful service has reported a success within the RPO, or ever since the Pushgateway restarted.",
@@ -108,7 +116,11 @@ export function runbookUrl(alert: AlertName): string {
 
 /** Incident classes: the severity an alert carries suggests the class an incident is opened with. */
 export const INCIDENT_CLASSES = {
-    critical: { incident: "P0", respondWithin: "15 minutes", delivery: "PagerDuty pages the on-call engineer and Slack #sophia-alerts-critical is told at once" },
+    critical: {
+        incident: "P0",
+        respondWithin: "15 minutes",
+        delivery: "PagerDuty pages the on-call engineer and Slack #sophia-alerts-critical is told at once",
+    },
     high: { incident: "P1", respondWithin: "1 hour", delivery: "Slack #sophia-alerts within 5 minutes (grouped for at most 5 minutes)" },
     medium: { incident: "P2", respondWithin: "4 hours", delivery: "the daily digest in Slack, triaged each working morning" },
     low: { incident: "P3", respondWithin: "24 hours", delivery: "the weekly summary in Slack, reviewed in the weekly operations meeting" },

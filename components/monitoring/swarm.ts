@@ -44,7 +44,12 @@ export function prometheusWorkload(settings: MonitoringSettings, files: Files): 
         name: "prometheus",
         group: "monitoring",
         image: SWARM_IMAGES.prometheus,
-        args: ["--config.file=/etc/prometheus/prometheus.yml", "--storage.tsdb.path=/prometheus", `--storage.tsdb.retention.time=${settings.retention}`, "--web.listen-address=:9090"],
+        args: [
+            "--config.file=/etc/prometheus/prometheus.yml",
+            "--storage.tsdb.path=/prometheus",
+            `--storage.tsdb.retention.time=${settings.retention}`,
+            "--web.listen-address=:9090",
+        ],
         ports: [{ name: "http", port: 9090 }],
         configFiles: files,
         volumes: [{ name: "data", mountPath: "/prometheus", persistent: true, size: settings.storage }],

@@ -18,9 +18,23 @@ export interface PlatformInputs {
 const ADAPTERS: Record<Target, (name: string, inputs: PlatformInputs) => Platform> = {
     swarm: (name, { settings }) => new SwarmPlatform(name, { host: settings.dockerHost!, prefix: settings.namespace, registry: settings.registry }),
     k3s: (name, { settings, kubeconfig }) =>
-        new KubernetesPlatform(name, { flavor: K3S, namespacePrefix: settings.namespace, kubeconfig, context: settings.kubeContext, storageClass: settings.storageClass, registry: settings.registry }),
+        new KubernetesPlatform(name, {
+            flavor: K3S,
+            namespacePrefix: settings.namespace,
+            kubeconfig,
+            context: settings.kubeContext,
+            storageClass: settings.storageClass,
+            registry: settings.registry,
+        }),
     kubernetes: (name, { settings, kubeconfig }) =>
-        new KubernetesPlatform(name, { flavor: KUBERNETES, namespacePrefix: settings.namespace, kubeconfig, context: settings.kubeContext, storageClass: settings.storageClass, registry: settings.registry }),
+        new KubernetesPlatform(name, {
+            flavor: KUBERNETES,
+            namespacePrefix: settings.namespace,
+            kubeconfig,
+            context: settings.kubeContext,
+            storageClass: settings.storageClass,
+            registry: settings.registry,
+        }),
 };
 
 /** The platform the stack deploys to, chosen by its `target` setting. */

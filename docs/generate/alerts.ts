@@ -10,7 +10,12 @@ const alertsOf = (groups: readonly RuleGroup[]): AlertingRule[] => groups.flatMa
 function serverAlertsByTier(): Map<string, Record<string, string>> {
     const byAlert = new Map<string, Record<string, string>>();
     for (const tier of TIERS) {
-        const groups = serverRuleGroups({ name: `example-${tier}`, tier, cache: true, resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "1", memory: "1Gi" } } });
+        const groups = serverRuleGroups({
+            name: `example-${tier}`,
+            tier,
+            cache: true,
+            resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "1", memory: "1Gi" } },
+        });
         for (const alert of alertsOf(groups)) byAlert.set(alert.alert, { ...byAlert.get(alert.alert), [tier]: alert.labels.severity });
     }
     return byAlert;
@@ -52,7 +57,20 @@ export function renderAlertReference(): string {
         "## Runbooks",
     ];
     for (const [alert, runbook] of Object.entries(RUNBOOKS)) {
-        lines.push("", `### ${alert}`, "", runbook.meaning, "", "Diagnose:", "", ...runbook.diagnose.map((s) => `- ${s}`), "", "Mitigate:", "", ...runbook.mitigate.map((s) => `- ${s}`));
+        lines.push(
+            "",
+            `### ${alert}`,
+            "",
+            runbook.meaning,
+            "",
+            "Diagnose:",
+            "",
+            ...runbook.diagnose.map((s) => `- ${s}`),
+            "",
+            "Mitigate:",
+            "",
+            ...runbook.mitigate.map((s) => `- ${s}`),
+        );
     }
     return `${lines.join("\n")}\n`;
 }

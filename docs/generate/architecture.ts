@@ -1,9 +1,21 @@
 import type { RecordedResource } from "../../stacks/plan/recorder";
 import type { PlanFile } from "../../stacks/plan/planFile";
 
-type Inputs = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+/** The few input fields the diagram reads. */
+interface WorkloadInputs {
+    readonly name?: string;
+    readonly metadata?: { readonly namespace?: string };
+    readonly taskSpec?: { readonly networksAdvanceds?: readonly { readonly name?: string }[] };
+    readonly spec?: { readonly ingress?: readonly NetworkPolicyRule[] };
+}
+interface NetworkPolicyRule {
+    readonly from?: readonly { readonly namespaceSelector?: { readonly matchLabels?: Readonly<Record<string, string>> } }[];
+}
 
+const inputs = (r: RecordedResource): WorkloadInputs => r.inputs;
 const short = (type: string): string => type.split(":").pop()!;
+const isWorkload = (type: string): boolean => /^kubernetes:apps\/v1:(Deployment|StatefulSet)$|^kubernetes:batch\/v1:CronJob$/.test(type);
+const isComponent = (r: RecordedResource): boolean => !r.custom && r.type !== "pulumi:pulumi:Stack";
 
 /** The component (non-custom resource below the stack) that owns each resource. */
 function owners(resources: readonly RecordedResource[]): Map<string, RecordedResource> {
@@ -11,90 +23,93 @@ function owners(resources: readonly RecordedResource[]): Map<string, RecordedRes
     const owner = new Map<string, RecordedResource>();
     for (const r of resources) {
         let x: RecordedResource | undefined = r;
-        while (x && x.custom) x = x.parent ? byUrn.get(x.parent) : undefined;
-        if (x && x.type !== "pulumi:pulumi:Stack") owner.set(r.urn, x);
+        while (x?.custom) x = x.parent ? byUrn.get(x.parent) : undefined;
+        if (x && isComponent(x)) owner.set(r.urn, x);
     }
     return owner;
 }
 
-/** Component types by namespace (Kubernetes) or overlay network (Swarm) their workloads live in. */
-function placement(plan: PlanFile, owner: Map<string, RecordedResource>): Map<string, Set<string>> {
+/** The namespace (Kubernetes) or first overlay network (Swarm) a resource's workload runs in. */
+function groupOf(r: RecordedResource, networkNames: ReadonlyMap<string, string>): string | undefined {
+    if (isWorkload(r.type)) return inputs(r).metadata?.namespace;
+    if (r.type !== "docker:index/service:Service") return undefined;
+    const network = inputs(r).taskSpec?.networksAdvanceds?.[0]?.name;
+    return network ? (networkNames.get(network) ?? network) : undefined;
+}
+
+/** Component types by the group their workloads live in. */
+function placement(plan: PlanFile, owner: ReadonlyMap<string, RecordedResource>): Map<string, Set<string>> {
     const groups = new Map<string, Set<string>>();
-    const add = (group: string, type: string) => (groups.get(group) ?? groups.set(group, new Set()).get(group)!).add(type);
-    const networks = new Map(plan.resources.filter((r) => r.type === "docker:index/network:Network").map((r) => [`${r.name}-id`, String((r.inputs as Inputs).name)]));
+    const networkNames = new Map(plan.resources.filter((r) => r.type === "docker:index/network:Network").map((r) => [`${r.name}-id`, String(inputs(r).name)]));
     for (const r of plan.resources) {
         const component = owner.get(r.urn);
-        if (!component) continue;
-        const i = r.inputs as Inputs;
-        if (/^kubernetes:apps\/v1:(Deployment|StatefulSet)$|^kubernetes:batch\/v1:CronJob$/.test(r.type)) add(String(i.metadata?.namespace), component.type);
-        if (r.type === "docker:index/service:Service") {
-            const first = (i.taskSpec?.networksAdvanceds ?? [])[0] as { name?: string } | undefined;
-            if (first?.name) add(networks.get(first.name) ?? first.name, component.type);
-        }
+        const group = component && groupOf(r, networkNames);
+        if (component && group) (groups.get(group) ?? groups.set(group, new Set()).get(group)!).add(component.type);
     }
     return groups;
 }
 
+/** Namespaces a NetworkPolicy admits traffic from. */
+function sourceNamespaces(policy: RecordedResource): string[] {
+    return (inputs(policy).spec?.ingress ?? [])
+        .flatMap((rule) => rule.from ?? [])
+        .map((from) => from.namespaceSelector?.matchLabels?.["kubernetes.io/metadata.name"])
+        .filter((n): n is string => Boolean(n));
+}
+
 /** Which component types may open connections to which, from the NetworkPolicies' ingress rules. */
-function trafficEdges(plan: PlanFile, owner: Map<string, RecordedResource>, groups: Map<string, Set<string>>): Set<string> {
+function trafficEdges(plan: PlanFile, owner: ReadonlyMap<string, RecordedResource>, groups: ReadonlyMap<string, Set<string>>): Set<string> {
     const edges = new Set<string>();
-    for (const r of plan.resources.filter((x) => x.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy")) {
-        const target = owner.get(r.urn);
-        if (!target) continue;
-        for (const rule of ((r.inputs as Inputs).spec?.ingress ?? []) as Inputs[]) {
-            for (const from of (rule.from ?? []) as Inputs[]) {
-                const namespace = from.namespaceSelector?.matchLabels?.["kubernetes.io/metadata.name"] as string | undefined;
-                for (const source of namespace ? (groups.get(namespace) ?? []) : []) if (source !== target.type) edges.add(`${source}|${target.type}`);
-            }
-        }
+    for (const policy of plan.resources.filter((x) => x.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy")) {
+        const target = owner.get(policy.urn)?.type;
+        const sources = sourceNamespaces(policy).flatMap((namespace) => [...(groups.get(namespace) ?? [])]);
+        for (const source of target ? sources : []) if (source !== target) edges.add(`${source}|${target}`);
     }
     return edges;
 }
 
 /** Component types that depend on each other's resources (dependsOn, including inputs from outputs). */
-function dependencyEdges(plan: PlanFile, owner: Map<string, RecordedResource>): Set<string> {
+function dependencyEdges(plan: PlanFile, owner: ReadonlyMap<string, RecordedResource>): Set<string> {
+    const components = new Map(plan.resources.filter(isComponent).map((r) => [r.urn, r]));
+    const componentOf = (urn: string) => owner.get(urn) ?? components.get(urn);
     const edges = new Set<string>();
     for (const r of plan.resources) {
-        const from = owner.get(r.urn) ?? (r.custom ? undefined : r);
-        if (!from || from.type === "pulumi:pulumi:Stack") continue;
-        for (const d of r.dependsOn) {
-            const to = owner.get(d) ?? plan.resources.find((x) => x.urn === d && !x.custom);
-            if (to && to.type !== from.type && to.type !== "pulumi:pulumi:Stack") edges.add(`${from.type}|${to.type}`);
-        }
+        const from = componentOf(r.urn);
+        const targets = from ? r.dependsOn.map(componentOf) : [];
+        for (const to of targets) if (to && to.type !== from!.type) edges.add(`${from!.type}|${to.type}`);
     }
     return edges;
+}
+
+function edgeLines(edges: Set<string>, arrow: string): string[] {
+    return [...edges].sort().map((edge) => {
+        const [a, b] = edge.split("|");
+        return `    ${short(a)} ${arrow} ${short(b)}`;
+    });
 }
 
 /** A mermaid flowchart of one stack: components (with counts) grouped where they run, and how they relate. */
 export function stackDiagram(plan: PlanFile): string {
     const owner = owners(plan.resources);
     const counts = new Map<string, number>();
-    for (const r of plan.resources.filter((x) => !x.custom && x.type !== "pulumi:pulumi:Stack")) counts.set(r.type, (counts.get(r.type) ?? 0) + 1);
-    const id = (type: string) => short(type);
-    const label = (type: string) => `${short(type)}${(counts.get(type) ?? 1) > 1 ? ` ×${counts.get(type)}` : ""}`;
+    for (const r of plan.resources.filter(isComponent)) counts.set(r.type, (counts.get(r.type) ?? 0) + 1);
+    const node = (type: string) => `${short(type)}["${short(type)}${(counts.get(type) ?? 1) > 1 ? ` ×${counts.get(type)}` : ""}"]`;
     const groups = placement(plan, owner);
     const lines = ["```mermaid", "flowchart LR"];
     const placed = new Set<string>();
     for (const [group, types] of [...groups].sort(([a], [b]) => a.localeCompare(b))) {
-        lines.push(`    subgraph ${group.replace(/[^a-zA-Z0-9_-]/g, "_")}["${group}"]`);
-        for (const type of [...types].sort()) {
-            // A component whose workloads span groups is drawn in the first.
-            if (placed.has(type)) continue;
-            placed.add(type);
-            lines.push(`        ${id(type)}["${label(type)}"]`);
-        }
-        lines.push("    end");
+        // A component whose workloads span groups is drawn in the first.
+        const fresh = [...types].sort().filter((type) => !placed.has(type));
+        fresh.forEach((type) => placed.add(type));
+        lines.push(`    subgraph ${group.replace(/[^a-zA-Z0-9_-]/g, "_")}["${group}"]`, ...fresh.map((type) => `        ${node(type)}`), "    end");
     }
-    for (const type of [...counts.keys()].sort()) if (!placed.has(type)) lines.push(`    ${id(type)}["${label(type)}"]`);
-    for (const edge of [...dependencyEdges(plan, owner)].sort()) {
-        const [a, b] = edge.split("|");
-        lines.push(`    ${id(a)} --> ${id(b)}`);
-    }
-    for (const edge of [...trafficEdges(plan, owner, groups)].sort()) {
-        const [a, b] = edge.split("|");
-        lines.push(`    ${id(a)} -. traffic .-> ${id(b)}`);
-    }
-    lines.push("```");
+    lines.push(
+        ...[...counts.keys()]
+            .sort()
+            .filter((type) => !placed.has(type))
+            .map((type) => `    ${node(type)}`),
+    );
+    lines.push(...edgeLines(dependencyEdges(plan, owner), "-->"), ...edgeLines(trafficEdges(plan, owner, groups), "-. traffic .->"), "```");
     return lines.join("\n");
 }
 

@@ -13,7 +13,11 @@ function planAll(): PlanFile[] {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-docs-"));
     try {
         return projectStacks().map((stack) => {
-            const run = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, "stacks/plan/cli.ts"), "--stack", stack, "--out", out], { cwd: ROOT, encoding: "utf8" });
+            const run = spawnSync(
+                process.execPath,
+                ["-r", "ts-node/register/transpile-only", path.join(ROOT, "stacks/plan/cli.ts"), "--stack", stack, "--out", out],
+                { cwd: ROOT, encoding: "utf8" },
+            );
             if (run.status !== 0 && run.status !== 1) throw new Error(`plan of ${stack} failed:\n${run.stderr}`);
             return JSON.parse(fs.readFileSync(path.join(out, stack, "plan.json"), "utf8")) as PlanFile;
         });

@@ -15,4 +15,3 @@ export const GENERATED_DOCS: readonly { file: string; render: (plans: readonly P
     { file: path.relative(ROOT, POLICY_DOC), render: () => renderPolicyDoc() },
     { file: "docs/03-architecture/diagram.md", render: (plans) => renderArchitecture(plans) },
 ];
-

@@ -1,4 +1,4 @@
-import type { Catalog } from "../../catalog/schema";
+import type { Catalog, ServerEntry } from "../../catalog/schema";
 import { OBJECTIVES } from "../../components/monitoring/metricsContract";
 import type { StackSettings } from "../../stacks/settings";
 import { resolveServerSpecs, ServerSpec } from "../../stacks/specs";
@@ -7,6 +7,24 @@ const percent = (ratio: number): string => `${+(ratio * 100).toFixed(3)}%`;
 
 function replicas(spec: ServerSpec): string {
     return spec.autoscaling ? `${spec.autoscaling.minReplicas}–${spec.autoscaling.maxReplicas}` : String(spec.replicas);
+}
+
+const codes = (values: readonly string[]): string => values.map((v) => `\`${v}\``).join(", ");
+
+/** The section of one server: image, paths, sizes, outbound hosts and what it is allowed. */
+function serverSection(entry: ServerEntry, spec: ServerSpec | undefined, stack: string | undefined): string[] {
+    const lines = ["", `## ${entry.name}`, "", `${entry.purpose[0].toUpperCase()}${entry.purpose.slice(1)}.`, ""];
+    lines.push(`- **Image:** \`<registry>/${entry.repository ?? `sophia-${entry.name}`}:${entry.version}\``);
+    lines.push(`- **Paths:** MCP \`${entry.mcpPath}\`, health \`${entry.healthPath}\`, metrics \`${entry.metricsPath}\` on port ${entry.port}`);
+    if (spec) {
+        const { requests, limits } = spec.resources;
+        lines.push(`- **Resources (${stack}):** requests ${requests.cpu} CPU / ${requests.memory}, limits ${limits.cpu} CPU / ${limits.memory}`);
+    }
+    lines.push(`- **Outbound hosts:** ${entry.outbound.length > 0 ? codes(entry.outbound) : "none"}`);
+    if (entry.expose === "public")
+        lines.push(`- **Clients allowed at the edge:** ${codes(entry.clients)}${entry.sessionAffinity ? " (session affinity)" : ""}`);
+    if (entry.hostMounts.length > 0) lines.push(`- **Host mounts:** ${codes(entry.hostMounts)} (explicitly allowed)`);
+    return lines;
 }
 
 /** The service reference: every catalog entry as each stack runs it. Pure. */
@@ -30,20 +48,11 @@ export function renderServiceReference(catalog: Catalog, stacks: readonly StackS
     ];
     for (const entry of catalog.servers) {
         const specs = perStack.map((m) => m.get(entry.name)!);
-        const secrets = entry.secrets.length > 0 ? entry.secrets.map((s) => `\`${s}\``).join(", ") : "–";
+        const secrets = entry.secrets.length > 0 ? codes(entry.secrets) : "–";
         lines.push(
             `| [${entry.name}](#${entry.name}) | ${entry.port} | ${entry.category} | ${entry.tier} | ${entry.expose} | ${secrets} | ${entry.cache ? "yes" : "no"} | ${specs.map(replicas).join(" | ")} |`,
         );
     }
-    for (const entry of catalog.servers) {
-        const spec = perStack[0]?.get(entry.name);
-        lines.push("", `## ${entry.name}`, "", `${entry.purpose[0].toUpperCase()}${entry.purpose.slice(1)}.`, "");
-        lines.push(`- **Image:** \`<registry>/${entry.repository ?? `sophia-${entry.name}`}:${entry.version}\``);
-        lines.push(`- **Paths:** MCP \`${entry.mcpPath}\`, health \`${entry.healthPath}\`, metrics \`${entry.metricsPath}\` on port ${entry.port}`);
-        if (spec) lines.push(`- **Resources (${stacks[0].stack}):** requests ${spec.resources.requests.cpu} CPU / ${spec.resources.requests.memory}, limits ${spec.resources.limits.cpu} CPU / ${spec.resources.limits.memory}`);
-        lines.push(`- **Outbound hosts:** ${entry.outbound.length > 0 ? entry.outbound.map((h) => `\`${h}\``).join(", ") : "none"}`);
-        if (entry.expose === "public") lines.push(`- **Clients allowed at the edge:** ${entry.clients.map((c) => `\`${c}\``).join(", ")}${entry.sessionAffinity ? " (session affinity)" : ""}`);
-        if (entry.hostMounts.length > 0) lines.push(`- **Host mounts:** ${entry.hostMounts.map((m) => `\`${m}\``).join(", ")} (explicitly allowed)`);
-    }
+    for (const entry of catalog.servers) lines.push(...serverSection(entry, perStack[0]?.get(entry.name), stacks[0]?.stack));
     return `${lines.join("\n")}\n`;
 }

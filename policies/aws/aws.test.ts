@@ -14,17 +14,40 @@ import { requireBucketSseKms } from "./requireBucketSseKms";
 import { requireBucketTlsOnlyPolicy } from "./requireBucketTlsOnlyPolicy";
 import { requireBucketVersioning } from "./requireBucketVersioning";
 
-type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Obj = Record<string, any>;
 
 const BUCKET_RULES: { rule: StackRule; companion: string; breaks: Record<string, (p: Obj) => void>; message: RegExp }[] = [
-    { rule: requireBucketPublicAccessBlock, companion: "public-access", breaks: { "restrictPublicBuckets false": (p) => (p.restrictPublicBuckets = false), "blockPublicAcls unset": (p) => delete p.blockPublicAcls }, message: /public access block/ },
-    { rule: enforceBucketOwnerEnforced, companion: "ownership", breaks: { ObjectWriter: (p) => (p.rule.objectOwnership = "ObjectWriter") }, message: /BucketOwnerEnforced/ },
-    { rule: requireBucketSseKms, companion: "encryption", breaks: { AES256: (p) => (p.rules[0].applyServerSideEncryptionByDefault = { sseAlgorithm: "AES256" }) }, message: /SSE-KMS/ },
-    { rule: requireBucketVersioning, companion: "versioning", breaks: { Suspended: (p) => (p.versioningConfiguration.status = "Suspended") }, message: /versioning|Enabled/i },
+    {
+        rule: requireBucketPublicAccessBlock,
+        companion: "public-access",
+        breaks: { "restrictPublicBuckets false": (p) => (p.restrictPublicBuckets = false), "blockPublicAcls unset": (p) => delete p.blockPublicAcls },
+        message: /public access block/,
+    },
+    {
+        rule: enforceBucketOwnerEnforced,
+        companion: "ownership",
+        breaks: { ObjectWriter: (p) => (p.rule.objectOwnership = "ObjectWriter") },
+        message: /BucketOwnerEnforced/,
+    },
+    {
+        rule: requireBucketSseKms,
+        companion: "encryption",
+        breaks: { AES256: (p) => (p.rules[0].applyServerSideEncryptionByDefault = { sseAlgorithm: "AES256" }) },
+        message: /SSE-KMS/,
+    },
+    {
+        rule: requireBucketVersioning,
+        companion: "versioning",
+        breaks: { Suspended: (p) => (p.versioningConfiguration.status = "Suspended") },
+        message: /versioning|Enabled/i,
+    },
     {
         rule: requireBucketTlsOnlyPolicy,
         companion: "policy",
-        breaks: { "an Allow instead of a Deny": (p) => (p.policy = p.policy.replace('"Deny"', '"Allow"')), "no SecureTransport condition": (p) => (p.policy = p.policy.replace("aws:SecureTransport", "aws:SourceIp")) },
+        breaks: {
+            "an Allow instead of a Deny": (p) => (p.policy = p.policy.replace('"Deny"', '"Allow"')),
+            "no SecureTransport condition": (p) => (p.policy = p.policy.replace("aws:SecureTransport", "aws:SourceIp")),
+        },
         message: /without TLS/,
     },
     { rule: requireBucketLifecycle, companion: "lifecycle", breaks: { "a disabled rule": (p) => (p.rules[0].status = "Disabled") }, message: /lifecycle/ },
@@ -50,7 +73,11 @@ describe("S3 bucket rules (@pulumi/aws 7 companion resources)", () => {
             }
             it("does not count another bucket's companion", () => {
                 const set = compliantBuckets();
-                const resources = withoutResource(set, `backups-${c.companion}`).concat({ ...set.resources.find((r) => r.name === `backups-replica-${c.companion}`)!, name: "stray", urn: urnOf("x", "stray") });
+                const resources = withoutResource(set, `backups-${c.companion}`).concat({
+                    ...set.resources.find((r) => r.name === `backups-replica-${c.companion}`)!,
+                    name: "stray",
+                    urn: urnOf("x", "stray"),
+                });
                 expect(checkStack(c.rule, resources)).to.have.length(1);
             });
         });
@@ -58,14 +85,25 @@ describe("S3 bucket rules (@pulumi/aws 7 companion resources)", () => {
 
     it("links a companion by a literal bucket name too", () => {
         const set = compliantBuckets();
-        const named = set.resources.map((r) => (r.name === "backups" ? { ...r, props: { bucket: "sophia-backups" } } : r.name === "backups-versioning" ? { ...r, propertyDependencies: {}, props: { ...r.props, bucket: "sophia-backups" } } : r));
+        const named = set.resources.map((r) =>
+            r.name === "backups"
+                ? { ...r, props: { bucket: "sophia-backups" } }
+                : r.name === "backups-versioning"
+                  ? { ...r, propertyDependencies: {}, props: { ...r.props, bucket: "sophia-backups" } }
+                  : r,
+        );
         expect(checkStack(requireBucketVersioning, named)).to.deep.equal([]);
     });
 
     describe(enforceBucketOwnerEnforced.id, () => {
         it("fails a bucket with a public canned ACL", () => {
             const set = compliantBuckets();
-            expect(checkStack(enforceBucketOwnerEnforced, withProps(set, "backups", (p) => (p.acl = "public-read")))[0].message).to.equal("the bucket sets canned ACL public-read");
+            expect(
+                checkStack(
+                    enforceBucketOwnerEnforced,
+                    withProps(set, "backups", (p) => (p.acl = "public-read")),
+                )[0].message,
+            ).to.equal("the bucket sets canned ACL public-read");
         });
     });
 
@@ -73,46 +111,79 @@ describe("S3 bucket rules (@pulumi/aws 7 companion resources)", () => {
         it("accepts SSE-S3 on the access-log bucket only, and fails it without encryption", () => {
             const set = compliantBuckets();
             expect(checkStack(requireBucketSseKms, set.resources)).to.deep.equal([]);
-            expect(checkStack(requireBucketSseKms, withoutResource(set, "backups-logs-encryption"))).to.deep.equal([{ urn: set.logs.urn, message: "the log bucket has no default encryption" }]);
+            expect(checkStack(requireBucketSseKms, withoutResource(set, "backups-logs-encryption"))).to.deep.equal([
+                { urn: set.logs.urn, message: "the log bucket has no default encryption" },
+            ]);
         });
     });
 
     describe(requireBucketAccessLogging.id, () => {
-        it("passes logged buckets and the log bucket itself", () => expect(checkStack(requireBucketAccessLogging, compliantBuckets().resources)).to.deep.equal([]));
+        it("passes logged buckets and the log bucket itself", () =>
+            expect(checkStack(requireBucketAccessLogging, compliantBuckets().resources)).to.deep.equal([]));
         it("fails a bucket without BucketLogging", () => {
             const set = compliantBuckets();
-            expect(checkStack(requireBucketAccessLogging, withoutResource(set, "backups-logging"))).to.deep.equal([{ urn: set.data.urn, message: "the bucket has no BucketLogging" }]);
+            expect(checkStack(requireBucketAccessLogging, withoutResource(set, "backups-logging"))).to.deep.equal([
+                { urn: set.data.urn, message: "the bucket has no BucketLogging" },
+            ]);
         });
     });
 
     describe(requireBucketReplication.id, () => {
-        it("passes a replicated bucket; the replica and the log bucket need no replication", () => expect(checkStack(requireBucketReplication, compliantBuckets().resources)).to.deep.equal([]));
+        it("passes a replicated bucket; the replica and the log bucket need no replication", () =>
+            expect(checkStack(requireBucketReplication, compliantBuckets().resources)).to.deep.equal([]));
         it("fails a bucket without replication, or with a disabled rule", () => {
             const set = compliantBuckets();
             expect(checkStack(requireBucketReplication, withoutResource(set, "backups-replication")).map((v) => v.urn)).to.include(set.data.urn);
-            expect(checkStack(requireBucketReplication, withProps(set, "backups-replication", (p) => (p.rules[0].status = "Disabled"))).map((v) => v.urn)).to.deep.equal([set.data.urn]);
+            expect(
+                checkStack(
+                    requireBucketReplication,
+                    withProps(set, "backups-replication", (p) => (p.rules[0].status = "Disabled")),
+                ).map((v) => v.urn),
+            ).to.deep.equal([set.data.urn]);
         });
     });
 });
 
-const iam = (type: string, policy: unknown) => ({ type, urn: urnOf(type, "backup-writer"), name: "backup-writer", props: { policy: typeof policy === "string" ? policy : JSON.stringify(policy) } });
+const iam = (type: string, policy: unknown) => ({
+    type,
+    urn: urnOf(type, "backup-writer"),
+    name: "backup-writer",
+    props: { policy: typeof policy === "string" ? policy : JSON.stringify(policy) },
+});
 const LEAST = {
     Version: "2012-10-17",
-    Statement: [{ Effect: "Allow", Action: ["s3:PutObject", "s3:GetObject"], Resource: ["arn:aws:s3:::sophia-backups/*"] }, { Effect: "Allow", Action: "s3:ListBucket", Resource: "arn:aws:s3:::sophia-backups" }, { Effect: "Deny", Action: "*", Resource: "*" }],
+    Statement: [
+        { Effect: "Allow", Action: ["s3:PutObject", "s3:GetObject"], Resource: ["arn:aws:s3:::sophia-backups/*"] },
+        { Effect: "Allow", Action: "s3:ListBucket", Resource: "arn:aws:s3:::sophia-backups" },
+        { Effect: "Deny", Action: "*", Resource: "*" },
+    ],
 };
 
 describe(disallowIamWildcards.id, () => {
     for (const type of [AWS.iamPolicy, AWS.iamUserPolicy, AWS.iamRolePolicy, AWS.iamGroupPolicy]) {
         it(`passes a least-privilege ${type}`, () => expect(checkResource(disallowIamWildcards, iam(type, LEAST))).to.deep.equal([]));
         it(`fails a ${type} with a wildcard action or resource`, () => {
-            expect(checkResource(disallowIamWildcards, iam(type, { Statement: [{ Effect: "Allow", Action: "s3:*", Resource: "arn:aws:s3:::b/*" }] }))).to.deep.equal(["statement 0 allows wildcard action s3:*"]);
-            expect(checkResource(disallowIamWildcards, iam(type, { Statement: [{ Sid: "All", Effect: "Allow", Action: ["s3:GetObject"], Resource: "*" }] }))).to.deep.equal(['statement "All" allows wildcard resource *']);
-            expect(checkResource(disallowIamWildcards, iam(type, { Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::*" }] }))).to.have.length(1);
-            expect(checkResource(disallowIamWildcards, iam(type, { Statement: [{ Effect: "Allow", NotAction: "iam:*", Resource: "arn:aws:s3:::b" }] }))).to.have.length(1);
+            expect(
+                checkResource(disallowIamWildcards, iam(type, { Statement: [{ Effect: "Allow", Action: "s3:*", Resource: "arn:aws:s3:::b/*" }] })),
+            ).to.deep.equal(["statement 0 allows wildcard action s3:*"]);
+            expect(
+                checkResource(disallowIamWildcards, iam(type, { Statement: [{ Sid: "All", Effect: "Allow", Action: ["s3:GetObject"], Resource: "*" }] })),
+            ).to.deep.equal(['statement "All" allows wildcard resource *']);
+            expect(
+                checkResource(disallowIamWildcards, iam(type, { Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::*" }] })),
+            ).to.have.length(1);
+            expect(
+                checkResource(disallowIamWildcards, iam(type, { Statement: [{ Effect: "Allow", NotAction: "iam:*", Resource: "arn:aws:s3:::b" }] })),
+            ).to.have.length(1);
         });
     }
     it("reads structured documents and leaves unknown ones for the real preview", () => {
-        expect(checkResource(disallowIamWildcards, { ...iam(AWS.iamPolicy, ""), props: { policy: { Statement: { Effect: "Allow", Action: "*", Resource: "*" } } } })).to.have.length(2);
+        expect(
+            checkResource(disallowIamWildcards, {
+                ...iam(AWS.iamPolicy, ""),
+                props: { policy: { Statement: { Effect: "Allow", Action: "*", Resource: "*" } } },
+            }),
+        ).to.have.length(2);
         expect(checkResource(disallowIamWildcards, { ...iam(AWS.iamPolicy, ""), props: { policy: "[unknown]" } })).to.deep.equal([]);
     });
 });

@@ -1,6 +1,5 @@
 import type { PolicyResource, StackRule } from "../rule";
-
-type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+import { awsProps, type PolicyDocument } from "../shapes";
 
 /** Type tokens as @pulumi/aws 7 registers them. */
 export const AWS = {
@@ -28,7 +27,7 @@ export function refersTo(companion: PolicyResource, property: string, bucket: Po
     if (companion.propertyDependencies?.[property]?.includes(bucket.urn)) return true;
     const value = companion.props?.[property];
     if (typeof value !== "string" || value === "") return false;
-    const names = [bucket.props?.bucket, bucket.props?.id].filter((n): n is string => typeof n === "string" && n !== "");
+    const names = [awsProps(bucket).bucket, awsProps(bucket).id].filter((n): n is string => typeof n === "string" && n !== "");
     return names.some((n) => value === n || value === `arn:aws:s3:::${n}`);
 }
 
@@ -44,7 +43,13 @@ export function isLogTarget(resources: readonly PolicyResource[], bucket: Policy
 
 /** Buckets that are the destination of another bucket's replication. */
 export function isReplicaDestination(resources: readonly PolicyResource[], bucket: PolicyResource): boolean {
-    return resources.some((r) => r.type === AWS.replication && !refersTo(r, "bucket", bucket) && (r.propertyDependencies?.rules?.includes(bucket.urn) || JSON.stringify(r.props?.rules ?? []).includes(`"arn:aws:s3:::${bucket.props?.bucket}"`)));
+    return resources.some(
+        (r) =>
+            r.type === AWS.replication &&
+            !refersTo(r, "bucket", bucket) &&
+            (r.propertyDependencies?.rules?.includes(bucket.urn) ||
+                JSON.stringify(awsProps(r).rules ?? []).includes(`"arn:aws:s3:::${String(awsProps(bucket).bucket)}"`)),
+    );
 }
 
 /** A stack rule checking each bucket against its companions; `problem` returns the message or undefined. */
@@ -67,14 +72,16 @@ export function bucketRule(
 }
 
 /** A policy document as an object, whether the input is JSON text or already structured; undefined when unknown. */
-export function policyDocument(value: unknown): Obj | undefined {
-    if (value && typeof value === "object") return value as Obj;
+export function policyDocument(value: unknown): PolicyDocument | undefined {
+    if (value && typeof value === "object") return value;
     if (typeof value !== "string") return undefined;
     try {
-        return JSON.parse(value) as Obj;
+        return JSON.parse(value) as PolicyDocument;
     } catch {
         return undefined;
     }
 }
 
-export const asList = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+/** A value the provider accepts as one item or a list, as a list. */
+export const asList = <T>(value: T | readonly T[] | undefined): readonly T[] => (value === undefined ? [] : isList(value) ? value : [value]);
+const isList = <T>(value: T | readonly T[]): value is readonly T[] => Array.isArray(value);

@@ -1,21 +1,21 @@
 import type { ResourceRule } from "../rule";
+import { awsProps, type PolicyDocument, type PolicyStatement } from "../shapes";
 import { asList, AWS, policyDocument } from "./buckets";
-
-type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 /** "*" or an ARN whose resource part is only a wildcard ("arn:aws:s3:::*"); "arn:aws:s3:::bucket/*" is a bucket's objects. */
 const wildcardResource = (r: string): boolean => r === "*" || /^arn:[^:]*:[^:]*:[^:]*:[^:]*:\*$/.test(r);
 
-export function wildcardProblems(document: Obj): string[] {
+export function wildcardProblems(document: PolicyDocument): string[] {
+    return asList(document.Statement).flatMap((s, index) => (s?.Effect === "Allow" ? statementProblems(s, index) : []));
+}
+
+function statementProblems(s: PolicyStatement, index: number): string[] {
     const messages: string[] = [];
-    for (const [index, s] of asList<Obj>(document.Statement).entries()) {
-        if (s?.Effect !== "Allow") continue;
-        const where = `statement ${s.Sid ? `"${s.Sid}"` : index}`;
-        for (const a of asList<string>(s.Action)) if (String(a).includes("*")) messages.push(`${where} allows wildcard action ${a}`);
-        for (const r of asList<string>(s.Resource)) if (wildcardResource(String(r))) messages.push(`${where} allows wildcard resource ${r}`);
-        if (s.NotAction !== undefined) messages.push(`${where} allows everything but NotAction`);
-        if (s.NotResource !== undefined) messages.push(`${where} applies to everything but NotResource`);
-    }
+    const where = `statement ${s.Sid ? `"${s.Sid}"` : index}`;
+    for (const a of asList(s.Action).map(String)) if (a.includes("*")) messages.push(`${where} allows wildcard action ${a}`);
+    for (const r of asList(s.Resource).map(String)) if (wildcardResource(r)) messages.push(`${where} allows wildcard resource ${r}`);
+    if (s.NotAction !== undefined) messages.push(`${where} allows everything but NotAction`);
+    if (s.NotResource !== undefined) messages.push(`${where} applies to everything but NotResource`);
     return messages;
 }
 
@@ -29,7 +29,7 @@ export const disallowIamWildcards: ResourceRule = {
     topics: ["aws", "iam", "least-privilege"],
     resourceTypes: [AWS.iamPolicy, AWS.iamUserPolicy, AWS.iamRolePolicy, AWS.iamGroupPolicy],
     check(resource) {
-        const document = policyDocument(resource.props?.policy);
+        const document = policyDocument(awsProps(resource).policy);
         return document ? wildcardProblems(document) : [];
     },
 };

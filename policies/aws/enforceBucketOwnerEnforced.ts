@@ -1,3 +1,4 @@
+import { awsProps } from "../shapes";
 import { AWS, bucketRule, companionsOf } from "./buckets";
 
 export const enforceBucketOwnerEnforced = bucketRule(
@@ -10,9 +11,11 @@ export const enforceBucketOwnerEnforced = bucketRule(
         topics: ["aws", "s3", "backups"],
     },
     (bucket, resources) => {
-        const acl = bucket.props?.acl;
+        const acl = awsProps(bucket).acl;
         if (acl !== undefined && acl !== "private") return `the bucket sets canned ACL ${acl}`;
         const controls = companionsOf(resources, AWS.ownershipControls, bucket);
-        return controls.some((c) => c.props?.rule?.objectOwnership === "BucketOwnerEnforced") ? undefined : "the bucket has no BucketOwnershipControls with objectOwnership BucketOwnerEnforced";
+        return controls.some((c) => awsProps(c).rule?.objectOwnership === "BucketOwnerEnforced")
+            ? undefined
+            : "the bucket has no BucketOwnershipControls with objectOwnership BucketOwnerEnforced";
     },
 );

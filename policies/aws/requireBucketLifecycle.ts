@@ -1,6 +1,5 @@
+import { awsProps } from "../shapes";
 import { asList, AWS, bucketRule, companionsOf } from "./buckets";
-
-type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 export const requireBucketLifecycle = bucketRule(
     {
@@ -12,5 +11,7 @@ export const requireBucketLifecycle = bucketRule(
         topics: ["aws", "s3", "backups", "cost"],
     },
     (bucket, resources) =>
-        companionsOf(resources, AWS.lifecycle, bucket).some((l) => asList<Obj>(l.props?.rules).some((r) => r?.status === "Enabled")) ? undefined : "the bucket has no enabled lifecycle rule",
+        companionsOf(resources, AWS.lifecycle, bucket).some((l) => asList(awsProps(l).rules).some((r) => r?.status === "Enabled"))
+            ? undefined
+            : "the bucket has no enabled lifecycle rule",
 );

@@ -7,7 +7,8 @@ export const requireBucketPublicAccessBlock = bucketRule(
         id: "require-bucket-public-access-block",
         description: "Every S3 bucket must have a public access block with all four settings on.",
         rationale: "Backups hold every customer's data; the access block is the guard that stops one wrong ACL or policy from publishing them.",
-        remediation: "Add an aws.s3.BucketPublicAccessBlock for the bucket with blockPublicAcls, blockPublicPolicy, ignorePublicAcls and restrictPublicBuckets true.",
+        remediation:
+            "Add an aws.s3.BucketPublicAccessBlock for the bucket with blockPublicAcls, blockPublicPolicy, ignorePublicAcls and restrictPublicBuckets true.",
         severity: "critical",
         topics: ["aws", "s3", "backups"],
     },

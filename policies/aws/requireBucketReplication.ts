@@ -1,6 +1,5 @@
+import { awsProps } from "../shapes";
 import { asList, AWS, bucketRule, companionsOf, isLogTarget, isReplicaDestination } from "./buckets";
-
-type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 export const requireBucketReplication = bucketRule(
     {
@@ -13,7 +12,7 @@ export const requireBucketReplication = bucketRule(
     },
     (bucket, resources) => {
         if (isReplicaDestination(resources, bucket) || isLogTarget(resources, bucket)) return undefined;
-        const enabled = companionsOf(resources, AWS.replication, bucket).some((r) => asList<Obj>(r.props?.rules).some((rule) => rule?.status === "Enabled"));
+        const enabled = companionsOf(resources, AWS.replication, bucket).some((r) => asList(awsProps(r).rules).some((rule) => rule?.status === "Enabled"));
         return enabled ? undefined : "the bucket has no enabled cross-region replication (BucketReplicationConfig)";
     },
 );

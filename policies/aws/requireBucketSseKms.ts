@@ -1,22 +1,27 @@
+import type { PolicyResource } from "../rule";
+import { awsProps } from "../shapes";
 import { asList, AWS, bucketRule, companionsOf, isLogTarget } from "./buckets";
 
-type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-const algorithms = (configs: Obj[]): string[] =>
-    configs.flatMap((c) => asList<Obj>(c.props?.rules).map((r) => String(r?.applyServerSideEncryptionByDefault?.sseAlgorithm ?? "")));
+const algorithms = (configs: PolicyResource[]): string[] =>
+    configs.flatMap((c) => asList(awsProps(c).rules).map((r) => String(r?.applyServerSideEncryptionByDefault?.sseAlgorithm ?? "")));
 
 export const requireBucketSseKms = bucketRule(
     {
         id: "require-bucket-sse-kms",
-        description: "S3 buckets must encrypt by default with SSE-KMS (a customer-managed key); access-log buckets, which S3 cannot deliver to under SSE-KMS, with SSE-S3.",
+        description:
+            "S3 buckets must encrypt by default with SSE-KMS (a customer-managed key); access-log buckets, which S3 cannot deliver to under SSE-KMS, with SSE-S3.",
         rationale: "SSE-KMS puts every read of a backup behind a key policy and in CloudTrail; a leaked bucket credential alone no longer reads the data.",
-        remediation: "Add an aws.s3.BucketServerSideEncryptionConfiguration with applyServerSideEncryptionByDefault { sseAlgorithm: aws:kms, kmsMasterKeyId: <key arn> } and bucketKeyEnabled.",
+        remediation:
+            "Add an aws.s3.BucketServerSideEncryptionConfiguration with applyServerSideEncryptionByDefault { sseAlgorithm: aws:kms, kmsMasterKeyId: <key arn> } and bucketKeyEnabled.",
         severity: "high",
         topics: ["aws", "s3", "encryption", "backups"],
     },
     (bucket, resources) => {
         const found = algorithms(companionsOf(resources, AWS.encryption, bucket));
-        if (isLogTarget(resources, bucket)) return found.includes("AES256") || found.some((a) => a.startsWith("aws:kms")) ? undefined : "the log bucket has no default encryption";
-        return found.some((a) => a === "aws:kms" || a === "aws:kms:dsse") ? undefined : "the bucket has no default SSE-KMS encryption (BucketServerSideEncryptionConfiguration with sseAlgorithm aws:kms)";
+        if (isLogTarget(resources, bucket))
+            return found.includes("AES256") || found.some((a) => a.startsWith("aws:kms")) ? undefined : "the log bucket has no default encryption";
+        return found.some((a) => a === "aws:kms" || a === "aws:kms:dsse")
+            ? undefined
+            : "the bucket has no default SSE-KMS encryption (BucketServerSideEncryptionConfiguration with sseAlgorithm aws:kms)";
     },
 );

@@ -1,14 +1,13 @@
+import { awsProps, record, type PolicyStatement } from "../shapes";
 import { asList, AWS, bucketRule, companionsOf, policyDocument } from "./buckets";
 
-type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
 /** A statement denying every request made without TLS: Deny, aws:SecureTransport false, any principal. */
-export function deniesInsecureTransport(statement: Obj): boolean {
+export function deniesInsecureTransport(statement: PolicyStatement | undefined): boolean {
     if (statement?.Effect !== "Deny") return false;
     const secure = statement.Condition?.Bool?.["aws:SecureTransport"];
     const principal = statement.Principal;
-    const anyone = principal === "*" || asList(principal?.AWS).includes("*");
-    return String(asList(secure)[0]) === "false" && anyone && asList<string>(statement.Action).some((a) => a === "s3:*" || a === "*");
+    const anyone = principal === "*" || asList(record(principal).AWS).includes("*");
+    return String(asList(secure)[0]) === "false" && anyone && asList(statement.Action).some((a) => a === "s3:*" || a === "*");
 }
 
 export const requireBucketTlsOnlyPolicy = bucketRule(
@@ -22,7 +21,7 @@ export const requireBucketTlsOnlyPolicy = bucketRule(
     },
     (bucket, resources) => {
         const policies = companionsOf(resources, AWS.policy, bucket);
-        const ok = policies.some((p) => asList<Obj>(policyDocument(p.props?.policy)?.Statement).some(deniesInsecureTransport));
+        const ok = policies.some((p) => asList(policyDocument(awsProps(p).policy)?.Statement).some(deniesInsecureTransport));
         return ok ? undefined : "the bucket has no policy denying requests without TLS";
     },
 );

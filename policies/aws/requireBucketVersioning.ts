@@ -1,3 +1,4 @@
+import { awsProps } from "../shapes";
 import { AWS, bucketRule, companionsOf } from "./buckets";
 
 export const requireBucketVersioning = bucketRule(
@@ -10,5 +11,7 @@ export const requireBucketVersioning = bucketRule(
         topics: ["aws", "s3", "backups"],
     },
     (bucket, resources) =>
-        companionsOf(resources, AWS.versioning, bucket).some((v) => v.props?.versioningConfiguration?.status === "Enabled") ? undefined : "the bucket has no BucketVersioning with status Enabled",
+        companionsOf(resources, AWS.versioning, bucket).some((v) => awsProps(v).versioningConfiguration?.status === "Enabled")
+            ? undefined
+            : "the bucket has no BucketVersioning with status Enabled",
 );

@@ -15,8 +15,12 @@ export const disallowWildcardHosts: ResourceRule = {
     resourceTypes: [INGRESS, SWARM_CONFIG, CONFIG_MAP],
     check(resource) {
         if (resource.type === INGRESS) {
-            const rules = ingressRules(resource).filter((r) => !r.host || isWildcard(r.host)).map((r) => `Ingress ${resource.name} has a rule for ${r.host ?? "any host"}`);
-            const tls = ingressTlsHosts(resource).filter(isWildcard).map((h) => `Ingress ${resource.name} has a TLS entry for wildcard host ${h}`);
+            const rules = ingressRules(resource)
+                .filter((r) => !r.host || isWildcard(r.host))
+                .map((r) => `Ingress ${resource.name} has a rule for ${r.host ?? "any host"}`);
+            const tls = ingressTlsHosts(resource)
+                .filter(isWildcard)
+                .map((h) => `Ingress ${resource.name} has a TLS entry for wildcard host ${h}`);
             return [...rules, ...tls];
         }
         return nginxConfigs(resource).flatMap((config) =>

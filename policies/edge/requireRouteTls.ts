@@ -5,8 +5,10 @@ export const requireRouteTls: ResourceRule = {
     kind: "resource",
     id: "require-route-tls",
     description: "Every route from outside is served over TLS.",
-    rationale: "MCP requests carry bearer tokens and answers carry data from GitHub, Snowflake and other accounts; over plain HTTP both can be read and replayed.",
-    remediation: "Give the Ingress a tls entry covering each rule host (cert-manager issues it), or on Swarm let the gateway listen with ssl and only redirect plain HTTP.",
+    rationale:
+        "MCP requests carry bearer tokens and answers carry data from GitHub, Snowflake and other accounts; over plain HTTP both can be read and replayed.",
+    remediation:
+        "Give the Ingress a tls entry covering each rule host (cert-manager issues it), or on Swarm let the gateway listen with ssl and only redirect plain HTTP.",
     severity: "critical",
     topics: ["edge", "network", "encryption"],
     resourceTypes: [INGRESS, SWARM_CONFIG],

@@ -1,4 +1,5 @@
 import type { PolicyResource } from "../rule";
+import { kubernetesProps } from "../shapes";
 
 /** Resource types that carry edge routes. */
 export const INGRESS = "kubernetes:networking.k8s.io/v1:Ingress";
@@ -65,9 +66,9 @@ export interface IngressRuleShape {
 }
 
 export function ingressRules(resource: PolicyResource): IngressRuleShape[] {
-    return ((resource.props.spec?.rules ?? []) as IngressRuleShape[]).filter(Boolean);
+    return ((kubernetesProps(resource).spec?.rules ?? []) as IngressRuleShape[]).filter(Boolean);
 }
 
 export function ingressTlsHosts(resource: PolicyResource): string[] {
-    return ((resource.props.spec?.tls ?? []) as { hosts?: string[] }[]).flatMap((t) => t.hosts ?? []);
+    return ((kubernetesProps(resource).spec?.tls ?? []) as { hosts?: string[] }[]).flatMap((t) => t.hosts ?? []);
 }

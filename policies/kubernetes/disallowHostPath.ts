@@ -9,16 +9,18 @@ export const disallowHostPath: ResourceRule = {
     id: RULE_ID,
     description: "Pods must not mount hostPath volumes, except the exemptions listed for a component.",
     rationale: "A hostPath volume reaches the node's filesystem: the Docker socket, kubelet credentials or /etc are one mount away from owning the node.",
-    remediation: "Use an emptyDir, a ConfigMap/Secret or a PersistentVolumeClaim; if the component truly needs the host, add a reviewed entry to policies/exemptions.ts.",
+    remediation:
+        "Use an emptyDir, a ConfigMap/Secret or a PersistentVolumeClaim; if the component truly needs the host, add a reviewed entry to policies/exemptions.ts.",
     severity: "critical",
     topics: ["kubernetes", "pod-security", "storage"],
     resourceTypes: WORKLOAD_TYPES,
     check(resource) {
         const pod = podOf(resource);
         if (!pod) return [];
-        const volumes: { name?: string; hostPath?: { path?: string } }[] = pod.spec.volumes ?? [];
-        return volumes
-            .filter((v) => v?.hostPath && !exemptionFor(RULE_ID, resource, String(v.hostPath.path)))
-            .map((v) => `volume "${v.name}" mounts host path ${v.hostPath!.path}`);
+        return (pod.spec.volumes ?? []).flatMap((v) => {
+            const hostPath = v?.hostPath;
+            if (!hostPath || exemptionFor(RULE_ID, resource, String(hostPath.path))) return [];
+            return [`volume "${String(v.name)}" mounts host path ${String(hostPath.path)}`];
+        });
     },
 };

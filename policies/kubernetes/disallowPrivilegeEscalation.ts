@@ -5,7 +5,8 @@ export const disallowPrivilegeEscalation: ResourceRule = {
     kind: "resource",
     id: "disallow-privilege-escalation",
     description: "Containers must set allowPrivilegeEscalation to false.",
-    rationale: "Without it a process can gain more privileges than its parent (setuid binaries, file capabilities); the restricted profile requires it explicitly false.",
+    rationale:
+        "Without it a process can gain more privileges than its parent (setuid binaries, file capabilities); the restricted profile requires it explicitly false.",
     remediation: "Set securityContext.allowPrivilegeEscalation: false on every container.",
     severity: "high",
     topics: ["kubernetes", "pod-security", "container"],

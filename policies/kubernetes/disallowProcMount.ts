@@ -15,6 +15,6 @@ export const disallowProcMount: ResourceRule = {
         if (!pod) return [];
         return pod.containers
             .filter((c) => c.spec.securityContext?.procMount !== undefined && c.spec.securityContext.procMount !== "Default")
-            .map((c) => `${describe(c)} sets procMount: ${c.spec.securityContext.procMount}`);
+            .map((c) => `${describe(c)} sets procMount: ${String(c.spec.securityContext?.procMount)}`);
     },
 };

@@ -8,7 +8,8 @@ export const enforceDropAllCapabilities: ResourceRule = {
     kind: "resource",
     id: "enforce-drop-all-capabilities",
     description: "Containers must drop ALL capabilities and add back at most NET_BIND_SERVICE.",
-    rationale: "The runtime's default capabilities (NET_RAW, CHOWN, SETUID…) serve attacks more than applications; the restricted profile allows only NET_BIND_SERVICE.",
+    rationale:
+        "The runtime's default capabilities (NET_RAW, CHOWN, SETUID…) serve attacks more than applications; the restricted profile allows only NET_BIND_SERVICE.",
     remediation: "Set securityContext.capabilities: { drop: [ALL] } and add nothing but NET_BIND_SERVICE.",
     severity: "high",
     topics: ["kubernetes", "pod-security", "container"],

@@ -19,7 +19,7 @@ import { restrictSeLinuxOptions } from "./restrictSeLinuxOptions";
 import { restrictSysctls } from "./restrictSysctls";
 import { restrictVolumeTypes } from "./restrictVolumeTypes";
 
-type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Obj = Record<string, any>;
 const container = (pod: Obj): Obj => pod.containers[0];
 const sc = (pod: Obj): Obj => container(pod).securityContext;
 
@@ -33,11 +33,28 @@ interface Case {
 }
 
 const CASES: Case[] = [
-    { rule: disallowPrivileged, breaks: { "privileged: true": (p) => (sc(p).privileged = true), "a privileged init container": (p) => (p.initContainers = [{ ...clone(container(p)), name: "init", securityContext: { ...sc(p), privileged: true } }]) }, message: /runs privileged/ },
-    { rule: disallowPrivilegeEscalation, breaks: { "allowPrivilegeEscalation: true": (p) => (sc(p).allowPrivilegeEscalation = true), "unset": (p) => delete sc(p).allowPrivilegeEscalation }, message: /allowPrivilegeEscalation: false/ },
+    {
+        rule: disallowPrivileged,
+        breaks: {
+            "privileged: true": (p) => (sc(p).privileged = true),
+            "a privileged init container": (p) =>
+                (p.initContainers = [{ ...clone(container(p)), name: "init", securityContext: { ...sc(p), privileged: true } }]),
+        },
+        message: /runs privileged/,
+    },
+    {
+        rule: disallowPrivilegeEscalation,
+        breaks: { "allowPrivilegeEscalation: true": (p) => (sc(p).allowPrivilegeEscalation = true), unset: (p) => delete sc(p).allowPrivilegeEscalation },
+        message: /allowPrivilegeEscalation: false/,
+    },
     {
         rule: enforceRunAsNonRoot,
-        breaks: { "runAsNonRoot false on the container": (p) => (sc(p).runAsNonRoot = false), "unset everywhere": (p) => (delete sc(p).runAsNonRoot, delete p.securityContext.runAsNonRoot), "runAsUser 0": (p) => (sc(p).runAsUser = 0), "pod runAsUser 0": (p) => (p.securityContext.runAsUser = 0) },
+        breaks: {
+            "runAsNonRoot false on the container": (p) => (sc(p).runAsNonRoot = false),
+            "unset everywhere": (p) => (delete sc(p).runAsNonRoot, delete p.securityContext.runAsNonRoot),
+            "runAsUser 0": (p) => (sc(p).runAsUser = 0),
+            "pod runAsUser 0": (p) => (p.securityContext.runAsUser = 0),
+        },
         complies: { "runAsNonRoot only on the pod": (p) => delete sc(p).runAsNonRoot },
         message: /runAsNonRoot|runAsUser: 0/,
     },
@@ -49,31 +66,83 @@ const CASES: Case[] = [
     },
     {
         rule: enforceSeccompProfile,
-        breaks: { "no profile": (p) => delete p.securityContext.seccompProfile, "Unconfined on the container": (p) => (sc(p).seccompProfile = { type: "Unconfined" }) },
+        breaks: {
+            "no profile": (p) => delete p.securityContext.seccompProfile,
+            "Unconfined on the container": (p) => (sc(p).seccompProfile = { type: "Unconfined" }),
+        },
         complies: { "Localhost on the container": (p) => (sc(p).seccompProfile = { type: "Localhost", localhostProfile: "x.json" }) },
         message: /seccomp/,
     },
-    { rule: disallowHostNamespaces, breaks: { hostNetwork: (p) => (p.hostNetwork = true), hostPID: (p) => (p.hostPID = true), hostIPC: (p) => (p.hostIPC = true) }, message: /sets host(Network|PID|IPC): true/ },
-    { rule: disallowHostPath, breaks: { "hostPath /etc": (p) => p.volumes.push({ name: "etc", hostPath: { path: "/etc" } }) }, message: /mounts host path \/etc/ },
-    { rule: disallowHostPorts, breaks: { "hostPort 80": (p) => (container(p).ports[0].hostPort = 80) }, complies: { "hostPort 0": (p) => (container(p).ports[0].hostPort = 0) }, message: /binds host port 80/ },
-    { rule: disallowProcMount, breaks: { Unmasked: (p) => (sc(p).procMount = "Unmasked") }, complies: { Default: (p) => (sc(p).procMount = "Default") }, message: /procMount: Unmasked/ },
-    { rule: restrictSysctls, breaks: { "kernel.msgmax": (p) => (p.securityContext.sysctls = [{ name: "kernel.msgmax", value: "1" }]) }, complies: { "a safe sysctl": (p) => (p.securityContext.sysctls = [{ name: "net.ipv4.tcp_syncookies", value: "1" }]) }, message: /unsafe sysctl kernel.msgmax/ },
+    {
+        rule: disallowHostNamespaces,
+        breaks: { hostNetwork: (p) => (p.hostNetwork = true), hostPID: (p) => (p.hostPID = true), hostIPC: (p) => (p.hostIPC = true) },
+        message: /sets host(Network|PID|IPC): true/,
+    },
+    {
+        rule: disallowHostPath,
+        breaks: { "hostPath /etc": (p) => p.volumes.push({ name: "etc", hostPath: { path: "/etc" } }) },
+        message: /mounts host path \/etc/,
+    },
+    {
+        rule: disallowHostPorts,
+        breaks: { "hostPort 80": (p) => (container(p).ports[0].hostPort = 80) },
+        complies: { "hostPort 0": (p) => (container(p).ports[0].hostPort = 0) },
+        message: /binds host port 80/,
+    },
+    {
+        rule: disallowProcMount,
+        breaks: { Unmasked: (p) => (sc(p).procMount = "Unmasked") },
+        complies: { Default: (p) => (sc(p).procMount = "Default") },
+        message: /procMount: Unmasked/,
+    },
+    {
+        rule: restrictSysctls,
+        breaks: { "kernel.msgmax": (p) => (p.securityContext.sysctls = [{ name: "kernel.msgmax", value: "1" }]) },
+        complies: { "a safe sysctl": (p) => (p.securityContext.sysctls = [{ name: "net.ipv4.tcp_syncookies", value: "1" }]) },
+        message: /unsafe sysctl kernel.msgmax/,
+    },
     {
         rule: restrictSeLinuxOptions,
-        breaks: { "type spc_t": (p) => (sc(p).seLinuxOptions = { type: "spc_t" }), "user on the pod": (p) => (p.securityContext.seLinuxOptions = { user: "system_u" }), role: (p) => (sc(p).seLinuxOptions = { role: "sysadm_r" }) },
+        breaks: {
+            "type spc_t": (p) => (sc(p).seLinuxOptions = { type: "spc_t" }),
+            "user on the pod": (p) => (p.securityContext.seLinuxOptions = { user: "system_u" }),
+            role: (p) => (sc(p).seLinuxOptions = { role: "sysadm_r" }),
+        },
         complies: { "type container_t": (p) => (sc(p).seLinuxOptions = { type: "container_t", level: "s0:c1" }) },
         message: /SELinux (type|user|role)/,
     },
     {
         rule: restrictAppArmorProfile,
-        breaks: { "Unconfined field": (p) => (sc(p).appArmorProfile = { type: "Unconfined" }), "unconfined annotation": (p) => (p.__annotations = { "container.apparmor.security.beta.kubernetes.io/web": "unconfined" }) },
+        breaks: {
+            "Unconfined field": (p) => (sc(p).appArmorProfile = { type: "Unconfined" }),
+            "unconfined annotation": (p) => (p.__annotations = { "container.apparmor.security.beta.kubernetes.io/web": "unconfined" }),
+        },
         complies: { "RuntimeDefault on the pod": (p) => (p.securityContext.appArmorProfile = { type: "RuntimeDefault" }) },
         message: /AppArmor profile/,
     },
-    { rule: restrictVolumeTypes, breaks: { "an nfs volume": (p) => p.volumes.push({ name: "share", nfs: { server: "nas", path: "/x" } }) }, complies: { "configMap and PVC": (p) => p.volumes.push({ name: "c", configMap: { name: "x" } }, { name: "d", persistentVolumeClaim: { claimName: "d" } }) }, message: /uses the nfs source/ },
-    { rule: enforceReadOnlyRootFs, breaks: { "readOnlyRootFilesystem false": (p) => (sc(p).readOnlyRootFilesystem = false), unset: (p) => delete sc(p).readOnlyRootFilesystem }, message: /readOnlyRootFilesystem: true/ },
-    { rule: requireResources, breaks: { "no limits": (p) => delete container(p).resources.limits, "no memory request": (p) => delete container(p).resources.requests.memory }, message: /has no (limits|requests)/ },
-    { rule: disableServiceAccountTokenAutomount, breaks: { unset: (p) => delete p.automountServiceAccountToken, true: (p) => (p.automountServiceAccountToken = true) }, message: /automountServiceAccountToken: false/ },
+    {
+        rule: restrictVolumeTypes,
+        breaks: { "an nfs volume": (p) => p.volumes.push({ name: "share", nfs: { server: "nas", path: "/x" } }) },
+        complies: {
+            "configMap and PVC": (p) => p.volumes.push({ name: "c", configMap: { name: "x" } }, { name: "d", persistentVolumeClaim: { claimName: "d" } }),
+        },
+        message: /uses the nfs source/,
+    },
+    {
+        rule: enforceReadOnlyRootFs,
+        breaks: { "readOnlyRootFilesystem false": (p) => (sc(p).readOnlyRootFilesystem = false), unset: (p) => delete sc(p).readOnlyRootFilesystem },
+        message: /readOnlyRootFilesystem: true/,
+    },
+    {
+        rule: requireResources,
+        breaks: { "no limits": (p) => delete container(p).resources.limits, "no memory request": (p) => delete container(p).resources.requests.memory },
+        message: /has no (limits|requests)/,
+    },
+    {
+        rule: disableServiceAccountTokenAutomount,
+        breaks: { unset: (p) => delete p.automountServiceAccountToken, true: (p) => (p.automountServiceAccountToken = true) },
+        message: /automountServiceAccountToken: false/,
+    },
 ];
 
 /** Applies a mutation; annotations live on the template metadata, the rest on the pod spec. */
@@ -84,7 +153,12 @@ function variant(type: Parameters<typeof workload>[0], mutate: (pod: Obj) => voi
     delete pod.__annotations;
     const r = workload(type, pod);
     if (annotations) {
-        const template = type === "kubernetes:core/v1:Pod" ? r.props : type === "kubernetes:batch/v1:CronJob" ? r.props.spec.jobTemplate.spec.template : r.props.spec.template;
+        const template =
+            type === "kubernetes:core/v1:Pod"
+                ? r.props
+                : type === "kubernetes:batch/v1:CronJob"
+                  ? r.props.spec.jobTemplate.spec.template
+                  : r.props.spec.template;
         template.metadata.annotations = annotations;
     }
     return r;
@@ -117,8 +191,18 @@ describe("Kubernetes pod rules", () => {
         for (const type of requireProbes.resourceTypes as Parameters<typeof workload>[0][]) {
             it(`passes a compliant ${type} and fails one without probes`, () => {
                 expect(checkResource(requireProbes, workload(type))).to.deep.equal([]);
-                expect(checkResource(requireProbes, variant(type, (p) => delete container(p).readinessProbe))).to.deep.equal(['container "web" has no readinessProbe']);
-                expect(checkResource(requireProbes, variant(type, (p) => delete container(p).livenessProbe))).to.deep.equal(['container "web" has no livenessProbe']);
+                expect(
+                    checkResource(
+                        requireProbes,
+                        variant(type, (p) => delete container(p).readinessProbe),
+                    ),
+                ).to.deep.equal(['container "web" has no readinessProbe']);
+                expect(
+                    checkResource(
+                        requireProbes,
+                        variant(type, (p) => delete container(p).livenessProbe),
+                    ),
+                ).to.deep.equal(['container "web" has no livenessProbe']);
             });
         }
     });

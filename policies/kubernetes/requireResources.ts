@@ -15,7 +15,9 @@ export const requireResources: ResourceRule = {
         if (!pod) return [];
         const messages: string[] = [];
         for (const c of pod.containers.filter((x) => x.kind !== "ephemeralContainer")) {
-            const missing = (["requests", "limits"] as const).flatMap((k) => (["cpu", "memory"] as const).filter((r) => !c.spec.resources?.[k]?.[r]).map((r) => `${k}.${r}`));
+            const missing = (["requests", "limits"] as const).flatMap((k) =>
+                (["cpu", "memory"] as const).filter((r) => !c.spec.resources?.[k]?.[r]).map((r) => `${k}.${r}`),
+            );
             if (missing.length > 0) messages.push(`${describe(c)} has no ${missing.join(", ")}`);
         }
         return messages;

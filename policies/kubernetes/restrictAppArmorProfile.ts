@@ -1,10 +1,17 @@
 import type { ResourceRule } from "../rule";
+import type { StringMap } from "../shapes";
 import { describe, podOf, WORKLOAD_TYPES } from "./workloads";
 
 const ANNOTATION = "container.apparmor.security.beta.kubernetes.io/";
 
 const allowedType = (p: { type?: string } | undefined): boolean => !p || p.type === "RuntimeDefault" || p.type === "Localhost";
 const allowedAnnotation = (v: string): boolean => v === "runtime/default" || v.startsWith("localhost/");
+
+/** The legacy per-container annotations that name a profile other than the runtime's default or a local one. */
+const annotationProblems = (annotations: StringMap): string[] =>
+    Object.entries(annotations)
+        .filter(([key, value]) => key.startsWith(ANNOTATION) && !allowedAnnotation(String(value)))
+        .map(([key, value]) => `annotation ${key} sets AppArmor profile ${value}`);
 
 export const restrictAppArmorProfile: ResourceRule = {
     kind: "resource",
@@ -19,14 +26,9 @@ export const restrictAppArmorProfile: ResourceRule = {
         const pod = podOf(resource);
         if (!pod) return [];
         const messages: string[] = [];
-        if (!allowedType(pod.spec.securityContext?.appArmorProfile)) messages.push(`the pod sets AppArmor profile ${pod.spec.securityContext.appArmorProfile.type}`);
-        for (const c of pod.containers) {
-            const p = c.spec.securityContext?.appArmorProfile;
-            if (!allowedType(p)) messages.push(`${describe(c)} sets AppArmor profile ${p.type}`);
-        }
-        for (const [key, value] of Object.entries((pod.metadata.annotations ?? {}) as Record<string, string>)) {
-            if (key.startsWith(ANNOTATION) && !allowedAnnotation(String(value))) messages.push(`annotation ${key} sets AppArmor profile ${value}`);
-        }
-        return messages;
+        const profiles = [{ where: "the pod", profile: pod.spec.securityContext?.appArmorProfile }];
+        for (const c of pod.containers) profiles.push({ where: describe(c), profile: c.spec.securityContext?.appArmorProfile });
+        for (const { where, profile } of profiles) if (!allowedType(profile)) messages.push(`${where} sets AppArmor profile ${profile?.type}`);
+        return [...messages, ...annotationProblems(pod.metadata.annotations ?? {})];
     },
 };

@@ -27,7 +27,7 @@ export const restrictSysctls: ResourceRule = {
     check(resource) {
         const pod = podOf(resource);
         if (!pod) return [];
-        const sysctls: { name?: string }[] = pod.spec.securityContext?.sysctls ?? [];
-        return sysctls.filter((s) => !SAFE_SYSCTLS.has(String(s?.name))).map((s) => `the pod sets unsafe sysctl ${s.name}`);
+        const sysctls = pod.spec.securityContext?.sysctls ?? [];
+        return sysctls.filter((s) => !SAFE_SYSCTLS.has(String(s?.name))).map((s) => `the pod sets unsafe sysctl ${s?.name}`);
     },
 };

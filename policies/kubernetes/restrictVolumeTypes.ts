@@ -16,8 +16,7 @@ export const restrictVolumeTypes: ResourceRule = {
     check(resource) {
         const pod = podOf(resource);
         if (!pod) return [];
-        const volumes: Record<string, unknown>[] = pod.spec.volumes ?? [];
-        return volumes.flatMap((v) =>
+        return (pod.spec.volumes ?? []).flatMap((v) =>
             Object.keys(v ?? {})
                 .filter((k) => k !== "name" && !ALLOWED.has(k))
                 .map((k) => `volume "${String(v.name)}" uses the ${k} source`),

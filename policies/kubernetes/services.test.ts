@@ -5,7 +5,12 @@ import { NETWORK_POLICY, requireDefaultDenyNetworkPolicy } from "./requireDefaul
 import { restrictServiceTypes } from "./restrictServiceTypes";
 
 const SERVICE = "kubernetes:core/v1:Service";
-const service = (type?: string): PolicyResource => ({ type: SERVICE, urn: urnOf(SERVICE, "web-service"), name: "web-service", props: { metadata: { name: "web", namespace: "sophia-mcp" }, spec: { ...(type ? { type } : {}), ports: [{ port: 80 }] } } });
+const service = (type?: string): PolicyResource => ({
+    type: SERVICE,
+    urn: urnOf(SERVICE, "web-service"),
+    name: "web-service",
+    props: { metadata: { name: "web", namespace: "sophia-mcp" }, spec: { ...(type ? { type } : {}), ports: [{ port: 80 }] } },
+});
 
 describe(restrictServiceTypes.id, () => {
     it("passes ClusterIP and an unset type", () => {
@@ -35,7 +40,9 @@ describe(requireDefaultDenyNetworkPolicy.id, () => {
         expect(checkStack(requireDefaultDenyNetworkPolicy, [deployment, denyAll("sophia-mcp")])).to.deep.equal([]);
     });
     it("fails a namespace without one, naming the namespace", () => {
-        expect(checkStack(requireDefaultDenyNetworkPolicy, [deployment, denyAll("other")])).to.deep.equal([{ urn: deployment.urn, message: "namespace sophia-mcp runs workloads but has no default-deny NetworkPolicy" }]);
+        expect(checkStack(requireDefaultDenyNetworkPolicy, [deployment, denyAll("other")])).to.deep.equal([
+            { urn: deployment.urn, message: "namespace sophia-mcp runs workloads but has no default-deny NetworkPolicy" },
+        ]);
     });
     it("does not count a policy that selects some pods, covers one direction, or allows traffic", () => {
         for (const spec of [{ podSelector: { matchLabels: { a: "b" } } }, { policyTypes: ["Ingress"] }, { egress: [{ to: [] }] }]) {

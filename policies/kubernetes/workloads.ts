@@ -1,6 +1,5 @@
 import type { PolicyResource } from "../rule";
-
-type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+import { kubernetesProps, type Container, type ObjectMeta, type PodSpec, type PodTemplate } from "../shapes";
 
 /** Kubernetes resources that run pods, by type token. */
 export const WORKLOAD_TYPES = [
@@ -19,31 +18,40 @@ export interface ContainerRef {
     /** "container", "initContainer" or "ephemeralContainer". */
     readonly kind: string;
     readonly name: string;
-    readonly spec: Obj;
+    readonly spec: Container;
 }
 
 export interface PodView {
-    readonly spec: Obj;
+    readonly spec: PodSpec;
     /** Metadata of the pod template (labels, annotations). */
-    readonly metadata: Obj;
+    readonly metadata: ObjectMeta;
     readonly containers: ContainerRef[];
+}
+
+/** Where each workload kind keeps its pod template. */
+function templateOf(resource: Pick<PolicyResource, "type" | "props">): PodTemplate | undefined {
+    const props = kubernetesProps(resource);
+    if (resource.type === "kubernetes:core/v1:Pod") return { metadata: props.metadata, spec: props.spec };
+    if (resource.type === "kubernetes:batch/v1:CronJob") return props.spec?.jobTemplate?.spec?.template;
+    if ((WORKLOAD_TYPES as readonly string[]).includes(resource.type)) return props.spec?.template;
+    return undefined;
 }
 
 /** The pod a workload runs, wherever its kind keeps the template; undefined for other resources. */
 export function podOf(resource: Pick<PolicyResource, "type" | "props">): PodView | undefined {
-    const props = resource.props ?? {};
-    let template: Obj | undefined;
-    if (resource.type === "kubernetes:core/v1:Pod") template = { metadata: props.metadata, spec: props.spec };
-    else if (resource.type === "kubernetes:batch/v1:CronJob") template = props.spec?.jobTemplate?.spec?.template;
-    else if ((WORKLOAD_TYPES as readonly string[]).includes(resource.type)) template = props.spec?.template;
+    const template = templateOf(resource);
     if (!template) return undefined;
-    const spec: Obj = template.spec ?? {};
+    const spec: PodSpec = template.spec ?? {};
     const list = (kind: string, items: unknown): ContainerRef[] =>
-        (Array.isArray(items) ? (items as Obj[]) : []).map((c, i) => ({ kind, name: String(c?.name ?? `#${i}`), spec: c ?? {} }));
+        (Array.isArray(items) ? (items as (Container | undefined)[]) : []).map((c, i) => ({ kind, name: String(c?.name ?? `#${i}`), spec: c ?? {} }));
     return {
         spec,
         metadata: template.metadata ?? {},
-        containers: [...list("container", spec.containers), ...list("initContainer", spec.initContainers), ...list("ephemeralContainer", spec.ephemeralContainers)],
+        containers: [
+            ...list("container", spec.containers),
+            ...list("initContainer", spec.initContainers),
+            ...list("ephemeralContainer", spec.ephemeralContainers),
+        ],
     };
 }
 
@@ -57,5 +65,5 @@ export const describe = (c: ContainerRef): string => `${c.kind} "${c.name}"`;
 
 /** The workload's own name: metadata.name, else the resource name. */
 export function workloadName(resource: Pick<PolicyResource, "props" | "name">): string {
-    return String(resource.props?.metadata?.name ?? resource.name);
+    return String(kubernetesProps(resource).metadata?.name ?? resource.name);
 }

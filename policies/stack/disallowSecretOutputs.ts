@@ -1,4 +1,5 @@
 import type { PolicyResource, StackRule } from "../rule";
+import { record } from "../shapes";
 
 export const STACK = "pulumi:pulumi:Stack";
 /** How secrets look once redacted (offline) — they are secret outputs and fine. */
@@ -6,21 +7,20 @@ const REDACTED = "[secret]";
 /** Short values ("1", "true") are not meaningful secrets and would match everywhere. */
 const MIN_SECRET_LENGTH = 8;
 
-type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
 /** Plaintext values of the stack's secret-holding resources (Kubernetes and Docker secrets), where they are visible. */
 function secretResourceValues(resources: readonly PolicyResource[]): string[] {
-    const values: string[] = [];
-    for (const r of resources) {
-        if (r.type === "kubernetes:core/v1:Secret") {
-            for (const v of Object.values((r.props?.stringData ?? {}) as Obj)) if (typeof v === "string") values.push(v);
-            for (const v of Object.values((r.props?.data ?? {}) as Obj)) if (typeof v === "string") values.push(Buffer.from(v, "base64").toString("utf8"));
-        } else if (r.type === "docker:index/secret:Secret" && typeof r.props?.data === "string" && r.props.data !== REDACTED) {
-            values.push(Buffer.from(r.props.data, "base64").toString("utf8"));
-        }
-    }
-    return values;
+    return resources.flatMap((r) => {
+        if (r.type === "kubernetes:core/v1:Secret") return kubernetesSecretValues(r);
+        const data = r.props?.data;
+        return r.type === "docker:index/secret:Secret" && typeof data === "string" && data !== REDACTED ? [fromBase64(data)] : [];
+    });
 }
+
+const fromBase64 = (text: string): string => Buffer.from(text, "base64").toString("utf8");
+const strings = (values: unknown): string[] => Object.values(record(values)).filter((v): v is string => typeof v === "string");
+
+/** A Kubernetes Secret's values: stringData as written, data decoded from base64. */
+const kubernetesSecretValues = (r: PolicyResource): string[] => [...strings(r.props?.stringData), ...strings(r.props?.data).map(fromBase64)];
 
 /** Every string leaf of a value, with its path. */
 function leaves(value: unknown, path: string): { path: string; text: string }[] {

@@ -1,7 +1,6 @@
 import type { PolicyResource, StackRule } from "../rule";
+import { kubernetesProps, type KubernetesProps } from "../shapes";
 import { serviceLabels, SWARM_SERVICE } from "../swarm/services";
-
-type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 export const MCP_SERVER = "sophia:platform:McpServer";
 export const SERVICE_MONITOR = "kubernetes:monitoring.coreos.com/v1:ServiceMonitor";
@@ -15,17 +14,21 @@ const word = (name: string) => new RegExp(`(^|[^A-Za-z0-9_-])${name.replace(/[.*
 /** A ServiceMonitor/PodMonitor scraping the server: labelled with it, or selecting its pods. */
 function scrapes(r: PolicyResource, server: string): boolean {
     if (r.type !== SERVICE_MONITOR && r.type !== POD_MONITOR) return false;
-    const match: Obj = r.props?.spec?.selector?.matchLabels ?? {};
-    return r.props?.metadata?.labels?.[SERVER_LABEL] === server || match["app.kubernetes.io/name"] === server || match[SERVER_LABEL] === server;
+    const props = kubernetesProps(r);
+    const match = props.spec?.selector?.matchLabels ?? {};
+    return props.metadata?.labels?.[SERVER_LABEL] === server || match["app.kubernetes.io/name"] === server || match[SERVER_LABEL] === server;
 }
 
 /** Prometheus rule groups naming the server: a rule carrying a label whose value is its name (e.g. mcp_server: <name>). */
-function groupsName(groups: Obj[], server: string): boolean {
-    return groups.some((g) => ((g?.rules ?? []) as Obj[]).some((rule) => Object.values(rule?.labels ?? {}).includes(server)));
+function groupsName(groups: NonNullable<NonNullable<KubernetesProps["spec"]>["groups"]>, server: string): boolean {
+    return groups.some((g) => (g?.rules ?? []).some((rule) => Object.values(rule?.labels ?? {}).includes(server)));
 }
 
 function kubernetesRules(r: PolicyResource, server: string): boolean {
-    return r.type === PROMETHEUS_RULE && (r.props?.metadata?.labels?.[SERVER_LABEL] === server || groupsName(r.props?.spec?.groups ?? [], server));
+    return (
+        r.type === PROMETHEUS_RULE &&
+        (kubernetesProps(r).metadata?.labels?.[SERVER_LABEL] === server || groupsName(kubernetesProps(r).spec?.groups ?? [], server))
+    );
 }
 
 /** A Swarm config holding a Prometheus rules file that names the server as a whole token ("codacy", not "codacy-2"). */
@@ -42,15 +45,22 @@ function swarmRules(r: PolicyResource, server: string): boolean {
 
 /** The server's own workloads: Kubernetes ones labelled with it, or its Swarm service. */
 function workloadsOf(resources: readonly PolicyResource[], server: PolicyResource): PolicyResource[] {
-    return resources.filter((r) => (r.parent === server.urn && r.type !== MCP_SERVER) || r.props?.metadata?.labels?.[SERVER_LABEL] === server.name || (r.type === SWARM_SERVICE && serviceLabels(r.props)[SERVER_LABEL] === server.name));
+    return resources.filter(
+        (r) =>
+            (r.parent === server.urn && r.type !== MCP_SERVER) ||
+            kubernetesProps(r).metadata?.labels?.[SERVER_LABEL] === server.name ||
+            (r.type === SWARM_SERVICE && serviceLabels(r.props)[SERVER_LABEL] === server.name),
+    );
 }
 
 export const requireMcpServerMonitoring: StackRule = {
     kind: "stack",
     id: "require-mcp-server-monitoring",
-    description: "Every MCP server must be scraped and have SLO rules: a ServiceMonitor and a PrometheusRule naming it on Kubernetes; prometheus.io/scrape labels and a rules file naming it on Swarm.",
+    description:
+        "Every MCP server must be scraped and have SLO rules: a ServiceMonitor and a PrometheusRule naming it on Kubernetes; prometheus.io/scrape labels and a rules file naming it on Swarm.",
     rationale: "A server nobody scrapes fails silently; SLO alerts are how the on-call hears of it before users do.",
-    remediation: "Compose the Monitoring component, which derives a scrape target and SLO rules from each catalog entry; check that the server's entry sets metrics.",
+    remediation:
+        "Compose the Monitoring component, which derives a scrape target and SLO rules from each catalog entry; check that the server's entry sets metrics.",
     severity: "high",
     topics: ["monitoring", "reliability"],
     check(resources) {

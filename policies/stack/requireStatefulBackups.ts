@@ -1,5 +1,6 @@
 import { componentNames, exemptionFor } from "../exemptions";
 import type { PolicyResource, StackRule } from "../rule";
+import { kubernetesProps, type KubernetesProps, type StringMap } from "../shapes";
 import { containerSpecOf, serviceLabels, SWARM_SERVICE } from "../swarm/services";
 
 export const BACKUP_OF_LABEL = "sophia.ai/backup-of";
@@ -10,16 +11,32 @@ const STATEFUL_SET = "kubernetes:apps/v1:StatefulSet";
 const CRON_JOB = "kubernetes:batch/v1:CronJob";
 
 const isStateful = (r: PolicyResource): boolean =>
-    r.type === STATEFUL_SET || (r.type === SWARM_SERVICE && ((containerSpecOf(r.props).mounts ?? []) as { type?: string }[]).some((m) => m?.type === "volume"));
+    r.type === STATEFUL_SET || (r.type === SWARM_SERVICE && (containerSpecOf(r.props).mounts ?? []).some((m) => m?.type === "volume"));
+
+/** A CronJob's pod template labels, then its own annotations and labels (the later win). */
+function cronJobLabels(props: KubernetesProps): StringMap {
+    return { ...props.spec?.jobTemplate?.spec?.template?.metadata?.labels, ...props.metadata?.annotations, ...props.metadata?.labels };
+}
+
+/** Labels (and, on Kubernetes, annotations) of a scheduled job; undefined for anything else. */
+function scheduledJobLabels(r: PolicyResource): Readonly<Record<string, string | undefined>> | undefined {
+    if (r.type === CRON_JOB) return cronJobLabels(kubernetesProps(r));
+    if (r.type === SWARM_SERVICE && serviceLabels(r.props)[SCHEDULE_LABEL] !== undefined) return serviceLabels(r.props);
+    return undefined;
+}
 
 /** What a scheduled job backs up: its sophia.ai/backup-of label (comma-separated) and the <name> of a job named <name>-backup. */
 export function backupTargets(r: PolicyResource): string[] {
-    let labels: Record<string, string> = {};
-    if (r.type === CRON_JOB) labels = { ...r.props?.spec?.jobTemplate?.spec?.template?.metadata?.labels, ...r.props?.metadata?.annotations, ...r.props?.metadata?.labels };
-    else if (r.type === SWARM_SERVICE && serviceLabels(r.props)[SCHEDULE_LABEL] !== undefined) labels = serviceLabels(r.props);
-    else return [];
+    const labels = scheduledJobLabels(r);
+    if (!labels) return [];
     const named = [...componentNames(r)].filter((n) => n.endsWith("-backup")).map((n) => n.slice(0, -"-backup".length));
-    return [...(labels[BACKUP_OF_LABEL] ?? "").split(",").map((s) => s.trim()).filter(Boolean), ...named];
+    return [
+        ...(labels[BACKUP_OF_LABEL] ?? "")
+            .split(",")
+            .map((s) => s.trim())
+            .filter(Boolean),
+        ...named,
+    ];
 }
 
 export const requireStatefulBackups: StackRule = {

@@ -1,27 +1,42 @@
 import { expect } from "chai";
-import { checkStack, compliantPodSpec, swarmService, urnOf, workload } from "../../test/policies/fixtures";
-import type { PolicyResource } from "../rule";
+import { checkStack, compliantPodSpec, swarmService, urnOf, workload, type Fixture } from "../../test/policies/fixtures";
 import { disallowSecretOutputs, PLAINTEXT_SECRET_MARKER, redactPlainSecrets, STACK } from "./disallowSecretOutputs";
 import { requireCriticalHighAvailability } from "./requireCriticalHighAvailability";
 import { MCP_SERVER, PROMETHEUS_RULE, requireMcpServerMonitoring, SERVICE_MONITOR, SWARM_CONFIG } from "./requireMcpServerMonitoring";
 import { BACKUP_OF_LABEL, requireStatefulBackups } from "./requireStatefulBackups";
 
-type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-const res = (type: string, name: string, props: Obj, parent?: string): PolicyResource => ({ type, urn: urnOf(type, name), name, props, parent });
+type Obj = Record<string, any>;
+const res = (type: string, name: string, props: Obj, parent?: string): Fixture => ({ type, urn: urnOf(type, name), name, props, parent });
 
 describe(requireCriticalHighAvailability.id, () => {
     const critical = (replicas: number | undefined, spread = true) => {
         const pod = compliantPodSpec("api");
-        if (spread) pod.topologySpreadConstraints = [{ maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "DoNotSchedule", labelSelector: { matchLabels: { "app.kubernetes.io/name": "api" } } }];
+        if (spread)
+            pod.topologySpreadConstraints = [
+                {
+                    maxSkew: 1,
+                    topologyKey: "kubernetes.io/hostname",
+                    whenUnsatisfiable: "DoNotSchedule",
+                    labelSelector: { matchLabels: { "app.kubernetes.io/name": "api" } },
+                },
+            ];
         const d = workload("kubernetes:apps/v1:Deployment", pod, "api", { "sophia.ai/tier": "critical" });
         if (replicas === undefined) delete d.props.spec.replicas;
         else d.props.spec.replicas = replicas;
         return d;
     };
-    const pdb = res("kubernetes:policy/v1:PodDisruptionBudget", "api-pdb", { metadata: { name: "api", namespace: "sophia-mcp" }, spec: { maxUnavailable: 1, selector: { matchLabels: { "app.kubernetes.io/name": "api" } } } });
-    const hpa = (min: number) => res("kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "api-hpa", { metadata: { name: "api", namespace: "sophia-mcp" }, spec: { minReplicas: min, maxReplicas: 6, scaleTargetRef: { kind: "Deployment", name: "api" } } });
+    const pdb = res("kubernetes:policy/v1:PodDisruptionBudget", "api-pdb", {
+        metadata: { name: "api", namespace: "sophia-mcp" },
+        spec: { maxUnavailable: 1, selector: { matchLabels: { "app.kubernetes.io/name": "api" } } },
+    });
+    const hpa = (min: number) =>
+        res("kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "api-hpa", {
+            metadata: { name: "api", namespace: "sophia-mcp" },
+            spec: { minReplicas: min, maxReplicas: 6, scaleTargetRef: { kind: "Deployment", name: "api" } },
+        });
 
-    it("passes a critical Deployment with 2 replicas, a PDB and spread", () => expect(checkStack(requireCriticalHighAvailability, [critical(2), pdb])).to.deep.equal([]));
+    it("passes a critical Deployment with 2 replicas, a PDB and spread", () =>
+        expect(checkStack(requireCriticalHighAvailability, [critical(2), pdb])).to.deep.equal([]));
     it("counts the autoscaler's minimum when the Deployment leaves replicas to it", () => {
         expect(checkStack(requireCriticalHighAvailability, [critical(undefined), pdb, hpa(2)])).to.deep.equal([]);
         expect(checkStack(requireCriticalHighAvailability, [critical(undefined), pdb, hpa(1)])[0].message).to.match(/runs 1 replica/);
@@ -49,33 +64,66 @@ describe(requireCriticalHighAvailability.id, () => {
 
 describe(requireMcpServerMonitoring.id, () => {
     const server = res(MCP_SERVER, "codacy", {});
-    const deployment = { ...workload("kubernetes:apps/v1:Deployment", compliantPodSpec("codacy"), "codacy", { "sophia.ai/mcp-server": "codacy" }), parent: server.urn };
-    const monitor = res(SERVICE_MONITOR, "codacy-servicemonitor", { metadata: { name: "codacy", labels: { "sophia.ai/mcp-server": "codacy" } }, spec: { selector: { matchLabels: { "app.kubernetes.io/name": "codacy" } } } });
-    const rules = res(PROMETHEUS_RULE, "codacy-rules", { metadata: { name: "codacy-slo", labels: { "sophia.ai/mcp-server": "codacy" } }, spec: { groups: [{ name: "codacy-slo", rules: [] }] } });
-    const unnamedRules = res(PROMETHEUS_RULE, "other-rules", { metadata: { name: "codacy-2-slo" }, spec: { groups: [{ name: "codacy-2-slo", rules: [{ alert: "A", expr: "x", labels: { mcp_server: "codacy-2" } }] }] } });
-    const sharedRules = res(PROMETHEUS_RULE, "mcp-slo", { metadata: { name: "mcp-slo" }, spec: { groups: [{ name: "mcp-slo", rules: [{ alert: "McpErrorBudgetBurn", expr: "x", labels: { mcp_server: "codacy" } }] }] } });
+    const deployment = {
+        ...workload("kubernetes:apps/v1:Deployment", compliantPodSpec("codacy"), "codacy", { "sophia.ai/mcp-server": "codacy" }),
+        parent: server.urn,
+    };
+    const monitor = res(SERVICE_MONITOR, "codacy-servicemonitor", {
+        metadata: { name: "codacy", labels: { "sophia.ai/mcp-server": "codacy" } },
+        spec: { selector: { matchLabels: { "app.kubernetes.io/name": "codacy" } } },
+    });
+    const rules = res(PROMETHEUS_RULE, "codacy-rules", {
+        metadata: { name: "codacy-slo", labels: { "sophia.ai/mcp-server": "codacy" } },
+        spec: { groups: [{ name: "codacy-slo", rules: [] }] },
+    });
+    const unnamedRules = res(PROMETHEUS_RULE, "other-rules", {
+        metadata: { name: "codacy-2-slo" },
+        spec: { groups: [{ name: "codacy-2-slo", rules: [{ alert: "A", expr: "x", labels: { mcp_server: "codacy-2" } }] }] },
+    });
+    const sharedRules = res(PROMETHEUS_RULE, "mcp-slo", {
+        metadata: { name: "mcp-slo" },
+        spec: { groups: [{ name: "mcp-slo", rules: [{ alert: "McpErrorBudgetBurn", expr: "x", labels: { mcp_server: "codacy" } }] }] },
+    });
 
     it("passes a Kubernetes server with a ServiceMonitor and a PrometheusRule naming it", () => {
         expect(checkStack(requireMcpServerMonitoring, [server, deployment, monitor, rules])).to.deep.equal([]);
         expect(checkStack(requireMcpServerMonitoring, [server, deployment, monitor, sharedRules])).to.deep.equal([]);
     });
     it("fails a Kubernetes server without either, on the server's URN", () => {
-        expect(checkStack(requireMcpServerMonitoring, [server, deployment, rules])).to.deep.equal([{ urn: server.urn, message: "MCP server codacy has no ServiceMonitor" }]);
+        expect(checkStack(requireMcpServerMonitoring, [server, deployment, rules])).to.deep.equal([
+            { urn: server.urn, message: "MCP server codacy has no ServiceMonitor" },
+        ]);
         expect(checkStack(requireMcpServerMonitoring, [server, deployment, monitor])[0].message).to.match(/no PrometheusRule/);
         expect(checkStack(requireMcpServerMonitoring, [server, deployment, monitor, unnamedRules])[0].message).to.match(/no PrometheusRule/);
-        const other = res(SERVICE_MONITOR, "x", { metadata: { labels: { "sophia.ai/mcp-server": "codacy-2" } }, spec: { selector: { matchLabels: { "app.kubernetes.io/name": "codacy-2" } } } });
+        const other = res(SERVICE_MONITOR, "x", {
+            metadata: { labels: { "sophia.ai/mcp-server": "codacy-2" } },
+            spec: { selector: { matchLabels: { "app.kubernetes.io/name": "codacy-2" } } },
+        });
         expect(checkStack(requireMcpServerMonitoring, [server, deployment, other, rules])).to.have.length(1);
     });
     const swarm = () => ({ ...swarmService("codacy"), parent: server.urn });
-    const rulesConfig = (text: string) => res(SWARM_CONFIG, "prometheus-rules", { name: "sophia-prometheus-rules", data: Buffer.from(text).toString("base64") });
+    const rulesConfig = (text: string) =>
+        res(SWARM_CONFIG, "prometheus-rules", { name: "sophia-prometheus-rules", data: Buffer.from(text).toString("base64") });
     it("passes a Swarm server with scrape labels and a rules file naming it", () => {
-        expect(checkStack(requireMcpServerMonitoring, [server, swarm(), rulesConfig("groups:\n  - name: mcp-slo\n    rules:\n      - alert: McpErrorBudgetBurn\n        expr: x\n        labels: { mcp_server: codacy }\n")])).to.deep.equal([]);
+        expect(
+            checkStack(requireMcpServerMonitoring, [
+                server,
+                swarm(),
+                rulesConfig(
+                    "groups:\n  - name: mcp-slo\n    rules:\n      - alert: McpErrorBudgetBurn\n        expr: x\n        labels: { mcp_server: codacy }\n",
+                ),
+            ]),
+        ).to.deep.equal([]);
     });
     it("fails a Swarm server without scrape labels or rules", () => {
         const s = swarm();
         s.props.labels = s.props.labels.filter((l: Obj) => l.label !== "prometheus.io/scrape");
-        expect(checkStack(requireMcpServerMonitoring, [server, s, rulesConfig("groups:\n  - labels: { mcp_server: codacy }\n")])[0].message).to.match(/prometheus.io\/scrape/);
-        expect(checkStack(requireMcpServerMonitoring, [server, swarm(), rulesConfig("groups:\n  - labels: { mcp_server: codacy-2 }\n")])[0].message).to.match(/SLO rules/);
+        expect(checkStack(requireMcpServerMonitoring, [server, s, rulesConfig("groups:\n  - labels: { mcp_server: codacy }\n")])[0].message).to.match(
+            /prometheus.io\/scrape/,
+        );
+        expect(checkStack(requireMcpServerMonitoring, [server, swarm(), rulesConfig("groups:\n  - labels: { mcp_server: codacy-2 }\n")])[0].message).to.match(
+            /SLO rules/,
+        );
     });
 });
 
@@ -92,7 +140,9 @@ describe(requireStatefulBackups.id, () => {
     });
     it("fails a StatefulSet whose only job backs up something else", () => {
         const s = statefulSet();
-        expect(checkStack(requireStatefulBackups, [s, cron({ [BACKUP_OF_LABEL]: "redis" })])).to.deep.equal([{ urn: s.urn, message: `stateful service postgres has no backup job (label ${BACKUP_OF_LABEL})` }]);
+        expect(checkStack(requireStatefulBackups, [s, cron({ [BACKUP_OF_LABEL]: "redis" })])).to.deep.equal([
+            { urn: s.urn, message: `stateful service postgres has no backup job (label ${BACKUP_OF_LABEL})` },
+        ]);
     });
     it("treats a Swarm service with a volume as stateful, and a scheduled Swarm job as its backup", () => {
         const db = swarmService("postgres");
@@ -112,13 +162,18 @@ describe(disallowSecretOutputs.id, () => {
         expect(checkStack(disallowSecretOutputs, [stack({ target: "swarm", token: "[secret]" }), k8sSecret])).to.deep.equal([]);
     });
     it("fails an output carrying a secret resource's value", () => {
-        expect(checkStack(disallowSecretOutputs, [stack({ urls: { a: "https://x?t=tok-1234567890" } }), k8sSecret])).to.deep.equal([{ urn: urnOf(STACK, "sophia-test"), message: "stack output urls.a contains a secret value in plain text" }]);
+        expect(checkStack(disallowSecretOutputs, [stack({ urls: { a: "https://x?t=tok-1234567890" } }), k8sSecret])).to.deep.equal([
+            { urn: urnOf(STACK, "sophia-test"), message: "stack output urls.a contains a secret value in plain text" },
+        ]);
     });
     it("fails an output carrying a secret config value, and the plan's marker for one", () => {
         expect(checkStack(disallowSecretOutputs, [stack({ key: "offline-placeholder:sophia:KEY" })], {}, ["offline-placeholder:sophia:KEY"])).to.have.length(1);
         expect(checkStack(disallowSecretOutputs, [stack({ key: PLAINTEXT_SECRET_MARKER })])).to.have.length(1);
     });
     it("redacts leaked values before a plan is written", () => {
-        expect(redactPlainSecrets({ a: ["x", "pre-s3cr3tvalue"], b: "[secret]" }, ["s3cr3tvalue", undefined])).to.deep.equal({ a: ["x", PLAINTEXT_SECRET_MARKER], b: "[secret]" });
+        expect(redactPlainSecrets({ a: ["x", "pre-s3cr3tvalue"], b: "[secret]" }, ["s3cr3tvalue", undefined])).to.deep.equal({
+            a: ["x", PLAINTEXT_SECRET_MARKER],
+            b: "[secret]",
+        });
     });
 });

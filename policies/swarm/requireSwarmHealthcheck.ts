@@ -11,7 +11,7 @@ export const requireSwarmHealthcheck: ResourceRule = {
     topics: ["swarm", "reliability"],
     resourceTypes: [SWARM_SERVICE],
     check(resource) {
-        const tests: unknown[] = containerSpecOf(resource.props).healthcheck?.tests ?? [];
+        const tests = containerSpecOf(resource.props).healthcheck?.tests ?? [];
         return tests.length === 0 || tests[0] === "NONE" ? ["the service has no healthcheck"] : [];
     },
 };

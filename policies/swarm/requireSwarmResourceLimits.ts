@@ -1,4 +1,5 @@
 import type { ResourceRule } from "../rule";
+import { swarmProps } from "../shapes";
 import { SWARM_SERVICE } from "./services";
 
 export const requireSwarmResourceLimits: ResourceRule = {
@@ -11,8 +12,10 @@ export const requireSwarmResourceLimits: ResourceRule = {
     topics: ["swarm", "reliability"],
     resourceTypes: [SWARM_SERVICE],
     check(resource) {
-        const r = resource.props?.taskSpec?.resources ?? {};
-        const missing = (["limits", "reservation"] as const).flatMap((k) => (["nanoCpus", "memoryBytes"] as const).filter((f) => !(Number(r[k]?.[f]) > 0)).map((f) => `${k}.${f}`));
+        const r = swarmProps(resource).taskSpec?.resources ?? {};
+        const missing = (["limits", "reservation"] as const).flatMap((k) =>
+            (["nanoCpus", "memoryBytes"] as const).filter((f) => !(Number(r[k]?.[f]) > 0)).map((f) => `${k}.${f}`),
+        );
         return missing.length > 0 ? [`the service has no ${missing.join(", ")}`] : [];
     },
 };

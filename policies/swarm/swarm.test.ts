@@ -1,26 +1,53 @@
 import { expect } from "chai";
-import { checkResource, swarmService } from "../../test/policies/fixtures";
-import type { PolicyResource, ResourceRule } from "../rule";
+import { checkResource, swarmService, type Fixture } from "../../test/policies/fixtures";
+import type { ResourceRule } from "../rule";
 import { disallowDockerSocketMount } from "./disallowDockerSocketMount";
 import { disallowHostRootMount } from "./disallowHostRootMount";
 import { enforceSwarmUpdateRollback } from "./enforceSwarmUpdateRollback";
 import { requireSwarmHealthcheck } from "./requireSwarmHealthcheck";
 import { requireSwarmResourceLimits } from "./requireSwarmResourceLimits";
 
-type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-const spec = (s: PolicyResource): Obj => s.props.taskSpec.containerSpec;
+type Obj = Record<string, any>;
+const spec = (s: Fixture): Obj => s.props.taskSpec.containerSpec;
 const bind = (source: string) => ({ type: "bind", source, target: source });
 
-const CASES: { rule: ResourceRule; breaks: Record<string, (s: PolicyResource) => void>; message: RegExp }[] = [
+const CASES: { rule: ResourceRule; breaks: Record<string, (s: Fixture) => void>; message: RegExp }[] = [
     {
         rule: requireSwarmResourceLimits,
-        breaks: { "no limits": (s) => delete s.props.taskSpec.resources.limits, "no memory reservation": (s) => delete s.props.taskSpec.resources.reservation.memoryBytes, "no resources": (s) => delete s.props.taskSpec.resources },
+        breaks: {
+            "no limits": (s) => delete s.props.taskSpec.resources.limits,
+            "no memory reservation": (s) => delete s.props.taskSpec.resources.reservation.memoryBytes,
+            "no resources": (s) => delete s.props.taskSpec.resources,
+        },
         message: /has no (limits|reservation)/,
     },
-    { rule: requireSwarmHealthcheck, breaks: { "no healthcheck": (s) => delete spec(s).healthcheck, "healthcheck NONE": (s) => (spec(s).healthcheck = { tests: ["NONE"] }) }, message: /no healthcheck/ },
-    { rule: enforceSwarmUpdateRollback, breaks: { "failureAction pause": (s) => (s.props.updateConfig.failureAction = "pause"), "no updateConfig": (s) => delete s.props.updateConfig }, message: /not rollback/ },
-    { rule: disallowDockerSocketMount, breaks: { "/var/run/docker.sock": (s) => spec(s).mounts.push(bind("/var/run/docker.sock")), "/run/docker.sock": (s) => spec(s).mounts.push(bind("/run/docker.sock")) }, message: /mounts the Docker socket/ },
-    { rule: disallowHostRootMount, breaks: { "/": (s) => spec(s).mounts.push(bind("/")), "/etc/": (s) => spec(s).mounts.push(bind("/etc/")), "/var/lib/docker": (s) => spec(s).mounts.push(bind("/var/lib/docker")) }, message: /bind-mounts the host's/ },
+    {
+        rule: requireSwarmHealthcheck,
+        breaks: { "no healthcheck": (s) => delete spec(s).healthcheck, "healthcheck NONE": (s) => (spec(s).healthcheck = { tests: ["NONE"] }) },
+        message: /no healthcheck/,
+    },
+    {
+        rule: enforceSwarmUpdateRollback,
+        breaks: { "failureAction pause": (s) => (s.props.updateConfig.failureAction = "pause"), "no updateConfig": (s) => delete s.props.updateConfig },
+        message: /not rollback/,
+    },
+    {
+        rule: disallowDockerSocketMount,
+        breaks: {
+            "/var/run/docker.sock": (s) => spec(s).mounts.push(bind("/var/run/docker.sock")),
+            "/run/docker.sock": (s) => spec(s).mounts.push(bind("/run/docker.sock")),
+        },
+        message: /mounts the Docker socket/,
+    },
+    {
+        rule: disallowHostRootMount,
+        breaks: {
+            "/": (s) => spec(s).mounts.push(bind("/")),
+            "/etc/": (s) => spec(s).mounts.push(bind("/etc/")),
+            "/var/lib/docker": (s) => spec(s).mounts.push(bind("/var/lib/docker")),
+        },
+        message: /bind-mounts the host's/,
+    },
 ];
 
 describe("Swarm service rules", () => {

@@ -29,11 +29,11 @@ export function imagesOf(resource: Pick<PolicyResource, "type" | "props">): Cont
 /** The environment variables a resource sets, whatever its target. */
 export function envOf(resource: Pick<PolicyResource, "type" | "props">): EnvVar[] {
     if (resource.type === SWARM_SERVICE) {
-        const env = (containerSpecOf(resource.props).env ?? {}) as Record<string, unknown>;
+        const env = containerSpecOf(resource.props).env ?? {};
         return Object.entries(env).map(([name, value]) => ({ where: "the service", name, value: String(value) }));
     }
     return (podOf(resource)?.containers ?? []).flatMap((c) =>
-        ((c.spec.env ?? []) as { name?: string; value?: unknown }[]).map((e) => ({
+        (c.spec.env ?? []).map((e) => ({
             where: describe(c),
             name: String(e?.name),
             value: e?.value === undefined ? undefined : String(e.value),

@@ -7,7 +7,10 @@ const SECRET_WORDS = new Set(["PASSWORD", "PASSWD", "SECRET", "TOKEN", "APIKEY",
 const SECRET_PAIRS = new Set(["API KEY", "PRIVATE KEY", "ACCESS KEY", "SECRET KEY", "CONNECTION STRING"]);
 
 export function looksLikeSecretName(name: string): boolean {
-    const words = name.toUpperCase().split(/[^A-Z0-9]+/).filter(Boolean);
+    const words = name
+        .toUpperCase()
+        .split(/[^A-Z0-9]+/)
+        .filter(Boolean);
     return words.some((w, i) => SECRET_WORDS.has(w) || SECRET_PAIRS.has(`${w} ${words[i + 1]}`));
 }
 

@@ -7,7 +7,8 @@ export const requireApprovedRegistry: ResourceRule = {
     id: "require-approved-registry",
     description: "Images must come from an approved registry (policy config approvedRegistries).",
     rationale: "Only the platform's registries scan, sign and retain images; anything else is code nobody reviewed.",
-    remediation: "Push the image to an approved registry (mirror upstream images there), or add the registry to approvedRegistries in policies/config/<stack>.json after review.",
+    remediation:
+        "Push the image to an approved registry (mirror upstream images there), or add the registry to approvedRegistries in policies/config/<stack>.json after review.",
     severity: "high",
     topics: ["kubernetes", "swarm", "supply-chain"],
     resourceTypes: CONTAINER_TYPES,

@@ -1,16 +1,15 @@
 import { expect } from "chai";
-import { checkResource, compliantPodSpec, swarmService, workload } from "../../test/policies/fixtures";
+import { checkResource, compliantPodSpec, swarmService, workload, type Fixture } from "../../test/policies/fixtures";
 import { WORKLOAD_TYPES } from "../kubernetes/workloads";
-import type { PolicyResource } from "../rule";
 import { fromApprovedRegistry, isPinned, parseImage } from "../images";
 import { disallowLatestImageTag } from "./disallowLatestImageTag";
 import { disallowSecretEnvLiterals, looksLikeSecretName } from "./disallowSecretEnvLiterals";
 import { requireApprovedRegistry } from "./requireApprovedRegistry";
 
-type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Obj = Record<string, any>;
 
 /** Every resource type that runs containers, with a way to set its image and add an env var. */
-const TARGETS: { type: string; make: (image?: string, env?: [string, string]) => PolicyResource }[] = [
+const TARGETS: { type: string; make: (image?: string, env?: [string, string]) => Fixture }[] = [
     ...WORKLOAD_TYPES.map((type) => ({
         type,
         make: (image?: string, env?: [string, string]) => {
@@ -67,7 +66,9 @@ describe(requireApprovedRegistry.id, () => {
     for (const t of TARGETS) {
         it(`passes a ${t.type} from the approved registry, fails another`, () => {
             expect(checkResource(requireApprovedRegistry, t.make())).to.deep.equal([]);
-            expect(checkResource(requireApprovedRegistry, t.make("docker.io/someone/x:1"))[0]).to.match(/not from an approved registry \(registry.sophia-ai.com\)/);
+            expect(checkResource(requireApprovedRegistry, t.make("docker.io/someone/x:1"))[0]).to.match(
+                /not from an approved registry \(registry.sophia-ai.com\)/,
+            );
         });
     }
     it("reads the approved registries from policy config", () => {
@@ -79,14 +80,17 @@ describe(requireApprovedRegistry.id, () => {
 
 describe(disallowSecretEnvLiterals.id, () => {
     it("recognizes secret-looking names, not look-alikes", () => {
-        for (const name of ["DB_PASSWORD", "SLACK_BOT_TOKEN", "OPENAI_API_KEY", "client-secret", "AWS_SECRET_ACCESS_KEY", "SENTRY_DSN", "APIKEY"]) expect(looksLikeSecretName(name), name).to.equal(true);
+        for (const name of ["DB_PASSWORD", "SLACK_BOT_TOKEN", "OPENAI_API_KEY", "client-secret", "AWS_SECRET_ACCESS_KEY", "SENTRY_DSN", "APIKEY"])
+            expect(looksLikeSecretName(name), name).to.equal(true);
         for (const name of ["PORT", "MAX_TOKENS", "MCP_PATH", "KEYCLOAK_URL", "OTEL_SERVICE_NAME"]) expect(looksLikeSecretName(name), name).to.equal(false);
     });
     for (const t of TARGETS) {
         it(`passes a ${t.type} with secret references, fails a literal secret`, () => {
             expect(checkResource(disallowSecretEnvLiterals, t.make())).to.deep.equal([]);
             expect(checkResource(disallowSecretEnvLiterals, t.make(undefined, ["MAX_TOKENS", "4096"]))).to.deep.equal([]);
-            expect(checkResource(disallowSecretEnvLiterals, t.make(undefined, ["DB_PASSWORD", "hunter2hunter2"]))[0]).to.match(/sets DB_PASSWORD to a literal value/);
+            expect(checkResource(disallowSecretEnvLiterals, t.make(undefined, ["DB_PASSWORD", "hunter2hunter2"]))[0]).to.match(
+                /sets DB_PASSWORD to a literal value/,
+            );
         });
     }
     it("allows <NAME>_FILE pointing at a mounted secret on Swarm, not a literal in it", () => {

@@ -161,7 +161,10 @@ export function stackEnvironmentDocument(environment: StackEnvironment): Record<
         const out = rotatedOutput.get(secret);
         if (!out) pulumiConfig[secretConfigKey(secret)] = valueRef(`secrets.${secret}`);
         // A value interpolated with a secret is secret: the rotator's plaintext key id is sealed so.
-        else pulumiConfig[secretConfigKey(secret)] = out.secret ? valueRef(`${out.id}.${out.path}`) : `${valueRef(`${out.id}.${out.path}`)}${valueRef("sealed")}`;
+        else
+            pulumiConfig[secretConfigKey(secret)] = out.secret
+                ? valueRef(`${out.id}.${out.path}`)
+                : `${valueRef(`${out.id}.${out.path}`)}${valueRef("sealed")}`;
     }
     return { imports: [...environment.imports], values: { pulumiConfig } };
 }
@@ -199,7 +202,11 @@ export function loginEnvironmentDocument(environment: StackEnvironment, rotation
             aws: {
                 login: {
                     "fn::open::aws-login": {
-                        oidc: { roleArn: rotation.oidcRoleArn, sessionName: `sophia-esc-${environment.name}-rotation`, subjectAttributes: ["currentEnvironment.name"] },
+                        oidc: {
+                            roleArn: rotation.oidcRoleArn,
+                            sessionName: `sophia-esc-${environment.name}-rotation`,
+                            subjectAttributes: ["currentEnvironment.name"],
+                        },
                     },
                 },
             },

@@ -20,7 +20,11 @@ export function platformStacks(projectDir: string): string[] {
  * the program checks (catalog servers plus platform components), so the environments follow it.
  * A stack whose file is invalid is reported, not guessed.
  */
-export function platformSecretNeeds(projectDir: string, catalogFile?: string, stacks = platformStacks(projectDir)): { needs: StackSecretNeeds[]; problems: Problem[] } {
+export function platformSecretNeeds(
+    projectDir: string,
+    catalogFile?: string,
+    stacks = platformStacks(projectDir),
+): { needs: StackSecretNeeds[]; problems: Problem[] } {
     const needs: StackSecretNeeds[] = [];
     const problems: Problem[] = [];
     for (const stack of stacks) {

@@ -46,10 +46,22 @@ export function definedEnvironments(layout: EnvironmentLayout, settings: EscSett
         const rotates = environment.values.rotated.length > 0;
         const defined: DefinedEnvironment[] = [
             { ref: ref(environment.name), owner: "code", yaml: renderEnvironment(stackEnvironmentDocument(environment)), openedByCi: true, rotates: false },
-            { ref: ref(environment.values.name), owner: "operators", yaml: renderEnvironment(valuesEnvironmentDocument(layout, environment, rotation)), openedByCi: true, rotates },
+            {
+                ref: ref(environment.values.name),
+                owner: "operators",
+                yaml: renderEnvironment(valuesEnvironmentDocument(layout, environment, rotation)),
+                openedByCi: true,
+                rotates,
+            },
         ];
         if (rotates && environment.login) {
-            defined.push({ ref: ref(environment.login), owner: "code", yaml: renderEnvironment(loginEnvironmentDocument(environment, rotation)), openedByCi: false, rotates: false });
+            defined.push({
+                ref: ref(environment.login),
+                owner: "code",
+                yaml: renderEnvironment(loginEnvironmentDocument(environment, rotation)),
+                openedByCi: false,
+                rotates: false,
+            });
         }
         return defined;
     });
@@ -64,7 +76,10 @@ function rotationProblems(layout: EnvironmentLayout, settings: EscSettings): Pro
         const rotation = settings.awsRotation[environment.name];
         if (!rotation) {
             const ids = environment.values.rotated.map((c) => c.id).join(", ");
-            problems.push({ where, message: `stack ${environment.name} needs rotated credentials (${ids}): set the AWS region, ESC's OIDC role (oidcRoleArn) and the IAM user of each under users` });
+            problems.push({
+                where,
+                message: `stack ${environment.name} needs rotated credentials (${ids}): set the AWS region, ESC's OIDC role (oidcRoleArn) and the IAM user of each under users`,
+            });
             continue;
         }
         for (const c of environment.values.rotated) {
@@ -80,7 +95,11 @@ const resourceName = (ref: string): string => ref.replace("/", "-");
  * The environments in Pulumi Cloud, with their permissions, the release tag, the 90-day rotation
  * of rotated credentials and a Slack notice on every change.
  */
-export function createEnvironments(defined: readonly DefinedEnvironment[], settings: EscSettings, slackWebhookUrl: pulumi.Output<string>): Record<string, service.Environment> {
+export function createEnvironments(
+    defined: readonly DefinedEnvironment[],
+    settings: EscSettings,
+    slackWebhookUrl: pulumi.Output<string>,
+): Record<string, service.Environment> {
     const organization = settings.organization;
     const created: Record<string, service.Environment> = {};
     for (const env of defined) {
@@ -99,7 +118,11 @@ export function createEnvironments(defined: readonly DefinedEnvironment[], setti
         new service.TeamEnvironmentPermission(`${id}-admins`, { ...scope, team: settings.teams.admins, permission: "admin" }, after);
         if (env.openedByCi) new service.TeamEnvironmentPermission(`${id}-ci`, { ...scope, team: settings.teams.ci, permission: "open" }, after);
         if (env.owner === "code") {
-            new service.EnvironmentVersionTag(`${id}-${settings.releaseTag}`, { ...scope, tagName: settings.releaseTag, revision: environment.revision }, after);
+            new service.EnvironmentVersionTag(
+                `${id}-${settings.releaseTag}`,
+                { ...scope, tagName: settings.releaseTag, revision: environment.revision },
+                after,
+            );
         }
         if (env.rotates) new service.EnvironmentRotationSchedule(`${id}-rotation`, { ...scope, scheduleCron: ROTATION_CRON }, after);
         new service.Webhook(

@@ -8,7 +8,8 @@ import { DEFAULT_ENVIRONMENT_PROJECT } from "./environments";
 export const ESC_CONFIG_NAMESPACE = "sophia-esc";
 
 const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "expected a name of letters, digits, '.', '_' or '-'");
-const arn = (kind: string) => z.string().regex(new RegExp(`^arn:aws[a-z-]*:iam::\\d{12}:${kind}/.+$`), `expected an IAM ${kind} ARN such as arn:aws:iam::123456789012:${kind}/name`);
+const arn = (kind: string) =>
+    z.string().regex(new RegExp(`^arn:aws[a-z-]*:iam::\\d{12}:${kind}/.+$`), `expected an IAM ${kind} ARN such as arn:aws:iam::123456789012:${kind}/name`);
 
 const escSettingsSchema = z.strictObject({
     /** Pulumi Cloud organization that owns the environments. */
@@ -31,7 +32,11 @@ const escSettingsSchema = z.strictObject({
     awsRotation: z
         .record(
             z.string(),
-            z.strictObject({ region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "expected an AWS region such as eu-west-1"), oidcRoleArn: arn("role"), users: z.record(z.string(), arn("user")) }),
+            z.strictObject({
+                region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "expected an AWS region such as eu-west-1"),
+                oidcRoleArn: arn("role"),
+                users: z.record(z.string(), arn("user")),
+            }),
         )
         .default({}),
 });

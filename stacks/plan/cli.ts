@@ -18,7 +18,13 @@ async function main(): Promise<number> {
         },
     });
     const progress = process.stderr.isTTY ? (line: string) => process.stderr.write(`${line}\r`) : (line: string) => process.stderr.write(`${line}\n`);
-    const result = await planStack({ stack: values.stack!, out: values.out!, catalog: values.catalog, projectDir: values["project-dir"] && path.resolve(values["project-dir"]), log: progress });
+    const result = await planStack({
+        stack: values.stack,
+        out: values.out,
+        catalog: values.catalog,
+        projectDir: values["project-dir"] && path.resolve(values["project-dir"]),
+        log: progress,
+    });
     if (result.status === "invalid-input") {
         process.stderr.write(`${result.error.message}\n`);
         process.stderr.write(`No plan written; ${result.registered} resources were registered.\n`);

@@ -31,7 +31,9 @@ export async function evaluateProgram(entry: string, stackConfig: StackConfig, m
     withCheapStackTraces();
     pulumi.runtime.setAllConfig(stackConfig.config, stackConfig.secretKeys);
     installMonitor(monitor, stackConfig.project, stackConfig.stack);
-    await pulumi.runtime.runInPulumiStack(async () => require(path.resolve(entry)));
+    // The program is CommonJS and loads through the same require hook (ts-node) as under the language host.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    await pulumi.runtime.runInPulumiStack(() => Promise.resolve(require(path.resolve(entry)) as unknown));
     // Registrations still in flight (applies, outputs) drain before the plan is read.
     await (runtimeSettings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
     const stackUrn = monitor.recorded.find((r) => r.type === "pulumi:pulumi:Stack")?.urn;

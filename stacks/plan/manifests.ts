@@ -17,7 +17,10 @@ export function kubernetesKind(type: string): { apiVersion: string; kind: string
 }
 
 /** What `kubectl apply` would receive for each Kubernetes resource of the plan (secrets already redacted). */
-export function kubernetesManifests(resources: readonly RecordedResource[], secretMapKeys: ReadonlyMap<string, Record<string, string[]>> = new Map()): Manifest[] {
+export function kubernetesManifests(
+    resources: readonly RecordedResource[],
+    secretMapKeys: ReadonlyMap<string, Record<string, string[]>> = new Map(),
+): Manifest[] {
     const manifests: Manifest[] = [];
     for (const r of resources) {
         const kind = r.custom ? kubernetesKind(r.type) : undefined;
@@ -39,10 +42,14 @@ export function manifestYaml(manifest: Manifest): string {
 }
 
 /** kubernetes-models' classes: one module per API group version, one class per kind. */
-function modelClass(apiVersion: string, kind: string): (new (data: unknown) => { validate(): void }) | undefined {
+type ModelClass = new (data: unknown) => { validate(): void };
+
+function modelClass(apiVersion: string, kind: string): ModelClass | undefined {
     try {
+        // The module depends on the manifest's apiVersion, so it is required at run time.
         // eslint-disable-next-line @typescript-eslint/no-require-imports
-        return require(`kubernetes-models/${apiVersion}`)[kind];
+        const group = require(`kubernetes-models/${apiVersion}`) as Record<string, ModelClass | undefined>;
+        return group[kind];
     } catch {
         return undefined;
     }

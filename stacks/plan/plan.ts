@@ -91,7 +91,12 @@ export async function planStack(options: PlanOptions): Promise<PlanResult> {
     const artifacts = new Map<string, string>();
     for (const [file, output] of contributedArtifacts()) artifacts.set(file, await resolveArtifact(file, output));
     const summary = summarize(resources, settings.nodeCapacity);
-    const violations = runPolicies(resources, { stack: options.stack, config: stackConfig.config, secretKeys: stackConfig.secretKeys, outputs: evaluation.stackOutputs });
+    const violations = runPolicies(resources, {
+        stack: options.stack,
+        config: stackConfig.config,
+        secretKeys: stackConfig.secretKeys,
+        outputs: evaluation.stackOutputs,
+    });
     const plan: PlanFile = {
         stack: options.stack,
         project: stackConfig.project,
@@ -100,11 +105,16 @@ export async function planStack(options: PlanOptions): Promise<PlanResult> {
         summary: {
             ...summary,
             placeholders: stackConfig.placeholders,
-            secretInventory: Object.fromEntries([...secretInventory([...catalog.servers, ...platformSecretConsumers(settings)])].map(([name, users]) => [name, [...users]])),
+            secretInventory: Object.fromEntries(
+                [...secretInventory([...catalog.servers, ...platformSecretConsumers(settings)])].map(([name, users]) => [name, [...users]]),
+            ),
             artifacts: [...artifacts.keys(), ...manifests.map((m) => `k8s/${m.file}`)].sort(),
         },
         policy: { violations },
-        outputs: redactPlainSecrets(evaluation.stackOutputs, stackConfig.secretKeys.map((k) => stackConfig.config[k])),
+        outputs: redactPlainSecrets(
+            evaluation.stackOutputs,
+            stackConfig.secretKeys.map((k) => stackConfig.config[k]),
+        ),
     };
     const dir = path.join(options.out, options.stack);
     fs.rmSync(dir, { recursive: true, force: true });

@@ -13,9 +13,10 @@ export const UNKNOWN_MARKER = "[unknown]";
  */
 function computedOutputs(args: pulumi.runtime.MockResourceArgs): Record<string, string> {
     if (args.type === "random:index/randomPassword:RandomPassword") return { result: "offline-generated-password" };
-    if (args.type.startsWith("aws:") && args.inputs.arn === undefined) {
+    const inputs = args.inputs as { arn?: unknown; region?: string };
+    if (args.type.startsWith("aws:") && inputs.arn === undefined) {
         const service = args.type.slice("aws:".length).split("/")[0];
-        return { arn: `arn:aws:${service}:${args.inputs.region ?? ""}:offline:${args.name}` };
+        return { arn: `arn:aws:${service}:${inputs.region ?? ""}:offline:${args.name}` };
     }
     return {};
 }
@@ -38,22 +39,24 @@ export interface RecordedResource {
 export function redactSerialized(value: unknown): unknown {
     if (value === rpc.unknownValue) return UNKNOWN_MARKER;
     if (Array.isArray(value)) return value.map(redactSerialized);
-    if (value && typeof value === "object") {
-        const v = value as Record<string, unknown>;
-        switch (v[rpc.specialSigKey]) {
-            case rpc.specialSecretSig:
-                return SECRET_MARKER;
-            case rpc.specialResourceSig:
-                return v.urn;
-            case rpc.specialOutputValueSig:
-                return v.secret ? SECRET_MARKER : redactSerialized(v.value ?? UNKNOWN_MARKER);
-            case rpc.specialAssetSig:
-            case rpc.specialArchiveSig:
-                return { asset: v.path ?? v.uri ?? "[inline]" };
-        }
-        return Object.fromEntries(Object.entries(v).map(([k, inner]) => [k, redactSerialized(inner)]));
-    }
+    if (value && typeof value === "object") return redactObject(value as Record<string, unknown>);
     return value;
+}
+
+/** A serialized object: a special value (secret, resource, output, asset) by its signature, else each property. */
+function redactObject(v: Record<string, unknown>): unknown {
+    switch (v[rpc.specialSigKey]) {
+        case rpc.specialSecretSig:
+            return SECRET_MARKER;
+        case rpc.specialResourceSig:
+            return v.urn;
+        case rpc.specialOutputValueSig:
+            return v.secret ? SECRET_MARKER : redactSerialized(v.value ?? UNKNOWN_MARKER);
+        case rpc.specialAssetSig:
+        case rpc.specialArchiveSig:
+            return { asset: v.path ?? v.uri ?? "[inline]" };
+    }
+    return Object.fromEntries(Object.entries(v).map(([k, inner]) => [k, redactSerialized(inner)]));
 }
 
 function secretMapKeyNames(raw: Record<string, unknown>): Record<string, string[]> {
@@ -61,7 +64,7 @@ function secretMapKeyNames(raw: Record<string, unknown>): Record<string, string[
     for (const [prop, value] of Object.entries(raw)) {
         const v = value as Record<string, unknown> | null;
         if (v && typeof v === "object" && v[rpc.specialSigKey] === rpc.specialSecretSig && v.value && typeof v.value === "object" && !Array.isArray(v.value)) {
-            found[prop] = Object.keys(v.value as object).sort();
+            found[prop] = Object.keys(v.value).sort();
         }
     }
     return found;
@@ -100,7 +103,7 @@ export class RecordingMonitor extends MockMonitor {
             newResource: (args: pulumi.runtime.MockResourceArgs) => ({
                 id: args.custom ? `${args.name}-id` : undefined,
                 // Echo the inputs as outputs; names the engine would auto-generate get the resource name.
-                state: { name: args.name, ...args.inputs, ...computedOutputs(args) },
+                state: { name: args.name, ...(args.inputs as Record<string, unknown>), ...computedOutputs(args) },
             }),
             call: (args: pulumi.runtime.MockCallArgs) => {
                 throw new Error(`the program called ${args.token}, which the offline plan cannot answer: a deployment must not depend on live reads`);

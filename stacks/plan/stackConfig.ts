@@ -20,7 +20,8 @@ export interface StackConfig {
 
 interface ProjectFile {
     name: string;
-    config?: Record<string, { default?: unknown; value?: unknown } | unknown>;
+    /** Each key's declaration: { default } or { value }, or the bare value. */
+    config?: Record<string, unknown>;
 }
 
 const encode = (value: unknown): string => (typeof value === "string" ? value : JSON.stringify(value));
@@ -41,31 +42,42 @@ export function readStackConfig(
     const stackData = (YAML.parse(fs.readFileSync(stackFile, "utf8")) ?? {}) as { config?: Record<string, unknown>; environment?: unknown };
     const qualify = (key: string): string => (key.includes(":") ? key : `${project.name}:${key}`);
 
-    const config: Record<string, string> = {};
-    for (const [key, declaration] of Object.entries(project.config ?? {})) {
-        const d = declaration as { default?: unknown; value?: unknown };
-        const value = d && typeof d === "object" ? (d.value ?? d.default) : declaration;
-        if (value !== undefined) config[qualify(key)] = encode(value);
-    }
+    const config = projectDefaults(project, qualify);
     const secretKeys: string[] = [];
     const placeholders: string[] = [];
+    const placeholder = (qualified: string): void => {
+        config[qualified] = `${PLACEHOLDER_PREFIX}${qualified}`;
+        secretKeys.push(qualified);
+        placeholders.push(qualified);
+    };
     for (const [key, value] of Object.entries(stackData.config ?? {})) {
-        const qualified = qualify(key);
-        if (value && typeof value === "object" && "secure" in value) {
-            config[qualified] = `${PLACEHOLDER_PREFIX}${qualified}`;
-            secretKeys.push(qualified);
-            placeholders.push(qualified);
-        } else config[qualified] = encode(value);
+        if (isEncrypted(value)) placeholder(qualify(key));
+        else config[qualify(key)] = encode(value);
     }
     const environments = environmentList(stackData.environment);
-    for (const key of escProvidedKeys(environments, config).map(qualify)) {
-        if (key in config) continue;
-        config[key] = `${PLACEHOLDER_PREFIX}${key}`;
-        secretKeys.push(key);
-        placeholders.push(key);
-    }
+    for (const key of escProvidedKeys(environments, config).map(qualify)) if (!(key in config)) placeholder(key);
     return { project: project.name, stack, config, secretKeys, placeholders: placeholders.sort(), environments };
 }
+
+/** The values Pulumi.yaml declares, by qualified key. */
+function projectDefaults(project: ProjectFile, qualify: (key: string) => string): Record<string, string> {
+    const config: Record<string, string> = {};
+    for (const [key, declaration] of Object.entries(project.config ?? {})) {
+        const value = declaredValue(declaration);
+        if (value !== undefined) config[qualify(key)] = encode(value);
+    }
+    return config;
+}
+
+/** A Pulumi.yaml config declaration's value: its value, else its default; a bare value is itself. */
+function declaredValue(declaration: unknown): unknown {
+    if (!declaration || typeof declaration !== "object") return declaration;
+    const d = declaration as { default?: unknown; value?: unknown };
+    return d.value ?? d.default;
+}
+
+/** An encrypted stack value: { secure: <ciphertext> }. */
+const isEncrypted = (value: unknown): boolean => Boolean(value && typeof value === "object" && "secure" in value);
 
 /** `environment:` is a list of names, or `{ imports: [...] }`. */
 function environmentList(value: unknown): string[] {

@@ -1,4 +1,16 @@
 import { cpuCores, memoryBytes } from "../../components/platform/quantity";
+import {
+    kubernetesProps,
+    list,
+    swarmProps,
+    type ComputeQuantities,
+    type Container,
+    type KubernetesProps,
+    type ObjectMeta,
+    type PodTemplate,
+    type SwarmResources,
+    type SwarmServiceProps,
+} from "../../policies/shapes";
 import type { RecordedResource } from "./recorder";
 
 export interface Compute {
@@ -31,29 +43,42 @@ interface WorkloadUsage {
     limits: Compute;
 }
 
-type Inputs = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-const quantity = (q: Inputs | undefined): Compute => ({
+const quantity = (q: ComputeQuantities | undefined): Compute => ({
     cpu: q?.cpu ? cpuCores(String(q.cpu)) : 0,
     memoryBytes: q?.memory ? memoryBytes(String(q.memory)) : 0,
 });
 
-function kubernetesUsage(inputs: Inputs): WorkloadUsage | undefined {
-    const template = inputs.spec?.template ?? inputs.spec?.jobTemplate?.spec?.template;
-    const containers: Inputs[] = template?.spec?.containers ?? [];
-    if (containers.length === 0) return undefined;
-    const sum = (key: "requests" | "limits"): Compute =>
-        containers.reduce<Compute>((acc, c) => {
-            const q = quantity(c.resources?.[key]);
-            return { cpu: acc.cpu + q.cpu, memoryBytes: acc.memoryBytes + q.memoryBytes };
-        }, { cpu: 0, memoryBytes: 0 });
-    return { tier: template.metadata?.labels?.["sophia.ai/tier"] ?? "platform", replicas: inputs.spec?.replicas ?? 1, requests: sum("requests"), limits: sum("limits") };
+const tierOf = (metadata: ObjectMeta | undefined): string => metadata?.labels?.["sophia.ai/tier"] ?? "platform";
+
+/** The pod template of a workload, or of a CronJob's job. */
+const podTemplateOf = (inputs: KubernetesProps): PodTemplate | undefined => inputs.spec?.template ?? inputs.spec?.jobTemplate?.spec?.template;
+
+function kubernetesUsage(inputs: KubernetesProps): WorkloadUsage | undefined {
+    const template = podTemplateOf(inputs);
+    const containers = list(template?.spec?.containers) as Container[];
+    if (!template || containers.length === 0) return undefined;
+    return {
+        tier: tierOf(template.metadata),
+        replicas: inputs.spec?.replicas ?? 1,
+        requests: sumOf(containers, "requests"),
+        limits: sumOf(containers, "limits"),
+    };
 }
 
-function swarmUsage(inputs: Inputs): WorkloadUsage {
+/** The containers' requests or limits, added up. */
+const sumOf = (containers: readonly Container[], key: "requests" | "limits"): Compute =>
+    containers.reduce<Compute>(
+        (acc, c) => {
+            const q = quantity(c.resources?.[key]);
+            return { cpu: acc.cpu + q.cpu, memoryBytes: acc.memoryBytes + q.memoryBytes };
+        },
+        { cpu: 0, memoryBytes: 0 },
+    );
+
+function swarmUsage(inputs: SwarmServiceProps): WorkloadUsage {
     const r = inputs.taskSpec?.resources ?? {};
-    const compute = (x: Inputs | undefined): Compute => ({ cpu: (x?.nanoCpus ?? 0) / 1e9, memoryBytes: x?.memoryBytes ?? 0 });
-    const labels: { label: string; value: string }[] = inputs.labels ?? [];
+    const compute = (x: SwarmResources | undefined): Compute => ({ cpu: (x?.nanoCpus ?? 0) / 1e9, memoryBytes: x?.memoryBytes ?? 0 });
+    const labels = list(inputs.labels) as { label: string; value: string }[];
     return {
         tier: labels.find((l) => l.label === "sophia.ai/tier")?.value ?? "platform",
         replicas: inputs.mode?.replicated?.replicas ?? 1,
@@ -66,19 +91,16 @@ function swarmUsage(inputs: Inputs): WorkloadUsage {
 function workloadUsage(resources: RecordedResource[]): WorkloadUsage[] {
     const hpaMin = new Map<string, number>();
     for (const r of resources.filter((x) => x.type === "kubernetes:autoscaling/v2:HorizontalPodAutoscaler")) {
-        const i = r.inputs as Inputs;
+        const i = kubernetesProps({ props: r.inputs });
         hpaMin.set(`${i.metadata?.namespace}/${i.spec?.scaleTargetRef?.name}`, i.spec?.minReplicas ?? 1);
     }
-    const usages: WorkloadUsage[] = [];
-    for (const r of resources) {
-        const i = r.inputs as Inputs;
-        if (r.type === "docker:index/service:Service") usages.push(swarmUsage(i));
-        else if (/^kubernetes:apps\/v1:(Deployment|StatefulSet|DaemonSet)$/.test(r.type)) {
-            const u = kubernetesUsage(i);
-            if (u) usages.push({ ...u, replicas: i.spec?.replicas ?? hpaMin.get(`${i.metadata?.namespace}/${i.metadata?.name}`) ?? 1 });
-        }
-    }
-    return usages;
+    return resources.flatMap((r) => {
+        if (r.type === "docker:index/service:Service") return [swarmUsage(swarmProps({ props: r.inputs }))];
+        if (!/^kubernetes:apps\/v1:(Deployment|StatefulSet|DaemonSet)$/.test(r.type)) return [];
+        const i = kubernetesProps({ props: r.inputs });
+        const u = kubernetesUsage(i);
+        return u ? [{ ...u, replicas: i.spec?.replicas ?? hpaMin.get(`${i.metadata?.namespace}/${i.metadata?.name}`) ?? 1 }] : [];
+    });
 }
 
 function add(row: UsageRow, u: WorkloadUsage): void {
@@ -89,9 +111,8 @@ function add(row: UsageRow, u: WorkloadUsage): void {
     row.limits.memoryBytes += u.limits.memoryBytes * u.replicas;
 }
 
-export function summarize(resources: RecordedResource[], capacity: { nodes: number; cpu: string; memory: string }): PlanSummary {
-    const byType: Record<string, number> = {};
-    for (const r of resources) byType[r.type] = (byType[r.type] ?? 0) + 1;
+/** Each component (non-custom resource but the stack) with the count, per type, of the custom resources it owns. */
+function componentsOf(resources: RecordedResource[]): PlanSummary["components"] {
     const byUrn = new Map(resources.map((r) => [r.urn, r]));
     const componentOf = (r: RecordedResource): RecordedResource | undefined => {
         let parent = r.parent ? byUrn.get(r.parent) : undefined;
@@ -107,6 +128,12 @@ export function summarize(resources: RecordedResource[], capacity: { nodes: numb
         const entry = owner && components.get(owner.urn);
         if (entry) entry.resources[r.type] = (entry.resources[r.type] ?? 0) + 1;
     }
+    return [...components.values()];
+}
+
+export function summarize(resources: RecordedResource[], capacity: { nodes: number; cpu: string; memory: string }): PlanSummary {
+    const byType: Record<string, number> = {};
+    for (const r of resources) byType[r.type] = (byType[r.type] ?? 0) + 1;
     const byTier: Record<string, UsageRow> = {};
     const total = zero();
     for (const u of workloadUsage(resources)) {
@@ -117,7 +144,7 @@ export function summarize(resources: RecordedResource[], capacity: { nodes: numb
     return {
         resourceCount: resources.length,
         byType,
-        components: [...components.values()],
+        components: componentsOf(resources),
         usage: { byTier, total },
         capacity: cap,
         fits: {
@@ -132,15 +159,7 @@ const cores = (n: number): string => `${n.toFixed(2)} CPU`;
 
 /** A preview-like text: components and their resources, totals, compute against capacity. */
 export function formatSummary(summary: PlanSummary, title: string): string {
-    const lines = [title, ""];
-    const groups = new Map<string, PlanSummary["components"]>();
-    for (const c of summary.components) groups.set(c.type, [...(groups.get(c.type) ?? []), c]);
-    for (const [type, list] of groups) {
-        lines.push(`${type} ×${list.length}`);
-        const shown = list.length > 6 ? list.slice(0, 3) : list;
-        for (const c of shown) lines.push(`  ${c.name}: ${Object.entries(c.resources).map(([t, n]) => `${n} ${t.split(":").pop()}`).join(", ") || "(no resources)"}`);
-        if (shown.length < list.length) lines.push(`  … and ${list.length - shown.length} more`);
-    }
+    const lines = [title, "", ...componentLines(summary)];
     lines.push("", `Resources: ${summary.resourceCount}`);
     for (const [type, n] of Object.entries(summary.byType).sort()) lines.push(`  ${String(n).padStart(4)}  ${type}`);
     lines.push("", "Compute (base replicas)      requests                 limits");
@@ -150,8 +169,33 @@ export function formatSummary(summary: PlanSummary, title: string): string {
     lines.push(row("total", summary.usage.total));
     const cap = summary.capacity;
     lines.push(`  capacity   ${cap.nodes} node(s)  ${cores(cap.cpu).padStart(10)} ${gib(cap.memoryBytes).padStart(10)}`);
-    if (!summary.fits.requests) lines.push("  DOES NOT FIT: the requests exceed the stack's node capacity; pods will stay Pending.");
-    else if (!summary.fits.limits) lines.push("  Fits by requests; limits overcommit the nodes (allowed, but bursts can contend).");
-    else lines.push("  Fits: requests and limits are within the stack's node capacity.");
+    lines.push(fitLine(summary.fits));
     return lines.join("\n");
+}
+
+function fitLine(fits: PlanSummary["fits"]): string {
+    if (!fits.requests) return "  DOES NOT FIT: the requests exceed the stack's node capacity; pods will stay Pending.";
+    if (!fits.limits) return "  Fits by requests; limits overcommit the nodes (allowed, but bursts can contend).";
+    return "  Fits: requests and limits are within the stack's node capacity.";
+}
+
+/** Components grouped by type, the first few of a long group listed with their resources. */
+function componentLines(summary: PlanSummary): string[] {
+    const lines: string[] = [];
+    const groups = new Map<string, PlanSummary["components"]>();
+    for (const c of summary.components) groups.set(c.type, [...(groups.get(c.type) ?? []), c]);
+    for (const [type, list] of groups) {
+        lines.push(`${type} ×${list.length}`);
+        const shown = list.length > 6 ? list.slice(0, 3) : list;
+        for (const c of shown)
+            lines.push(
+                `  ${c.name}: ${
+                    Object.entries(c.resources)
+                        .map(([t, n]) => `${n} ${t.split(":").pop()}`)
+                        .join(", ") || "(no resources)"
+                }`,
+            );
+        if (shown.length < list.length) lines.push(`  … and ${list.length - shown.length} more`);
+    }
+    return lines;
 }

@@ -24,7 +24,11 @@ interface ProgramRun {
 /** Runs one of the job image's programs as the job would: a process, configured by its environment. */
 function runProgram(program: "backup" | "restore", args: string[], env: NodeJS.ProcessEnv): Promise<ProgramRun> {
     return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(PROGRAMS, `${program}.ts`), ...args], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+        const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(PROGRAMS, `${program}.ts`), ...args], {
+            cwd: ROOT,
+            env,
+            stdio: ["ignore", "pipe", "pipe"],
+        });
         let stdout = "";
         let stderr = "";
         child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -78,8 +82,12 @@ async function contents(client: Client): Promise<Record<string, unknown>> {
         result[name] = rows.rows.map((r) => r.row);
     }
     result.sequences = (await client.query(`SELECT sequencename, last_value FROM pg_sequences ORDER BY 1`)).rows;
-    result.objects = (await client.query(`SELECT c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' ORDER BY 1`)).rows;
-    result.constraints = (await client.query(`SELECT conname, pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE connamespace = 'public'::regnamespace ORDER BY 1`)).rows;
+    result.objects = (
+        await client.query(`SELECT c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' ORDER BY 1`)
+    ).rows;
+    result.constraints = (
+        await client.query(`SELECT conname, pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE connamespace = 'public'::regnamespace ORDER BY 1`)
+    ).rows;
     return result;
 }
 
@@ -195,7 +203,12 @@ describe("restore drill: PostgreSQL through an S3-compatible bucket", function (
 
         // A newer hourly backup whose manifest never arrived: a job that died mid-upload.
         const { S3Client, PutObjectCommand } = await import("@aws-sdk/client-s3");
-        const client = new S3Client({ region: "us-east-1", endpoint: s3!.endpoint, forcePathStyle: true, credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" } });
+        const client = new S3Client({
+            region: "us-east-1",
+            endpoint: s3!.endpoint,
+            forcePathStyle: true,
+            credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
+        });
         await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: "services/hourly/postgres/29990101T000000.000Z/platform.dump", Body: "truncated" }));
         client.destroy();
         const copy = await runProgram("restore", ["--target", "postgres", "--database", DATABASE, "--as", "platform_check"], env);

@@ -79,7 +79,8 @@ describe("backup freshness alert", () => {
                                     exp_labels: { severity: "critical", team: "platform", target: "redis" },
                                     exp_annotations: {
                                         summary: "No successful redis backup reported within the 60-minute RPO",
-                                        description: "No redis backup job has reported a success for 60 minutes: the job is failing, not scheduled, or cannot reach the Pushgateway.",
+                                        description:
+                                            "No redis backup job has reported a success for 60 minutes: the job is failing, not scheduled, or cannot reach the Pushgateway.",
                                         runbook_url: "https://github.com/sophia-ai/sophia-platform/blob/main/docs/06-troubleshooting/alerts.md#backupmissing",
                                     },
                                 },

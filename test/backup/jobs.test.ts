@@ -5,8 +5,20 @@ import type { ConfigHandle, SecretHandle } from "../../components/platform/types
 import { completeBackups, stampOf } from "../../images/backup/src/layout";
 
 const handle = (name: string, keys: string[]): SecretHandle => ({ name, group: "backup", keys, resource: undefined as never });
-const settings = { image: "registry.example/sophia-backup:1.0.0", bucket: "sophia-prod-backups-us-east-1", region: "us-east-1", fullBackupHour: 4, pushgatewayUrl: "http://pushgateway:9091", credentials: handle("aws", ["BACKUP_AWS_ACCESS_KEY_ID", "BACKUP_AWS_SECRET_ACCESS_KEY"]) };
-const postgres = { target: "postgres" as const, workload: "postgres", env: { PGHOST: "postgres" }, secretEnv: [{ env: "PGPASSWORD", secret: handle("pg", ["PGPASSWORD"]), key: "PGPASSWORD" }] };
+const settings = {
+    image: "registry.example/sophia-backup:1.0.0",
+    bucket: "sophia-prod-backups-us-east-1",
+    region: "us-east-1",
+    fullBackupHour: 4,
+    pushgatewayUrl: "http://pushgateway:9091",
+    credentials: handle("aws", ["BACKUP_AWS_ACCESS_KEY_ID", "BACKUP_AWS_SECRET_ACCESS_KEY"]),
+};
+const postgres = {
+    target: "postgres" as const,
+    workload: "postgres",
+    env: { PGHOST: "postgres" },
+    secretEnv: [{ env: "PGPASSWORD", secret: handle("pg", ["PGPASSWORD"]), key: "PGPASSWORD" }],
+};
 
 describe("backup jobs", () => {
     it("run the full at the configured hour and the hourly on the half hour", () => {
@@ -25,8 +37,25 @@ describe("backup jobs", () => {
     it("keep their labels on Swarm, next to the schedule, and read secrets from files there", () => {
         const crontab: ConfigHandle = { name: "crontab", group: "backup", files: ["crontab"], resource: undefined as never };
         const dockerSecret = { id: "id", name: "name" };
-        const objects = { secrets: new Map([["aws", new Map([["BACKUP_AWS_ACCESS_KEY_ID", dockerSecret], ["BACKUP_AWS_SECRET_ACCESS_KEY", dockerSecret]])], ["pg", new Map([["PGPASSWORD", dockerSecret]])]]), configs: new Map([["crontab", new Map([["crontab", dockerSecret]])]]) };
-        const args = jobServiceArgs(backupJob(postgres, "hourly", settings), crontab, { networks: [], volumes: new Map(), objects: objects as never, prefix: "sophia" });
+        const objects = {
+            secrets: new Map([
+                [
+                    "aws",
+                    new Map([
+                        ["BACKUP_AWS_ACCESS_KEY_ID", dockerSecret],
+                        ["BACKUP_AWS_SECRET_ACCESS_KEY", dockerSecret],
+                    ]),
+                ],
+                ["pg", new Map([["PGPASSWORD", dockerSecret]])],
+            ]),
+            configs: new Map([["crontab", new Map([["crontab", dockerSecret]])]]),
+        };
+        const args = jobServiceArgs(backupJob(postgres, "hourly", settings), crontab, {
+            networks: [],
+            volumes: new Map(),
+            objects: objects as never,
+            prefix: "sophia",
+        });
         expect(args.labels).to.deep.include({ label: BACKUP_OF_LABEL, value: "postgres" });
         expect(args.labels).to.deep.include({ label: "sophia.ai/schedule", value: "30 * * * *" });
         const env = (args.taskSpec as { containerSpec: { env: Record<string, string> } }).containerSpec.env;

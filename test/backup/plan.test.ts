@@ -18,15 +18,30 @@ describe("backups in the stacks' plans", function () {
 
         it("has a primary bucket and an object-locked replica in another region, each with every companion", () => {
             const buckets = ofType(resources, "s3/bucket:Bucket");
-            const byRole = Object.fromEntries(buckets.map((b) => [(b.inputs.tags as Record<string, string>)["sophia.ai/role"] + "@" + b.inputs.region, b.inputs]));
-            expect(Object.keys(byRole).sort()).to.deep.equal(["access-logs@us-east-1", "access-logs@us-west-2", "backup-replica@us-west-2", "backups@us-east-1"]);
+            const byRole = Object.fromEntries(
+                buckets.map((b) => [(b.inputs.tags as Record<string, string>)["sophia.ai/role"] + "@" + (b.inputs.region as string), b.inputs]),
+            );
+            expect(Object.keys(byRole).sort()).to.deep.equal([
+                "access-logs@us-east-1",
+                "access-logs@us-west-2",
+                "backup-replica@us-west-2",
+                "backups@us-east-1",
+            ]);
             expect(byRole["backup-replica@us-west-2"].objectLockEnabled).to.equal(true);
-            for (const companion of ["bucketPublicAccessBlock:BucketPublicAccessBlock", "bucketOwnershipControls:BucketOwnershipControls", "bucketVersioning:BucketVersioning", "bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "bucketPolicy:BucketPolicy", "bucketLifecycleConfiguration:BucketLifecycleConfiguration"]) {
+            for (const companion of [
+                "bucketPublicAccessBlock:BucketPublicAccessBlock",
+                "bucketOwnershipControls:BucketOwnershipControls",
+                "bucketVersioning:BucketVersioning",
+                "bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+                "bucketPolicy:BucketPolicy",
+                "bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+            ]) {
                 const forBuckets = ofType(resources, `s3/${companion}`).map((r) => r.inputs.bucket);
                 expect(forBuckets.sort(), companion).to.deep.equal(buckets.map((b) => `${b.name}-id`).sort());
             }
             const blocks = ofType(resources, "s3/bucketPublicAccessBlock:BucketPublicAccessBlock");
-            for (const b of blocks) expect(b.inputs).to.include({ blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true });
+            for (const b of blocks)
+                expect(b.inputs).to.include({ blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true });
             for (const p of ofType(resources, "s3/bucketPolicy:BucketPolicy")) {
                 expect(json(p.inputs.policy).Statement[0]).to.deep.include({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } });
             }
@@ -34,18 +49,29 @@ describe("backups in the stacks' plans", function () {
 
         it("encrypts backups with rotated KMS keys, replicates them within the RPO and locks the replica", () => {
             for (const key of ofType(resources, "kms/key:Key")) expect(key.inputs.enableKeyRotation).to.equal(true);
-            const sse = ofType(resources, "s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").filter((r) => !String(r.name).includes("logs"));
-            for (const s of sse) expect((s.inputs.rules as { applyServerSideEncryptionByDefault: { sseAlgorithm: string } }[])[0].applyServerSideEncryptionByDefault.sseAlgorithm).to.equal("aws:kms");
+            const sse = ofType(resources, "s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").filter(
+                (r) => !String(r.name).includes("logs"),
+            );
+            for (const s of sse)
+                expect(
+                    (s.inputs.rules as { applyServerSideEncryptionByDefault: { sseAlgorithm: string } }[])[0].applyServerSideEncryptionByDefault.sseAlgorithm,
+                ).to.equal("aws:kms");
             const [replication] = ofType(resources, "s3/bucketReplicationConfig:BucketReplicationConfig");
             const rule = (replication.inputs.rules as Record<string, Record<string, unknown>>[])[0];
             expect(rule.destination.bucket).to.equal("arn:aws:s3:::sophia-prod-backups-replica-us-west-2");
             expect(rule.destination.replicationTime).to.deep.equal({ status: "Enabled", time: { minutes: 15 } });
             const [lock] = ofType(resources, "s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration");
             expect(lock.inputs.rule).to.deep.equal({ defaultRetention: { mode: "COMPLIANCE", days: 14 } });
-            const [lifecycle] = ofType(resources, "s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").filter((r) => r.name === "backups-primary-lifecycle");
+            const [lifecycle] = ofType(resources, "s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").filter(
+                (r) => r.name === "backups-primary-lifecycle",
+            );
             const rules = Object.fromEntries((lifecycle.inputs.rules as { id: string }[]).map((r) => [r.id, r]));
             expect(rules["hourly-expire"]).to.deep.include({ filter: { prefix: "services/hourly/" }, expiration: { days: 3 } });
-            expect(rules["full-cold-then-expire"]).to.deep.include({ filter: { prefix: "services/full/" }, expiration: { days: 35 }, transitions: [{ days: 30, storageClass: "GLACIER_IR" }] });
+            expect(rules["full-cold-then-expire"]).to.deep.include({
+                filter: { prefix: "services/full/" },
+                expiration: { days: 35 },
+                transitions: [{ days: 30, storageClass: "GLACIER_IR" }],
+            });
         });
 
         it("gives the backup jobs a named IAM user that may write and list its prefix, without wildcards or delete", () => {
@@ -53,7 +79,10 @@ describe("backups in the stacks' plans", function () {
             expect(user.inputs.name).to.equal("sophia-prod-backup-writer");
             for (const policy of ofType(resources, "iam/policy:Policy")) {
                 for (const statement of json(policy.inputs.policy).Statement) {
-                    for (const action of [statement.Action].flat()) expect(action, policy.name).to.not.include("*").and.not.match(/Delete/);
+                    for (const action of [statement.Action].flat())
+                        expect(action, policy.name)
+                            .to.not.include("*")
+                            .and.not.match(/Delete/);
                     for (const resource of [statement.Resource].flat()) expect(resource, policy.name).to.be.a("string").and.not.equal("*");
                 }
             }

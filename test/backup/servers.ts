@@ -33,7 +33,10 @@ export class PostgresCluster {
     readonly port: number;
     readonly user = "sophia";
     readonly password = "drill-only-password";
-    private constructor(readonly dir: string, port: number) {
+    private constructor(
+        readonly dir: string,
+        port: number,
+    ) {
         this.port = port;
     }
 
@@ -49,7 +52,19 @@ export class PostgresCluster {
             fs.chownSync(dir, uid, gid);
             fs.chownSync(pwfile, uid, gid);
         }
-        cluster.exec(`${PG_BIN}/initdb`, ["-D", path.join(dir, "data"), "-U", cluster.user, `--pwfile=${pwfile}`, "--auth-local=scram-sha-256", "--auth-host=scram-sha-256", "--no-sync", "-E", "UTF8", "--locale=C"]);
+        cluster.exec(`${PG_BIN}/initdb`, [
+            "-D",
+            path.join(dir, "data"),
+            "-U",
+            cluster.user,
+            `--pwfile=${pwfile}`,
+            "--auth-local=scram-sha-256",
+            "--auth-host=scram-sha-256",
+            "--no-sync",
+            "-E",
+            "UTF8",
+            "--locale=C",
+        ]);
         const options = `-c listen_addresses=127.0.0.1 -p ${cluster.port} -k ${dir} -c fsync=off`;
         cluster.exec(`${PG_BIN}/pg_ctl`, ["-D", path.join(dir, "data"), "-l", path.join(dir, "server.log"), "-o", options, "-w", "-t", "30", "start"]);
         return cluster;
@@ -68,7 +83,10 @@ export class PostgresCluster {
 }
 
 export class S3Server {
-    private constructor(private readonly server: { close(): Promise<void> }, readonly port: number) {}
+    private constructor(
+        private readonly server: { close(): Promise<void> },
+        readonly port: number,
+    ) {}
 
     static async start(root: string, bucket: string): Promise<S3Server> {
         const port = await freePort();
@@ -89,7 +107,10 @@ export class S3Server {
 /** Records what is pushed to it, standing in for the Prometheus Pushgateway. */
 export class PushRecorder {
     readonly pushes: { method: string; url: string; body: string }[] = [];
-    private constructor(private readonly server: http.Server, readonly port: number) {}
+    private constructor(
+        private readonly server: http.Server,
+        readonly port: number,
+    ) {}
 
     static async start(): Promise<PushRecorder> {
         const server = http.createServer();

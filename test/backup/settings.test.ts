@@ -43,14 +43,23 @@ describe("backup stack settings", () => {
     });
 
     it("lists every inconsistent retention at once", () => {
-        const problems = problemsOf({ region: "eu-west-1", replicaRegion: "eu-central-1", retentionDays: 7, hourlyRetentionDays: 10, objectLockDays: 14, fullBackupHour: 24 });
+        const problems = problemsOf({
+            region: "eu-west-1",
+            replicaRegion: "eu-central-1",
+            retentionDays: 7,
+            hourlyRetentionDays: 10,
+            objectLockDays: 14,
+            fullBackupHour: 24,
+        });
         expect(problems.map((p) => p.split(": ")[0].split(" ")[1])).to.deep.equal([
             "sophia:backup.fullBackupHour",
             "sophia:backup.hourlyRetentionDays",
             "sophia:backup.coldStorageAfterDays",
             "sophia:backup.objectLockDays",
         ]);
-        expect(problems[3]).to.equal("Pulumi.staging.yaml sophia:backup.objectLockDays: the replica would keep backups locked (14 days) longer than they are retained (7 days)");
+        expect(problems[3]).to.equal(
+            "Pulumi.staging.yaml sophia:backup.objectLockDays: the replica would keep backups locked (14 days) longer than they are retained (7 days)",
+        );
     });
 
     it("refuses a malformed region and an unknown key", () => {

@@ -25,7 +25,14 @@ interface Sample {
 function catalogOf(count: number): string {
     const data = YAML.parse(fs.readFileSync(CATALOG_FILE, "utf8")) as { servers: Record<string, unknown>[] };
     for (let i = data.servers.length; i < count; i++) {
-        data.servers.push({ name: `generated-${i}`, port: 20000 + i, category: "additional", purpose: "benchmark load", tier: TIERS[i % TIERS.length], version: "1.0.0" });
+        data.servers.push({
+            name: `generated-${i}`,
+            port: 20000 + i,
+            category: "additional",
+            purpose: "benchmark load",
+            tier: TIERS[i % TIERS.length],
+            version: "1.0.0",
+        });
     }
     const file = path.join(work, `catalog-${count}.yaml`);
     fs.writeFileSync(file, YAML.stringify(data));
@@ -60,7 +67,9 @@ function main(): void {
     console.log(`Offline plan of prod (median of ${REPEATS} runs, one process each; wall = evaluation and output, not process start)`);
     console.log("  servers  resources   plan ms  plan MiB  floor ms floor MiB  plan/floor");
     for (const { servers, plan, floor } of rows) {
-        console.log(`${fmt(servers)}  ${fmt(plan.resources)} ${fmt(plan.wallMs)} ${fmt(plan.maxRssMb)} ${fmt(floor.wallMs)} ${fmt(floor.maxRssMb)}  ${fmt(plan.wallMs / floor.wallMs, 2)}`);
+        console.log(
+            `${fmt(servers)}  ${fmt(plan.resources)} ${fmt(plan.wallMs)} ${fmt(plan.maxRssMb)} ${fmt(floor.wallMs)} ${fmt(floor.maxRssMb)}  ${fmt(plan.wallMs / floor.wallMs, 2)}`,
+        );
     }
     const [small, medium, large] = rows;
     const growth = large.plan.wallMs / medium.plan.wallMs;

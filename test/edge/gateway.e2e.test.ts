@@ -90,16 +90,23 @@ describe("edge gateway (real nginx on 127.0.0.1)", function () {
     let httpPort = 0;
     let ca = "";
 
-    function request(host: string, pathName: string, options: { method?: string; token?: string; body?: string; headers?: Record<string, string> } = {}): Promise<Reply> {
+    function request(
+        host: string,
+        pathName: string,
+        options: { method?: string; token?: string; body?: string; headers?: Record<string, string> } = {},
+    ): Promise<Reply> {
         return new Promise((resolve, reject) => {
             const headers: Record<string, string> = { Host: host, ...options.headers };
             if (options.token) headers.Authorization = `Bearer ${options.token}`;
             if (options.body !== undefined) headers["Content-Type"] = "application/json";
-            const req = https.request({ host: "127.0.0.1", port: httpsPort, servername: host, ca, path: pathName, method: options.method ?? "GET", headers, timeout: 5000 }, (res) => {
-                let body = "";
-                res.on("data", (c) => (body += c));
-                res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-            });
+            const req = https.request(
+                { host: "127.0.0.1", port: httpsPort, servername: host, ca, path: pathName, method: options.method ?? "GET", headers, timeout: 5000 },
+                (res) => {
+                    let body = "";
+                    res.on("data", (c) => (body += c));
+                    res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+                },
+            );
             req.on("error", reject);
             req.on("timeout", () => req.destroy(new Error("timeout")));
             req.end(options.body);
@@ -110,7 +117,27 @@ describe("edge gateway (real nginx on 127.0.0.1)", function () {
         fs.chmodSync(dir, 0o755);
         const cert = path.join(dir, "cert.pem");
         const key = path.join(dir, "key.pem");
-        const made = spawnSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=edge test", "-addext", `subjectAltName=DNS:*.mcp.${DOMAIN},DNS:*.${DOMAIN}`], { encoding: "utf8" });
+        const made = spawnSync(
+            "openssl",
+            [
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-keyout",
+                key,
+                "-out",
+                cert,
+                "-days",
+                "1",
+                "-subj",
+                "/CN=edge test",
+                "-addext",
+                `subjectAltName=DNS:*.mcp.${DOMAIN},DNS:*.${DOMAIN}`,
+            ],
+            { encoding: "utf8" },
+        );
         if (made.status !== 0) throw new Error(`openssl: ${made.stderr}`);
         ca = fs.readFileSync(cert, "utf8");
         const oauth2 = await fakeOauth2Proxy();
@@ -147,16 +174,24 @@ describe("edge gateway (real nginx on 127.0.0.1)", function () {
         nginx = spawn("nginx", ["-c", conf, "-p", `${dir}/`, "-e", "stderr"], { stdio: ["ignore", accessLog, "pipe"] });
         nginx.stderr!.on("data", (c) => (nginxLog += c));
         for (let i = 0; i < 100; i++) {
-            const up = await new Promise<boolean>((resolve) => net.connect(httpsPort, "127.0.0.1").on("connect", function (this: net.Socket) { this.destroy(); resolve(true); }).on("error", () => resolve(false)));
+            const up = await new Promise<boolean>((resolve) =>
+                net
+                    .connect(httpsPort, "127.0.0.1")
+                    .on("connect", function (this: net.Socket) {
+                        this.destroy();
+                        resolve(true);
+                    })
+                    .on("error", () => resolve(false)),
+            );
             if (up) return;
             await new Promise((r) => setTimeout(r, 50));
         }
         throw new Error(`nginx did not start:\n${nginxLog}`);
     });
 
-    after(async function () {
+    after(function () {
         nginx?.kill("SIGTERM");
-        for (const s of servers) s.closeAllConnections?.(), s.close();
+        for (const s of servers) (s.closeAllConnections?.(), s.close());
         fs.rmSync(dir, { recursive: true, force: true });
     });
 
@@ -210,8 +245,19 @@ describe("edge gateway (real nginx on 127.0.0.1)", function () {
     it("streams server-sent events as they are written", async () => {
         const first = await new Promise<string>((resolve, reject) => {
             const req = https.request(
-                { host: "127.0.0.1", port: httpsPort, servername: mcpHostName, ca, path: "/mcp", headers: { Host: mcpHostName, Authorization: "Bearer valid:claude-desktop", Accept: "text/event-stream" } },
-                (res) => res.once("data", (chunk) => { resolve(String(chunk)); req.destroy(); }),
+                {
+                    host: "127.0.0.1",
+                    port: httpsPort,
+                    servername: mcpHostName,
+                    ca,
+                    path: "/mcp",
+                    headers: { Host: mcpHostName, Authorization: "Bearer valid:claude-desktop", Accept: "text/event-stream" },
+                },
+                (res) =>
+                    res.once("data", (chunk) => {
+                        resolve(String(chunk));
+                        req.destroy();
+                    }),
             );
             req.on("error", (e) => (e.message.includes("socket hang up") ? undefined : reject(e)));
             setTimeout(() => reject(new Error("the first event did not arrive while the stream was open")), 2000).unref();
@@ -226,7 +272,9 @@ describe("edge gateway (real nginx on 127.0.0.1)", function () {
     });
 
     it("limits each client's request rate with 429", async () => {
-        const replies = await Promise.all(Array.from({ length: 8 }, () => request(mcpHostName, "/mcp", { method: "POST", token: "valid:claude-desktop", body: initialize })));
+        const replies = await Promise.all(
+            Array.from({ length: 8 }, () => request(mcpHostName, "/mcp", { method: "POST", token: "valid:claude-desktop", body: initialize })),
+        );
         expect(replies.map((r) => r.status)).to.include(429);
         // Another identity has its own budget (and is refused by the allowlist, not the limit).
         expect((await request(mcpHostName, "/mcp", { method: "POST", token: "valid:someone-else", body: initialize })).status).to.equal(403);

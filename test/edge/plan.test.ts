@@ -16,8 +16,12 @@ const publicServers = catalog.servers.filter((s) => s.expose === "public").map((
 const internalServers = catalog.servers.filter((s) => s.expose === "internal").map((s) => s.name);
 const domains: Record<string, string> = { dev: "dev.sophia-ai.com", staging: "staging.sophia-ai.com", prod: "sophia-ai.com" };
 
+/** Hosts the edge serves: the public MCP servers, and the monitoring UIs behind sign-in. */
+const UIS = ["grafana", "alertmanager", "jaeger"];
+const routedHosts = (domain: string) => [...publicServers.map((s) => `${s}.mcp.${domain}`), ...UIS.map((ui) => `${ui}.${domain}`)];
+
 const ofType = (resources: RecordedResource[], type: string) => resources.filter((r) => r.type === type);
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+
 const inputs = (r: RecordedResource): any => r.inputs;
 
 describe("edge in the stacks' plans", function () {
@@ -33,7 +37,7 @@ describe("edge in the stacks' plans", function () {
             it("gives each public server one TLS Ingress to the gateway, and internal servers none", () => {
                 const ingresses = ofType(planOf(stack).plan!.resources, "kubernetes:networking.k8s.io/v1:Ingress").map(inputs);
                 const hosts = ingresses.flatMap((i) => i.spec.rules.map((r: { host: string }) => r.host));
-                expect(hosts).to.have.members(publicServers.map((s) => `${s}.mcp.${domains[stack]}`));
+                expect(hosts).to.have.members(routedHosts(domains[stack]));
                 for (const i of ingresses) {
                     expect(i.spec.tls[0].hosts).to.deep.equal([i.spec.rules[0].host]);
                     expect(i.metadata.annotations["cert-manager.io/cluster-issuer"]).to.equal("sophia-acme");
@@ -47,7 +51,11 @@ describe("edge in the stacks' plans", function () {
                 const sources = (server: string): string[] =>
                     policies
                         .filter((p) => p.metadata.name === server && p.metadata.namespace === "sophia-mcp")
-                        .flatMap((p) => p.spec.ingress.flatMap((rule: { from: { namespaceSelector: { matchLabels: Record<string, string> } }[] }) => rule.from.map((f) => f.namespaceSelector.matchLabels["kubernetes.io/metadata.name"])));
+                        .flatMap((p) =>
+                            p.spec.ingress.flatMap((rule: { from: { namespaceSelector: { matchLabels: Record<string, string> } }[] }) =>
+                                rule.from.map((f) => f.namespaceSelector.matchLabels["kubernetes.io/metadata.name"]),
+                            ),
+                        );
                 for (const s of publicServers) expect(sources(s), s).to.have.members(["sophia-monitoring", "sophia-edge"]);
                 for (const s of internalServers) expect(sources(s), s).to.deep.equal(["sophia-monitoring"]);
                 const gateway = policies.find((p) => p.metadata.name === "edge-gateway");
@@ -58,7 +66,7 @@ describe("edge in the stacks' plans", function () {
             it("authenticates every route in the gateway config", () => {
                 const config = fs.readFileSync(path.join(planOf(stack).out, stack, "edge", "nginx.conf"), "utf8");
                 const proxying = nginxServers(config).filter((s) => s.proxies);
-                expect(proxying.map((s) => s.serverNames[0])).to.have.members(publicServers.map((s) => `${s}.mcp.${domains[stack]}`));
+                expect(proxying.map((s) => s.serverNames[0])).to.have.members(routedHosts(domains[stack]));
                 for (const s of proxying) expect(s.authenticated, s.serverNames[0]).to.equal(true);
             });
         });
@@ -78,13 +86,14 @@ describe("edge in the stacks' plans", function () {
         it("puts exposed servers on the edge network and keeps internal ones off it", () => {
             for (const s of publicServers) expect(networks(s), s).to.include("sophia-edge-id");
             for (const s of internalServers) expect(networks(s), s).to.not.include("sophia-edge-id");
-            expect(networks("edge-gateway")).to.deep.equal(["sophia-edge-id"]);
+            // The gateway also reaches the monitoring UIs it serves behind sign-in.
+            expect(networks("edge-gateway")).to.have.members(["sophia-edge-id", "sophia-monitoring-id"]);
         });
 
         it("serves every routed host over TLS with authentication, and no internal server's host", () => {
             const config = fs.readFileSync(path.join(planOf("dev").out, "dev", "edge", "nginx.conf"), "utf8");
             const proxying = nginxServers(config).filter((s) => s.proxies);
-            expect(proxying.map((s) => s.serverNames[0])).to.have.members(publicServers.map((s) => `${s}.mcp.dev.sophia-ai.com`));
+            expect(proxying.map((s) => s.serverNames[0])).to.have.members(routedHosts("dev.sophia-ai.com"));
             for (const s of proxying) {
                 expect(s.listens.some((l) => l.includes("ssl"))).to.equal(true);
                 expect(s.authenticated).to.equal(true);
@@ -126,7 +135,12 @@ describe("edge input errors", function () {
     });
 
     it("refuses a public server when the stack has no domain or edge", () => {
-        const config: Record<string, string> = { target: "kubernetes", registry: "registry.example.com", kubeconfig: "x", nodeCapacity: '{"nodes":3,"cpu":"8","memory":"32Gi"}' };
+        const config: Record<string, string> = {
+            target: "kubernetes",
+            registry: "registry.example.com",
+            kubeconfig: "x",
+            nodeCapacity: '{"nodes":3,"cpu":"8","memory":"32Gi"}',
+        };
         let error: unknown;
         try {
             loadProgramInputs({ stack: "prod", readConfig: (key) => config[key] ?? (/^[A-Z]/.test(key) ? "secret" : undefined), isSecret: () => true });
@@ -141,7 +155,9 @@ describe("edge input errors", function () {
 
     it("refuses ACME on Swarm, whose gateway serves a provided certificate", () => {
         const dev = YAML.parse(fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8")).config["sophia:edge"];
-        const run = runPlan(["--stack", "dev"], { PULUMI_CONFIG: JSON.stringify({ "sophia:edge": JSON.stringify({ ...dev, tls: "acme", acmeEmail: "ops@example.com" }) }) });
+        const run = runPlan(["--stack", "dev"], {
+            PULUMI_CONFIG: JSON.stringify({ "sophia:edge": JSON.stringify({ ...dev, tls: "acme", acmeEmail: "ops@example.com" }) }),
+        });
         expect(run.code).to.equal(2);
         expect(run.stderr).to.contain("sophia:edge.tls: target swarm serves a provided certificate");
     });

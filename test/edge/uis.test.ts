@@ -23,7 +23,9 @@ describe("the monitoring UIs at the edge", () => {
         it(`${stack}: Grafana, Alertmanager and Jaeger are served only after sign-in, over TLS`, () => {
             const run = planOf(stack);
             const blocks = serverBlocks(fs.readFileSync(path.join(run.out, stack, "edge", "nginx.conf"), "utf8"));
-            const ingresses = run.plan!.resources.filter((r) => r.type === "kubernetes:networking.k8s.io/v1:Ingress").map((r) => r.inputs as { spec: { tls?: { hosts: string[] }[]; rules: { host: string }[] } });
+            const ingresses = run
+                .plan!.resources.filter((r) => r.type === "kubernetes:networking.k8s.io/v1:Ingress")
+                .map((r) => r.inputs as { spec: { tls?: { hosts: string[] }[]; rules: { host: string }[] } });
             for (const ui of ["grafana", "alertmanager", "jaeger"]) {
                 const host = `${ui}.${domain}`;
                 const block = blocks.get(host);

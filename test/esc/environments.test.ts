@@ -27,7 +27,11 @@ const needs = (stack: string, target: StackSecretNeeds["target"], platform: Reco
 const backup = { "backup-jobs": ["BACKUP_AWS_ACCESS_KEY_ID", "BACKUP_AWS_SECRET_ACCESS_KEY"] };
 const alerts = { alertmanager: ["ALERT_PAGERDUTY_ROUTING_KEY"] };
 const layout = environmentLayout("sophia", [needs("dev", "swarm", backup), needs("prod", "kubernetes", { ...backup, ...alerts })]);
-const rotation = { region: "eu-west-1", oidcRoleArn: "arn:aws:iam::123456789012:role/esc", users: { backupAwsIamUser: "arn:aws:iam::123456789012:user/backup" } };
+const rotation = {
+    region: "eu-west-1",
+    oidcRoleArn: "arn:aws:iam::123456789012:role/esc",
+    users: { backupAwsIamUser: "arn:aws:iam::123456789012:user/backup" },
+};
 const env = (name: string) => layout.environments.find((e) => e.name === name)!;
 
 /** The documents by `project/name`, parsed back from the rendered YAML (what ESC receives). */
@@ -47,7 +51,10 @@ function merged(ref: string, docs: ReturnType<typeof documents>): Record<string,
     if (!doc) throw new Error(`${ref} is imported but not defined`);
     const patch = (target: Record<string, unknown>, source: Record<string, unknown>): Record<string, unknown> => {
         for (const [k, v] of Object.entries(source)) {
-            target[k] = v && typeof v === "object" && !Array.isArray(v) && target[k] && typeof target[k] === "object" ? patch({ ...(target[k] as object) } as Record<string, unknown>, v as Record<string, unknown>) : v;
+            target[k] =
+                v && typeof v === "object" && !Array.isArray(v) && target[k] && typeof target[k] === "object"
+                    ? patch({ ...target[k] }, v as Record<string, unknown>)
+                    : v;
         }
         return target;
     };
@@ -55,7 +62,8 @@ function merged(ref: string, docs: ReturnType<typeof documents>): Record<string,
     return patch(base, doc.values ?? {});
 }
 
-const lookup = (values: Record<string, unknown>, path: string): unknown => path.split(".").reduce<unknown>((v, k) => (v && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined), values);
+const lookup = (values: Record<string, unknown>, path: string): unknown =>
+    path.split(".").reduce<unknown>((v, k) => (v && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined), values);
 
 describe("ESC environments (layout and documents)", () => {
     it("puts the catalog's secrets in common and each stack's own secrets in its environment", () => {
@@ -111,7 +119,9 @@ describe("ESC environments (layout and documents)", () => {
         const docs = documents(layout);
         const values = docs.get("sophia/prod-secrets")!.values;
         expect(values.backupAwsIamUser).to.deep.equal({
-            "fn::rotate::aws-iam": { inputs: { region: "eu-west-1", login: '${environments.sophia["prod-aws-login"].aws.login}', userArn: rotation.users.backupAwsIamUser } },
+            "fn::rotate::aws-iam": {
+                inputs: { region: "eu-west-1", login: '${environments.sophia["prod-aws-login"].aws.login}', userArn: rotation.users.backupAwsIamUser },
+            },
         });
         expect(values.sealed).to.deep.equal({ "fn::secret": "" });
         const login = lookup(docs.get("sophia/prod-aws-login")!.values, "aws.login") as Record<string, { oidc: { roleArn: string } }>;
@@ -145,7 +155,13 @@ function cronFirings(cron: string, from: number, to: number): number[] {
     const fires: number[] = [];
     for (let t = from; t < to; t += 60_000 * 60) {
         const d = new Date(t);
-        if (matches(minute, d.getUTCMinutes(), 0) && matches(hour, d.getUTCHours(), 0) && matches(day, d.getUTCDate(), 1) && matches(month, d.getUTCMonth() + 1, 1) && matches(weekday, d.getUTCDay(), 0)) {
+        if (
+            matches(minute, d.getUTCMinutes(), 0) &&
+            matches(hour, d.getUTCHours(), 0) &&
+            matches(day, d.getUTCDate(), 1) &&
+            matches(month, d.getUTCMonth() + 1, 1) &&
+            matches(weekday, d.getUTCDay(), 0)
+        ) {
             fires.push(t);
         }
     }

@@ -12,7 +12,9 @@ const PLANTED_WEBHOOK = "https://hooks.slack.com/services/T000/B000/planted-esc-
 const slack = { "sophia-esc:slackWebhookUrl": PLANTED_WEBHOOK };
 const secretKeys = ["sophia-esc:slackWebhookUrl"];
 
-const ofType = (run: EscRun, type: string) => run.resources.filter((r) => r.type === `pulumiservice:index:${type}`);
+// Recorded inputs are untyped; these resources take plain strings.
+const ofType = (run: EscRun, type: string) =>
+    run.resources.filter((r) => r.type === `pulumiservice:index:${type}`) as (EscRun["resources"][number] & { inputs: Record<string, any> })[];
 const definitions = (run: EscRun) => run.outputs.definitions as Record<string, { owner: string; yaml: string }>;
 
 describe("ESC project (stacks/esc) under mocks", () => {
@@ -43,7 +45,9 @@ describe("ESC project (stacks/esc) under mocks", () => {
             const needed = [...n.inventory.keys()].map((s) => `sophia:${s}`);
             expect([...viaYaml], n.stack).to.include.members(needed);
             if (n.target !== "swarm") expect([...viaYaml], n.stack).to.include("sophia:kubeconfig");
-            expect((run.outputs.providedKeys as Record<string, string[]>)[n.stack]).to.deep.equal(providedConfigKeys(["sophia/common", `sophia/${n.stack}`], layout));
+            expect((run.outputs.providedKeys as Record<string, string[]>)[n.stack]).to.deep.equal(
+                providedConfigKeys(["sophia/common", `sophia/${n.stack}`], layout),
+            );
         }
     });
 
@@ -57,11 +61,21 @@ describe("ESC project (stacks/esc) under mocks", () => {
     });
 
     it("tags each code-owned environment stable and tells Slack about every change", () => {
-        const owned = Object.entries(definitions(run)).filter(([, d]) => d.owner === "code").map(([ref]) => ref.split("/")[1]);
-        expect(ofType(run, "EnvironmentVersionTag").map((r) => r.inputs.environment).sort()).to.deep.equal(owned.sort());
+        const owned = Object.entries(definitions(run))
+            .filter(([, d]) => d.owner === "code")
+            .map(([ref]) => ref.split("/")[1]);
+        expect(
+            ofType(run, "EnvironmentVersionTag")
+                .map((r) => r.inputs.environment)
+                .sort(),
+        ).to.deep.equal(owned.sort());
         for (const r of ofType(run, "EnvironmentVersionTag")) expect(r.inputs.tagName).to.equal("stable");
         const hooks = ofType(run, "Webhook");
-        expect(hooks.map((h) => h.inputs.environmentName).sort()).to.deep.equal(ofType(run, "Environment").map((r) => r.inputs.name).sort());
+        expect(hooks.map((h) => h.inputs.environmentName).sort()).to.deep.equal(
+            ofType(run, "Environment")
+                .map((r) => r.inputs.name)
+                .sort(),
+        );
         for (const h of hooks) {
             expect(h.inputs.format).to.equal("slack");
             expect(h.inputs.payloadUrl).to.equal(SECRET_MARKER);
@@ -117,7 +131,9 @@ describe("ESC project: rotated credentials", () => {
     });
 
     it("names the stack and the missing config when a stack's rotation settings are absent", () => {
-        const rotation = { dev: { region: "eu-west-1", oidcRoleArn: "arn:aws:iam::111111111111:role/r", users: { backupAwsIamUser: "arn:aws:iam::111111111111:user/u" } } };
+        const rotation = {
+            dev: { region: "eu-west-1", oidcRoleArn: "arn:aws:iam::111111111111:role/r", users: { backupAwsIamUser: "arn:aws:iam::111111111111:user/u" } },
+        };
         const run = runEscProgram("platform", { ...withPlatform, "sophia-esc:awsRotation": JSON.stringify(rotation) }, secretKeys);
         expect(run.code).to.equal(2);
         expect(run.stderr).to.include("Pulumi.platform.yaml sophia-esc:awsRotation.prod: stack prod needs rotated credentials (backupAwsIamUser)");

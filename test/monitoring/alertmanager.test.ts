@@ -35,13 +35,30 @@ describe("monitoring: Alertmanager routing under amtool", function () {
 
     for (const [severity, receivers] of Object.entries(EXPECTED)) {
         it(`routes ${severity} alerts to ${receivers.join(" and ")}`, () => {
-            const run = runTool("amtool", ["config", "routes", "test", `--config.file=${file}`, `--verify.receivers=${receivers.join(",")}`, `severity=${severity}`, "service=ai-memory", "alertname=SLOErrorBudgetBurnFast"]);
+            const run = runTool("amtool", [
+                "config",
+                "routes",
+                "test",
+                `--config.file=${file}`,
+                `--verify.receivers=${receivers.join(",")}`,
+                `severity=${severity}`,
+                "service=ai-memory",
+                "alertname=SLOErrorBudgetBurnFast",
+            ]);
             expect(run.code, run.output).to.equal(0);
         });
     }
 
     it("does not page for anything but critical (amtool reports a wrong expectation)", () => {
-        const run = runTool("amtool", ["config", "routes", "test", `--config.file=${file}`, "--verify.receivers=pagerduty-critical", "severity=low", "service=codacy"]);
+        const run = runTool("amtool", [
+            "config",
+            "routes",
+            "test",
+            `--config.file=${file}`,
+            "--verify.receivers=pagerduty-critical",
+            "severity=low",
+            "service=codacy",
+        ]);
         expect(run.code).to.not.equal(0);
         expect(run.output).to.include("slack-weekly-summary");
     });
@@ -62,6 +79,10 @@ describe("monitoring: Alertmanager routing under amtool", function () {
     });
 
     it("inhibits lower severities of the same service while a critical alert fires", () => {
-        expect(config.inhibit_rules).to.deep.include({ source_matchers: ['severity="critical"'], target_matchers: ['severity=~"high|medium|low"'], equal: ["service"] });
+        expect(config.inhibit_rules).to.deep.include({
+            source_matchers: ['severity="critical"'],
+            target_matchers: ['severity=~"high|medium|low"'],
+            equal: ["service"],
+        });
     });
 });

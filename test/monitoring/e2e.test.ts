@@ -34,8 +34,8 @@ describe("monitoring end to end: failing server → Prometheus → Alertmanager 
     function start(binary: string, args: string[], name: string): ChildProcess {
         const child = spawn(requireBinary(binary), args, { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
         const log = fs.createWriteStream(path.join(dir, `${name}.log`));
-        child.stdout!.pipe(log);
-        child.stderr!.pipe(log);
+        child.stdout.pipe(log);
+        child.stderr.pipe(log);
         processes.push(child);
         return child;
     }
@@ -99,15 +99,32 @@ describe("monitoring end to end: failing server → Prometheus → Alertmanager 
         fs.writeFileSync(path.join(dir, "alertmanager.yml"), YAML.stringify(alertmanager));
 
         alertmanagerUrl = `http://127.0.0.1:${amPort}`;
-        start("prometheus-alertmanager", [`--config.file=${path.join(dir, "alertmanager.yml")}`, `--storage.path=${path.join(dir, "am-data")}`, `--web.listen-address=127.0.0.1:${amPort}`, "--cluster.listen-address="], "alertmanager");
-        start("prometheus", [`--config.file=${path.join(dir, "prometheus.yml")}`, `--storage.tsdb.path=${path.join(dir, "prom-data")}`, `--web.listen-address=127.0.0.1:${promPort}`], "prometheus");
+        start(
+            "prometheus-alertmanager",
+            [
+                `--config.file=${path.join(dir, "alertmanager.yml")}`,
+                `--storage.path=${path.join(dir, "am-data")}`,
+                `--web.listen-address=127.0.0.1:${amPort}`,
+                "--cluster.listen-address=",
+            ],
+            "alertmanager",
+        );
+        start(
+            "prometheus",
+            [
+                `--config.file=${path.join(dir, "prometheus.yml")}`,
+                `--storage.tsdb.path=${path.join(dir, "prom-data")}`,
+                `--web.listen-address=127.0.0.1:${promPort}`,
+            ],
+            "prometheus",
+        );
         await waitFor("Alertmanager to be ready", async () => ((await fetch(`${alertmanagerUrl}/-/ready`)).ok ? true : undefined), 20_000);
         await waitFor("Prometheus to be ready", async () => ((await fetch(`http://127.0.0.1:${promPort}/-/ready`)).ok ? true : undefined), 20_000);
     });
 
     after(async () => {
         for (const child of processes) if (child.exitCode === null) child.kill("SIGTERM");
-        await Promise.all(processes.map((child) => (child.exitCode !== null ? undefined : new Promise((r) => child.once("exit", r)))));
+        await Promise.all(processes.map((child) => (child.exitCode !== null ? Promise.resolve() : new Promise((r) => child.once("exit", r)))));
         await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
         fs.rmSync(dir, { recursive: true, force: true });
     });
@@ -117,7 +134,7 @@ describe("monitoring end to end: failing server → Prometheus → Alertmanager 
     it(`pages PagerDuty and posts to Slack for the critical server ${critical.name}`, async () => {
         const pagerduty = await waitFor(
             "the PagerDuty event",
-            async () => sink.received.find((r) => r.path === "/pagerduty" && JSON.stringify(r.body).includes(critical.name)),
+            () => sink.received.find((r) => r.path === "/pagerduty" && JSON.stringify(r.body).includes(critical.name)),
             60_000,
         ).catch((error) => {
             throw new Error(`${error.message}\n${logs()}`);
@@ -125,7 +142,11 @@ describe("monitoring end to end: failing server → Prometheus → Alertmanager 
         expect(pagerduty.body.routing_key).to.equal(ROUTING_KEY);
         expect(pagerduty.body.event_action).to.equal("trigger");
         expect(pagerduty.body.payload.summary).to.include("SLOErrorBudgetBurnFast");
-        const slack = await waitFor("the Slack message", async () => sink.received.find((r) => r.path === "/slack" && JSON.stringify(r.body).includes(critical.name)), 30_000);
+        const slack = await waitFor(
+            "the Slack message",
+            () => sink.received.find((r) => r.path === "/slack" && JSON.stringify(r.body).includes(critical.name)),
+            30_000,
+        );
         expect(slack.body.channel).to.equal("#sophia-alerts-critical");
         expect(JSON.stringify(slack.body)).to.include("SLOErrorBudgetBurnFast");
     });

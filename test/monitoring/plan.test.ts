@@ -51,8 +51,17 @@ for (const stack of STACKS) {
         it("has the Monitoring component and writes its artifacts", () => {
             expect(resources.filter((r) => r.type === "sophia:platform:Monitoring")).to.have.length(1);
             const written = filesUnder(dir).map((f) => path.relative(dir, f));
-            expect(written).to.include.members(["prometheus.yml", "alertmanager.yml", "rules/platform.yml", "grafana/datasources.yml", "grafana/dashboards/sophia-overview.json", "grafana/dashboards/sophia-server.json"]);
-            expect(written.filter((f) => f.startsWith("rules/") && f !== "rules/platform.yml").sort()).to.deep.equal(servers.map((s) => `rules/${s}.yml`).sort());
+            expect(written).to.include.members([
+                "prometheus.yml",
+                "alertmanager.yml",
+                "rules/platform.yml",
+                "grafana/datasources.yml",
+                "grafana/dashboards/sophia-overview.json",
+                "grafana/dashboards/sophia-server.json",
+            ]);
+            expect(written.filter((f) => f.startsWith("rules/") && f !== "rules/platform.yml").sort()).to.deep.equal(
+                servers.map((s) => `rules/${s}.yml`).sort(),
+            );
         });
 
         it("promtool accepts prometheus.yml and every rule file", () => {
@@ -82,7 +91,9 @@ for (const stack of STACKS) {
                 expect(text, file).to.not.include(PLACEHOLDER_PREFIX);
                 expect(text, file).to.not.match(/hooks\.slack\.com\/services|routing_key:/);
             }
-            expect(fs.readFileSync(path.join(dir, "alertmanager.yml"), "utf8")).to.match(/api_url_file: \S+ALERT_SLACK_WEBHOOK_URL/).and.match(/routing_key_file: \S+ALERT_PAGERDUTY_ROUTING_KEY/);
+            expect(fs.readFileSync(path.join(dir, "alertmanager.yml"), "utf8"))
+                .to.match(/api_url_file: \S+ALERT_SLACK_WEBHOOK_URL/)
+                .and.match(/routing_key_file: \S+ALERT_PAGERDUTY_ROUTING_KEY/);
         });
 
         it("gives every MCP server its OTLP endpoint and service name", () => {
@@ -92,7 +103,11 @@ for (const stack of STACKS) {
                 const env = (inputs.spec.template.spec.containers[0].env ?? []) as { name: string; value?: string }[];
                 return Object.fromEntries(env.map((e) => [e.name, e.value ?? ""]));
             };
-            const workloads = resources.filter((r) => ["docker:index/service:Service", "kubernetes:apps/v1:Deployment"].includes(r.type) && servers.includes(r.name.replace(/-(service|deployment)$/, "")));
+            const workloads = resources.filter(
+                (r) =>
+                    ["docker:index/service:Service", "kubernetes:apps/v1:Deployment"].includes(r.type) &&
+                    servers.includes(r.name.replace(/-(service|deployment)$/, "")),
+            );
             expect(workloads).to.have.length(servers.length);
             for (const w of workloads) {
                 const env = envOf(w);
@@ -104,12 +119,19 @@ for (const stack of STACKS) {
         if (stack !== "dev") {
             it("has one ServiceMonitor and one PrometheusRule per server, and scales on p95 latency", () => {
                 const ofKind = (kind: string) => resources.filter((r) => r.type === `kubernetes:monitoring.coreos.com/v1:${kind}`);
-                expect(ofKind("ServiceMonitor").map((r) => (r.inputs as any).metadata.name).sort()).to.deep.equal([...servers].sort());
+                expect(
+                    ofKind("ServiceMonitor")
+                        .map((r) => (r.inputs as any).metadata.name)
+                        .sort(),
+                ).to.deep.equal([...servers].sort());
                 expect(ofKind("PrometheusRule")).to.have.length(servers.length + 1);
                 const hpas = resources.filter((r) => r.type === "kubernetes:autoscaling/v2:HorizontalPodAutoscaler");
                 expect(hpas).to.not.be.empty;
                 for (const hpa of hpas) {
-                    expect((hpa.inputs as any).spec.metrics).to.deep.include({ type: "Pods", pods: { metric: { name: LATENCY_P95_METRIC }, target: { type: "AverageValue", averageValue: "500m" } } });
+                    expect((hpa.inputs as any).spec.metrics).to.deep.include({
+                        type: "Pods",
+                        pods: { metric: { name: LATENCY_P95_METRIC }, target: { type: "AverageValue", averageValue: "500m" } },
+                    });
                 }
                 const releases = resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.urn.includes("sophia:platform:Monitoring$"));
                 expect(releases.map((r) => (r.inputs as any).chart).sort()).to.deep.equal(["kube-prometheus-stack", "prometheus-adapter"]);

@@ -34,7 +34,10 @@ describe("monitoring: alert rules under promtool", function () {
                 .map((r) => r.alert);
             const cases = ruleTestCases(server);
             for (const alert of alerts) {
-                expect(cases.filter((c) => c.alert === alert).map((c) => c.fires), `${server.name} ${alert}`).to.have.members([true, false]);
+                expect(
+                    cases.filter((c) => c.alert === alert).map((c) => c.fires),
+                    `${server.name} ${alert}`,
+                ).to.have.members([true, false]);
             }
         }
     });
@@ -55,7 +58,8 @@ describe("monitoring: alert rules under promtool", function () {
         const server = servers[0];
         const ruleFile = path.join(dir, "broken.yml");
         // Raise both fast-burn thresholds tenfold: the "fires above" case must now fail.
-        fs.writeFileSync(ruleFile, renderRuleFiles([server])[`${server.name}.yml`].replace(/> 0\.0144/g, "> 0.144").replace(/> 0\.006 /g, "> 0.06 "));
+        const rendered = renderRuleFiles([server])[`${server.name}.yml`];
+        fs.writeFileSync(ruleFile, rendered.replace(/> 0\.0144/g, "> 0.144").replace(/> 0\.006 /g, "> 0.06 "));
         const testFile = path.join(dir, "broken.test.yml");
         fs.writeFileSync(testFile, YAML.stringify(ruleTestFile(server, ruleFile), { lineWidth: 0 }));
         const run = runTool("promtool", ["test", "rules", testFile]);

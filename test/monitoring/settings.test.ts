@@ -18,7 +18,12 @@ const base: Record<string, string> = {
 describe("monitoring settings and extension points", () => {
     it("defaults the monitoring settings and merges a stack's replicas", () => {
         const defaults = loadStackSettings("dev", (k) => base[k]);
-        expect(defaults.monitoring).to.deep.equal({ retention: "15d", storage: "50Gi", scrapeInterval: "30s", replicas: { prometheus: 1, alertmanager: 1, grafana: 1 } });
+        expect(defaults.monitoring).to.deep.equal({
+            retention: "15d",
+            storage: "50Gi",
+            scrapeInterval: "30s",
+            replicas: { prometheus: 1, alertmanager: 1, grafana: 1 },
+        });
         const set = loadStackSettings("dev", (k) => ({ ...base, monitoring: JSON.stringify({ replicas: { alertmanager: 3 } }) })[k]);
         expect(set.monitoring.replicas).to.deep.equal({ prometheus: 1, alertmanager: 3, grafana: 1 });
     });
@@ -33,7 +38,18 @@ describe("monitoring settings and extension points", () => {
     });
 
     it("adds other components' rule groups to rules/platform.yml, valid for promtool", () => {
-        const extra = { name: "backup.freshness", rules: [{ alert: "BackupStale", expr: "time() - backup_last_success_timestamp_seconds > 93600", for: "10m", labels: { severity: "high" }, annotations: { summary: "no backup for 26 hours" } }] };
+        const extra = {
+            name: "backup.freshness",
+            rules: [
+                {
+                    alert: "BackupStale",
+                    expr: "time() - backup_last_success_timestamp_seconds > 93600",
+                    for: "10m",
+                    labels: { severity: "high" },
+                    annotations: { summary: "no backup for 26 hours" },
+                },
+            ],
+        };
         expect(platformRuleGroups([extra]).map((g) => g.name)).to.include("backup.freshness");
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-extra-"));
         try {

@@ -9,7 +9,9 @@ describe("image sources", () => {
     });
 
     it("pulls upstream images through the registry's mirror, keeping their host", () => {
-        expect(imageFrom(registry, "quay.io/oauth2-proxy/oauth2-proxy:v7.9.0")).to.equal("registry.sophia-ai.com/mirror/quay.io/oauth2-proxy/oauth2-proxy:v7.9.0");
+        expect(imageFrom(registry, "quay.io/oauth2-proxy/oauth2-proxy:v7.9.0")).to.equal(
+            "registry.sophia-ai.com/mirror/quay.io/oauth2-proxy/oauth2-proxy:v7.9.0",
+        );
         expect(imageFrom(registry, "docker.io/library/postgres:15.10")).to.equal("registry.sophia-ai.com/mirror/docker.io/library/postgres:15.10");
         expect(imageFrom(registry, "localhost:5000/tool:1")).to.equal("registry.sophia-ai.com/mirror/localhost:5000/tool:1");
     });
@@ -20,6 +22,8 @@ describe("image sources", () => {
     });
 
     it("does not mistake a registry sharing a prefix for the stack's", () => {
-        expect(imageFrom(registry, "registry.sophia-ai.com.evil.example/x:1")).to.equal("registry.sophia-ai.com/mirror/registry.sophia-ai.com.evil.example/x:1");
+        expect(imageFrom(registry, "registry.sophia-ai.com.evil.example/x:1")).to.equal(
+            "registry.sophia-ai.com/mirror/registry.sophia-ai.com.evil.example/x:1",
+        );
     });
 });

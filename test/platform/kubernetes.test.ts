@@ -5,8 +5,10 @@ import { KubernetesPlatform } from "../../components/platform/kubernetes/platfor
 import { recordedUnder, settled } from "../support/setup";
 import { TestParent, workloadSpec } from "../support/workloads";
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
-const byType = (prefix: string, type: string): any[] => recordedUnder(prefix).filter((r) => r.type === type).map((r) => r.inputs);
+const byType = (prefix: string, type: string): any[] =>
+    recordedUnder(prefix)
+        .filter((r) => r.type === type)
+        .map((r) => r.inputs);
 
 describe("Kubernetes platform adapter", () => {
     it("deploys a scaling workload: restricted pod, probes, rolling update, spread, service, policy, PDB, HPA", async () => {

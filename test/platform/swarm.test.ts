@@ -4,8 +4,10 @@ import { SECRET_MARKER } from "../../stacks/plan/recorder";
 import { monitor, recordedUnder, settled } from "../support/setup";
 import { TestParent, workloadSpec } from "../support/workloads";
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
-const byType = (prefix: string, type: string): any[] => recordedUnder(prefix).filter((r) => r.type === type).map((r) => r.inputs);
+const byType = (prefix: string, type: string): any[] =>
+    recordedUnder(prefix)
+        .filter((r) => r.type === type)
+        .map((r) => r.inputs);
 const labels = (list: { label: string; value: string }[]) => Object.fromEntries(list.map((l) => [l.label, l.value]));
 
 describe("Swarm platform adapter", () => {
@@ -53,7 +55,10 @@ describe("Swarm platform adapter", () => {
 
     it("keeps stateful services on a named volume, stopping before starting", async () => {
         const platform = new SwarmPlatform("sw-c", { host: "ssh://deploy@manager", prefix: "sw-c", registry: "registry.example.com" });
-        platform.workload(workloadSpec("sw-c-db", { group: "data", volumes: [{ name: "data", mountPath: "/var/lib/db", persistent: true }] }), new TestParent("sw-c-parent"));
+        platform.workload(
+            workloadSpec("sw-c-db", { group: "data", volumes: [{ name: "data", mountPath: "/var/lib/db", persistent: true }] }),
+            new TestParent("sw-c-parent"),
+        );
         await settled();
         const [service] = byType("sw-c-db-service", "docker:index/service:Service");
         expect(service.updateConfig.order).to.equal("stop-first");

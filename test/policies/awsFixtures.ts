@@ -3,7 +3,7 @@ import { AWS } from "../../policies/aws/buckets";
 import type { PolicyResource } from "../../policies/rule";
 import { urnOf } from "./fixtures";
 
-type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Obj = Record<string, any>;
 
 const resource = (type: string, name: string, props: Obj, propertyDependencies: Record<string, string[]> = {}): PolicyResource => ({
     type,
@@ -18,21 +18,56 @@ const resource = (type: string, name: string, props: Obj, propertyDependencies: 
 function companions(bucket: PolicyResource, key: PolicyResource, kind: "data" | "logs" | "replica"): PolicyResource[] {
     const on = { bucket: [bucket.urn] };
     const list = [
-        resource(AWS.publicAccessBlock, `${bucket.name}-public-access`, { bucket: `${bucket.name}-id`, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true }, on),
+        resource(
+            AWS.publicAccessBlock,
+            `${bucket.name}-public-access`,
+            { bucket: `${bucket.name}-id`, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+            on,
+        ),
         resource(AWS.ownershipControls, `${bucket.name}-ownership`, { bucket: `${bucket.name}-id`, rule: { objectOwnership: "BucketOwnerEnforced" } }, on),
-        resource(AWS.encryption, `${bucket.name}-encryption`, {
-            bucket: `${bucket.name}-id`,
-            rules: [{ applyServerSideEncryptionByDefault: kind === "logs" ? { sseAlgorithm: "AES256" } : { sseAlgorithm: "aws:kms", kmsMasterKeyId: "[unknown]" }, bucketKeyEnabled: true }],
-        }, kind === "logs" ? on : { ...on, rules: [key.urn] }),
+        resource(
+            AWS.encryption,
+            `${bucket.name}-encryption`,
+            {
+                bucket: `${bucket.name}-id`,
+                rules: [
+                    {
+                        applyServerSideEncryptionByDefault:
+                            kind === "logs" ? { sseAlgorithm: "AES256" } : { sseAlgorithm: "aws:kms", kmsMasterKeyId: "[unknown]" },
+                        bucketKeyEnabled: true,
+                    },
+                ],
+            },
+            kind === "logs" ? on : { ...on, rules: [key.urn] },
+        ),
         resource(AWS.versioning, `${bucket.name}-versioning`, { bucket: `${bucket.name}-id`, versioningConfiguration: { status: "Enabled" } }, on),
-        resource(AWS.lifecycle, `${bucket.name}-lifecycle`, { bucket: `${bucket.name}-id`, rules: [{ id: "expire", status: "Enabled", noncurrentVersionExpiration: { noncurrentDays: 30 } }] }, on),
-        resource(AWS.policy, `${bucket.name}-policy`, {
-            bucket: `${bucket.name}-id`,
-            policy: JSON.stringify({
-                Version: "2012-10-17",
-                Statement: [{ Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: ["arn:aws:s3:::b", "arn:aws:s3:::b/*"], Condition: { Bool: { "aws:SecureTransport": "false" } } }],
-            }),
-        }, on),
+        resource(
+            AWS.lifecycle,
+            `${bucket.name}-lifecycle`,
+            { bucket: `${bucket.name}-id`, rules: [{ id: "expire", status: "Enabled", noncurrentVersionExpiration: { noncurrentDays: 30 } }] },
+            on,
+        ),
+        resource(
+            AWS.policy,
+            `${bucket.name}-policy`,
+            {
+                bucket: `${bucket.name}-id`,
+                policy: JSON.stringify({
+                    Version: "2012-10-17",
+                    Statement: [
+                        {
+                            Sid: "DenyInsecureTransport",
+                            Effect: "Deny",
+                            Principal: "*",
+                            Action: "s3:*",
+                            Resource: ["arn:aws:s3:::b", "arn:aws:s3:::b/*"],
+                            Condition: { Bool: { "aws:SecureTransport": "false" } },
+                        },
+                    ],
+                }),
+            },
+            on,
+        ),
     ];
     return list;
 }
@@ -58,9 +93,28 @@ export function compliantBuckets(): BucketSet {
         ...companions(data, key, "data"),
         ...companions(logs, key, "logs"),
         ...companions(replica, key, "replica"),
-        resource(AWS.logging, "backups-logging", { bucket: "backups-id", targetBucket: "backups-logs-id", targetPrefix: "backups/" }, { bucket: [data.urn], targetBucket: [logs.urn] }),
-        resource(AWS.logging, "backups-replica-logging", { bucket: "backups-replica-id", targetBucket: "backups-logs-id", targetPrefix: "replica/" }, { bucket: [replica.urn], targetBucket: [logs.urn] }),
-        resource(AWS.replication, "backups-replication", { bucket: "backups-id", role: "[unknown]", rules: [{ id: "all", status: "Enabled", destination: { bucket: "[unknown]", storageClass: "STANDARD_IA" } }] }, { bucket: [data.urn], rules: [replica.urn] }),
+        resource(
+            AWS.logging,
+            "backups-logging",
+            { bucket: "backups-id", targetBucket: "backups-logs-id", targetPrefix: "backups/" },
+            { bucket: [data.urn], targetBucket: [logs.urn] },
+        ),
+        resource(
+            AWS.logging,
+            "backups-replica-logging",
+            { bucket: "backups-replica-id", targetBucket: "backups-logs-id", targetPrefix: "replica/" },
+            { bucket: [replica.urn], targetBucket: [logs.urn] },
+        ),
+        resource(
+            AWS.replication,
+            "backups-replication",
+            {
+                bucket: "backups-id",
+                role: "[unknown]",
+                rules: [{ id: "all", status: "Enabled", destination: { bucket: "[unknown]", storageClass: "STANDARD_IA" } }],
+            },
+            { bucket: [data.urn], rules: [replica.urn] },
+        ),
     ];
     return { data, logs, replica, key, resources };
 }

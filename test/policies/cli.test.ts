@@ -7,11 +7,15 @@ import type { PlanFile } from "../../stacks/plan/planFile";
 import type { RecordedResource } from "../../stacks/plan/recorder";
 import { planOf, ROOT } from "../support/plan";
 
-type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Obj = Record<string, any>;
 
 /** `npm run policy -- --plan <file>`, as a contributor runs it. */
 function policy(planFile: string, ...extra: string[]) {
-    const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, "policies/cli.ts"), "--plan", planFile, ...extra], { cwd: ROOT, encoding: "utf8", timeout: 60_000 });
+    const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, "policies/cli.ts"), "--plan", planFile, ...extra], {
+        cwd: ROOT,
+        encoding: "utf8",
+        timeout: 60_000,
+    });
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -19,7 +23,14 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-policy-"));
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 function writePlan(name: string, stack: string, resources: Omit<RecordedResource, "parent" | "custom" | "dependsOn">[], extra: Partial<PlanFile> = {}): string {
-    const plan = { stack, project: "sophia", target: "kubernetes", resources: resources.map((r) => ({ parent: null, custom: true, dependsOn: Object.values(r.propertyDependencies ?? {}).flat(), ...r })), policy: { violations: [] }, ...extra };
+    const plan = {
+        stack,
+        project: "sophia",
+        target: "kubernetes",
+        resources: resources.map((r) => ({ parent: null, custom: true, dependsOn: Object.values(r.propertyDependencies ?? {}).flat(), ...r })),
+        policy: { violations: [] },
+        ...extra,
+    };
     const file = path.join(dir, `${name}.json`);
     fs.writeFileSync(file, JSON.stringify(plan));
     return file;
@@ -55,7 +66,16 @@ describe("npm run policy on crafted plans", () => {
         urn: urn("prod", DEPLOYMENT, "bad"),
         type: DEPLOYMENT,
         name: "bad",
-        inputs: { metadata: { name: "bad", namespace: "sophia-mcp" }, spec: { replicas: 1, template: { metadata: { labels: { app: "bad" } }, spec: { containers: [{ name: "bad", image: "registry.sophia-ai.com/bad:1.0.0", securityContext: { privileged: true } }] } } } },
+        inputs: {
+            metadata: { name: "bad", namespace: "sophia-mcp" },
+            spec: {
+                replicas: 1,
+                template: {
+                    metadata: { labels: { app: "bad" } },
+                    spec: { containers: [{ name: "bad", image: "registry.sophia-ai.com/bad:1.0.0", securityContext: { privileged: true } }] },
+                },
+            },
+        },
     };
     it("fails a privileged container with disallow-privileged, listing id, URN and message", () => {
         const result = policy(writePlan("privileged", "prod", [privileged]));
@@ -71,7 +91,12 @@ describe("npm run policy on crafted plans", () => {
         }
     });
     it("fails a wildcard IAM policy with disallow-iam-wildcards", () => {
-        const p = { urn: urn("prod", "aws:iam/userPolicy:UserPolicy", "admin"), type: "aws:iam/userPolicy:UserPolicy", name: "admin", inputs: { user: "backup", policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] }) } };
+        const p = {
+            urn: urn("prod", "aws:iam/userPolicy:UserPolicy", "admin"),
+            type: "aws:iam/userPolicy:UserPolicy",
+            name: "admin",
+            inputs: { user: "backup", policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] }) },
+        };
         const result = policy(writePlan("iam", "prod", [p]));
         expect(result.code).to.equal(1);
         expect(result.stdout).to.include(`[mandatory] disallow-iam-wildcards ${p.urn}: statement 0 allows wildcard action *`);
@@ -88,7 +113,10 @@ describe("npm run policy on crafted plans", () => {
     });
     it("flags a placeholder secret in a plain stack output", () => {
         const stack = { urn: urn("prod", "pulumi:pulumi:Stack", "sophia-prod"), type: "pulumi:pulumi:Stack", name: "sophia-prod", inputs: {} };
-        const file = writePlan("leak", "prod", [stack], { outputs: { token: "offline-placeholder:sophia:GITHUB_TOKEN" }, summary: { placeholders: ["sophia:GITHUB_TOKEN"] } as never });
+        const file = writePlan("leak", "prod", [stack], {
+            outputs: { token: "offline-placeholder:sophia:GITHUB_TOKEN" },
+            summary: { placeholders: ["sophia:GITHUB_TOKEN"] } as never,
+        });
         const result = policy(file);
         expect(result.code).to.equal(1);
         expect(result.stdout).to.include("disallow-secret-outputs");

@@ -28,7 +28,9 @@ describe("policy exemptions", () => {
     });
     it("name docker-agent for the Docker socket, on Kubernetes and on Swarm", () => {
         expect(EXEMPTIONS.find((e) => e.component === "docker-agent" && e.rule === "disallow-host-path")?.only).to.deep.equal(["/var/run/docker.sock"]);
-        expect(EXEMPTIONS.find((e) => e.component === "docker-agent" && e.rule === "disallow-docker-socket-mount")?.only).to.deep.equal(["/var/run/docker.sock"]);
+        expect(EXEMPTIONS.find((e) => e.component === "docker-agent" && e.rule === "disallow-docker-socket-mount")?.only).to.deep.equal([
+            "/var/run/docker.sock",
+        ]);
     });
     it("let docker-agent mount the Docker socket on Kubernetes, and nothing else of the host", () => {
         expect(checkResource(disallowHostPath, withHostPath("docker-agent", "/var/run/docker.sock"))).to.deep.equal([]);
@@ -47,6 +49,8 @@ describe("policy exemptions", () => {
         Object.assign(pod, { hostNetwork: true, hostPID: true });
         expect(checkResource(disallowHostNamespaces, workload("kubernetes:apps/v1:DaemonSet", pod, "node-exporter"))).to.deep.equal([]);
         Object.assign(pod, { hostIPC: true });
-        expect(checkResource(disallowHostNamespaces, workload("kubernetes:apps/v1:DaemonSet", pod, "node-exporter"))).to.deep.equal(["the pod sets hostIPC: true"]);
+        expect(checkResource(disallowHostNamespaces, workload("kubernetes:apps/v1:DaemonSet", pod, "node-exporter"))).to.deep.equal([
+            "the pod sets hostIPC: true",
+        ]);
     });
 });

@@ -8,11 +8,17 @@ import { RULES } from "../../policies/rules";
  */
 describe("policy rules on sparse resources", () => {
     const context: RuleContext = { stack: "prod", config: {} };
-    const sparse = (type: string, props: Record<string, unknown>): PolicyResource => ({ type, urn: `urn:pulumi:prod::sophia::${type}::sparse`, name: "sparse", props });
+    const sparse = (type: string, props: Record<string, unknown>): PolicyResource => ({
+        type,
+        urn: `urn:pulumi:prod::sophia::${type}::sparse`,
+        name: "sparse",
+        props,
+    });
 
     for (const rule of RULES) {
         it(`${rule.id} tolerates resources whose properties are not known yet`, () => {
-            const types = rule.kind === "resource" ? rule.resourceTypes : ["kubernetes:apps/v1:Deployment", "docker:index/service:Service", "aws:s3/bucket:Bucket"];
+            const types =
+                rule.kind === "resource" ? rule.resourceTypes : ["kubernetes:apps/v1:Deployment", "docker:index/service:Service", "aws:s3/bucket:Bucket"];
             for (const type of types) {
                 for (const props of [{}, { metadata: {} }, { spec: {} }, { spec: { template: {} } }, { taskSpec: {} }]) {
                     const resource = sparse(type, props);

@@ -18,7 +18,9 @@ function rulesOnDisk(): { file: string; id: string }[] {
                 // eslint-disable-next-line @typescript-eslint/no-require-imports
                 const mod = require(path.join(ROOT, "policies", dir, f)) as Record<string, unknown>;
                 return Object.values(mod)
-                    .filter((v): v is { id: string; kind: string; check: unknown } => Boolean(v && typeof v === "object" && "id" in v && "kind" in v && "check" in v))
+                    .filter((v): v is { id: string; kind: string; check: unknown } =>
+                        Boolean(v && typeof v === "object" && "id" in v && "kind" in v && "check" in v),
+                    )
                     .map((r) => ({ file: `${dir}/${f}`, id: r.id }));
             }),
     );
@@ -77,7 +79,10 @@ describe("policy config per stack", () => {
     it("merges settings over the rule's defaults and names mistakes", () => {
         const registry = RULES.find((r) => r.id === "require-approved-registry")!;
         expect(resolveRule(registry, {}).config).to.deep.equal({ approvedRegistries: ["registry.sophia-ai.com"] });
-        expect(resolveRule(registry, { all: "advisory", "require-approved-registry": { approvedRegistries: ["ghcr.io/x"] } })).to.deep.equal({ level: "advisory", config: { approvedRegistries: ["ghcr.io/x"] } });
+        expect(resolveRule(registry, { all: "advisory", "require-approved-registry": { approvedRegistries: ["ghcr.io/x"] } })).to.deep.equal({
+            level: "advisory",
+            config: { approvedRegistries: ["ghcr.io/x"] },
+        });
         expect(configProblems({ "no-such-rule": "advisory", "require-approved-registry": { registries: [] }, all: "loud" }, RULES)).to.deep.equal([
             "no-such-rule: no such policy",
             "require-approved-registry.registries: the policy has no such setting",
@@ -105,13 +110,18 @@ describe("the policy pack", () => {
     it("pins @pulumi/policy and @pulumi/pulumi exactly as the project does, for runtime nodejs", () => {
         const pack = JSON.parse(fs.readFileSync(path.join(ROOT, "policies", "package.json"), "utf8"));
         const root = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
-        for (const dep of ["@pulumi/policy", "@pulumi/pulumi"]) expect(pack.dependencies[dep], dep).to.equal(root.dependencies[dep]).and.match(/^\d+\.\d+\.\d+$/);
+        for (const dep of ["@pulumi/policy", "@pulumi/pulumi"])
+            expect(pack.dependencies[dep], dep)
+                .to.equal(root.dependencies[dep])
+                .and.match(/^\d+\.\d+\.\d+$/);
         expect(fs.readFileSync(path.join(ROOT, "policies", "PulumiPolicy.yaml"), "utf8")).to.match(/^runtime: nodejs$/m);
     });
     it("constructs the PolicyPack from the shared rule list, in index.ts only", () => {
         const index = fs.readFileSync(path.join(ROOT, "policies", "index.ts"), "utf8");
         expect(index).to.match(/policies: RULES\.map\(toPolicy\)/);
-        const others = fs.readdirSync(path.join(ROOT, "policies"), { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".ts") && f !== "index.ts" && !f.startsWith("node_modules"));
+        const others = fs
+            .readdirSync(path.join(ROOT, "policies"), { recursive: true, encoding: "utf8" })
+            .filter((f) => f.endsWith(".ts") && f !== "index.ts" && !f.startsWith("node_modules"));
         for (const f of others) expect(fs.readFileSync(path.join(ROOT, "policies", f), "utf8"), f).to.not.match(/new PolicyPack\(/);
     });
 });

@@ -4,7 +4,7 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { ROOT } from "../support/plan";
 
-type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Obj = Record<string, any>;
 type Lint = (input: string, path: string) => { line: number; message: string; kind: string }[];
 
 const DIR = path.join(ROOT, ".github", "workflows");
@@ -56,13 +56,20 @@ describe("GitHub workflows", () => {
         const job = workflow("pull-request.yml").jobs.preview;
         expect(job.strategy.matrix.stack).to.deep.equal(["dev", "staging", "prod"]);
         const preview = steps(job).find((s) => String(s.uses).startsWith("pulumi/actions@"))!;
-        expect(preview.with).to.include({ command: "preview", "comment-on-pr": true, policyPacks: "policies", policyPackConfigs: "policies/config/${{ matrix.stack }}.json" });
+        expect(preview.with).to.include({
+            command: "preview",
+            "comment-on-pr": true,
+            policyPacks: "policies",
+            policyPackConfigs: "policies/config/${{ matrix.stack }}.json",
+        });
         expect(steps(job).some((s) => s["working-directory"] === "policies" && /npm ci/.test(s.run))).to.equal(true);
     });
     it("comment the offline plan, its diff against the base branch and its policy findings for every stack", () => {
         const job = workflow("pull-request.yml").jobs["offline-plan"];
         expect(job.strategy.matrix.stack).to.deep.equal(["dev", "staging", "prod"]);
-        const script = steps(job).map((s) => s.run ?? "").join("\n");
+        const script = steps(job)
+            .map((s) => s.run ?? "")
+            .join("\n");
         expect(script).to.match(/git worktree add .* "origin\/\$BASE_REF"/);
         expect(script).to.match(/npm run --silent plan -- --stack "\$STACK" --out out "\$\{diff_args\[@\]\}"/);
         expect(script).to.match(/npm run --silent policy -- --plan "out\/\$STACK\/plan.json"/);
@@ -80,10 +87,11 @@ describe("GitHub workflows", () => {
         expect(up.environment.name).to.equal("${{ inputs.stack }}");
         expect(steps(up).find((s) => String(s.uses).startsWith("pulumi/actions@"))!.with).to.include({ command: "up", policyPacks: "policies" });
     });
-    it("run tsc, the tests and the security scans on every pull request, failing on high and critical findings", () => {
+    it("run lint, tsc, the tests and the security scans on every pull request, failing on high and critical findings", () => {
         const checks = workflow("checks.yml");
         expect(checks.on).to.have.property("pull_request");
         const all = JSON.stringify(checks.jobs);
+        expect(steps(checks.jobs.lint).map((s) => s.run)).to.include("npm run lint");
         expect(all).to.include("npm test");
         expect(all).to.include("tsc --noEmit -p policies");
         expect(all).to.match(/semgrep scan .*--error/);

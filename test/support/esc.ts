@@ -24,7 +24,10 @@ export function runEscProgram(stack = "platform", config: Record<string, string>
         env: { ...process.env, PULUMI_CONFIG: JSON.stringify(config), PULUMI_CONFIG_SECRET_KEYS: JSON.stringify(secretKeys) },
         timeout: 120_000,
     });
-    const parsed = result.status === 0 ? (JSON.parse(result.stdout) as { resources: RecordedResource[]; outputs: Record<string, unknown> }) : { resources: [], outputs: {} };
+    const parsed =
+        result.status === 0
+            ? (JSON.parse(result.stdout) as { resources: RecordedResource[]; outputs: Record<string, unknown> })
+            : { resources: [], outputs: {} };
     return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr, ...parsed };
 }
 
@@ -32,7 +35,10 @@ export function runEscProgram(stack = "platform", config: Record<string, string>
  * A copy of the platform project's stack files in a temp dir, each stack file edited by `edit`,
  * with the catalog edited by `editCatalog` when given (the stacks then point at the copy).
  */
-export function platformCopy(edit: (stack: string, data: Record<string, unknown>) => void = () => undefined, editCatalog?: (catalog: { servers: { name: string; secrets?: string[] }[] }) => void): string {
+export function platformCopy(
+    edit: (stack: string, data: Record<string, unknown>) => void = () => undefined,
+    editCatalog?: (catalog: { servers: { name: string; secrets?: string[] }[] }) => void,
+): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-platform-"));
     fs.copyFileSync(path.join(ROOT, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
     let catalogFile: string | undefined;

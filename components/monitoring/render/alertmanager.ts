@@ -70,8 +70,21 @@ export function alertmanagerConfig(options: AlertRoutingOptions): Record<string,
             repeat_interval: REPEAT.high,
             routes: [
                 // Critical: paged and posted at once; `continue` lets the second route see it too.
-                { receiver: RECEIVERS.pagerDuty, matchers: severity("critical"), group_wait: "10s", group_interval: "1m", repeat_interval: REPEAT.critical, continue: true },
-                { receiver: RECEIVERS.slackCritical, matchers: severity("critical"), group_wait: "10s", group_interval: "1m", repeat_interval: REPEAT.critical },
+                {
+                    receiver: RECEIVERS.pagerDuty,
+                    matchers: severity("critical"),
+                    group_wait: "10s",
+                    group_interval: "1m",
+                    repeat_interval: REPEAT.critical,
+                    continue: true,
+                },
+                {
+                    receiver: RECEIVERS.slackCritical,
+                    matchers: severity("critical"),
+                    group_wait: "10s",
+                    group_interval: "1m",
+                    repeat_interval: REPEAT.critical,
+                },
                 // High: Slack within 5 minutes.
                 { receiver: RECEIVERS.slackHigh, matchers: severity("high"), group_wait: "30s", group_interval: "5m", repeat_interval: REPEAT.high },
                 // Medium and low: one message per window with everything that is firing.

@@ -20,8 +20,7 @@ export interface DashboardServer {
     readonly cache: boolean;
 }
 
-const query = (expr: string, legend: string) =>
-    new prometheus.DataqueryBuilder().datasource(DATASOURCES.prometheus).expr(expr).legendFormat(legend);
+const query = (expr: string, legend: string) => new prometheus.DataqueryBuilder().datasource(DATASOURCES.prometheus).expr(expr).legendFormat(legend);
 
 const thresholds = (...steps: { value: number | null; color: string }[]) =>
     new dashboard.ThresholdsConfigBuilder().mode(dashboard.ThresholdsMode.Absolute).steps(steps);
@@ -73,7 +72,9 @@ export function overviewDashboard(servers: readonly DashboardServer[]): dashboar
             .withTarget(query(errorBudgetRemaining(""), `{{${TARGET_LABELS.service}}}`)),
     );
     if (servers.some((s) => s.cache)) {
-        builder.withPanel(series("Cache hit ratio", "percentunit", [query(RECORDED.cacheHitRatio, `{{${TARGET_LABELS.service}}}`)], OBJECTIVES.cacheHitRatio).span(24));
+        builder.withPanel(
+            series("Cache hit ratio", "percentunit", [query(RECORDED.cacheHitRatio, `{{${TARGET_LABELS.service}}}`)], OBJECTIVES.cacheHitRatio).span(24),
+        );
     }
     for (const tier of TIERS) {
         const names = servers.filter((s) => s.tier === tier).map((s) => s.name);
@@ -81,9 +82,15 @@ export function overviewDashboard(servers: readonly DashboardServer[]): dashboar
         const sel = `{${TARGET_LABELS.tier}="${tier}"}`;
         builder.withRow(new dashboard.RowBuilder(`Tier ${tier}: ${names.join(", ")}`));
         builder.withPanel(series("p95 latency", "s", [query(`${RECORDED.latencyP95}${sel}`, `{{${TARGET_LABELS.service}}}`)], OBJECTIVES.latencyP95Seconds));
-        builder.withPanel(series("Error rate", "percentunit", [query(`${RECORDED.errorRatio("5m")}${sel}`, `{{${TARGET_LABELS.service}}}`)], OBJECTIVES.errorRatio));
-        builder.withPanel(series("CPU (cores)", "short", [query(`sum by (${TARGET_LABELS.service}) (rate(${PROCESS_CPU.name}${sel}[5m]))`, `{{${TARGET_LABELS.service}}}`)]));
-        builder.withPanel(series("Memory", "bytes", [query(`sum by (${TARGET_LABELS.service}) (${PROCESS_MEMORY.name}${sel})`, `{{${TARGET_LABELS.service}}}`)]));
+        builder.withPanel(
+            series("Error rate", "percentunit", [query(`${RECORDED.errorRatio("5m")}${sel}`, `{{${TARGET_LABELS.service}}}`)], OBJECTIVES.errorRatio),
+        );
+        builder.withPanel(
+            series("CPU (cores)", "short", [query(`sum by (${TARGET_LABELS.service}) (rate(${PROCESS_CPU.name}${sel}[5m]))`, `{{${TARGET_LABELS.service}}}`)]),
+        );
+        builder.withPanel(
+            series("Memory", "bytes", [query(`sum by (${TARGET_LABELS.service}) (${PROCESS_MEMORY.name}${sel})`, `{{${TARGET_LABELS.service}}}`)]),
+        );
     }
     return builder.build();
 }
@@ -105,14 +112,26 @@ export function serverDashboard(servers: readonly DashboardServer[]): dashboard.
                 .current({ text: servers[0]?.name ?? "", value: servers[0]?.name ?? "" }),
         );
     builder.withPanel(series("Requests by status code", "reqps", [query(`sum by (code) (rate(${REQUESTS.name}${sel}[5m]))`, "{{code}}")]));
-    builder.withPanel(series("Error rate", "percentunit", [query(`${RECORDED.errorRatio("5m")}${sel}`, "5m"), query(`${RECORDED.errorRatio("1h")}${sel}`, "1h")], OBJECTIVES.errorRatio));
     builder.withPanel(
-        series("p95 latency", "s", [query(`${RECORDED.latencyP95}${sel}`, "p95")], OBJECTIVES.latencyP95Seconds),
+        series(
+            "Error rate",
+            "percentunit",
+            [query(`${RECORDED.errorRatio("5m")}${sel}`, "5m"), query(`${RECORDED.errorRatio("1h")}${sel}`, "1h")],
+            OBJECTIVES.errorRatio,
+        ),
     );
+    builder.withPanel(series("p95 latency", "s", [query(`${RECORDED.latencyP95}${sel}`, "p95")], OBJECTIVES.latencyP95Seconds));
     builder.withPanel(series("Error budget burn rate (1h)", "x", [query(`${RECORDED.errorRatio("1h")}${sel} / ${OBJECTIVES.errorRatio}`, "burn rate")], 14.4));
     builder.withPanel(series("CPU (cores, per instance)", "short", [query(`rate(${PROCESS_CPU.name}${sel}[5m])`, "{{instance}}")]));
     builder.withPanel(series("Memory (per instance)", "bytes", [query(`${PROCESS_MEMORY.name}${sel}`, "{{instance}}")]));
-    builder.withPanel(series(`Cache hit ratio (servers counting ${CACHE_HITS.name})`, "percentunit", [query(`${RECORDED.cacheHitRatio}${sel}`, "hit ratio")], OBJECTIVES.cacheHitRatio));
+    builder.withPanel(
+        series(
+            `Cache hit ratio (servers counting ${CACHE_HITS.name})`,
+            "percentunit",
+            [query(`${RECORDED.cacheHitRatio}${sel}`, "hit ratio")],
+            OBJECTIVES.cacheHitRatio,
+        ),
+    );
     return builder.build();
 }
 

@@ -90,8 +90,7 @@ const percent = (ratio: number): string => `${+(ratio * 100).toFixed(3)}%`;
 export function serverRuleGroups(server: MonitoredServer): RuleGroup[] {
     const sel = (...matchers: string[]) => serviceSelector(server.name, ...matchers);
     const { page, ticket } = severities(server.tier);
-    const errorRatio = (window: string) =>
-        `${by} (rate(${REQUESTS.name}${sel(ERROR_MATCHER)}[${window}])) / ${by} (rate(${REQUESTS.name}${sel()}[${window}]))`;
+    const errorRatio = (window: string) => `${by} (rate(${REQUESTS.name}${sel(ERROR_MATCHER)}[${window}])) / ${by} (rate(${REQUESTS.name}${sel()}[${window}]))`;
     const recording: RecordingRule[] = [
         ...ERROR_RATIO_WINDOWS.map((w) => ({ record: RECORDED.errorRatio(w), expr: errorRatio(w) })),
         { record: RECORDED.latencyP95, expr: latencyP95(sel(), "5m", BY) },
@@ -118,16 +117,54 @@ export function serverRuleGroups(server: MonitoredServer): RuleGroup[] {
     const limitCores = cpuCores(server.resources.limits.cpu);
     const limitBytes = memoryBytes(server.resources.limits.memory);
     const alerts: AlertingRule[] = [
-        alert("SLOErrorBudgetBurnFast", page, burn(BURN_RATE_ALERTS.SLOErrorBudgetBurnFast), undefined, `error budget of the ${OBJECTIVES.availability * 100}% objective burning at 6x or more`),
-        alert("SLOErrorBudgetBurnSlow", ticket, burn(BURN_RATE_ALERTS.SLOErrorBudgetBurnSlow), undefined, `error budget of the ${OBJECTIVES.availability * 100}% objective burning at 1x or more`),
+        alert(
+            "SLOErrorBudgetBurnFast",
+            page,
+            burn(BURN_RATE_ALERTS.SLOErrorBudgetBurnFast),
+            undefined,
+            `error budget of the ${OBJECTIVES.availability * 100}% objective burning at 6x or more`,
+        ),
+        alert(
+            "SLOErrorBudgetBurnSlow",
+            ticket,
+            burn(BURN_RATE_ALERTS.SLOErrorBudgetBurnSlow),
+            undefined,
+            `error budget of the ${OBJECTIVES.availability * 100}% objective burning at 1x or more`,
+        ),
         alert("ServerDown", page, `up${sel()} == 0`, "2m", "a target has not been scraped for 2 minutes"),
         alert("ErrorRateHigh", ticket, `${RECORDED.errorRatio("5m")}${sel()} > ${budget}`, "10m", `error rate above ${percent(budget)}`),
-        alert("LatencyP95High", ticket, `${RECORDED.latencyP95}${sel()} > ${OBJECTIVES.latencyP95Seconds}`, "10m", `p95 latency above ${OBJECTIVES.latencyP95Seconds * 1000} ms`),
-        alert("CPUSaturation", ticket, `rate(${PROCESS_CPU.name}${sel()}[5m]) / ${limitCores} > ${OBJECTIVES.cpuUtilization}`, SUSTAINED, `CPU above ${percent(OBJECTIVES.cpuUtilization)} of its ${server.resources.limits.cpu} limit`),
-        alert("MemorySaturation", ticket, `${PROCESS_MEMORY.name}${sel()} / ${limitBytes} > ${OBJECTIVES.memoryUtilization}`, SUSTAINED, `memory above ${percent(OBJECTIVES.memoryUtilization)} of its ${server.resources.limits.memory} limit`),
+        alert(
+            "LatencyP95High",
+            ticket,
+            `${RECORDED.latencyP95}${sel()} > ${OBJECTIVES.latencyP95Seconds}`,
+            "10m",
+            `p95 latency above ${OBJECTIVES.latencyP95Seconds * 1000} ms`,
+        ),
+        alert(
+            "CPUSaturation",
+            ticket,
+            `rate(${PROCESS_CPU.name}${sel()}[5m]) / ${limitCores} > ${OBJECTIVES.cpuUtilization}`,
+            SUSTAINED,
+            `CPU above ${percent(OBJECTIVES.cpuUtilization)} of its ${server.resources.limits.cpu} limit`,
+        ),
+        alert(
+            "MemorySaturation",
+            ticket,
+            `${PROCESS_MEMORY.name}${sel()} / ${limitBytes} > ${OBJECTIVES.memoryUtilization}`,
+            SUSTAINED,
+            `memory above ${percent(OBJECTIVES.memoryUtilization)} of its ${server.resources.limits.memory} limit`,
+        ),
     ];
     if (server.cache) {
-        alerts.push(alert("CacheHitRatioLow", ticket, `${RECORDED.cacheHitRatio}${sel()} < ${OBJECTIVES.cacheHitRatio}`, SUSTAINED, `cache hit ratio below ${percent(OBJECTIVES.cacheHitRatio)}`));
+        alerts.push(
+            alert(
+                "CacheHitRatioLow",
+                ticket,
+                `${RECORDED.cacheHitRatio}${sel()} < ${OBJECTIVES.cacheHitRatio}`,
+                SUSTAINED,
+                `cache hit ratio below ${percent(OBJECTIVES.cacheHitRatio)}`,
+            ),
+        );
     }
     return [
         { name: `${server.name}.recording`, rules: recording },
@@ -182,7 +219,8 @@ export function ruleFileYaml(groups: readonly RuleGroup[], header: string): stri
 /** Every rule file by path under rules/: one per server, one for the platform. */
 export function renderRuleFiles(servers: readonly MonitoredServer[], extraGroups: readonly RuleGroup[] = []): Record<string, string> {
     const files: Record<string, string> = {};
-    for (const server of servers) files[`${server.name}.yml`] = ruleFileYaml(serverRuleGroups(server), `Alerts of MCP server ${server.name} (tier ${server.tier}).`);
+    for (const server of servers)
+        files[`${server.name}.yml`] = ruleFileYaml(serverRuleGroups(server), `Alerts of MCP server ${server.name} (tier ${server.tier}).`);
     files["platform.yml"] = ruleFileYaml(platformRuleGroups(extraGroups), "Platform alerts.");
     return files;
 }

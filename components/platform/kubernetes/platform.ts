@@ -24,7 +24,11 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Plat
     readonly provider: k8s.Provider;
     private readonly namespaces = new Map<Group, k8s.core.v1.Namespace>();
 
-    constructor(name: string, private readonly args: KubernetesPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
+    constructor(
+        name: string,
+        private readonly args: KubernetesPlatformArgs,
+        opts?: pulumi.ComponentResourceOptions,
+    ) {
         super("sophia:platform:KubernetesCluster", name, {}, opts);
         this.target = args.flavor.name;
         this.provider = new k8s.Provider(
@@ -106,12 +110,24 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Plat
         return { name, group, files: Object.keys(files), resource };
     }
 
+    /** The PersistentVolumeClaim a StatefulSet makes for each replica of a persistent volume. */
+    private claimTemplate(volume: NonNullable<WorkloadSpec["volumes"]>[number]): k8s.types.input.core.v1.PersistentVolumeClaim {
+        return {
+            metadata: { name: volume.name },
+            spec: {
+                accessModes: ["ReadWriteOnce"],
+                storageClassName: this.args.storageClass ?? this.args.flavor.defaultStorageClass,
+                resources: { requests: { storage: volume.size ?? "10Gi" } },
+            },
+        };
+    }
+
     workload(requested: WorkloadSpec, parent: pulumi.Resource): WorkloadHandle {
         const spec = { ...requested, image: imageFrom(this.args.registry, requested.image) };
         const opts = this.opts(parent, spec.group);
         const labels = workloadLabels(spec);
         const metadata = this.metadata(spec.name, spec.group, labels);
-        const secretDeps = [...(spec.secretEnv ?? []).map((s) => s.secret.resource), ...(spec.configFiles ?? []).map((c) => c.config.resource)];
+        const secretDeps = mountedResources(spec);
         const serviceAccount = new k8s.core.v1.ServiceAccount(`${spec.name}-sa`, { metadata, automountServiceAccountToken: false }, opts);
         const template = {
             metadata: { labels },
@@ -130,14 +146,7 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Plat
                               replicas: spec.replicas,
                               selector: { matchLabels: selectorLabels(spec.name) },
                               template,
-                              volumeClaimTemplates: persistent.map((v) => ({
-                                  metadata: { name: v.name },
-                                  spec: {
-                                      accessModes: ["ReadWriteOnce"],
-                                      storageClassName: this.args.storageClass ?? this.args.flavor.defaultStorageClass,
-                                      resources: { requests: { storage: v.size ?? "10Gi" } },
-                                  },
-                              })),
+                              volumeClaimTemplates: persistent.map((v) => this.claimTemplate(v)),
                           },
                       },
                       workloadOpts,
@@ -204,7 +213,10 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Plat
                             metrics: [
                                 utilization("cpu", cpuUtilization),
                                 utilization("memory", memoryUtilization),
-                                ...podMetrics.map((m) => ({ type: "Pods", pods: { metric: { name: m.name }, target: { type: "AverageValue", averageValue: m.averageValue } } })),
+                                ...podMetrics.map((m) => ({
+                                    type: "Pods",
+                                    pods: { metric: { name: m.name }, target: { type: "AverageValue", averageValue: m.averageValue } },
+                                })),
                             ],
                         },
                     },
@@ -248,4 +260,9 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Plat
         );
         return { address: spec.name, resources: [serviceAccount, cronJob, networkPolicy] };
     }
+}
+
+/** The Secrets and ConfigMaps a workload reads, which must exist before its pods start. */
+function mountedResources(spec: WorkloadSpec): pulumi.Resource[] {
+    return [...(spec.secretEnv ?? []).map((s) => s.secret.resource), ...(spec.configFiles ?? []).map((c) => c.config.resource)];
 }

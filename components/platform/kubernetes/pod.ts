@@ -77,9 +77,7 @@ function volumesAndMounts(spec: WorkloadSpec): { volumes: Volume[]; mounts: Volu
 }
 
 function probes(spec: WorkloadSpec): Pick<Container, "readinessProbe" | "livenessProbe"> {
-    const action = spec.health
-        ? { httpGet: { path: spec.health.path, port: spec.health.port } }
-        : { tcpSocket: { port: spec.ports[0].name } };
+    const action = spec.health ? { httpGet: { path: spec.health.path, port: spec.health.port } } : { tcpSocket: { port: spec.ports[0].name } };
     return {
         readinessProbe: { ...action, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 },
         livenessProbe: { ...action, initialDelaySeconds: 10, periodSeconds: 20, timeoutSeconds: 3, failureThreshold: 3 },

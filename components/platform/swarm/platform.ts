@@ -14,8 +14,7 @@ export interface SwarmPlatformArgs {
     readonly registry: string;
 }
 
-const base64 = (value: pulumi.Input<string>): pulumi.Output<string> =>
-    pulumi.output(value).apply((v) => Buffer.from(v, "utf8").toString("base64"));
+const base64 = (value: pulumi.Input<string>): pulumi.Output<string> => pulumi.output(value).apply((v) => Buffer.from(v, "utf8").toString("base64"));
 
 /** Secret data stays a Pulumi secret even when a caller hands over a plain value. */
 const secretBase64 = (value: pulumi.Input<string>): pulumi.Output<string> => base64(pulumi.secret(value));
@@ -30,7 +29,11 @@ export class SwarmPlatform extends pulumi.ComponentResource implements Platform 
     private readonly networks = new Map<Group, docker.Network>();
     private readonly objects: SwarmObjects = { secrets: new Map(), configs: new Map() };
 
-    constructor(name: string, private readonly args: SwarmPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
+    constructor(
+        name: string,
+        private readonly args: SwarmPlatformArgs,
+        opts?: pulumi.ComponentResourceOptions,
+    ) {
         super("sophia:platform:SwarmCluster", name, {}, opts);
         this.provider = new docker.Provider(`${name}-provider`, { host: args.host }, { parent: this });
         this.registerOutputs({});
@@ -88,7 +91,10 @@ export class SwarmPlatform extends pulumi.ComponentResource implements Platform 
     configFiles(name: string, group: Group, files: Readonly<Record<string, pulumi.Input<string>>>, parent: pulumi.Resource): ConfigHandle {
         const perFile = new Map<string, docker.ServiceConfig>();
         for (const [file, content] of Object.entries(files)) {
-            perFile.set(file, new docker.ServiceConfig(`${name}-${file.replace(/[^a-z0-9-]/gi, "-")}`, { data: base64(content) }, this.resourceOptions(parent)));
+            perFile.set(
+                file,
+                new docker.ServiceConfig(`${name}-${file.replace(/[^a-z0-9-]/gi, "-")}`, { data: base64(content) }, this.resourceOptions(parent)),
+            );
         }
         this.objects.configs.set(name, perFile);
         return { name, group, files: Object.keys(files), resource: [...perFile.values()][0] ?? parent };

@@ -76,33 +76,47 @@ function healthTest(spec: WorkloadSpec): string[] {
     return ["CMD", "pgrep", "-x", spec.command?.[0] ?? spec.name];
 }
 
-/** A replicated Swarm service for a long-running workload. */
-export function workloadServiceArgs(spec: WorkloadSpec, ctx: SwarmContext): ServiceArgs {
-    const stateful = (spec.volumes ?? []).some((v) => v.persistent);
+/** The workload's container: read-only, no capabilities, secrets as files (their paths in <NAME>_FILE). */
+function workloadContainerSpec(
+    spec: WorkloadSpec,
+    ctx: SwarmContext,
+    labels: docker.types.input.ServiceLabel[],
+): docker.types.input.ServiceTaskSpecContainerSpec {
     const env = {
         ...spec.env,
         ...Object.fromEntries((spec.secretEnv ?? []).map(({ env }) => [`${env}_FILE`, secretPath(env)])),
     };
-    const labels = labelList({ "sophia.ai/group": spec.group, ...spec.labels, ...scrapeLabels(spec), "sophia.ai/outbound-hosts": (spec.outbound ?? []).join(",") });
+    return {
+        image: spec.image,
+        commands: spec.command ? [...spec.command] : undefined,
+        args: spec.args ? [...spec.args] : undefined,
+        env,
+        user: String(spec.runAsUser ?? DEFAULT_UID),
+        readOnly: true,
+        capDrops: ["ALL"],
+        labels,
+        secrets: secretFiles(spec, ctx),
+        configs: configFiles(spec.configFiles, ctx, spec.name),
+        mounts: mounts(spec, ctx),
+        healthcheck: { tests: healthTest(spec), interval: "15s", timeout: "3s", retries: 3, startPeriod: "20s" },
+        stopGracePeriod: "30s",
+    };
+}
+
+/** A replicated Swarm service for a long-running workload. */
+export function workloadServiceArgs(spec: WorkloadSpec, ctx: SwarmContext): ServiceArgs {
+    const stateful = (spec.volumes ?? []).some((v) => v.persistent);
+    const labels = labelList({
+        "sophia.ai/group": spec.group,
+        ...spec.labels,
+        ...scrapeLabels(spec),
+        "sophia.ai/outbound-hosts": (spec.outbound ?? []).join(","),
+    });
     return {
         name: `${ctx.prefix}-${spec.name}`,
         labels,
         taskSpec: {
-            containerSpec: {
-                image: spec.image,
-                commands: spec.command ? [...spec.command] : undefined,
-                args: spec.args ? [...spec.args] : undefined,
-                env,
-                user: String(spec.runAsUser ?? DEFAULT_UID),
-                readOnly: true,
-                capDrops: ["ALL"],
-                labels,
-                secrets: secretFiles(spec, ctx),
-                configs: configFiles(spec.configFiles, ctx, spec.name),
-                mounts: mounts(spec, ctx),
-                healthcheck: { tests: healthTest(spec), interval: "15s", timeout: "3s", retries: 3, startPeriod: "20s" },
-                stopGracePeriod: "30s",
-            },
+            containerSpec: workloadContainerSpec(spec, ctx, labels),
             resources: resources(spec),
             restartPolicy: { condition: "any", delay: "5s", window: "120s" },
             // The Docker socket is the manager's: a server that drives the engine runs there.
@@ -111,8 +125,22 @@ export function workloadServiceArgs(spec: WorkloadSpec, ctx: SwarmContext): Serv
         },
         mode: { replicated: { replicas: spec.replicas } },
         // A stateful service never runs two containers on one volume, so it stops before it starts.
-        updateConfig: { parallelism: 1, delay: "10s", failureAction: "rollback", monitor: "30s", maxFailureRatio: "0", order: stateful ? "stop-first" : "start-first" },
-        rollbackConfig: { parallelism: 1, delay: "5s", failureAction: "pause", monitor: "30s", maxFailureRatio: "0", order: stateful ? "stop-first" : "start-first" },
+        updateConfig: {
+            parallelism: 1,
+            delay: "10s",
+            failureAction: "rollback",
+            monitor: "30s",
+            maxFailureRatio: "0",
+            order: stateful ? "stop-first" : "start-first",
+        },
+        rollbackConfig: {
+            parallelism: 1,
+            delay: "5s",
+            failureAction: "pause",
+            monitor: "30s",
+            maxFailureRatio: "0",
+            order: stateful ? "stop-first" : "start-first",
+        },
         endpointSpec: { mode: "vip", ports: publishedPorts(spec) },
     };
 }

@@ -50,7 +50,14 @@ export async function backup(env: NodeJS.ProcessEnv = process.env): Promise<Mani
         const manifestKey = backupKey(prefix, kind, target, stamp, MANIFEST);
         await bucket.putText(manifestKey, JSON.stringify(manifest, null, 2));
         const pushgateway = setting("PUSHGATEWAY_URL", env);
-        if (pushgateway) await pushSuccess(pushgateway, target, kind, takenAt, files.reduce((sum, f) => sum + f.bytes, 0));
+        if (pushgateway)
+            await pushSuccess(
+                pushgateway,
+                target,
+                kind,
+                takenAt,
+                files.reduce((sum, f) => sum + f.bytes, 0),
+            );
         return { ...manifest, manifestKey };
     } finally {
         fs.rmSync(dir, { recursive: true, force: true });
@@ -60,7 +67,10 @@ export async function backup(env: NodeJS.ProcessEnv = process.env): Promise<Mani
 
 if (require.main === module) {
     backup().then(
-        (m) => process.stdout.write(`${JSON.stringify({ event: "backup-complete", bucket: process.env.BACKUP_BUCKET, manifest: m.manifestKey, files: m.files })}\n`),
+        (m) =>
+            process.stdout.write(
+                `${JSON.stringify({ event: "backup-complete", bucket: process.env.BACKUP_BUCKET, manifest: m.manifestKey, files: m.files })}\n`,
+            ),
         (error: Error) => {
             process.stderr.write(`${JSON.stringify({ event: "backup-failed", error: error.message })}\n`);
             process.exit(1);

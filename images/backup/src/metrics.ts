@@ -23,6 +23,11 @@ export function successExposition(completedAt: Date, bytes: number): string {
  */
 export async function pushSuccess(pushgateway: string, target: BackupTarget, kind: BackupKind, completedAt: Date, bytes: number): Promise<void> {
     const url = `${pushgateway.replace(/\/$/, "")}/metrics/job/sophia-backup/target/${target}/kind/${kind}`;
-    const response = await fetch(url, { method: "PUT", body: successExposition(completedAt, bytes), headers: { "content-type": "text/plain; version=0.0.4" }, signal: AbortSignal.timeout(10_000) });
+    const response = await fetch(url, {
+        method: "PUT",
+        body: successExposition(completedAt, bytes),
+        headers: { "content-type": "text/plain; version=0.0.4" },
+        signal: AbortSignal.timeout(10_000),
+    });
     if (!response.ok) throw new Error(`the Pushgateway refused the metrics (${response.status}): ${await response.text()}`);
 }

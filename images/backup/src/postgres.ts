@@ -15,7 +15,17 @@ const quoteIdentifier = (name: string): string => `"${name.replace(/"/g, '""')}"
 
 /** Every database holding data: all but the templates and the maintenance database. */
 export async function databases(env: NodeJS.ProcessEnv): Promise<string[]> {
-    const out = await run("psql", ["--no-psqlrc", "--tuples-only", "--no-align", "--dbname=postgres", "--command=SELECT datname FROM pg_database WHERE NOT datistemplate AND datname <> 'postgres' ORDER BY datname"], env);
+    const out = await run(
+        "psql",
+        [
+            "--no-psqlrc",
+            "--tuples-only",
+            "--no-align",
+            "--dbname=postgres",
+            "--command=SELECT datname FROM pg_database WHERE NOT datistemplate AND datname <> 'postgres' ORDER BY datname",
+        ],
+        env,
+    );
     return out.split("\n").filter((line) => line !== "");
 }
 
@@ -36,7 +46,11 @@ export async function dumpDatabase(database: string, dir: string, env: NodeJS.Pr
  */
 export async function restoreDatabase(file: string, database: string, env: NodeJS.ProcessEnv): Promise<void> {
     const literal = `'${database.replace(/'/g, "''")}'`;
-    const exists = await run("psql", ["--no-psqlrc", "--tuples-only", "--no-align", "--dbname=postgres", `--command=SELECT 1 FROM pg_database WHERE datname = ${literal}`], env);
+    const exists = await run(
+        "psql",
+        ["--no-psqlrc", "--tuples-only", "--no-align", "--dbname=postgres", `--command=SELECT 1 FROM pg_database WHERE datname = ${literal}`],
+        env,
+    );
     if (exists.trim() === "1") throw new Error(`database ${database} exists; drop it first or restore under another name with --as`);
     await run("psql", ["--no-psqlrc", "--dbname=postgres", `--command=CREATE DATABASE ${quoteIdentifier(database)}`], env);
     await run("pg_restore", ["--exit-on-error", "--single-transaction", `--dbname=${database}`, file], env);

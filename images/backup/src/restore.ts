@@ -42,31 +42,62 @@ export async function listBackups(target: BackupTarget, env: NodeJS.ProcessEnv =
     }
 }
 
-export async function restore(options: RestoreOptions, env: NodeJS.ProcessEnv = process.env): Promise<RestoreReport> {
+/** Options that cannot work together are refused before anything is downloaded. */
+function checkOptions(options: RestoreOptions): void {
     if (options.as && !options.database) throw new Error("--as needs --database: name the one database to restore under another name");
-    if (options.target === "redis" && !options.output) throw new Error("--output is needed for redis: the path the RDB file is written to (the server's dump.rdb, with Redis stopped)");
+    if (options.target === "redis" && !options.output)
+        throw new Error("--output is needed for redis: the path the RDB file is written to (the server's dump.rdb, with Redis stopped)");
+}
+
+/** The backup asked for, else the newest complete one. */
+function chooseBackup(backups: BackupRef[], options: RestoreOptions, bucket: string): BackupRef {
+    const chosen = options.backup ? backups.find((b) => b.stamp === options.backup) : backups[0];
+    if (!chosen)
+        throw new Error(
+            options.backup ? `no complete ${options.target} backup ${options.backup} in ${bucket}` : `no complete ${options.target} backup in ${bucket}`,
+        );
+    return chosen;
+}
+
+/** Downloads, verifies and loads the backup's databases (all, or the one asked for); returns the names restored. */
+async function restorePostgres(
+    bucket: BackupBucket,
+    chosen: BackupRef,
+    manifest: Manifest,
+    options: RestoreOptions,
+    dir: string,
+    env: NodeJS.ProcessEnv,
+): Promise<string[]> {
+    const folder = chosen.manifestKey.slice(0, chosen.manifestKey.lastIndexOf("/") + 1);
+    const wanted = manifest.files.filter((f) => !options.database || f.database === options.database);
+    if (wanted.length === 0)
+        throw new Error(`backup ${chosen.stamp} holds no database ${options.database}; it holds ${manifest.files.map((f) => f.database).join(", ")}`);
+    const pg = libpqEnvironment(env);
+    const restored: string[] = [];
+    for (const f of wanted) {
+        const local = path.join(dir, f.file);
+        await download(bucket, folder + f.file, local, f.sha256);
+        const name = options.as ?? f.database!;
+        await restoreDatabase(local, name, pg);
+        restored.push(name);
+    }
+    return restored;
+}
+
+export async function restore(options: RestoreOptions, env: NodeJS.ProcessEnv = process.env): Promise<RestoreReport> {
+    checkOptions(options);
     const started = Date.now();
     const prefix = setting("BACKUP_PREFIX", env) ?? JOBS_PREFIX;
     const bucket = new BackupBucket(env);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-restore-"));
     try {
         const backups = completeBackups(await bucket.listKeys(`${prefix}/`), prefix, options.target);
-        const chosen = options.backup ? backups.find((b) => b.stamp === options.backup) : backups[0];
-        if (!chosen) throw new Error(options.backup ? `no complete ${options.target} backup ${options.backup} in ${bucket.bucket}` : `no complete ${options.target} backup in ${bucket.bucket}`);
+        const chosen = chooseBackup(backups, options, bucket.bucket);
         const manifest = JSON.parse(await bucket.getText(chosen.manifestKey)) as Manifest;
         const folder = chosen.manifestKey.slice(0, chosen.manifestKey.lastIndexOf("/") + 1);
         const restored: string[] = [];
         if (options.target === "postgres") {
-            const wanted = manifest.files.filter((f) => !options.database || f.database === options.database);
-            if (wanted.length === 0) throw new Error(`backup ${chosen.stamp} holds no database ${options.database}; it holds ${manifest.files.map((f) => f.database).join(", ")}`);
-            const pg = libpqEnvironment(env);
-            for (const f of wanted) {
-                const local = path.join(dir, f.file);
-                await download(bucket, folder + f.file, local, f.sha256);
-                const name = options.as ?? f.database!;
-                await restoreDatabase(local, name, pg);
-                restored.push(name);
-            }
+            restored.push(...(await restorePostgres(bucket, chosen, manifest, options, dir, env)));
         } else {
             await download(bucket, folder + manifest.files[0].file, options.output!, manifest.files[0].sha256);
             restored.push(options.output!);

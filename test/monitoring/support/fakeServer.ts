@@ -1,5 +1,13 @@
 import * as http from "http";
-import { CACHE_HITS, CACHE_MISSES, MetricDefinition, PROCESS_CPU, PROCESS_MEMORY, REQUEST_DURATION, REQUESTS } from "../../../components/monitoring/metricsContract";
+import {
+    CACHE_HITS,
+    CACHE_MISSES,
+    MetricDefinition,
+    PROCESS_CPU,
+    PROCESS_MEMORY,
+    REQUEST_DURATION,
+    REQUESTS,
+} from "../../../components/monitoring/metricsContract";
 
 /**
  * An MCP server's metrics endpoint, speaking the metrics contract, whose behaviour the test sets:

@@ -1,12 +1,5 @@
 import { cpuCores, memoryBytes } from "../../../components/platform/quantity";
-import {
-    CACHE_HITS,
-    CACHE_MISSES,
-    PROCESS_CPU,
-    PROCESS_MEMORY,
-    REQUEST_DURATION,
-    REQUESTS,
-} from "../../../components/monitoring/metricsContract";
+import { CACHE_HITS, CACHE_MISSES, PROCESS_CPU, PROCESS_MEMORY, REQUEST_DURATION, REQUESTS } from "../../../components/monitoring/metricsContract";
 import type { Tier } from "../../../catalog/schema";
 import { AlertingRule, MonitoredServer, serverRuleGroups } from "../../../components/monitoring/render/rules";
 
@@ -37,7 +30,10 @@ export interface RuleTestCase {
     readonly resultLabels: Labels;
 }
 
-const seriesText = (metric: string, labels: Labels) => `${metric}{${Object.entries(labels).map(([k, v]) => `${k}="${v}"`).join(",")}}`;
+const seriesText = (metric: string, labels: Labels) =>
+    `${metric}{${Object.entries(labels)
+        .map(([k, v]) => `${k}="${v}"`)
+        .join(",")}}`;
 /** A counter growing by `perMinute` for `minutes`. */
 const counter = (perMinute: number, minutes: number) => `0+${perMinute}x${minutes}`;
 const gauge = (value: number, minutes: number) => `${value}x${minutes}`;
@@ -69,7 +65,13 @@ export function ruleTestCases(server: MonitoredServer): RuleTestCase[] {
         ...both("SLOErrorBudgetBurnSlow", 1450, aggregated, requests(995, 5, 1460, 5), requests(1999, 1, 1460, 5), 5),
         ...both("ErrorRateHigh", 25, aggregated, requests(995, 5, 30), requests(1999, 1, 30)),
         ...both("LatencyP95High", 25, aggregated, latency(0.3, 30), latency(0.05, 30)),
-        ...both("ServerDown", 5, target, [{ series: seriesText("up", target), values: gauge(0, 10) }], [{ series: seriesText("up", target), values: gauge(1, 10) }]),
+        ...both(
+            "ServerDown",
+            5,
+            target,
+            [{ series: seriesText("up", target), values: gauge(0, 10) }],
+            [{ series: seriesText("up", target), values: gauge(1, 10) }],
+        ),
         ...both(
             "CPUSaturation",
             25,
@@ -118,7 +120,12 @@ export function ruleTestFile(server: MonitoredServer, ruleFile: string): Record<
                         eval_time: `${c.evalMinutes}m`,
                         alertname: c.alert,
                         exp_alerts: c.fires
-                            ? [{ exp_labels: { ...c.resultLabels, service: server.name, severity: expectedSeverity(c.alert, server.tier) }, exp_annotations: rule.annotations }]
+                            ? [
+                                  {
+                                      exp_labels: { ...c.resultLabels, service: server.name, severity: expectedSeverity(c.alert, server.tier) },
+                                      exp_annotations: rule.annotations,
+                                  },
+                              ]
                             : [],
                     },
                 ],
