@@ -1,4 +1,9 @@
-import * as aws from "@pulumi/aws";
+// Only the services used: the package's root module loads every AWS service.
+import * as ecr from "@pulumi/aws/ecr";
+import * as iam from "@pulumi/aws/iam";
+import * as kms from "@pulumi/aws/kms";
+import { Provider } from "@pulumi/aws/provider";
+import * as s3 from "@pulumi/aws/s3";
 import * as pulumi from "@pulumi/pulumi";
 import type { BackupSettings } from "../../stacks/settings";
 import { accessLogLifecycleRules, backupLifecycleRules, imageLifecyclePolicy } from "./lifecycle";
@@ -24,20 +29,20 @@ export class BackupStore extends pulumi.ComponentResource {
     /** The bucket the jobs write to. */
     readonly bucket: pulumi.Output<string>;
     readonly replicaBucket: pulumi.Output<string>;
-    readonly writer: aws.iam.User;
+    readonly writer: iam.User;
 
     constructor(name: string, args: BackupStoreArgs, opts?: pulumi.ComponentResourceOptions) {
         super("sophia:platform:BackupStore", name, {}, opts);
         const { backup, environment } = args;
         const names = backupNames(environment, backup);
         const tags = { "sophia.ai/environment": environment, "app.kubernetes.io/part-of": "sophia" };
-        const primary = new aws.Provider(`${name}-primary`, { region: backup.region, defaultTags: { tags } }, { parent: this });
-        const secondary = new aws.Provider(`${name}-replica`, { region: backup.replicaRegion, defaultTags: { tags } }, { parent: this });
+        const primary = new Provider(`${name}-primary`, { region: backup.region, defaultTags: { tags } }, { parent: this });
+        const secondary = new Provider(`${name}-replica`, { region: backup.replicaRegion, defaultTags: { tags } }, { parent: this });
         const inPrimary = { parent: this, provider: primary };
         const inReplica = { parent: this, provider: secondary };
 
         const key = (part: string, region: string, o: pulumi.CustomResourceOptions) => {
-            const k = new aws.kms.Key(
+            const k = new kms.Key(
                 `${name}-${part}-key`,
                 {
                     description: `Encrypts the ${environment} backups in ${region}`,
@@ -49,7 +54,7 @@ export class BackupStore extends pulumi.ComponentResource {
                 },
                 o,
             );
-            new aws.kms.Alias(`${name}-${part}-key-alias`, { name: names.keyAlias, targetKeyId: k.keyId, region }, o);
+            new kms.Alias(`${name}-${part}-key-alias`, { name: names.keyAlias, targetKeyId: k.keyId, region }, o);
             return k;
         };
         const primaryKey = key("primary", backup.region, inPrimary);
@@ -61,26 +66,26 @@ export class BackupStore extends pulumi.ComponentResource {
             role: BucketRole,
             region: string,
             o: pulumi.CustomResourceOptions,
-            extra: { objectLock?: boolean; kmsKey?: aws.kms.Key; policy: PolicyDocument },
+            extra: { objectLock?: boolean; kmsKey?: kms.Key; policy: PolicyDocument },
         ) => {
-            const b = new aws.s3.Bucket(
+            const b = new s3.Bucket(
                 `${name}-${part}`,
                 { bucket: bucketName, objectLockEnabled: extra.objectLock ?? false, forceDestroy: false, region, tags: { ...tags, [ROLE_TAG]: role } },
                 { ...o, protect: role !== "access-logs" },
             );
             const on = { ...o, parent: b };
-            new aws.s3.BucketPublicAccessBlock(
+            new s3.BucketPublicAccessBlock(
                 `${name}-${part}-public-access`,
                 { bucket: b.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true, region },
                 on,
             );
-            new aws.s3.BucketOwnershipControls(`${name}-${part}-ownership`, { bucket: b.id, rule: { objectOwnership: "BucketOwnerEnforced" }, region }, on);
-            const versioning = new aws.s3.BucketVersioning(
+            new s3.BucketOwnershipControls(`${name}-${part}-ownership`, { bucket: b.id, rule: { objectOwnership: "BucketOwnerEnforced" }, region }, on);
+            const versioning = new s3.BucketVersioning(
                 `${name}-${part}-versioning`,
                 { bucket: b.id, versioningConfiguration: { status: "Enabled" }, region },
                 on,
             );
-            new aws.s3.BucketServerSideEncryptionConfiguration(
+            new s3.BucketServerSideEncryptionConfiguration(
                 `${name}-${part}-encryption`,
                 {
                     bucket: b.id,
@@ -94,8 +99,8 @@ export class BackupStore extends pulumi.ComponentResource {
                 },
                 on,
             );
-            new aws.s3.BucketPolicy(`${name}-${part}-policy`, { bucket: b.id, policy: json(extra.policy), region }, on);
-            new aws.s3.BucketLifecycleConfiguration(
+            new s3.BucketPolicy(`${name}-${part}-policy`, { bucket: b.id, policy: json(extra.policy), region }, on);
+            new s3.BucketLifecycleConfiguration(
                 `${name}-${part}-lifecycle`,
                 { bucket: b.id, rules: role === "access-logs" ? accessLogLifecycleRules(backup) : backupLifecycleRules(backup), region },
                 { ...on, dependsOn: [versioning] },
@@ -119,19 +124,19 @@ export class BackupStore extends pulumi.ComponentResource {
             policy: tlsOnlyPolicy(names.replicaBucket),
         });
 
-        new aws.s3.BucketLogging(
+        new s3.BucketLogging(
             `${name}-primary-logging`,
             { bucket: main.bucket.id, targetBucket: primaryLogs.bucket.id, targetPrefix: "backups/", region: backup.region },
             { ...inPrimary, parent: main.bucket },
         );
-        new aws.s3.BucketLogging(
+        new s3.BucketLogging(
             `${name}-replica-logging`,
             { bucket: replica.bucket.id, targetBucket: replicaLogs.bucket.id, targetPrefix: "backup-replica/", region: backup.replicaRegion },
             { ...inReplica, parent: replica.bucket },
         );
 
         // A compromised writer, or an operator's mistake, cannot shorten what the replica keeps.
-        new aws.s3.BucketObjectLockConfiguration(
+        new s3.BucketObjectLockConfiguration(
             `${name}-replica-object-lock`,
             {
                 bucket: replica.bucket.id,
@@ -142,12 +147,12 @@ export class BackupStore extends pulumi.ComponentResource {
             { ...inReplica, parent: replica.bucket, dependsOn: [replica.versioning] },
         );
 
-        const replicationRole = new aws.iam.Role(
+        const replicationRole = new iam.Role(
             `${name}-replication-role`,
             { name: names.replicationRole, path: "/sophia/", assumeRolePolicy: json(s3AssumeRolePolicy), tags },
             inPrimary,
         );
-        const replicationGrant = new aws.iam.Policy(
+        const replicationGrant = new iam.Policy(
             `${name}-replication-policy`,
             {
                 name: names.replicationRole,
@@ -169,12 +174,12 @@ export class BackupStore extends pulumi.ComponentResource {
             },
             inPrimary,
         );
-        const replicationAttachment = new aws.iam.RolePolicyAttachment(
+        const replicationAttachment = new iam.RolePolicyAttachment(
             `${name}-replication-attachment`,
             { role: replicationRole.name, policyArn: replicationGrant.arn },
             inPrimary,
         );
-        new aws.s3.BucketReplicationConfig(
+        new s3.BucketReplicationConfig(
             `${name}-replication`,
             {
                 bucket: main.bucket.id,
@@ -203,12 +208,8 @@ export class BackupStore extends pulumi.ComponentResource {
             { ...inPrimary, parent: main.bucket, dependsOn: [main.versioning, replica.versioning, replicationAttachment] },
         );
 
-        this.writer = new aws.iam.User(
-            `${name}-writer`,
-            { name: names.writerUser, path: "/sophia/", tags: { ...tags, "sophia.ai/rotated-by": "esc" } },
-            inPrimary,
-        );
-        const writerGrant = new aws.iam.Policy(
+        this.writer = new iam.User(`${name}-writer`, { name: names.writerUser, path: "/sophia/", tags: { ...tags, "sophia.ai/rotated-by": "esc" } }, inPrimary);
+        const writerGrant = new iam.Policy(
             `${name}-writer-policy`,
             {
                 name: names.writerUser,
@@ -219,10 +220,10 @@ export class BackupStore extends pulumi.ComponentResource {
             },
             inPrimary,
         );
-        new aws.iam.UserPolicyAttachment(`${name}-writer-attachment`, { user: this.writer.name, policyArn: writerGrant.arn }, inPrimary);
+        new iam.UserPolicyAttachment(`${name}-writer-attachment`, { user: this.writer.name, policyArn: writerGrant.arn }, inPrimary);
 
-        const restorers = new aws.iam.Group(`${name}-restorers`, { name: names.restorerGroup, path: "/sophia/" }, inPrimary);
-        const restorerGrant = new aws.iam.Policy(
+        const restorers = new iam.Group(`${name}-restorers`, { name: names.restorerGroup, path: "/sophia/" }, inPrimary);
+        const restorerGrant = new iam.Policy(
             `${name}-restorer-policy`,
             {
                 name: names.restorerGroup,
@@ -240,10 +241,10 @@ export class BackupStore extends pulumi.ComponentResource {
             },
             inPrimary,
         );
-        new aws.iam.GroupPolicyAttachment(`${name}-restorer-attachment`, { group: restorers.name, policyArn: restorerGrant.arn }, inPrimary);
+        new iam.GroupPolicyAttachment(`${name}-restorer-attachment`, { group: restorers.name, policyArn: restorerGrant.arn }, inPrimary);
 
         for (const repository of backup.imageRetention?.repositories ?? []) {
-            new aws.ecr.LifecyclePolicy(
+            new ecr.LifecyclePolicy(
                 `${name}-images-${repository.replace(/[^a-z0-9-]/g, "-")}`,
                 { repository, policy: JSON.stringify(imageLifecyclePolicy(backup.imageRetention!)), region: backup.region },
                 inPrimary,
