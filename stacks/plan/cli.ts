@@ -30,7 +30,10 @@ async function main(): Promise<number> {
         process.stderr.write(`No plan written; ${result.registered} resources were registered.\n`);
         return 2;
     }
-    process.stdout.write(`${result.text}\n\nWrote ${result.dir}/plan.json\n`);
+    const seconds = (ms: number) => (ms / 1000).toFixed(1);
+    process.stdout.write(
+        `${result.text}\n\nWrote ${result.dir}/plan.json (evaluated in ${seconds(result.timings.evaluateMs)} s, planned in ${seconds(result.timings.totalMs)} s)\n`,
+    );
     if (values.diff) {
         const before = JSON.parse(fs.readFileSync(values.diff, "utf8")) as PlanFile;
         process.stdout.write(`\n${formatDiff(diffPlans(before, result.plan))}\n`);

@@ -30,7 +30,13 @@ export interface PlanOptions {
 
 export type PlanResult =
     | { status: "invalid-input"; error: InvalidInputError; registered: number }
-    | { status: "planned"; plan: PlanFile; dir: string; schema: SchemaResult[]; text: string };
+    | { status: "planned"; plan: PlanFile; dir: string; schema: SchemaResult[]; text: string; timings: PlanTimings };
+
+/** Where a plan's time went: evaluating the program, and everything (checks and files) in all. */
+export interface PlanTimings {
+    readonly evaluateMs: number;
+    readonly totalMs: number;
+}
 
 /**
  * Secret config keys the stack's ESC environments provide, which offline only placeholders can
@@ -67,15 +73,16 @@ async function resolveArtifact(file: string, output: pulumi.Output<string>): Pro
 export async function planStack(options: PlanOptions): Promise<PlanResult> {
     const projectDir = options.projectDir ?? PROJECT_DIR;
     const log = options.log ?? (() => undefined);
+    const started = performance.now();
     const stackConfig = readStackConfig(projectDir, options.stack, (environments) => escProvidedKeys(projectDir, options.catalog, environments));
     if (options.catalog) stackConfig.config["sophia:catalog"] = path.resolve(options.catalog);
     applyEnvironmentConfig(stackConfig);
     log(`Evaluating stack ${options.stack} offline…`);
     let evaluation;
-    const recorded: unknown[] = [];
+    let evaluateMs = 0;
     try {
         evaluation = await evaluateProgram(path.join(projectDir, "index"), stackConfig);
-        recorded.push(...evaluation.resources);
+        evaluateMs = performance.now() - started;
     } catch (error) {
         if (error instanceof InvalidInputError) {
             const registered = pulumi.runtime.getMonitor() as unknown as { recorded: { type: string }[] };
@@ -122,7 +129,7 @@ export async function planStack(options: PlanOptions): Promise<PlanResult> {
     fs.writeFileSync(path.join(dir, "plan.json"), JSON.stringify(plan, null, 2) + "\n");
     for (const m of manifests) writeFile(path.join(dir, "k8s", m.file), manifestYaml(m));
     for (const [file, content] of artifacts) writeFile(path.join(dir, file), content);
-    return { status: "planned", plan, dir, schema, text: formatPlan(plan, schema) };
+    return { status: "planned", plan, dir, schema, text: formatPlan(plan, schema), timings: { evaluateMs, totalMs: performance.now() - started } };
 }
 
 function writeFile(file: string, content: string): void {
