@@ -79,10 +79,8 @@ export async function planStack(options: PlanOptions): Promise<PlanResult> {
     applyEnvironmentConfig(stackConfig);
     log(`Evaluating stack ${options.stack} offline…`);
     let evaluation;
-    let evaluateMs = 0;
     try {
         evaluation = await evaluateProgram(path.join(projectDir, "index"), stackConfig);
-        evaluateMs = performance.now() - started;
     } catch (error) {
         if (error instanceof InvalidInputError) {
             const registered = pulumi.runtime.getMonitor() as unknown as { recorded: { type: string }[] };
@@ -90,6 +88,7 @@ export async function planStack(options: PlanOptions): Promise<PlanResult> {
         }
         throw error;
     }
+    const evaluateMs = performance.now() - started;
     const settings = loadStackSettings(options.stack, (key) => stackConfig.config[`sophia:${key}`]);
     const catalog = loadCatalog(stackConfig.config["sophia:catalog"]);
     const resources = evaluation.resources;
