@@ -5,21 +5,11 @@ import * as http from "http";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
+import { freePort } from "../support/tools";
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const S3rver = require("s3rver");
 
 export const PG_BIN = "/usr/lib/postgresql/15/bin";
-
-export function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const server = net.createServer();
-        server.once("error", reject);
-        server.listen(0, "127.0.0.1", () => {
-            const { port } = server.address() as net.AddressInfo;
-            server.close(() => resolve(port));
-        });
-    });
-}
 
 /**
  * PostgreSQL refuses to run as root, so as root the cluster belongs to the `postgres` user of the

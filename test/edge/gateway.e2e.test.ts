@@ -8,22 +8,13 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { expect } from "chai";
+import { freePort } from "../support/tools";
 import { CLIENT_HEADER, GatewayModel, renderGatewayConfig } from "../../components/edge/gatewayConfig";
 import { mcpRoutes } from "../../components/edge/routes";
 import type { ServerSpec } from "../../stacks/specs";
 
 const DOMAIN = "test.sophia.local";
 const ISSUER = "https://id.test.sophia.local/realms/sophia";
-
-function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const server = net.createServer().listen(0, "127.0.0.1", () => {
-            const { port } = server.address() as net.AddressInfo;
-            server.close(() => resolve(port));
-        });
-        server.on("error", reject);
-    });
-}
 
 function listen(handler: http.RequestListener): Promise<http.Server> {
     return new Promise((resolve) => {

@@ -4,7 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
 import { ALERTMANAGER_RETENTION, alertmanagerYaml } from "../../components/monitoring/render/alertmanager";
-import { runTool } from "./support/tools";
+import { runTool } from "../support/tools";
 
 /** The four tiers as the issue states them, written independently of the renderer. */
 const EXPECTED = {

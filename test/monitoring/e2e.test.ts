@@ -8,7 +8,7 @@ import * as YAML from "yaml";
 import { loadCatalog } from "../../catalog";
 import { planOf } from "../support/plan";
 import { FakeBehaviour, Sink, startFakeServer, startSink } from "./support/fakeServer";
-import { freePort, requireBinary, waitFor } from "./support/tools";
+import { freePort, requireBinary, waitFor } from "../support/tools";
 
 /**
  * A metric reaches a person: the dev stack's generated prometheus.yml, rules and alertmanager.yml

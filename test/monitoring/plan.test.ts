@@ -8,7 +8,7 @@ import { LATENCY_P95_METRIC } from "../../components/monitoring/metricsContract"
 import type { RecordedResource } from "../../stacks/plan/recorder";
 import { PLACEHOLDER_PREFIX } from "../../stacks/plan/stackConfig";
 import { filesUnder, planOf } from "../support/plan";
-import { runTool } from "./support/tools";
+import { runTool } from "../support/tools";
 
 const STACKS = ["dev", "staging", "prod"] as const;
 const servers = loadCatalog().servers.map((s) => s.name);

@@ -8,7 +8,7 @@ import { TIERS } from "../../catalog/schema";
 import { AlertingRule, MonitoredServer, renderRuleFiles, serverRuleGroups } from "../../components/monitoring/render/rules";
 import { DEFAULT_TIERS } from "../../stacks/settings";
 import { ruleTestCases, ruleTestFile } from "./support/ruleTests";
-import { runTool } from "./support/tools";
+import { runTool } from "../support/tools";
 
 /** One catalog server of each tier (a caching one where there is), sized by the project defaults. */
 function serversPerTier(): MonitoredServer[] {

@@ -5,7 +5,7 @@ import * as path from "path";
 import { platformRuleGroups, renderRuleFiles } from "../../components/monitoring/render/rules";
 import { InvalidInputError } from "../../stacks/problems";
 import { loadStackSettings } from "../../stacks/settings";
-import { runTool } from "./support/tools";
+import { runTool } from "../support/tools";
 
 const base: Record<string, string> = {
     target: "swarm",

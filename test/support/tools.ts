@@ -3,12 +3,14 @@ import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
 
-/** Debian packages that provide each binary the monitoring tests run. */
+/** Debian packages that provide each binary the tests run (.ci/run installs them). */
 const PACKAGES: Record<string, string> = {
     promtool: "prometheus",
     prometheus: "prometheus",
     amtool: "prometheus-alertmanager",
     "prometheus-alertmanager": "prometheus-alertmanager",
+    nginx: "nginx",
+    openssl: "openssl",
 };
 
 /** The binary's path on PATH, or an error saying which package installs it. */
