@@ -1,23 +1,18 @@
 import { exemptionFor } from "../exemptions";
-import type { ResourceRule } from "../rule";
-import { podOf, WORKLOAD_TYPES } from "./workloads";
+import { podRule } from "./workloads";
 
 const NAMESPACES = ["hostNetwork", "hostPID", "hostIPC"] as const;
 
 const RULE_ID = "disallow-host-namespaces";
 
-export const disallowHostNamespaces: ResourceRule = {
-    kind: "resource",
+export const disallowHostNamespaces = podRule({
     id: RULE_ID,
     description: "Pods must not share the host's network, PID or IPC namespace.",
     rationale: "Host namespaces let a pod see and signal the node's processes, sniff its traffic and bind its ports.",
     remediation: "Remove hostNetwork, hostPID and hostIPC (or set them to false).",
     severity: "critical",
     topics: ["kubernetes", "pod-security"],
-    resourceTypes: WORKLOAD_TYPES,
-    check(resource) {
-        const pod = podOf(resource);
-        if (!pod) return [];
+    check(pod, resource) {
         return NAMESPACES.filter((ns) => pod.spec[ns] === true && !exemptionFor(RULE_ID, resource, ns)).map((ns) => `the pod sets ${ns}: true`);
     },
-};
+});

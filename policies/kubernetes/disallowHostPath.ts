@@ -1,11 +1,9 @@
 import { exemptionFor } from "../exemptions";
-import type { ResourceRule } from "../rule";
-import { podOf, WORKLOAD_TYPES } from "./workloads";
+import { podRule } from "./workloads";
 
 const RULE_ID = "disallow-host-path";
 
-export const disallowHostPath: ResourceRule = {
-    kind: "resource",
+export const disallowHostPath = podRule({
     id: RULE_ID,
     description: "Pods must not mount hostPath volumes, except the exemptions listed for a component.",
     rationale: "A hostPath volume reaches the node's filesystem: the Docker socket, kubelet credentials or /etc are one mount away from owning the node.",
@@ -13,14 +11,11 @@ export const disallowHostPath: ResourceRule = {
         "Use an emptyDir, a ConfigMap/Secret or a PersistentVolumeClaim; if the component truly needs the host, add a reviewed entry to policies/exemptions.ts.",
     severity: "critical",
     topics: ["kubernetes", "pod-security", "storage"],
-    resourceTypes: WORKLOAD_TYPES,
-    check(resource) {
-        const pod = podOf(resource);
-        if (!pod) return [];
+    check(pod, resource) {
         return (pod.spec.volumes ?? []).flatMap((v) => {
             const hostPath = v?.hostPath;
             if (!hostPath || exemptionFor(RULE_ID, resource, String(hostPath.path))) return [];
             return [`volume "${String(v.name)}" mounts host path ${String(hostPath.path)}`];
         });
     },
-};
+});

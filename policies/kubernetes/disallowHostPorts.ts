@@ -1,25 +1,20 @@
 import { exemptionFor } from "../exemptions";
-import type { ResourceRule } from "../rule";
-import { describe, podOf, WORKLOAD_TYPES } from "./workloads";
+import { describe, podRule } from "./workloads";
 
 const RULE_ID = "disallow-host-ports";
 
-export const disallowHostPorts: ResourceRule = {
-    kind: "resource",
+export const disallowHostPorts = podRule({
     id: RULE_ID,
     description: "Containers must not bind host ports.",
     rationale: "A host port bypasses Services and NetworkPolicies and pins the pod to nodes where the port is free.",
     remediation: "Remove ports[].hostPort and expose the port through a ClusterIP Service.",
     severity: "high",
     topics: ["kubernetes", "pod-security", "network"],
-    resourceTypes: WORKLOAD_TYPES,
-    check(resource) {
-        const pod = podOf(resource);
-        if (!pod) return [];
+    check(pod, resource) {
         return pod.containers.flatMap((c) =>
             ((c.spec.ports ?? []) as { hostPort?: number }[])
                 .filter((p) => p?.hostPort && !exemptionFor(RULE_ID, resource, String(p.hostPort)))
                 .map((p) => `${describe(c)} binds host port ${p.hostPort}`),
         );
     },
-};
+});

@@ -1,8 +1,6 @@
-import type { ResourceRule } from "../rule";
-import { describe, podOf, WORKLOAD_TYPES } from "./workloads";
+import { describe, podRule } from "./workloads";
 
-export const disallowPrivilegeEscalation: ResourceRule = {
-    kind: "resource",
+export const disallowPrivilegeEscalation = podRule({
     id: "disallow-privilege-escalation",
     description: "Containers must set allowPrivilegeEscalation to false.",
     rationale:
@@ -10,12 +8,9 @@ export const disallowPrivilegeEscalation: ResourceRule = {
     remediation: "Set securityContext.allowPrivilegeEscalation: false on every container.",
     severity: "high",
     topics: ["kubernetes", "pod-security", "container"],
-    resourceTypes: WORKLOAD_TYPES,
-    check(resource) {
-        const pod = podOf(resource);
-        if (!pod) return [];
+    check(pod) {
         return pod.containers
             .filter((c) => c.spec.securityContext?.allowPrivilegeEscalation !== false)
             .map((c) => `${describe(c)} does not set allowPrivilegeEscalation: false`);
     },
-};
+});

@@ -1,11 +1,9 @@
-import type { ResourceRule } from "../rule";
-import { describe, podOf, WORKLOAD_TYPES } from "./workloads";
+import { describe, podRule } from "./workloads";
 
 /** The one capability the restricted profile lets a container add back. */
 const ADDABLE = new Set(["NET_BIND_SERVICE"]);
 
-export const enforceDropAllCapabilities: ResourceRule = {
-    kind: "resource",
+export const enforceDropAllCapabilities = podRule({
     id: "enforce-drop-all-capabilities",
     description: "Containers must drop ALL capabilities and add back at most NET_BIND_SERVICE.",
     rationale:
@@ -13,10 +11,7 @@ export const enforceDropAllCapabilities: ResourceRule = {
     remediation: "Set securityContext.capabilities: { drop: [ALL] } and add nothing but NET_BIND_SERVICE.",
     severity: "high",
     topics: ["kubernetes", "pod-security", "container"],
-    resourceTypes: WORKLOAD_TYPES,
-    check(resource) {
-        const pod = podOf(resource);
-        if (!pod) return [];
+    check(pod) {
         const messages: string[] = [];
         for (const c of pod.containers) {
             const caps = c.spec.securityContext?.capabilities ?? {};
@@ -26,4 +21,4 @@ export const enforceDropAllCapabilities: ResourceRule = {
         }
         return messages;
     },
-};
+});

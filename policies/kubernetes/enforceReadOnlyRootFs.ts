@@ -1,20 +1,15 @@
-import type { ResourceRule } from "../rule";
-import { describe, podOf, WORKLOAD_TYPES } from "./workloads";
+import { describe, podRule } from "./workloads";
 
-export const enforceReadOnlyRootFs: ResourceRule = {
-    kind: "resource",
+export const enforceReadOnlyRootFs = podRule({
     id: "enforce-read-only-root-fs",
     description: "Containers must run with a read-only root filesystem.",
     rationale: "An attacker who cannot write to the image cannot drop tools or alter binaries; writable scratch space is an explicit emptyDir.",
     remediation: "Set securityContext.readOnlyRootFilesystem: true and mount an emptyDir where the process writes (e.g. /tmp).",
     severity: "medium",
     topics: ["kubernetes", "container"],
-    resourceTypes: WORKLOAD_TYPES,
-    check(resource) {
-        const pod = podOf(resource);
-        if (!pod) return [];
+    check(pod) {
         return pod.containers
             .filter((c) => c.kind !== "ephemeralContainer" && c.spec.securityContext?.readOnlyRootFilesystem !== true)
             .map((c) => `${describe(c)} does not set readOnlyRootFilesystem: true`);
     },
-};
+});

@@ -1,18 +1,13 @@
-import type { ResourceRule } from "../rule";
-import { describe, effective, podOf, WORKLOAD_TYPES } from "./workloads";
+import { describe, effective, podRule } from "./workloads";
 
-export const enforceRunAsNonRoot: ResourceRule = {
-    kind: "resource",
+export const enforceRunAsNonRoot = podRule({
     id: "enforce-run-as-non-root",
     description: "Containers must run as a non-root user: runAsNonRoot true and no runAsUser 0.",
     rationale: "Root in a container is root on the node's kernel; one escape or a mounted host file is enough to own the node.",
     remediation: "Set securityContext.runAsNonRoot: true (pod or container) and a runAsUser other than 0, e.g. 10001.",
     severity: "high",
     topics: ["kubernetes", "pod-security", "container"],
-    resourceTypes: WORKLOAD_TYPES,
-    check(resource) {
-        const pod = podOf(resource);
-        if (!pod) return [];
+    check(pod) {
         const messages: string[] = [];
         if (pod.spec.securityContext?.runAsUser === 0) messages.push("the pod sets runAsUser: 0");
         for (const c of pod.containers) {
@@ -21,4 +16,4 @@ export const enforceRunAsNonRoot: ResourceRule = {
         }
         return messages;
     },
-};
+});

@@ -1,8 +1,6 @@
-import type { ResourceRule } from "../rule";
-import { describe, LONG_RUNNING_TYPES, podOf } from "./workloads";
+import { describe, LONG_RUNNING_TYPES, podRule } from "./workloads";
 
-export const requireProbes: ResourceRule = {
-    kind: "resource",
+export const requireProbes = podRule({
     id: "require-probes",
     description: "Long-running containers must have readiness and liveness probes.",
     rationale: "Without readiness, traffic reaches pods that cannot serve it; without liveness, a hung process is never restarted.",
@@ -10,11 +8,9 @@ export const requireProbes: ResourceRule = {
     severity: "medium",
     topics: ["kubernetes", "reliability"],
     resourceTypes: LONG_RUNNING_TYPES,
-    check(resource) {
-        const pod = podOf(resource);
-        if (!pod) return [];
+    check(pod) {
         return pod.containers
             .filter((c) => c.kind === "container")
             .flatMap((c) => (["readinessProbe", "livenessProbe"] as const).filter((p) => !c.spec[p]).map((p) => `${describe(c)} has no ${p}`));
     },
-};
+});

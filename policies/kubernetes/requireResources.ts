@@ -1,18 +1,13 @@
-import type { ResourceRule } from "../rule";
-import { describe, podOf, WORKLOAD_TYPES } from "./workloads";
+import { describe, podRule } from "./workloads";
 
-export const requireResources: ResourceRule = {
-    kind: "resource",
+export const requireResources = podRule({
     id: "require-resources",
     description: "Containers must request and limit both CPU and memory.",
     rationale: "Requests let the scheduler place pods where they fit; limits keep one workload from starving its neighbours or the node.",
     remediation: "Set resources.requests and resources.limits for cpu and memory (the catalog's tier sizes do this).",
     severity: "medium",
     topics: ["kubernetes", "reliability"],
-    resourceTypes: WORKLOAD_TYPES,
-    check(resource) {
-        const pod = podOf(resource);
-        if (!pod) return [];
+    check(pod) {
         const messages: string[] = [];
         for (const c of pod.containers.filter((x) => x.kind !== "ephemeralContainer")) {
             const missing = (["requests", "limits"] as const).flatMap((k) =>
@@ -22,4 +17,4 @@ export const requireResources: ResourceRule = {
         }
         return messages;
     },
-};
+});

@@ -1,5 +1,4 @@
-import type { ResourceRule } from "../rule";
-import { describe, podOf, WORKLOAD_TYPES } from "./workloads";
+import { describe, podRule } from "./workloads";
 
 const ALLOWED_TYPES = new Set(["container_t", "container_init_t", "container_kvm_t", "container_engine_t"]);
 
@@ -14,21 +13,17 @@ function problems(where: string, options: SeLinux): string[] {
     return messages;
 }
 
-export const restrictSeLinuxOptions: ResourceRule = {
-    kind: "resource",
+export const restrictSeLinuxOptions = podRule({
     id: "restrict-selinux-options",
     description: "Pods must not override SELinux user or role, and may only use the container SELinux types.",
     rationale: "A custom SELinux user, role or type can lift the confinement the runtime gives containers.",
     remediation: "Remove seLinuxOptions, or keep only type container_t, container_init_t, container_kvm_t or container_engine_t.",
     severity: "medium",
     topics: ["kubernetes", "pod-security"],
-    resourceTypes: WORKLOAD_TYPES,
-    check(resource) {
-        const pod = podOf(resource);
-        if (!pod) return [];
+    check(pod) {
         return [
             ...problems("the pod", pod.spec.securityContext?.seLinuxOptions),
             ...pod.containers.flatMap((c) => problems(describe(c), c.spec.securityContext?.seLinuxOptions)),
         ];
     },
-};
+});

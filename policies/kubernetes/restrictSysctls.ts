@@ -1,5 +1,4 @@
-import type { ResourceRule } from "../rule";
-import { podOf, WORKLOAD_TYPES } from "./workloads";
+import { podRule } from "./workloads";
 
 /** The namespaced sysctls Pod Security (baseline and restricted) considers safe. */
 export const SAFE_SYSCTLS = new Set([
@@ -15,19 +14,15 @@ export const SAFE_SYSCTLS = new Set([
     "net.ipv4.tcp_keepalive_probes",
 ]);
 
-export const restrictSysctls: ResourceRule = {
-    kind: "resource",
+export const restrictSysctls = podRule({
     id: "restrict-sysctls",
     description: "Pods may set only the safe, namespaced sysctls.",
     rationale: "Other sysctls change kernel behaviour for every pod on the node.",
     remediation: "Remove securityContext.sysctls entries outside the safe set (kernel.shm_rmid_forced, net.ipv4.ip_local_port_range, …).",
     severity: "medium",
     topics: ["kubernetes", "pod-security"],
-    resourceTypes: WORKLOAD_TYPES,
-    check(resource) {
-        const pod = podOf(resource);
-        if (!pod) return [];
+    check(pod) {
         const sysctls = pod.spec.securityContext?.sysctls ?? [];
         return sysctls.filter((s) => !SAFE_SYSCTLS.has(String(s?.name))).map((s) => `the pod sets unsafe sysctl ${s?.name}`);
     },
-};
+});

@@ -1,4 +1,4 @@
-import type { PolicyResource } from "../rule";
+import type { PolicyResource, ResourceRule } from "../rule";
 import { kubernetesProps, type Container, type ObjectMeta, type PodSpec, type PodTemplate } from "../shapes";
 
 /** Kubernetes resources that run pods, by type token. */
@@ -66,4 +66,24 @@ export const describe = (c: ContainerRef): string => `${c.kind} "${c.name}"`;
 /** The workload's own name: metadata.name, else the resource name. */
 export function workloadName(resource: Pick<PolicyResource, "props" | "name">): string {
     return String(kubernetesProps(resource).metadata?.name ?? resource.name);
+}
+
+/** A rule's metadata; `podRule` adds what every pod rule shares. */
+type PodRuleMetadata = Omit<ResourceRule, "kind" | "resourceTypes" | "check"> & { readonly resourceTypes?: ResourceRule["resourceTypes"] };
+
+/**
+ * A rule over the pod a workload runs (any workload kind by default): `check` sees the pod and the
+ * resource, and resources that run no pod pass.
+ */
+export function podRule(metadata: PodRuleMetadata & { check(this: void, pod: PodView, resource: PolicyResource): string[] }): ResourceRule {
+    const { check, resourceTypes, ...rest } = metadata;
+    return {
+        kind: "resource",
+        resourceTypes: resourceTypes ?? WORKLOAD_TYPES,
+        ...rest,
+        check(resource) {
+            const pod = podOf(resource);
+            return pod ? check(pod, resource) : [];
+        },
+    };
 }
