@@ -83,6 +83,8 @@ export interface WorkloadSpec {
     };
     /** HTTP health endpoint on a named port. */
     readonly health?: { readonly path: string; readonly port: string };
+    /** A command inside the container that exits 0 when healthy, for images without an HTTP health endpoint. */
+    readonly healthCommand?: readonly string[];
     /** Where Prometheus scrapes the workload. */
     readonly metrics?: { readonly path: string; readonly port: string };
     readonly labels?: Readonly<Record<string, string>>;

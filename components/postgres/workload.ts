@@ -39,6 +39,7 @@ export function postgresWorkload(s: PostgresSettings, credentials: SecretHandle)
         ],
         resources: s.resources,
         replicas: 1,
+        healthCommand: ["pg_isready", "--host=127.0.0.1", `--port=${POSTGRES_PORT}`, `--username=${s.user}`],
         labels: { "app.kubernetes.io/component": "database", "app.kubernetes.io/version": POSTGRES_IMAGE.split(":")[1] },
         ingress: [
             { from: "data", ports: ["postgres"] },

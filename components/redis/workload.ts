@@ -47,6 +47,7 @@ export function redisWorkload(s: RedisSettings): WorkloadSpec {
         volumes: [{ name: "data", mountPath: "/data", persistent: true, size: s.storageSize }],
         resources: s.resources,
         replicas: 1,
+        healthCommand: ["redis-cli", "-h", "127.0.0.1", "-p", String(REDIS_PORT), "ping"],
         labels: { "app.kubernetes.io/component": "cache", "app.kubernetes.io/version": REDIS_IMAGE.split(":")[1] },
         ingress: [
             { from: "mcp", ports: ["redis"] },

@@ -134,6 +134,18 @@ describe("Kubernetes platform adapter", () => {
         expect(byType("k8s-e-job", "kubernetes:networking.k8s.io/v1:NetworkPolicy")[0].spec.ingress).to.deep.equal([]);
     });
 
+    it("probes with the workload's own command when it has no HTTP endpoint, else its main port", async () => {
+        const platform = new KubernetesPlatform("k8s-g", { flavor: KUBERNETES, namespacePrefix: "k8s-g", registry: "registry.example.com" });
+        const parent = new TestParent("k8s-g-parent");
+        platform.workload(workloadSpec("k8s-g-db", { health: undefined, healthCommand: ["redis-cli", "ping"] }), parent);
+        platform.workload(workloadSpec("k8s-g-tcp", { health: undefined }), parent);
+        await settled();
+        const container = (name: string) => byType(name, "kubernetes:apps/v1:Deployment")[0].spec.template.spec.containers[0];
+        expect(container("k8s-g-db").readinessProbe.exec).to.deep.equal({ command: ["redis-cli", "ping"] });
+        expect(container("k8s-g-db").livenessProbe.exec).to.deep.equal({ command: ["redis-cli", "ping"] });
+        expect(container("k8s-g-tcp").readinessProbe.tcpSocket).to.deep.equal({ port: "http" });
+    });
+
     it("picks the K3s choice on K3s and falls back to Kubernetes' otherwise", () => {
         const k3s = new KubernetesPlatform("k3s-f", { flavor: K3S, namespacePrefix: "k3s-f", registry: "registry.example.com" });
         const k8s = new KubernetesPlatform("k8s-f", { flavor: KUBERNETES, namespacePrefix: "k8s-f", registry: "registry.example.com" });

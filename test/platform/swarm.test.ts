@@ -89,6 +89,14 @@ describe("Swarm platform adapter", () => {
         expect(service.taskSpec.containerSpec.configs[0]).to.include({ fileName: "/etc/sophia/crontab" });
     });
 
+    it("checks health with the workload's own command when it has no HTTP endpoint", async () => {
+        const platform = new SwarmPlatform("sw-f", { host: "ssh://deploy@manager", prefix: "sw-f", registry: "registry.example.com" });
+        platform.workload(workloadSpec("sw-f-db", { health: undefined, healthCommand: ["pg_isready", "--host=127.0.0.1"] }), new TestParent("sw-f-parent"));
+        await settled();
+        const [service] = byType("sw-f-db-service", "docker:index/service:Service");
+        expect(service.taskSpec.containerSpec.healthcheck.tests).to.deep.equal(["CMD", "pg_isready", "--host=127.0.0.1"]);
+    });
+
     it("picks the Swarm choice", () => {
         const platform = new SwarmPlatform("sw-e", { host: "ssh://deploy@manager", prefix: "sw-e", registry: "registry.example.com" });
         expect(platform.pick({ swarm: () => 1, kubernetes: () => 2 })).to.equal(1);

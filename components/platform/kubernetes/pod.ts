@@ -76,8 +76,15 @@ function volumesAndMounts(spec: WorkloadSpec): { volumes: Volume[]; mounts: Volu
     return { volumes, mounts };
 }
 
+/** The HTTP health endpoint, else the health command, else the main port accepting connections. */
+function probeAction(spec: WorkloadSpec): Pick<k8s.types.input.core.v1.Probe, "httpGet" | "exec" | "tcpSocket"> {
+    if (spec.health) return { httpGet: { path: spec.health.path, port: spec.health.port } };
+    if (spec.healthCommand) return { exec: { command: [...spec.healthCommand] } };
+    return { tcpSocket: { port: spec.ports[0].name } };
+}
+
 function probes(spec: WorkloadSpec): Pick<Container, "readinessProbe" | "livenessProbe"> {
-    const action = spec.health ? { httpGet: { path: spec.health.path, port: spec.health.port } } : { tcpSocket: { port: spec.ports[0].name } };
+    const action = probeAction(spec);
     return {
         readinessProbe: { ...action, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 },
         livenessProbe: { ...action, initialDelaySeconds: 10, periodSeconds: 20, timeoutSeconds: 3, failureThreshold: 3 },

@@ -72,6 +72,7 @@ function healthTest(spec: WorkloadSpec): string[] {
         const port = spec.ports.find((p) => p.name === spec.health!.port)?.port;
         return ["CMD", "wget", "-q", "--spider", `http://127.0.0.1:${port}${spec.health.path}`];
     }
+    if (spec.healthCommand) return ["CMD", ...spec.healthCommand];
     if (spec.ports.length > 0) return ["CMD", "nc", "-z", "127.0.0.1", String(spec.ports[0].port)];
     return ["CMD", "pgrep", "-x", spec.command?.[0] ?? spec.name];
 }
