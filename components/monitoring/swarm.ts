@@ -32,6 +32,8 @@ export function socketProxyWorkload(): WorkloadSpec {
         env: { TASKS: "1", SERVICES: "1", NODES: "1", NETWORKS: "1", POST: "0" },
         resources: { requests: { cpu: "50m", memory: "32Mi" }, limits: { cpu: "250m", memory: "64Mi" } },
         replicas: 1,
+        // The Docker API's own liveness endpoint, which the proxy always passes through.
+        health: { path: "/_ping", port: "api" },
         ingress: monitoringIngress("api"),
         hostMounts: [DOCKER_SOCKET],
         // The socket belongs to root on the node; the proxy is what confines that access.
