@@ -3,7 +3,7 @@ import * as pulumiConfig from "@pulumi/pulumi/runtime/config";
 import { Catalog, CATALOG_FILE, loadCatalog } from "../catalog";
 import { InvalidInputError, Problem, throwIfProblems } from "./problems";
 import { platformSecretConsumers, secretInventory, SecretInventory, secretProblems } from "./secrets";
-import { loadStackSettings, StackSettings } from "./settings";
+import { CONFIG_NAMESPACE, loadStackSettings, readConfig, StackSettings } from "./settings";
 import { resolveServerSpecs, ServerSpec } from "./specs";
 
 /** Everything the program deploys from, validated: plain, frozen data. */
@@ -25,8 +25,8 @@ export interface InputSources {
 const runtimeSources = (): InputSources => ({
     stack: pulumi.getStack(),
     // A stack may deploy another catalog file (for example a generated one in benchmarks).
-    catalogFile: pulumi.runtime.getConfig("sophia:catalog") ?? CATALOG_FILE,
-    readConfig: (key) => pulumi.runtime.getConfig(`sophia:${key}`),
+    catalogFile: readConfig("catalog") ?? CATALOG_FILE,
+    readConfig,
     // The engine passes the names of secret config keys; a secret set in plaintext is a leak.
     isSecret: (key) => (pulumiConfig as unknown as { isConfigSecret(k: string): boolean }).isConfigSecret(key),
 });
@@ -48,7 +48,7 @@ export function loadProgramInputs(sources: Partial<InputSources> = {}): ProgramI
     const secrets = secretInventory([...servers, ...platformSecretConsumers(settings)]);
     problems.push(...availabilityProblems(servers, settings, src.catalogFile));
     problems.push(...exposureProblems(servers, settings, src.catalogFile));
-    problems.push(...secretProblems(secrets, src.stack, (key) => src.readConfig(key.slice("sophia:".length)) !== undefined, src.isSecret));
+    problems.push(...secretProblems(secrets, src.stack, (key) => src.readConfig(key.slice(`${CONFIG_NAMESPACE}:`.length)) !== undefined, src.isSecret));
     throwIfProblems("Invalid input", problems);
     return { settings, catalog, servers, secrets };
 }

@@ -1,4 +1,5 @@
 import * as k8s from "@pulumi/kubernetes";
+import type { KubernetesPlatform } from "../platform/kubernetes/platform";
 import * as pulumi from "@pulumi/pulumi";
 import type { EdgeSettings, StackSettings } from "../../stacks/settings";
 import type { ServerSpec } from "../../stacks/specs";
@@ -102,8 +103,8 @@ export class Edge extends pulumi.ComponentResource {
         );
 
         const hosts = [...mcp.map((r) => ({ name: `route-${r.server}`, host: r.host })), ...uis.map((r) => ({ name: `route-${r.name}`, host: r.host }))];
-        const kubernetesFrontDoor = (controller: IngressControllerTraits, installController: boolean) => () => {
-            const namespace = `${settings.namespace}-edge`;
+        const kubernetesFrontDoor = (controller: IngressControllerTraits, installController: boolean) => (cluster: KubernetesPlatform) => {
+            const namespace = cluster.namespaceName("edge");
             const options = { ...platform.resourceOptions(this), dependsOn: [...gateway.resources] };
             const certManager = edge.tls === "acme" ? this.certManager(name, edge, controller, installController, platform) : [];
             const tlsSecret = provided

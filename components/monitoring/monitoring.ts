@@ -5,7 +5,7 @@ import type { ServerSpec } from "../../stacks/specs";
 import { contributeArtifact } from "../artifacts";
 import { HTTP_PORT_NAME } from "../mcp-server/workload";
 import { PRIVATE_RANGES } from "../platform/kubernetes/network";
-import { KubernetesPlatform } from "../platform/kubernetes/platform";
+import type { KubernetesPlatform } from "../platform/kubernetes/platform";
 import { secretPath } from "../platform/swarm/service";
 import type { ConfigHandle, Platform, SecretHandle } from "../platform/types";
 import { renderMonitoringFiles } from "./files";
@@ -88,7 +88,7 @@ export class Monitoring extends pulumi.ComponentResource {
         const jaegerConfig = platform.configFiles(`${name}-jaeger`, "monitoring", { "jaeger.yaml": jaegerConfigYaml() }, this);
         const jaeger = platform.workload(jaegerWorkload(jaegerConfig), this);
         const shared: Shared = { name, args, receivers, grafanaAdmin, jaegerAddress: jaeger.address };
-        const files = platform.pick({ swarm: () => this.deploySwarm(shared), kubernetes: () => this.deployKubernetes(shared) });
+        const files = platform.pick({ swarm: () => this.deploySwarm(shared), kubernetes: (cluster) => this.deployKubernetes(shared, cluster) });
         const jaegerUi = { name: "jaeger" as const, upstream: { address: jaeger.address, port: JAEGER_PORTS.ui } };
         this.uis = [
             ...platform.pick({
@@ -97,9 +97,8 @@ export class Monitoring extends pulumi.ComponentResource {
                     { name: "alertmanager", upstream: { address: "alertmanager", port: 9093 } },
                 ],
                 // The chart's services: Grafana is named after the release, the rest after fullnameOverride.
-                kubernetes: (): MonitoringUi[] => {
-                    if (!(platform instanceof KubernetesPlatform)) throw new Error("monitoring: the kubernetes branch needs the Kubernetes platform");
-                    const namespace = platform.namespaceName("monitoring");
+                kubernetes: (cluster): MonitoringUi[] => {
+                    const namespace = cluster.namespaceName("monitoring");
                     return [
                         { name: "grafana", upstream: { address: `kube-prometheus-stack-grafana.${namespace}.svc.cluster.local`, port: 80 } },
                         { name: "alertmanager", upstream: { address: `${STACK_FULLNAME}-alertmanager.${namespace}.svc.cluster.local`, port: 9093 } },
@@ -152,9 +151,7 @@ export class Monitoring extends pulumi.ComponentResource {
     }
 
     /** The kube-prometheus-stack and prometheus-adapter charts, one ServiceMonitor and PrometheusRule per server. */
-    private deployKubernetes({ name, args, receivers, grafanaAdmin, jaegerAddress }: Shared): Record<string, string> {
-        const { platform } = args;
-        if (!(platform instanceof KubernetesPlatform)) throw new Error("monitoring: the kubernetes branch needs the Kubernetes platform");
+    private deployKubernetes({ name, args, receivers, grafanaAdmin, jaegerAddress }: Shared, platform: KubernetesPlatform): Record<string, string> {
         const namespace = platform.namespaceName("monitoring");
         const opts = { ...platform.resourceOptions(this), dependsOn: [platform.namespace("monitoring")] };
         const secretFile = alertmanagerSecretFile(receivers.name);

@@ -1,6 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Resources } from "../../catalog/schema";
 import type { Target } from "../../stacks/settings";
+import type { KubernetesPlatform } from "./kubernetes/platform";
+import type { SwarmPlatform } from "./swarm/platform";
 
 /**
  * Workloads are grouped by concern; each group is a namespace on Kubernetes and an overlay network
@@ -123,11 +125,14 @@ export interface WorkloadHandle {
     readonly resources: readonly pulumi.Resource[];
 }
 
-/** A choice per target; `k3s` falls back to `kubernetes` when omitted. */
+/**
+ * A choice per target; `k3s` falls back to `kubernetes` when omitted. Each choice receives the
+ * adapter itself, for what only that target has (a namespace's name, the cluster's provider).
+ */
 export interface PerTarget<T> {
-    readonly swarm: () => T;
-    readonly kubernetes: () => T;
-    readonly k3s?: () => T;
+    readonly swarm: (swarm: SwarmPlatform) => T;
+    readonly kubernetes: (cluster: KubernetesPlatform) => T;
+    readonly k3s?: (cluster: KubernetesPlatform) => T;
 }
 
 /**

@@ -1,5 +1,5 @@
-import * as fs from "fs";
 import * as path from "path";
+import { platformStacks } from "../../stacks/esc/needs";
 import { escProvidedKeys } from "../../stacks/plan/plan";
 import { readStackConfig } from "../../stacks/plan/stackConfig";
 import { loadStackSettings, StackSettings } from "../../stacks/settings";
@@ -10,11 +10,7 @@ export const ROOT = path.resolve(__dirname, "..", "..");
 export function projectStacks(projectDir = ROOT): string[] {
     const order = ["dev", "staging", "prod"];
     const rank = (s: string) => (order.includes(s) ? order.indexOf(s) : order.length);
-    return fs
-        .readdirSync(projectDir)
-        .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
-        .filter((s): s is string => Boolean(s))
-        .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+    return platformStacks(projectDir).sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 }
 
 /** Each stack's validated settings, read offline as the plan reads them. */

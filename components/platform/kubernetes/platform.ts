@@ -84,7 +84,7 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Plat
     }
 
     pick<T>(choices: PerTarget<T>): T {
-        return (this.target === "k3s" && choices.k3s ? choices.k3s : choices.kubernetes)();
+        return (this.target === "k3s" && choices.k3s ? choices.k3s : choices.kubernetes)(this);
     }
 
     private metadata(name: string, group: Group, labels: Record<string, string> = {}) {

@@ -68,7 +68,7 @@ export class SwarmPlatform extends pulumi.ComponentResource implements Platform 
     }
 
     pick<T>(choices: PerTarget<T>): T {
-        return choices.swarm();
+        return choices.swarm(this);
     }
 
     /** One docker secret per key, mounted as a file; docker secrets are immutable, so names are generated. */
