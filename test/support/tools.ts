@@ -11,6 +11,8 @@ const PACKAGES: Record<string, string> = {
     "prometheus-alertmanager": "prometheus-alertmanager",
     nginx: "nginx",
     openssl: "openssl",
+    shellcheck: "shellcheck",
+    sshd: "openssh-server",
 };
 
 /** The binary's path on PATH, or an error saying which package installs it. */
