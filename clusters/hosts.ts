@@ -38,7 +38,7 @@ export function poolScripts(settings: ClusterSettings, pool: Pool): [string, str
         ],
     ];
     if (pool.gpu) steps.push(["nvidia", renderNvidia({ arch: arch(pool) })]);
-    if (!k3s) steps.push(["docker", renderDocker({ arch: arch(pool), gpu: pool.gpu })]);
+    if (!k3s) steps.push(["docker", renderDocker({ arch: arch(pool), gpu: pool.gpu, user: settings.sshUser })]);
     return steps;
 }
 

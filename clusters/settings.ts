@@ -149,3 +149,11 @@ export function loadClusterSettings(
     const pools = Object.entries(s.pools).map(([name, p]): Pool => ({ ...p, name, gpu: p.gpu ?? INSTANCE_TYPES[p.instanceType].gpus > 0 }));
     return { ...s, pools, stack };
 }
+
+/** Secrets the program reads, which the stack's ESC environment (`<project>/clusters`) provides. */
+export const CLUSTER_SECRET_KEYS = ["lambdaApiKey", "sshPrivateKey"].map((k) => `${CLUSTER_CONFIG_NAMESPACE}:${k}`);
+
+/** The secret config keys a cluster stack file's ESC imports provide: the clusters environment holds them. */
+export function clusterEscProvidedKeys(environments: readonly string[]): string[] {
+    return environments.some((e) => /\/clusters(@.*)?$/.test(e)) ? [...CLUSTER_SECRET_KEYS] : [];
+}

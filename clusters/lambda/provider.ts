@@ -63,7 +63,7 @@ export async function lambdaRequest<T>(conn: LambdaConnection, method: string, p
 }
 
 function requestInit(conn: LambdaConnection, method: string, body: unknown): RequestInit {
-    const json = body === undefined ? {} : { "Content-Type": "application/json" };
+    const json: Record<string, string> = body === undefined ? {} : { "Content-Type": "application/json" };
     return {
         method,
         headers: { Authorization: `Bearer ${conn.apiKey}`, Accept: "application/json", ...json },
@@ -176,7 +176,7 @@ export function diffInputs<T extends object>(olds: T, news: T, replaceKeys: read
 }
 
 /** A Lambda instance. Type, region, SSH key and file systems are fixed at launch; the name is updated in place. */
-export const machineProvider: pulumi.dynamic.ResourceProvider = {
+export const machineProvider = {
     async create(inputs: MachineInputs) {
         const id = await launch(inputs);
         return { id, outs: machineState(inputs, await waitUntilActive(inputs, id)) };
@@ -208,7 +208,7 @@ export const machineProvider: pulumi.dynamic.ResourceProvider = {
             if (!isNotFound(error)) throw error;
         }
     },
-};
+} satisfies pulumi.dynamic.ResourceProvider;
 
 export interface SshKeyInputs extends LambdaConnection {
     readonly name: string;
@@ -222,7 +222,7 @@ interface ApiSshKey {
 }
 
 /** An SSH key of the account, registered from its public half; any change replaces it. */
-export const sshKeyProvider: pulumi.dynamic.ResourceProvider = {
+export const sshKeyProvider = {
     async create(inputs: SshKeyInputs) {
         const created = await lambdaRequest<{ data: ApiSshKey }>(inputs, "POST", "/ssh-keys", { name: inputs.name, public_key: inputs.publicKey });
         return { id: created.data.id, outs: { ...inputs } };
@@ -246,7 +246,7 @@ export const sshKeyProvider: pulumi.dynamic.ResourceProvider = {
             if (!isNotFound(error)) throw error;
         }
     },
-};
+} satisfies pulumi.dynamic.ResourceProvider;
 
 /** One inbound rule of the account's firewall, in the API's shape. */
 export interface FirewallRule {
@@ -273,7 +273,7 @@ async function putOwnRules(inputs: FirewallInputs, own: FirewallRule[]): Promise
 }
 
 /** This stack's share of the account's inbound firewall rules (GET/PUT /firewall-rules). */
-export const firewallProvider: pulumi.dynamic.ResourceProvider = {
+export const firewallProvider = {
     async create(inputs: FirewallInputs) {
         return { id: `firewall-rules-${inputs.owner}`, outs: { ...inputs, rules: await putOwnRules(inputs, inputs.rules) } };
     },
@@ -290,4 +290,4 @@ export const firewallProvider: pulumi.dynamic.ResourceProvider = {
     async delete(_id: string, props: FirewallInputs) {
         await putOwnRules(props, []);
     },
-};
+} satisfies pulumi.dynamic.ResourceProvider;

@@ -4,9 +4,10 @@ import type { Arch } from "../pricing";
 /**
  * Docker Engine for Swarm nodes: an engine already on the image is kept, else Docker's own
  * repository for the node's architecture. daemon.json bounds logs and, on GPU nodes, makes the
- * NVIDIA runtime the default and advertises each GPU to Swarm as a generic resource.
+ * NVIDIA runtime the default and advertises each GPU to Swarm as a generic resource. The login
+ * user joins the docker group: the platform deploys over SSH as that user.
  */
-export function renderDocker(input: { readonly arch: Arch; readonly gpu: boolean }): string {
+export function renderDocker(input: { readonly arch: Arch; readonly gpu: boolean; readonly user: string }): string {
     return `${prelude(`Docker Engine${input.gpu ? " with the NVIDIA runtime" : ""}`)}
 ${expectArch(input.arch)}
 if ! command -v docker >/dev/null; then
@@ -25,6 +26,11 @@ systemctl is-active --quiet docker || {
     systemctl enable --now docker
     changed "docker started"
 }
+# The platform's dockerHost (ssh://${input.user}@manager) reaches the engine as this user.
+if ! id -nG ${input.user} | grep -qw docker; then
+    usermod -aG docker ${input.user}
+    changed "${input.user} added to the docker group"
+fi
 finish docker
 `;
 }

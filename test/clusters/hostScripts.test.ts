@@ -173,14 +173,13 @@ describe("host scripts on a test host (mount namespace, overlays, shims)", funct
     it("sets up Docker with the NVIDIA runtime on a GPU node once, then changes nothing", () => {
         const prepare = run(
             "toolkit",
-            "mkdir -p /etc/nvidia-container-runtime\necho '#swarm-resource = \"DOCKER_RESOURCE_GPU\"' >/etc/nvidia-container-runtime/config.toml\n",
+            "groupadd -f docker\nmkdir -p /etc/nvidia-container-runtime\necho '#swarm-resource = \"DOCKER_RESOURCE_GPU\"' >/etc/nvidia-container-runtime/config.toml\n",
         );
         expect(prepare.code, prepare.out).to.equal(0);
         fs.writeFileSync(path.join(state, "package-nvidia-container-toolkit"), "");
         const nvidia = run("nvidia", renderNvidia({ arch: "arm64" }), [], { arch: "arm64" });
         expect(nvidia.out).to.equal("sophia: NVIDIA driver 550.127.05, 1 GPU(s)\nsophia: nvidia: no changes\n");
-        const docker = renderDocker({ arch: "arm64", gpu: true });
-        fs.mkdirSync(path.join(state, "bin"));
+        const docker = renderDocker({ arch: "arm64", gpu: true, user: "root" });
         const first = run("docker", docker, [], { arch: "arm64" });
         expect(first.code, first.out).to.equal(0);
         const daemon = JSON.parse(onHost("etc/docker/daemon.json"));
@@ -188,6 +187,7 @@ describe("host scripts on a test host (mount namespace, overlays, shims)", funct
         expect(daemon["node-generic-resources"]).to.deep.equal(["NVIDIA-GPU=GPU-5e1f0b6a-0000-4000-8000-000000000001"]);
         expect(onHost("etc/nvidia-container-runtime/config.toml")).to.equal('swarm-resource = "DOCKER_RESOURCE_GPU"\n');
         expect(log()).to.include("systemctl restart docker");
+        expect(first.out, "real usermod on the host's overlay /etc").to.include("sophia: changed: root added to the docker group");
         const second = run("docker", docker, [], { arch: "arm64" });
         expect(second.out).to.equal("sophia: docker: no changes\n");
     });

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { firewallProvider, lambdaRequest, MachineInputs, MachineOutputs, machineProvider, MAX_ATTEMPTS, sshKeyProvider } from "../../clusters/lambda/provider";
+import { firewallProvider, lambdaRequest, MachineInputs, machineProvider, MAX_ATTEMPTS, sshKeyProvider } from "../../clusters/lambda/provider";
 import { FakeLambda, startFakeLambda } from "../support/fakeLambda";
 
 describe("Lambda Cloud dynamic providers against a fake API on 127.0.0.1", () => {
@@ -50,7 +50,7 @@ describe("Lambda Cloud dynamic providers against a fake API on 127.0.0.1", () =>
 
     it("replaces on a new type, region, SSH key or file system, and renames in place", async () => {
         const { id, outs } = await machineProvider.create(machine());
-        const olds = outs as MachineOutputs;
+        const olds = outs;
         for (const [key, value] of [
             ["instanceType", "gpu_1x_gh200"],
             ["region", "us-west-1"],
