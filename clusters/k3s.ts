@@ -23,7 +23,8 @@ export class K3sCluster extends pulumi.ComponentResource {
     constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("sophia:clusters:K3sCluster", name, {}, opts);
         const { settings, machines, privateKey, ready } = args;
-        const token = new random.RandomPassword(`${name}-token`, { length: 48, special: false }, { parent: this }).result;
+        // Secret in any case: the stdin of every install carries it.
+        const token = pulumi.secret(new random.RandomPassword(`${name}-token`, { length: 48, special: false }, { parent: this }).result);
         const leader = leaderOf(settings, machines);
         const leaderAddress = clusterAddress(settings, leader);
         const install = (machine: (typeof machines)[number], first: boolean, after: pulumi.Resource[]) =>
