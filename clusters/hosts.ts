@@ -17,6 +17,13 @@ export const PUBLIC_PORTS: readonly PortRule[] = [
 export const arch = (pool: Pool) => INSTANCE_TYPES[pool.instanceType].arch;
 export const isControlPlane = (settings: ClusterSettings, pool: Pool): boolean => pool.role === ORCHESTRATOR_ROLES[settings.orchestrator][0];
 
+/** The machine that starts the cluster: the first of the first control-plane pool (<environment>-<pool>-0). */
+export function leaderName(settings: ClusterSettings): string {
+    const pool = settings.pools.find((p) => isControlPlane(settings, p) && p.count > 0);
+    if (!pool) throw new Error("the cluster has no control-plane machine");
+    return `${settings.environment}-${pool.name}-0`;
+}
+
 /** Node labels the platform places by: gpu and tier. */
 export function nodeLabels(pool: Pool): Record<string, string> {
     return { gpu: String(pool.gpu), ...(pool.tier ? { tier: pool.tier } : {}), "sophia.ai/pool": pool.name };

@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { contributedArtifacts } from "../../components/artifacts";
 import { redactPlainSecrets } from "../../policies/stack/disallowSecretOutputs";
 import { clusterEscProvidedKeys } from "../../clusters/settings";
+import { offlineIp } from "../../clusters/offline";
 import type { ClusterCost } from "../../clusters/pricing";
 import type { PoolCapacity } from "../../clusters/capacity";
 import { InvalidInputError } from "../problems";
@@ -49,7 +50,7 @@ export class ProjectMonitor extends RecordingMonitor {
                 const result = await base.newResource(args);
                 if (!isMachine(args)) return result;
                 const name = String((args.inputs as { name: unknown }).name);
-                return { ...result, state: { ...result.state, ip: `offline-ip-of-${name}`, privateIp: `offline-private-ip-of-${name}`, status: "active" } };
+                return { ...result, state: { ...result.state, ip: offlineIp(name), privateIp: `offline-private-ip-of-${name}`, status: "active" } };
             },
         };
     }

@@ -20,7 +20,7 @@ const SHIMS = path.join(__dirname, "host");
 /** Every script each stack of the project renders, by file name. */
 function renderedByStacks(): Map<string, string> {
     const all = new Map<string, string>();
-    for (const stack of ["dev", "staging", "prod"]) {
+    for (const stack of ["dev", "staging", "prod", "dev-k3s"]) {
         const dir = path.join(ROOT, "clusters");
         const { config } = readStackConfig(dir, stack, () => []);
         const settings = loadClusterSettings(stack, (k) => config[`${CLUSTER_CONFIG_NAMESPACE}:${k}`], dir);

@@ -52,7 +52,7 @@ const ofName = (plan: ProjectPlanFile, suffix: string) => plan.resources.filter(
 const machinesOf = (plan: ProjectPlanFile) =>
     plan.resources.filter((r) => r.type === "pulumi-nodejs:dynamic:Resource" && "instanceType" in r.inputs) as Recorded[];
 
-for (const stack of ["dev", "staging", "prod"]) {
+for (const stack of ["dev", "staging", "prod", "dev-k3s"]) {
     describe(`cluster plan of ${stack} (offline, mocks)`, () => {
         let run: ClusterPlanRun;
         let settings: ClusterSettings;
