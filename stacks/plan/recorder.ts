@@ -2,10 +2,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import * as rpc from "@pulumi/pulumi/runtime/rpc";
 import * as runtimeState from "@pulumi/pulumi/runtime/state";
+import { SECRET, UNKNOWN } from "../../policies/rule";
 
-/** The marker every secret input becomes in a plan: its value never leaves the program. */
-export const SECRET_MARKER = "[secret]";
-export const UNKNOWN_MARKER = "[unknown]";
+/** The marker every secret input becomes in a plan: its value never leaves the program. The pack shows rules the same markers. */
+export const SECRET_MARKER = SECRET;
+export const UNKNOWN_MARKER = UNKNOWN;
 
 /**
  * Outputs a provider computes that programs consume as values: a generated password (it stays
