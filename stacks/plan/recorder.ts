@@ -12,7 +12,7 @@ export const UNKNOWN_MARKER = UNKNOWN;
  * Outputs a provider computes that programs consume as values: a generated password (it stays
  * secret), and AWS ARNs, which policies reference; "offline" stands where the account id would be.
  */
-function computedOutputs(args: pulumi.runtime.MockResourceArgs): Record<string, string> {
+export function computedOutputs(args: Pick<pulumi.runtime.MockResourceArgs, "type" | "name" | "inputs">): Record<string, string> {
     if (args.type === "random:index/randomPassword:RandomPassword") return { result: "offline-generated-password" };
     const inputs = args.inputs as { arn?: unknown; region?: string };
     if (args.type.startsWith("aws:") && inputs.arn === undefined) {
