@@ -62,7 +62,7 @@ describe("catalog", () => {
         const i = indexOf("gong-agent");
         const problems = problemsOf((s) => (s[i].tier = "urgent"));
         expect(problems).to.have.length(1);
-        expect(problems[0]).to.match(new RegExp(`^mcp-servers.yaml servers\\[${i}\\] \\(gong-agent\\).tier: .*"critical"\\|"high"\\|"medium"\\|"low"`));
+        expect(problems).to.deep.equal([`mcp-servers.yaml servers[${i}] (gong-agent).tier: got "urgent"; expected one of critical | high | medium | low`]);
     });
 
     it("rejects latest and a missing version", () => {
@@ -81,7 +81,7 @@ describe("catalog", () => {
         const i = indexOf("docker-agent");
         const problems = problemsOf((s) => delete s[i].allowDockerSocket);
         expect(problems).to.deep.equal([
-            `mcp-servers.yaml servers[${i}] (docker-agent).hostMounts: mounting /var/run/docker.sock needs "allowDockerSocket: true" on the entry (it gives root on the node)`,
+            `mcp-servers.yaml servers[${i}] (docker-agent).hostMounts: got ["/var/run/docker.sock"]; mounting /var/run/docker.sock needs "allowDockerSocket: true" on the entry (it gives root on the node)`,
         ]);
     });
 
@@ -89,7 +89,7 @@ describe("catalog", () => {
         const i = indexOf("docker-agent");
         const problems = problemsOf((s) => (s[i].hostMounts = ["/var/run/docker.sock", "/"]));
         expect(problems).to.deep.equal([
-            `mcp-servers.yaml servers[${i}] (docker-agent).hostMounts: only /var/run/docker.sock may be mounted from the host; remove /`,
+            `mcp-servers.yaml servers[${i}] (docker-agent).hostMounts: got ["/var/run/docker.sock","/"]; only /var/run/docker.sock may be mounted from the host; remove /`,
         ]);
     });
 
