@@ -5,6 +5,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
+import { PoolCapacity, poolCapacities } from "./capacity";
 import { handoffDocument, handoffEnvironmentRef } from "./handoff";
 import { leaderName } from "./hosts";
 import { CLUSTER_CONFIG_NAMESPACE, ClusterSettings, loadClusterSettings } from "./settings";
@@ -59,4 +60,13 @@ export function offlineHandoffConfig(environments: readonly string[], projectDir
         }
     }
     return { values, secretKeys };
+}
+
+/** The pools of the cluster stacks whose hand-offs a platform stack file imports; none when it imports none. */
+export function importedClusterPools(environments: readonly string[], projectDir = CLUSTER_PROJECT_DIR): PoolCapacity[] {
+    const imported = new Set(environments.map((e) => e.replace(/@.*$/, "")));
+    if (![...imported].some((e) => e.endsWith("-cluster"))) return [];
+    return clusterStacks(projectDir)
+        .filter((s) => imported.has(handoffEnvironmentRef(s)))
+        .flatMap((s) => poolCapacities(s.pools));
 }
