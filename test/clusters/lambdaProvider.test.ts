@@ -130,12 +130,25 @@ describe("Lambda Cloud dynamic providers against a fake API on 127.0.0.1", () =>
         expect(Date.now() - started).to.be.at.least(900);
     });
 
+    it("backs off exponentially without Retry-After, and reports a proxy's page when the body is not JSON", async () => {
+        fake.failNext(503, 1, null);
+        const started = Date.now();
+        await lambdaRequest(conn, "GET", "/ssh-keys");
+        expect(Date.now() - started, "the first backoff is a second").to.be.at.least(900);
+        fake.failNext(404, 1, null, "<html>Not Found</html>");
+        const page = await lambdaRequest(conn, "GET", "/ssh-keys").catch((e: Error) => e.message);
+        expect(page).to.equal("Lambda Cloud API GET /ssh-keys failed with 404 http-404: <html>Not Found</html>");
+    });
+
     it("reports the API's error code and suggestion, never the key", async () => {
         const wrong = await lambdaRequest({ ...conn, apiKey: "wrong-key" }, "GET", "/instances/x").catch((e: Error) => e.message);
         expect(wrong).to.equal("Lambda Cloud API GET /instances/x failed with 401 global/invalid-api-key: API key was invalid, expired, or deleted.");
         const bad = await machineProvider.create(machine({ sshKeyName: "missing" })).catch((e: Error) => e.message);
         expect(bad).to.match(/400 global\/invalid-parameters: ssh key not found/);
         expect(bad).to.not.include(fake.apiKey);
+        fake.capacity["us-east-1"] = [];
+        const short = await machineProvider.create(machine()).catch((e: Error) => e.message);
+        expect(short).to.include("regions with gpu_1x_a10 capacity now: us-west-1");
     });
 
     it("fails a boot that does not finish in time, and one that turns unhealthy", async () => {

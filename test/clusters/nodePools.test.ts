@@ -21,7 +21,10 @@ describe("node pools in the platform plan: requested against available", () => {
         taskSpec: { resources: { reservation: { nanoCpus: 1e9, memoryBytes: 2 ** 30, genericResources: { discreteResourcesSpecs: ["NVIDIA-GPU=1"] } } } },
     });
     const k8sGpu = resource("kubernetes:apps/v1:Deployment", {
-        spec: { replicas: 3, template: { spec: { containers: [{ name: "c", resources: { requests: { cpu: "1", memory: "1Gi" }, limits: { "nvidia.com/gpu": 2 } } }] } } },
+        spec: {
+            replicas: 3,
+            template: { spec: { containers: [{ name: "c", resources: { requests: { cpu: "1", memory: "1Gi" }, limits: { "nvidia.com/gpu": 2 } } }] } },
+        },
     });
 
     it("counts GPUs from Swarm generic resources and Kubernetes limits, times replicas", () => {

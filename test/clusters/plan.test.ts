@@ -80,8 +80,9 @@ for (const stack of ["dev", "staging", "prod", "dev-k3s"]) {
             const steps = run.plan!.resources.filter((r) => r.type === "command:remote:Command" && r.name.startsWith("prepare-")) as Recorded[];
             for (const step of steps) {
                 expect(step.inputs.connection, step.name).to.equal(SECRET_MARKER); // it carries the private key
-                const [, pool, , name] = /^prepare-[a-z]+-([a-z0-9]+)-(\d+)-([a-z]+)$/.exec(step.name) ?? [];
-                const script = scripts.get(`scripts/${pool}/${name}.sh`);
+                const pool = settings.pools.find((p) => step.name.startsWith(`prepare-${settings.environment}-${p.name}-`))!;
+                const name = step.name.split("-").pop();
+                const script = scripts.get(`scripts/${pool.name}/${name}.sh`);
                 expect(script, step.name).to.be.a("string");
                 expect(String(step.inputs.create)).to.include(Buffer.from(script!).toString("base64"));
             }
@@ -148,7 +149,7 @@ describe("cluster plan of an invalid stack", () => {
             const run = planCluster(stack);
             expect(run.code, run.stderr).to.equal(2);
             expect(run.stderr).to.match(new RegExp(`Pulumi\\.${stack}\\.yaml:8: sophia-clusters:managers: expected 1 or 3 .*\\(got 5\\)`));
-            expect(run.stderr).to.match(/yaml:\d+: sophia-clusters:pools\.managers\.region: expected a Lambda region such as us-east-1 \(got "mars"\)/);
+            expect(run.stderr).to.match(/yaml:\d+: sophia-clusters:pools\.servers\.region: expected a Lambda region such as us-east-1 \(got "mars"\)/);
             expect(run.stderr).to.include("No plan written; no resource was registered.");
             expect(run.stderr).to.not.match(/\n\s+at /);
             expect(run.plan).to.equal(undefined);

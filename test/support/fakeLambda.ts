@@ -26,8 +26,8 @@ export interface FakeLambda {
     readonly capacity: Record<string, string[]>;
     /** Requests seen, as "METHOD /path". */
     readonly requests: string[];
-    /** The next N requests are answered with this status (429 or 5xx), Retry-After 0. */
-    failNext(status: number, count: number, retryAfter?: string): void;
+    /** The next N requests are answered with this status (429 or 5xx) and Retry-After (none when null), or this body. */
+    failNext(status: number, count: number, retryAfter?: string | null, body?: string): void;
     /** Polls of a launched instance answered "booting" before it becomes active. */
     bootPolls: number;
     close(): Promise<void>;
@@ -59,7 +59,7 @@ export async function startFakeLambda(): Promise<FakeLambda> {
     const apiKey = "secret_fake-lambda-key_0123456789";
     let nextId = 1;
     const polls = new Map<string, number>();
-    const failures: { status: number; retryAfter?: string }[] = [];
+    const failures: { status: number; retryAfter: string | null; body?: string }[] = [];
     const fake = {
         url: "",
         apiKey,
@@ -69,8 +69,8 @@ export async function startFakeLambda(): Promise<FakeLambda> {
         capacity: { "us-east-1": ["gpu_1x_a10"], "us-east-3": ["gpu_1x_gh200"], "us-west-1": ["gpu_1x_a10", "gpu_1x_gh200"] } as Record<string, string[]>,
         requests: [] as string[],
         bootPolls: 0,
-        failNext(status: number, count: number, retryAfter = "0") {
-            for (let i = 0; i < count; i++) failures.push({ status, retryAfter });
+        failNext(status: number, count: number, retryAfter: string | null = "0", body?: string) {
+            for (let i = 0; i < count; i++) failures.push({ status, retryAfter, body });
         },
         close: () => new Promise<void>((resolve) => server.close(() => resolve())),
     };
@@ -218,8 +218,11 @@ export async function startFakeLambda(): Promise<FakeLambda> {
     const injectedFailure = (res: http.ServerResponse): boolean => {
         const failure = failures.shift();
         if (!failure) return false;
-        res.writeHead(failure.status, { "content-type": "application/json", "retry-after": failure.retryAfter ?? "0" });
-        res.end(JSON.stringify({ error: { code: failure.status === 429 ? "global/too-many-requests" : "global/internal-error", message: "try again" } }));
+        res.writeHead(failure.status, { "content-type": "application/json", ...(failure.retryAfter === null ? {} : { "retry-after": failure.retryAfter }) });
+        res.end(
+            failure.body ??
+                JSON.stringify({ error: { code: failure.status === 429 ? "global/too-many-requests" : "global/internal-error", message: "try again" } }),
+        );
         return true;
     };
     const server = http.createServer((req, res) => {
