@@ -69,6 +69,9 @@ async function artifactsOf(): Promise<Map<string, string>> {
 /** Plans one stack of the project at `projectDir` into <out>/<project>/<stack>/. One stack per process. */
 export async function planProjectStack(options: { projectDir: string; stack: string; out: string }): Promise<ProjectPlanResult> {
     const stackConfig = readStackConfig(options.projectDir, options.stack, (environments) => clusterEscProvidedKeys(environments));
+    // Config as the Pulumi runtime receives it, as the platform's plan takes it: overrides, secret where said.
+    Object.assign(stackConfig.config, JSON.parse(process.env.PULUMI_CONFIG ?? "{}") as Record<string, string>);
+    stackConfig.secretKeys.push(...(JSON.parse(process.env.PULUMI_CONFIG_SECRET_KEYS ?? "[]") as string[]));
     let evaluation;
     try {
         evaluation = await evaluateProgram(path.join(options.projectDir, "index"), stackConfig, new ProjectMonitor());

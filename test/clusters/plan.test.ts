@@ -24,12 +24,12 @@ interface ClusterPlanRun {
 }
 
 /** `npm run plan -- --project <dir> --stack <stack>` in its own process, as a user runs it. */
-function planCluster(stack: string, projectDir = CLUSTERS): ClusterPlanRun {
+function planCluster(stack: string, projectDir = CLUSTERS, config: Record<string, string> = {}): ClusterPlanRun {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-cluster-plan-"));
     const result = spawnSync(
         process.execPath,
         ["-r", "ts-node/register/transpile-only", path.join(ROOT, "stacks/plan/cli.ts"), "--project", projectDir, "--stack", stack, "--out", out],
-        { cwd: ROOT, encoding: "utf8", timeout: 120_000 },
+        { cwd: ROOT, encoding: "utf8", timeout: 120_000, env: { ...process.env, PULUMI_CONFIG: JSON.stringify(config) } },
     );
     const dir = path.join(out, "sophia-clusters", stack);
     const file = path.join(dir, "plan.json");
@@ -137,6 +137,31 @@ for (const stack of ["dev", "staging", "prod", "dev-k3s"]) {
         });
     });
 }
+
+describe("cluster plan of a Swarm grown from 1 to 3 managers", () => {
+    it("joins two more managers with the manager token and the workers with the worker token", () => {
+        const dev = settingsOf("dev");
+        const pools = Object.fromEntries(
+            dev.pools.map(({ name, ...p }) => [
+                name,
+                { role: p.role, instanceType: p.instanceType, region: p.region, count: p.role === "manager" ? 3 : p.count, gpu: p.gpu },
+            ]),
+        );
+        const run = planCluster("dev", CLUSTERS, { "sophia-clusters:managers": "3", "sophia-clusters:pools": JSON.stringify(pools) });
+        expect(run.code, run.stderr).to.equal(0);
+        const plan = run.plan!;
+        const tokenUrn = (role: string) => plan.resources.find((r) => r.name === `swarm-${role}-token`)!.urn;
+        const joins = plan.resources.filter((r) => r.name.endsWith("-join"));
+        const managerPool = dev.pools.find((p) => p.role === "manager")!;
+        const managerJoins = joins.filter((j) => j.name.startsWith(`swarm-dev-${managerPool.name}-`));
+        expect(managerJoins.map((j) => j.name).sort()).to.deep.equal([1, 2].map((i) => `swarm-dev-${managerPool.name}-${i}-join`));
+        for (const j of managerJoins) expect(j.propertyDependencies?.stdin, j.name).to.deep.equal([tokenUrn("manager")]);
+        const workerJoins = joins.filter((j) => !managerJoins.includes(j));
+        expect(workerJoins).to.have.length(dev.pools.filter((p) => p.role === "worker").reduce((n, p) => n + p.count, 0));
+        for (const j of workerJoins) expect(j.propertyDependencies?.stdin, j.name).to.deep.equal([tokenUrn("worker")]);
+        expect(plan.summary.pools!.find((p) => p.pool === managerPool.name)!.nodes).to.equal(3);
+    });
+});
 
 describe("cluster plan of an invalid stack", () => {
     it("exits 2 listing every problem with its line, writing no plan", () => {
