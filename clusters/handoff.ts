@@ -39,14 +39,20 @@ export function createHandoff(
     connection: pulumi.Output<Connection>,
     opts?: pulumi.CustomResourceOptions,
 ): service.Environment {
-    return new service.Environment(
+    const { organization, project } = settings.esc;
+    const environment = new service.Environment(
         name,
         {
-            organization: settings.esc.organization,
-            project: settings.esc.project,
+            organization,
+            project,
             name: handoffEnvironmentName(settings),
             yaml: connection.apply((c) => new pulumi.asset.StringAsset(renderHandoff(handoffDocument(settings, c)))),
         },
         opts,
     );
+    const scope = { organization, project, environment: handoffEnvironmentName(settings) };
+    const after = { ...opts, dependsOn: [environment] };
+    new service.TeamEnvironmentPermission(`${name}-ci`, { ...scope, team: settings.esc.ciTeam, permission: "open" }, after);
+    new service.TeamEnvironmentPermission(`${name}-admins`, { ...scope, team: settings.esc.adminTeam, permission: "admin" }, after);
+    return environment;
 }
