@@ -150,10 +150,21 @@ export class RecordingMonitor extends MockMonitor {
     }
 }
 
+interface MockStore {
+    settings: { options: { rootDirectory?: string } };
+    supportsSecrets: boolean;
+    supportsResourceReferences: boolean;
+    supportsOutputValues: boolean;
+    supportsDeletedWith: boolean;
+    supportsAliasSpecs: boolean;
+}
+
 /** Installs the monitor as Pulumi's mock runtime, with the features setMocks turns on (secrets first). */
-export function installMonitor(monitor: RecordingMonitor, project: string, stack: string): void {
+export function installMonitor(monitor: RecordingMonitor, project: string, stack: string, rootDirectory?: string): void {
     pulumi.runtime.setMockOptions(monitor, project, stack, false);
-    const store = (runtimeState as unknown as { getStore(): Record<string, boolean> }).getStore();
+    const store = (runtimeState as unknown as { getStore(): MockStore }).getStore();
+    // What the engine passes the language host (PULUMI_NODEJS_ROOT_DIRECTORY): where Pulumi.yaml is.
+    if (rootDirectory) store.settings.options.rootDirectory = rootDirectory;
     store.supportsSecrets = true;
     store.supportsResourceReferences = true;
     store.supportsOutputValues = false;
