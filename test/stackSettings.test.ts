@@ -277,7 +277,7 @@ describe("stack settings: what each key takes and refuses", () => {
         ]);
         expect(problemsWith({ domain: undefined, edge: undefined })).to.deep.equal([]);
         expect(problemsWith({ edge: { ...edge, tls: "acme" } })).to.deep.equal([
-            "Pulumi.qa.yaml sophia:edge.acmeEmail: tls: acme needs the account e-mail (acmeEmail)",
+            "Pulumi.qa.yaml sophia:edge.acmeEmail: not set; tls: acme needs the account e-mail (acmeEmail)",
         ]);
         const swarm = {
             target: "swarm",
@@ -286,7 +286,7 @@ describe("stack settings: what each key takes and refuses", () => {
             edge: { ...edge, tls: "acme", acmeEmail: "ops@sophia-ai.com" },
         };
         expect(problemsWith(swarm)).to.deep.equal([
-            "Pulumi.qa.yaml sophia:edge.tls: target swarm serves a provided certificate: set tls: provided and the secrets EDGE_TLS_CERTIFICATE and EDGE_TLS_PRIVATE_KEY",
+            'Pulumi.qa.yaml sophia:edge.tls: got "acme"; target swarm serves a provided certificate: set tls: provided and the secrets EDGE_TLS_CERTIFICATE and EDGE_TLS_PRIVATE_KEY',
         ]);
         expect(problemsWith({ ...swarm, edge: edge })).to.deep.equal([]);
     });
