@@ -50,6 +50,9 @@ describe("catalog entry schema", () => {
         expect(messages({ hostMounts: ["/etc", "/var/run/docker.sock"], allowDockerSocket: true })).to.deep.equal([
             "hostMounts: only /var/run/docker.sock may be mounted from the host; remove /etc",
         ]);
+        expect(messages({ hostMounts: ["/etc", "/home"] })).to.deep.equal([
+            "hostMounts: only /var/run/docker.sock may be mounted from the host; remove /etc, /home",
+        ]);
     });
 
     /** Per field: values accepted, values refused, and the message a refused one gets. */
@@ -77,7 +80,7 @@ describe("catalog entry schema", () => {
         {
             field: "healthPath",
             valid: ["/", "/health", "/a/b-c_d.e~"],
-            invalid: ["health", "/a b", "//x?y", ""],
+            invalid: ["health", "/a b", "//x?y", "", "x/health"],
             message: "expected an absolute HTTP path such as /health",
         },
         {
@@ -95,15 +98,15 @@ describe("catalog entry schema", () => {
         },
         {
             field: "resources",
-            valid: ["250m", "2", "0.5"],
-            invalid: ["250Mi", "m", "1.m", "2 ", "-1"],
+            valid: ["250m", "2", "0.5", "1.25", "0.125m"],
+            invalid: ["250Mi", "m", "1.m", "2 ", "-1", "x2"],
             message: 'expected a CPU quantity such as "250m" or "2"',
             wrap: (v) => ({ resources: { requests: { cpu: v, memory: "64Mi" }, limits: { cpu: "1", memory: "1Gi" } } }),
         },
         {
             field: "resources",
-            valid: ["512Mi", "2Gi", "1.5Gi", "64Ki", "1Ti"],
-            invalid: ["512M", "512", "Mi", "1.Gi", "2GI"],
+            valid: ["512Mi", "2Gi", "1.5Gi", "1.25Gi", "64Ki", "1Ti"],
+            invalid: ["512M", "512", "Mi", "1.Gi", "2GI", "x512Mi", "512Mix"],
             message: 'expected a memory quantity such as "512Mi" or "2Gi"',
             wrap: (v) => ({ resources: { requests: { cpu: "1", memory: v }, limits: { cpu: "1", memory: "1Gi" } } }),
         },
