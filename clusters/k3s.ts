@@ -33,12 +33,12 @@ export class K3sCluster extends pulumi.ComponentResource {
                 {
                     connection: connectionOf(machine, settings, privateKey),
                     create: pulumi
-                        .all([clusterAddress(settings, machine), leaderAddress])
-                        .apply(([own, lead]) =>
+                        .all([clusterAddress(settings, machine), machine.instance.ip, leaderAddress])
+                        .apply(([own, publicIp, lead]) =>
                             runScriptCommand(
                                 first ? "k3s-first-server" : `k3s-${isControlPlane(settings, machine.pool) ? "server" : "agent"}`,
                                 k3sScript(settings, machine.pool, first),
-                                first ? [own] : [own, lead],
+                                first ? [own, publicIp] : [own, publicIp, lead],
                             ),
                         ),
                     stdin: token,

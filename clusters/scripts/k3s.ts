@@ -54,22 +54,25 @@ WantedBy=multi-user.target
 `;
 }
 
-/** /etc/rancher/k3s/config.yaml; NODE_IP and SERVER_ADDRESS are the script's arguments. */
+/**
+ * /etc/rancher/k3s/config.yaml; NODE_IP (cluster traffic), PUBLIC_IP (what the kubeconfig reaches,
+ * so it is in the API's certificate) and SERVER_ADDRESS are the script's arguments.
+ */
 function configLines(input: K3sInput): string {
     const labels = Object.entries(input.labels).map(([k, v]) => `  - "${k}=${v}"`);
-    const lines = ["token-file: /etc/rancher/k3s/cluster-token", 'node-ip: "$1"', "node-label:", ...labels];
+    const lines = ["token-file: /etc/rancher/k3s/cluster-token", 'node-ip: "$1"', 'node-external-ip: "$2"', "node-label:", ...labels];
     if (input.role === "server") {
-        lines.push('tls-san:\n  - "$1"', 'write-kubeconfig-mode: "0600"', "secrets-encryption: true");
+        lines.push('tls-san:\n  - "$1"\n  - "$2"', 'write-kubeconfig-mode: "0600"', "secrets-encryption: true");
         // Embedded etcd even with one server, so the control plane can grow from 1 to 3.
-        lines.push(input.first ? "cluster-init: true" : 'server: "https://$2:6443"');
-    } else lines.push('server: "https://$2:6443"');
+        lines.push(input.first ? "cluster-init: true" : 'server: "https://$3:6443"');
+    } else lines.push('server: "https://$3:6443"');
     return lines.join("\n");
 }
 
 /**
  * A K3s server or agent at a pinned release: the binary from the release, checked against its
  * published SHA-256, a config file and a systemd unit; restarted only when one of them changed.
- * The cluster token comes on standard input. Usage: k3s-<role>.sh NODE_IP [SERVER_ADDRESS] < token.
+ * The cluster token comes on standard input. Usage: k3s-<role>.sh NODE_IP PUBLIC_IP [SERVER_ADDRESS] < token.
  */
 export function renderK3s(input: K3sInput): string {
     const service = input.role === "server" ? "k3s" : "k3s-agent";

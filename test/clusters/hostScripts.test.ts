@@ -136,36 +136,43 @@ describe("host scripts on a test host (mount namespace, overlays, shims)", funct
 
     it("installs a pinned K3s server once, checks its checksum, and restarts only on change", () => {
         const input = { version: "v1.31.4+k3s1", arch: "arm64" as const, role: "server" as const, first: true, labels: { gpu: "true", tier: "high" } };
-        const first = run("k3s-server", renderK3s(input), ["10.19.0.1"], { arch: "arm64", stdin: "K10-token-planted\n" });
+        const first = run("k3s-server", renderK3s(input), ["10.19.0.1", "198.51.100.1"], { arch: "arm64", stdin: "K10-token-planted\n" });
         expect(first.code, first.out).to.equal(0);
         expect(first.out).to.include("sophia: changed: k3s v1.31.4+k3s1 installed");
         expect(log()).to.include("curl -fsSL -o");
         expect(log()).to.match(/download\/v1\.31\.4%2Bk3s1\/k3s-arm64/);
         expect(log()).to.include("systemctl restart k3s");
         const config = onHost("etc/rancher/k3s/config.yaml");
-        expect(config).to.include("cluster-init: true").and.include('node-ip: "10.19.0.1"').and.include('- "tier=high"');
+        expect(config)
+            .to.include("cluster-init: true")
+            .and.include('node-ip: "10.19.0.1"')
+            .and.include('tls-san:\n  - "10.19.0.1"\n  - "198.51.100.1"')
+            .and.include('- "tier=high"');
         expect(onHost("etc/rancher/k3s/cluster-token")).to.equal("K10-token-planted\n");
         expect(fs.statSync(path.join(host, "upper/etc/rancher/k3s/cluster-token")).mode & 0o777).to.equal(0o600);
         expect(first.out).to.not.include("K10-token-planted");
 
         fs.writeFileSync(path.join(state, "log"), "");
-        const second = run("k3s-server", renderK3s(input), ["10.19.0.1"], { arch: "arm64", stdin: "K10-token-planted\n" });
+        const second = run("k3s-server", renderK3s(input), ["10.19.0.1", "198.51.100.1"], { arch: "arm64", stdin: "K10-token-planted\n" });
         expect(second.out).to.equal("sophia: k3s: no changes\n");
         expect(log()).to.not.include("restart");
 
-        const upgraded = run("k3s-server", renderK3s({ ...input, version: "v1.31.5+k3s1" }), ["10.19.0.1"], { arch: "arm64", stdin: "K10-token-planted\n" });
+        const upgraded = run("k3s-server", renderK3s({ ...input, version: "v1.31.5+k3s1" }), ["10.19.0.1", "198.51.100.1"], {
+            arch: "arm64",
+            stdin: "K10-token-planted\n",
+        });
         expect(upgraded.out).to.include("sophia: changed: k3s v1.31.5+k3s1 installed");
         expect(log()).to.include("systemctl restart k3s");
     });
 
     it("joins an agent to the first server, and fails a download whose checksum does not match", () => {
         const agent = renderK3s({ version: "v1.31.4+k3s1", arch: "amd64", role: "agent", first: false, labels: { gpu: "false" } });
-        const joined = run("k3s-agent", agent, ["10.19.0.2", "10.19.0.1"], { stdin: "K10-token\n" });
+        const joined = run("k3s-agent", agent, ["10.19.0.2", "198.51.100.2", "10.19.0.1"], { stdin: "K10-token\n" });
         expect(joined.code, joined.out).to.equal(0);
         expect(onHost("etc/rancher/k3s/config.yaml")).to.include('server: "https://10.19.0.1:6443"');
         expect(onHost("etc/systemd/system/k3s-agent.service")).to.include("ExecStart=/usr/local/bin/k3s agent");
         const tampered = agent.replace('grep " k3s$" sha256sums', `sed 's/^./0/' sha256sums | grep " k3s$"`).replace('"v1.31.4+k3s1"', '"v1.31.6+k3s1"');
-        const failed = run("k3s-agent", tampered, ["10.19.0.2", "10.19.0.1"], { stdin: "K10-token\n" });
+        const failed = run("k3s-agent", tampered, ["10.19.0.2", "198.51.100.2", "10.19.0.1"], { stdin: "K10-token\n" });
         expect(failed.code).to.not.equal(0);
         expect(failed.out).to.match(/FAILED/);
     });
