@@ -13,8 +13,10 @@ import { disableServiceAccountTokenAutomount } from "./kubernetes/disableService
 import { disallowHostNamespaces } from "./kubernetes/disallowHostNamespaces";
 import { disallowHostPath } from "./kubernetes/disallowHostPath";
 import { disallowHostPorts } from "./kubernetes/disallowHostPorts";
+import { disallowHostProcess } from "./kubernetes/disallowHostProcess";
 import { disallowPrivileged } from "./kubernetes/disallowPrivileged";
 import { disallowPrivilegeEscalation } from "./kubernetes/disallowPrivilegeEscalation";
+import { disallowProbeHosts } from "./kubernetes/disallowProbeHosts";
 import { disallowProcMount } from "./kubernetes/disallowProcMount";
 import { enforceDropAllCapabilities } from "./kubernetes/enforceDropAllCapabilities";
 import { enforceReadOnlyRootFs } from "./kubernetes/enforceReadOnlyRootFs";
@@ -55,6 +57,8 @@ export const RULE_GROUPS: readonly { title: string; rules: readonly Rule[] }[] =
             disallowHostNamespaces,
             disallowHostPath,
             disallowHostPorts,
+            disallowHostProcess,
+            disallowProbeHosts,
             disallowProcMount,
             restrictSysctls,
             restrictSeLinuxOptions,
