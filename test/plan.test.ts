@@ -86,8 +86,8 @@ describe("npm run plan", () => {
         const run = runPlan(["--stack", "dev", "--catalog", catalog]);
         expect(run.code).to.equal(2);
         expect(run.stderr).to.include("Invalid input: 2 problem(s)");
-        expect(run.stderr).to.include("mcp-servers.yaml servers[1] (codacy).port: port 9001 is already used by servers[0] (ai-memory)");
-        expect(run.stderr).to.include('mcp-servers.yaml servers[2] (anthropic-mcp).version: "latest" is not a pinned version');
+        expect(run.stderr).to.match(/mcp-servers.yaml:\d+:11 servers\[1\] \(codacy\).port: port 9001 is already used by servers\[0\] \(ai-memory\)/);
+        expect(run.stderr).to.match(/mcp-servers.yaml:\d+:14 servers\[2\] \(anthropic-mcp\).version: "latest" is not a pinned version/);
         expect(run.stderr).to.include("No plan written; 0 resources were registered.");
         expect(run.plan).to.equal(undefined);
         expect(fs.readdirSync(run.out)).to.deep.equal([]);
