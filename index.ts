@@ -4,6 +4,7 @@ import { BackupJobs, backupFreshnessRuleGroup } from "./components/backup-jobs";
 import { BackupStore } from "./components/backup-store";
 import { McpServer } from "./components/mcp-server";
 import { Monitoring } from "./components/monitoring";
+import { loadImageLock } from "./catalog/imageLock";
 import { createPlatform } from "./components/platform";
 import { Postgres } from "./components/postgres";
 import { Redis } from "./components/redis";
@@ -12,7 +13,7 @@ import { readSecretValues } from "./stacks/secrets";
 import { kubeconfigFromConfig } from "./stacks/settings";
 
 const { settings, servers, secrets } = loadProgramInputs();
-const platform = createPlatform({ settings, kubeconfig: kubeconfigFromConfig() });
+const platform = createPlatform({ settings, kubeconfig: kubeconfigFromConfig(), imageDigests: loadImageLock() });
 const secretValues = readSecretValues(secrets);
 
 const postgres = new Postgres("postgres", { platform });

@@ -4,6 +4,10 @@ export const TIERS = ["critical", "high", "medium", "low"] as const;
 export const tierSchema = z.enum(TIERS);
 export type Tier = z.infer<typeof tierSchema>;
 
+/** Where a stack can deploy; also what a catalog entry may be limited to. */
+export const TARGETS = ["swarm", "k3s", "kubernetes"] as const;
+export type Target = (typeof TARGETS)[number];
+
 export const CATEGORIES = ["core", "agent", "external", "additional"] as const;
 
 /** Who can reach a server: `public` servers get a route at the edge, `internal` ones none. */
@@ -36,6 +40,9 @@ const version = z
     .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, "expected an image tag such as 1.4.2")
     .refine((tag) => tag !== "latest", '"latest" is not a pinned version: name the exact release');
 
+/** A content digest of an image as registries report it; only the release pipeline writes one, never a person. */
+export const imageDigest = z.string().regex(/^sha256:[0-9a-f]{64}$/, "expected an image digest sha256:<64 lowercase hex digits>, as the registry reports it");
+
 /** One MCP server. The schema is the source of the catalog's TypeScript types. */
 export const serverEntrySchema = z
     .strictObject({
@@ -47,6 +54,8 @@ export const serverEntrySchema = z
         /** Pinned release of the image; the repository defaults to sophia-<name>. */
         version,
         repository: dnsLabel.optional(),
+        /** Digest of the pushed release, written by the release pipeline; the image is then pulled by it (name:tag@sha256:…). */
+        digest: imageDigest.optional(),
         secrets: z.array(secretName).default([]),
         healthPath: httpPath.default("/health"),
         metricsPath: httpPath.default("/metrics"),
@@ -61,6 +70,11 @@ export const serverEntrySchema = z
         cache: z.boolean().default(false),
         hostMounts: z.array(z.string().startsWith("/", "expected an absolute host path")).default([]),
         allowDockerSocket: z.boolean().default(false),
+        /** Targets the server is deployed to; stacks on other targets leave it out (default: every target). */
+        targets: z
+            .array(z.enum(TARGETS))
+            .min(1)
+            .default([...TARGETS]),
         /** Opt-in exposure through the edge; internal servers have no route from outside. */
         expose: z.enum(EXPOSURES, { error: () => `expected ${EXPOSURES.join(" or ")}` }).default("internal"),
         /** Keep an MCP session on one replica (routing by the Mcp-Session-Id header). */
@@ -74,6 +88,13 @@ export const serverEntrySchema = z
                 code: "custom",
                 path: ["hostMounts"],
                 message: `mounting ${DOCKER_SOCKET} needs "allowDockerSocket: true" on the entry (it gives root on the node)`,
+            });
+        }
+        if (entry.hostMounts.includes(DOCKER_SOCKET) && entry.targets.some((t) => t !== "swarm")) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["targets"],
+                message: `only Swarm nodes run the Docker engine that ${DOCKER_SOCKET} belongs to (Kubernetes and K3s nodes run containerd): set targets: [swarm]`,
             });
         }
         const others = entry.hostMounts.filter((p) => p !== DOCKER_SOCKET);

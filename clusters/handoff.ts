@@ -39,20 +39,14 @@ export function createHandoff(
     connection: pulumi.Output<Connection>,
     opts?: pulumi.CustomResourceOptions,
 ): service.Environment {
-    const { organization, project } = settings.esc;
-    const environment = new service.Environment(
+    return new service.Environment(
         name,
         {
-            organization,
-            project,
+            organization: settings.esc.organization,
+            project: settings.esc.project,
             name: handoffEnvironmentName(settings),
             yaml: connection.apply((c) => new pulumi.asset.StringAsset(renderHandoff(handoffDocument(settings, c)))),
         },
         opts,
     );
-    const scope = { organization, project, environment: handoffEnvironmentName(settings) };
-    const after = { ...opts, dependsOn: [environment] };
-    new service.TeamEnvironmentPermission(`${name}-ci`, { ...scope, team: settings.esc.ciTeam, permission: "open" }, after);
-    new service.TeamEnvironmentPermission(`${name}-admins`, { ...scope, team: settings.esc.adminTeam, permission: "admin" }, after);
-    return environment;
 }

@@ -71,14 +71,7 @@ const settingsSchema = z.strictObject({
     /** Lambda Cloud API base URL; another one reaches a proxy or a test double. */
     lambdaApiUrl: z.url({ protocol: /^https?$/, error: "expected the http(s) URL of the Lambda Cloud API" }).default(LAMBDA_API_URL),
     /** Where the hand-off goes: the ESC environment <project>/<environment>-cluster of this organization. */
-    esc: z.strictObject({
-        organization: label,
-        project: label.default("sophia"),
-        /** Opens the hand-off to deploy the platform (as stacks/esc grants the environments it defines). */
-        ciTeam: label.default("sophia-ci"),
-        /** Owns it. */
-        adminTeam: label.default("platform-admins"),
-    }),
+    esc: z.strictObject({ organization: label, project: label.default("sophia") }),
 });
 
 export type Pool = z.output<typeof poolSchema> & { readonly name: string; readonly gpu: boolean };

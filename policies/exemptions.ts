@@ -18,15 +18,9 @@ export interface Exemption {
 export const EXEMPTIONS: readonly Exemption[] = [
     {
         component: "docker-agent",
-        rule: "disallow-host-path",
-        only: ["/var/run/docker.sock"],
-        reason: "The docker-agent MCP server manages containers through the node's Docker engine (catalog flag allowDockerSocket); the socket is root-equivalent, so the server runs alone on its node with its own network policy.",
-    },
-    {
-        component: "docker-agent",
         rule: "disallow-docker-socket-mount",
         only: ["/var/run/docker.sock"],
-        reason: "The docker-agent MCP server manages containers through the Swarm manager's Docker engine (catalog flag allowDockerSocket); it is placed on the manager only.",
+        reason: "The docker-agent MCP server manages containers through the Swarm manager's Docker engine (catalog flag allowDockerSocket); it is placed on the manager only. It is deployed on Swarm only (catalog targets: [swarm]): Kubernetes and K3s nodes run containerd and have no docker.sock, so it has no exemption there and a hostPath to the socket on those targets is a violation.",
     },
     {
         component: "docker-api",

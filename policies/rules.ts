@@ -13,8 +13,10 @@ import { disableServiceAccountTokenAutomount } from "./kubernetes/disableService
 import { disallowHostNamespaces } from "./kubernetes/disallowHostNamespaces";
 import { disallowHostPath } from "./kubernetes/disallowHostPath";
 import { disallowHostPorts } from "./kubernetes/disallowHostPorts";
+import { disallowHostProcess } from "./kubernetes/disallowHostProcess";
 import { disallowPrivileged } from "./kubernetes/disallowPrivileged";
 import { disallowPrivilegeEscalation } from "./kubernetes/disallowPrivilegeEscalation";
+import { disallowProbeHosts } from "./kubernetes/disallowProbeHosts";
 import { disallowProcMount } from "./kubernetes/disallowProcMount";
 import { enforceDropAllCapabilities } from "./kubernetes/enforceDropAllCapabilities";
 import { enforceReadOnlyRootFs } from "./kubernetes/enforceReadOnlyRootFs";
@@ -29,6 +31,7 @@ import { restrictServiceTypes } from "./kubernetes/restrictServiceTypes";
 import { restrictSysctls } from "./kubernetes/restrictSysctls";
 import { restrictVolumeTypes } from "./kubernetes/restrictVolumeTypes";
 import { EDGE_RULES } from "./edge";
+import { requireHelmImageOverrides } from "./helm/requireHelmImageOverrides";
 import type { Rule } from "./rule";
 import { disallowSecretOutputs } from "./stack/disallowSecretOutputs";
 import { requireCriticalHighAvailability } from "./stack/requireCriticalHighAvailability";
@@ -42,6 +45,7 @@ import { requireSwarmResourceLimits } from "./swarm/requireSwarmResourceLimits";
 import { disallowLatestImageTag } from "./workloads/disallowLatestImageTag";
 import { disallowSecretEnvLiterals } from "./workloads/disallowSecretEnvLiterals";
 import { requireApprovedRegistry } from "./workloads/requireApprovedRegistry";
+import { requireImageDigests } from "./workloads/requireImageDigests";
 
 export const RULE_GROUPS: readonly { title: string; rules: readonly Rule[] }[] = [
     {
@@ -55,6 +59,8 @@ export const RULE_GROUPS: readonly { title: string; rules: readonly Rule[] }[] =
             disallowHostNamespaces,
             disallowHostPath,
             disallowHostPorts,
+            disallowHostProcess,
+            disallowProbeHosts,
             disallowProcMount,
             restrictSysctls,
             restrictSeLinuxOptions,
@@ -73,7 +79,11 @@ export const RULE_GROUPS: readonly { title: string; rules: readonly Rule[] }[] =
             requireDefaultDenyNetworkPolicy,
         ],
     },
-    { title: "Images and environment (Kubernetes and Swarm)", rules: [disallowLatestImageTag, requireApprovedRegistry, disallowSecretEnvLiterals] },
+    {
+        title: "Images and environment (Kubernetes and Swarm)",
+        rules: [disallowLatestImageTag, requireApprovedRegistry, requireImageDigests, disallowSecretEnvLiterals],
+    },
+    { title: "Helm releases", rules: [requireHelmImageOverrides] },
     {
         title: "Docker Swarm services",
         rules: [requireSwarmResourceLimits, requireSwarmHealthcheck, enforceSwarmUpdateRollback, disallowDockerSocketMount, disallowHostRootMount],

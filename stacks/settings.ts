@@ -1,14 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { cpuQuantity, memoryQuantity, resourcesSchema, TIERS, Tier, Resources } from "../catalog/schema";
+import { cpuQuantity, memoryQuantity, resourcesSchema, TARGETS, TIERS, Tier, Resources, type Target } from "../catalog/schema";
 import { deepFreeze } from "../catalog/load";
 import { formatPath, friendlyIssueMessage, gotPrefix, Problem, throwIfProblems, zodProblems } from "./problems";
 
 /** The config namespace of every key below: `sophia:<key>` in Pulumi.<stack>.yaml. */
 export const CONFIG_NAMESPACE = "sophia";
 
-export const TARGETS = ["swarm", "k3s", "kubernetes"] as const;
-export type Target = (typeof TARGETS)[number];
+export { TARGETS, type Target };
 
 const tierSettingsSchema = z.strictObject({
     /** Replicas of a server of this tier, unless its catalog entry names its own for the environment. */
@@ -120,6 +119,16 @@ export const backupSettingsSchema = z
         objectLockDays: days.default(14),
         /** Hour of the day (UTC) the daily full backup runs. */
         fullBackupHour: z.number().int().min(0).max(23).default(2),
+        /**
+         * IAM roles (ARNs) that administer the backup keys besides the key-admin role the stack
+         * creates: list the role the deployment runs as, or AWS refuses the key policy (it would lock
+         * the deployer out). Administrators manage the keys; they cannot use them.
+         */
+        keyAdministrators: z
+            .array(
+                z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, "expected an IAM role ARN such as arn:aws:iam::123456789012:role/deploy"),
+            )
+            .default([]),
         /** Container repositories (ECR) whose images expire, when the stack's registry is ECR. */
         imageRetention: z
             .strictObject({

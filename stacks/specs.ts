@@ -1,4 +1,5 @@
 import { Catalog, Resources, ServerEntry, Tier } from "../catalog/schema";
+import { withDigest } from "../catalog/imageLock";
 import { deepFreeze } from "../catalog/load";
 import { StackSettings } from "./settings";
 
@@ -29,9 +30,9 @@ export interface ServerSpec {
     readonly clients: readonly string[];
 }
 
-/** Resolves every catalog entry against the stack's settings. Pure; no Pulumi. */
+/** Resolves every catalog entry the stack's target runs (an entry may be limited to some targets) against the stack's settings. Pure; no Pulumi. */
 export function resolveServerSpecs(catalog: Catalog, settings: StackSettings): readonly ServerSpec[] {
-    return deepFreeze(catalog.servers.map((entry) => resolveServerSpec(entry, settings)));
+    return deepFreeze(catalog.servers.filter((entry) => entry.targets.includes(settings.target)).map((entry) => resolveServerSpec(entry, settings)));
 }
 
 export function resolveServerSpec(entry: ServerEntry, settings: StackSettings): ServerSpec {
@@ -44,7 +45,7 @@ export function resolveServerSpec(entry: ServerEntry, settings: StackSettings): 
         category: entry.category,
         purpose: entry.purpose,
         tier: entry.tier,
-        image: `${settings.registry}/${entry.repository ?? `sophia-${entry.name}`}:${entry.version}`,
+        image: withDigest(`${settings.registry}/${entry.repository ?? `sophia-${entry.name}`}:${entry.version}`, entry.digest),
         version: entry.version,
         secrets: entry.secrets,
         healthPath: entry.healthPath,

@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -108,12 +109,33 @@ describe("catalog", () => {
         expect(problems[1]).to.match(new RegExp(`^mcp-servers.yaml servers\\[${b}\\] \\(linear-agent\\).version: `));
     });
 
+    it("accepts a sha256 digest from the release pipeline and rejects anything else", () => {
+        const a = indexOf("slack-agent");
+        const digest = `sha256:${createHash("sha256").update("a manifest").digest("hex")}`;
+        const data = raw();
+        data.servers[a].digest = digest;
+        expect(validateCatalog(data, "mcp-servers.yaml").servers[a].digest).to.equal(digest);
+        const problems = problemsOf((s) => (s[a].digest = "sha256:ABC"));
+        expect(problems).to.deep.equal([
+            `mcp-servers.yaml servers[${a}] (slack-agent).digest: got "sha256:ABC"; expected an image digest sha256:<64 lowercase hex digits>, as the registry reports it`,
+        ]);
+    });
+
     it("rejects a Docker socket mount without the explicit flag", () => {
         const i = indexOf("docker-agent");
         const problems = problemsOf((s) => delete s[i].allowDockerSocket);
         expect(problems).to.deep.equal([
             `mcp-servers.yaml servers[${i}] (docker-agent).hostMounts: got ["/var/run/docker.sock"]; mounting /var/run/docker.sock needs "allowDockerSocket: true" on the entry (it gives root on the node)`,
         ]);
+    });
+
+    it("rejects a Docker socket mount on targets without a Docker engine", () => {
+        const i = indexOf("docker-agent");
+        const problems = problemsOf((s) => (s[i].targets = ["swarm", "k3s"]));
+        expect(problems).to.deep.equal([
+            `mcp-servers.yaml servers[${i}] (docker-agent).targets: got ["swarm","k3s"]; only Swarm nodes run the Docker engine that /var/run/docker.sock belongs to (Kubernetes and K3s nodes run containerd): set targets: [swarm]`,
+        ]);
+        expect(problemsOf((s) => delete s[i].targets)).to.have.length(1);
     });
 
     it("rejects other host mounts even with the flag", () => {

@@ -43,11 +43,14 @@ describe("catalog entry schema", () => {
     });
 
     it("refuses host mounts other than the Docker socket, and the socket without allowDockerSocket", () => {
-        expect(messages({ hostMounts: ["/var/run/docker.sock"] })).to.deep.equal([
+        expect(messages({ hostMounts: ["/var/run/docker.sock"], targets: ["swarm"] })).to.deep.equal([
             'hostMounts: mounting /var/run/docker.sock needs "allowDockerSocket: true" on the entry (it gives root on the node)',
         ]);
-        expect(messages({ hostMounts: ["/var/run/docker.sock"], allowDockerSocket: true })).to.deep.equal([]);
-        expect(messages({ hostMounts: ["/etc", "/var/run/docker.sock"], allowDockerSocket: true })).to.deep.equal([
+        expect(messages({ hostMounts: ["/var/run/docker.sock"], allowDockerSocket: true, targets: ["swarm"] })).to.deep.equal([]);
+        expect(messages({ hostMounts: ["/var/run/docker.sock"], allowDockerSocket: true })).to.deep.equal([
+            "targets: only Swarm nodes run the Docker engine that /var/run/docker.sock belongs to (Kubernetes and K3s nodes run containerd): set targets: [swarm]",
+        ]);
+        expect(messages({ hostMounts: ["/etc", "/var/run/docker.sock"], allowDockerSocket: true, targets: ["swarm"] })).to.deep.equal([
             "hostMounts: only /var/run/docker.sock may be mounted from the host; remove /etc",
         ]);
         expect(messages({ hostMounts: ["/etc", "/home"] })).to.deep.equal([
@@ -115,7 +118,7 @@ describe("catalog entry schema", () => {
             valid: ["/var/run/docker.sock"],
             invalid: ["var/run/docker.sock"],
             message: "expected an absolute host path",
-            wrap: (v) => ({ hostMounts: [v], allowDockerSocket: true }),
+            wrap: (v) => ({ hostMounts: [v], allowDockerSocket: true, targets: ["swarm"] }),
         },
         { field: "expose", valid: ["public"], invalid: ["private"], message: "expected public or internal", wrap: (v) => ({ expose: v, clients: ["c"] }) },
     ];

@@ -40,7 +40,8 @@ describe("npm run plan", () => {
 
     it("prints components, totals, compute against capacity, placeholders and the policy result", () => {
         const { stdout } = planOf("prod");
-        expect(stdout).to.include(`sophia:platform:McpServer ×${loadCatalog().servers.length}`);
+        const onKubernetes = loadCatalog().servers.filter((s) => (s.targets as readonly string[]).includes("kubernetes")).length;
+        expect(stdout).to.match(new RegExp(`sophia:platform:McpServer ×${onKubernetes}\\b`));
         expect(stdout).to.match(/Resources: \d+/);
         expect(stdout).to.match(/critical +\d+ pods/);
         expect(stdout).to.match(/capacity +6 node\(s\) +48\.00 CPU +192\.0 GiB/);

@@ -36,11 +36,13 @@ function helmSecretKeys(plan: PlanFile, out: string): Set<string> {
     return names;
 }
 
-/** Secret names each workload reads, as the plan shows them: secretKeyRef keys and docker secret labels. */
+/** Secret names each workload reads, as the plan shows them: secretKeyRef keys, keys of mounted Secret volumes and docker secret labels. */
 function referencedSecrets(plan: PlanFile, out: string): Set<string> {
     const names = helmSecretKeys(plan, out);
     for (const r of plan.resources) {
         for (const { object } of objectsWith(r.inputs, "secretKeyRef")) names.add((object.secretKeyRef as { key: string }).key);
+        for (const { object } of objectsWith(r.inputs, "secret"))
+            for (const item of (object.secret as { items?: { key: string }[] }).items ?? []) names.add(item.key);
         if (r.type === "docker:index/secret:Secret") {
             for (const l of (r.inputs.labels as { label: string; value: string }[]) ?? []) if (l.label === "sophia.ai/secret") names.add(l.value);
         }

@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { createHash } from "crypto";
 import { InvalidInputError } from "../stacks/problems";
 import { DEFAULT_TIERS, loadStackSettings } from "../stacks/settings";
 import { resolveServerSpecs } from "../stacks/specs";
@@ -95,5 +96,12 @@ describe("server specs", () => {
         expect(resolveServerSpecs({ servers: [entry] }, prod)[0].replicas).to.equal(3);
         expect(resolveServerSpecs({ servers: [entry] }, dev)[0].replicas).to.equal(0);
         expect(resolveServerSpecs({ servers: [entry] }, dev)[0].autoscaling).to.equal(undefined);
+    });
+
+    it("pull a server by its digest when the catalog entry carries one", () => {
+        const digest = `sha256:${createHash("sha256").update("a manifest").digest("hex")}`;
+        const entry = { ...catalog.servers[0], digest };
+        const settings = loadStackSettings("prod", reader({ ...base, registry: "ghcr.io/sophia-ai" }));
+        expect(resolveServerSpecs({ servers: [entry] }, settings)[0].image).to.equal(`ghcr.io/sophia-ai/sophia-${entry.name}:${entry.version}@${digest}`);
     });
 });

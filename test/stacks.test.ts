@@ -7,6 +7,8 @@ import type { PlanFile } from "../stacks/plan/planFile";
 import { planOf } from "./support/plan";
 
 const catalog = loadCatalog();
+/** The catalog entries a target runs: an entry may be limited to some targets (docker-agent to Swarm). */
+const serversOn = (target: string) => catalog.servers.filter((s) => (s.targets as readonly string[]).includes(target));
 const ofType = (plan: PlanFile, type: string) => plan.resources.filter((r) => r.type === type);
 const mcpServers = (plan: PlanFile) => ofType(plan, "sophia:platform:McpServer");
 /** Resources whose parent is the named McpServer component. */
@@ -24,12 +26,16 @@ describe("stacks, evaluated from their real stack files", () => {
                 mcpServers(plan!)
                     .map((r) => r.name)
                     .sort(),
-            ).to.deep.equal(catalog.servers.map((s) => s.name).sort());
+            ).to.deep.equal(
+                serversOn("swarm")
+                    .map((s) => s.name)
+                    .sort(),
+            );
             const services = ofType(plan!, "docker:index/service:Service").filter((s) =>
                 (s.inputs as any).labels.some((l: any) => l.label === "sophia.ai/mcp-server"),
             );
-            expect(services).to.have.length(catalog.servers.length);
-            for (const server of catalog.servers) {
+            expect(services).to.have.length(serversOn("swarm").length);
+            for (const server of serversOn("swarm")) {
                 expect(
                     childrenOf(plan!, server.name).filter((r) => r.type === "docker:index/service:Service"),
                     server.name,
@@ -46,7 +52,7 @@ describe("stacks, evaluated from their real stack files", () => {
 
         it("gives each server exactly its declared secrets, as docker secrets", () => {
             const { plan } = planOf("dev");
-            for (const server of catalog.servers) {
+            for (const server of serversOn("swarm")) {
                 const secrets = childrenOf(plan!, server.name).filter((r) => r.type === "docker:index/secret:Secret");
                 expect(secrets, server.name).to.have.length(server.secrets.length);
                 for (const s of secrets) expect((s.inputs as any).data).to.equal(SECRET_MARKER);
@@ -54,12 +60,24 @@ describe("stacks, evaluated from their real stack files", () => {
         });
     });
 
-    for (const stack of ["staging", "prod"]) {
+    for (const [stack, target] of [
+        ["staging", "k3s"],
+        ["prod", "kubernetes"],
+    ]) {
         describe(`${stack} (${stack === "staging" ? "K3s" : "Kubernetes"})`, () => {
-            it("yields one McpServer component per catalog entry, with a Deployment, a Service and a NetworkPolicy each", () => {
+            it("yields one McpServer component per entry the target runs, with a Deployment, a Service and a NetworkPolicy each", () => {
                 const { plan } = planOf(stack);
-                expect(mcpServers(plan!)).to.have.length(catalog.servers.length);
-                for (const server of catalog.servers) {
+                expect(
+                    mcpServers(plan!)
+                        .map((r) => r.name)
+                        .sort(),
+                ).to.deep.equal(
+                    serversOn(target)
+                        .map((s) => s.name)
+                        .sort(),
+                );
+                expect(serversOn(target).length).to.be.lessThan(catalog.servers.length);
+                for (const server of serversOn(target)) {
                     const types = childrenOf(plan!, server.name).map((r) => r.type);
                     for (const type of [
                         "kubernetes:apps/v1:Deployment",
@@ -77,7 +95,7 @@ describe("stacks, evaluated from their real stack files", () => {
 
             it("adds a PDB exactly where replicas > 1 and an HPA exactly where the tier scales", () => {
                 const { plan } = planOf(stack);
-                for (const server of catalog.servers) {
+                for (const server of serversOn(target)) {
                     const children = childrenOf(plan!, server.name);
                     const deployment = children.find((r) => r.type === "kubernetes:apps/v1:Deployment")!.inputs as any;
                     const hpa = children.find((r) => r.type === "kubernetes:autoscaling/v2:HorizontalPodAutoscaler")?.inputs as any;
@@ -92,7 +110,7 @@ describe("stacks, evaluated from their real stack files", () => {
 
     it("prod runs critical and high servers with at least 2 replicas, a PDB and spread", () => {
         const { plan } = planOf("prod");
-        for (const server of catalog.servers.filter((s) => s.tier === "critical" || s.tier === "high")) {
+        for (const server of serversOn("kubernetes").filter((s) => s.tier === "critical" || s.tier === "high")) {
             const children = childrenOf(plan!, server.name);
             const hpa = children.find((r) => r.type === "kubernetes:autoscaling/v2:HorizontalPodAutoscaler")?.inputs as any;
             const deployment = children.find((r) => r.type === "kubernetes:apps/v1:Deployment")!.inputs as any;
@@ -119,7 +137,7 @@ describe("stacks, evaluated from their real stack files", () => {
         for (const stack of ["staging", "prod"]) {
             const { plan } = planOf(stack);
             for (const secret of ofType(plan!, "kubernetes:core/v1:Secret")) expect((secret.inputs as any).stringData, secret.urn).to.equal(SECRET_MARKER);
-            for (const server of catalog.servers) {
+            for (const server of serversOn(plan!.target)) {
                 const deployment = childrenOf(plan!, server.name).find((r) => r.type === "kubernetes:apps/v1:Deployment")!.inputs as any;
                 const env: any[] = deployment.spec.template.spec.containers[0].env;
                 for (const name of server.secrets) {

@@ -60,6 +60,8 @@ export function backupJob(subject: BackupSubject, kind: BackupKind, s: BackupJob
             { env: "AWS_SECRET_ACCESS_KEY", secret: s.credentials, key: "BACKUP_AWS_SECRET_ACCESS_KEY" },
             ...(subject.secretEnv ?? []),
         ],
+        // The backup program reads every secret from <NAME>_FILE (images/backup/src/environment.ts).
+        secretsAsFiles: true,
         resources: JOB_RESOURCES,
         connectsTo: ["data", "backup"],
         // The S3 endpoints of the bucket's region (virtual-hosted and path style).

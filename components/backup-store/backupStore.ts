@@ -8,7 +8,18 @@ import * as pulumi from "@pulumi/pulumi";
 import type { BackupSettings } from "../../stacks/settings";
 import { accessLogLifecycleRules, backupLifecycleRules, imageLifecyclePolicy } from "./lifecycle";
 import { BackupNames, backupNames, bucketArn, BucketRole, ROLE_TAG } from "./naming";
-import { logBucketPolicy, PolicyDocument, replicationPolicy, restorerPolicy, s3AssumeRolePolicy, tlsOnlyPolicy, writerPolicy } from "./policies";
+import {
+    accountOf,
+    accountTrustPolicy,
+    keyPolicy,
+    logBucketPolicy,
+    PolicyDocument,
+    replicationPolicy,
+    restorerPolicy,
+    s3AssumeRolePolicy,
+    tlsOnlyPolicy,
+    writerPolicy,
+} from "./policies";
 
 export interface BackupStoreArgs {
     readonly environment: string;
@@ -30,6 +41,8 @@ export class BackupStore extends pulumi.ComponentResource {
     readonly bucket: pulumi.Output<string>;
     readonly replicaBucket: pulumi.Output<string>;
     readonly writer: iam.User;
+    /** The role that administers both backup keys. */
+    readonly keyAdmin: iam.Role;
 
     constructor(name: string, args: BackupStoreArgs, opts?: pulumi.ComponentResourceOptions) {
         super("sophia:platform:BackupStore", name, {}, opts);
@@ -59,6 +72,10 @@ export class BackupStore extends pulumi.ComponentResource {
         };
         const primaryKey = key("primary", backup.region, inPrimary);
         const replicaKey = key("replica", backup.replicaRegion, inReplica);
+        this.keyAdmin = this.keyPolicies(name, names.keyAdminRole, backup, [
+            { part: "primary", key: primaryKey, region: backup.region, o: inPrimary },
+            { part: "replica", key: replicaKey, region: backup.replicaRegion, o: inReplica },
+        ]);
 
         const bucket = (
             part: string,
@@ -220,7 +237,11 @@ export class BackupStore extends pulumi.ComponentResource {
             },
             inPrimary,
         );
-        new iam.UserPolicyAttachment(`${name}-writer-attachment`, { user: this.writer.name, policyArn: writerGrant.arn }, inPrimary);
+        // The grant goes to a group, never to the user itself: rotating or replacing the user (or adding
+        // a second one during a key rotation) never touches what the jobs may do.
+        const writers = new iam.Group(`${name}-writers`, { name: names.writerGroup, path: "/sophia/" }, inPrimary);
+        new iam.GroupPolicyAttachment(`${name}-writer-attachment`, { group: writers.name, policyArn: writerGrant.arn }, inPrimary);
+        new iam.UserGroupMembership(`${name}-writer-membership`, { user: this.writer.name, groups: [writers.name] }, inPrimary);
 
         const restorers = new iam.Group(`${name}-restorers`, { name: names.restorerGroup, path: "/sophia/" }, inPrimary);
         const restorerGrant = new iam.Policy(
@@ -262,7 +283,47 @@ export class BackupStore extends pulumi.ComponentResource {
             region: this.region,
             replicaRegion: this.replicaRegion,
             writerUser: names.writerUser,
+            writerGroup: names.writerGroup,
+            keyAdminRole: names.keyAdminRole,
             restorerGroup: names.restorerGroup,
         });
+    }
+
+    /**
+     * Explicit key policies for the backup keys (admin vs use, see keyPolicy), and the key-admin
+     * role. The account comes from the key's own ARN, so nothing is looked up live.
+     */
+    private keyPolicies(
+        name: string,
+        roleName: string,
+        backup: BackupSettings,
+        keys: readonly { part: string; key: kms.Key; region: string; o: pulumi.CustomResourceOptions }[],
+    ): iam.Role {
+        const [first] = keys;
+        const admin = new iam.Role(
+            `${name}-key-admin`,
+            { name: roleName, path: "/sophia/", assumeRolePolicy: json(first.key.arn.apply((arn) => accountTrustPolicy(accountOf(arn)))) },
+            first.o,
+        );
+        for (const k of keys) {
+            new kms.KeyPolicy(
+                `${name}-${k.part}-key-policy`,
+                {
+                    keyId: k.key.keyId,
+                    policy: json(
+                        pulumi
+                            .all([k.key.arn, admin.arn])
+                            .apply(([keyArn, adminArn]) =>
+                                keyPolicy({ accountId: accountOf(keyArn), region: k.region, administrators: [adminArn, ...backup.keyAdministrators] }),
+                            ),
+                    ),
+                    // AWS refuses a policy that would lock the deploying identity out: keep that check.
+                    bypassPolicyLockoutSafetyCheck: false,
+                    region: k.region,
+                },
+                { ...k.o, parent: k.key },
+            );
+        }
+        return admin;
     }
 }

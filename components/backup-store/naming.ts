@@ -15,6 +15,10 @@ export interface BackupNames {
     readonly writerUser: string;
     /** The IAM group operators join to read backups during a restore. */
     readonly restorerGroup: string;
+    /** The group the writer user belongs to; the write grant is attached to it, not to the user. */
+    readonly writerGroup: string;
+    /** The role that administers the backup keys (and cannot use them). */
+    readonly keyAdminRole: string;
     readonly replicationRole: string;
     readonly keyAlias: string;
 }
@@ -32,6 +36,8 @@ export function backupNames(environment: string, backup: Pick<BackupSettings, "r
         replicaLogBucket: `${base}-access-logs-${backup.replicaRegion}`,
         writerUser: `${base}-backup-writer`,
         restorerGroup: `${base}-backup-restorers`,
+        writerGroup: `${base}-backup-writers`,
+        keyAdminRole: `${base}-backup-key-admin`,
         replicationRole: `${base}-backup-replication`,
         keyAlias: `alias/${base}-backups`,
     };

@@ -10,7 +10,7 @@ export interface PolicyDocument {
 interface Statement {
     readonly Sid: string;
     readonly Effect: "Allow" | "Deny";
-    readonly Principal?: string | Readonly<Record<string, string>>;
+    readonly Principal?: string | Readonly<Record<string, string | readonly string[]>>;
     readonly Action: string | readonly string[];
     /** Absent only in a role's trust policy, where IAM forbids it. */
     readonly Resource?: string | readonly string[];
@@ -126,3 +126,68 @@ export function replicationPolicy(args: {
         },
     );
 }
+
+/** What a key administrator may do: manage, rotate, tag and schedule deletion, never use the key. */
+export const KEY_ADMIN_ACTIONS = [
+    "kms:CreateAlias",
+    "kms:DeleteAlias",
+    "kms:UpdateAlias",
+    "kms:DescribeKey",
+    "kms:GetKeyPolicy",
+    "kms:PutKeyPolicy",
+    "kms:GetKeyRotationStatus",
+    "kms:EnableKeyRotation",
+    "kms:DisableKeyRotation",
+    "kms:RotateKeyOnDemand",
+    "kms:ListKeyRotations",
+    "kms:ListResourceTags",
+    "kms:TagResource",
+    "kms:UntagResource",
+    "kms:UpdateKeyDescription",
+    "kms:EnableKey",
+    "kms:DisableKey",
+    "kms:ScheduleKeyDeletion",
+    "kms:CancelKeyDeletion",
+    "kms:ListGrants",
+    "kms:RevokeGrant",
+] as const;
+
+/** What using the key for S3 server-side encryption takes. */
+export const KEY_USE_ACTIONS = [
+    "kms:Encrypt",
+    "kms:Decrypt",
+    "kms:ReEncryptFrom",
+    "kms:ReEncryptTo",
+    "kms:GenerateDataKey",
+    "kms:GenerateDataKeyWithoutPlaintext",
+    "kms:DescribeKey",
+] as const;
+
+/**
+ * An explicit key policy instead of AWS's default (the account root with kms:*): administrators
+ * (the key-admin role) manage the key but cannot encrypt or decrypt with it; use is open only
+ * through S3 in the key's region and only to principals of the account whose IAM policies grant it
+ * (the writer role, the restorers group, the replication role). In a key policy "*" as Resource
+ * means this key; IAM rejects any other value there.
+ */
+export function keyPolicy(args: { accountId: string; region: string; administrators: readonly string[] }): PolicyDocument {
+    return document(
+        { Sid: "KeyAdministration", Effect: "Allow", Principal: { AWS: [...args.administrators] }, Action: [...KEY_ADMIN_ACTIONS], Resource: "*" },
+        {
+            Sid: "KeyUseThroughS3ForIamGrantedPrincipals",
+            Effect: "Allow",
+            Principal: { AWS: `arn:aws:iam::${args.accountId}:root` },
+            Action: [...KEY_USE_ACTIONS],
+            Resource: "*",
+            Condition: { StringEquals: { "kms:ViaService": `s3.${args.region}.amazonaws.com`, "kms:CallerAccount": args.accountId } },
+        },
+    );
+}
+
+/** Who may assume the key-admin role: principals of the account that IAM lets (operators, the deploying CI role). */
+export function accountTrustPolicy(accountId: string): PolicyDocument {
+    return document({ Sid: "AccountPrincipalsGrantedByIam", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${accountId}:root` }, Action: "sts:AssumeRole" });
+}
+
+/** The account of an ARN (arn:aws:kms:<region>:<account>:key/<id>): the key's own ARN names it, so no live lookup is needed. */
+export const accountOf = (arn: string): string => arn.split(":")[4] ?? "";

@@ -6,6 +6,7 @@ import type { ServerSpec } from "../../stacks/specs";
 import { contributeArtifact } from "../artifacts";
 import { secretPath } from "../platform/swarm/service";
 import type { Group, Platform, SecretHandle } from "../platform/types";
+import { certManagerValues, ingressNginxValues } from "./chartValues";
 import { GatewayModel, renderGatewayConfig } from "./gatewayConfig";
 import { acmeSolverPolicy, clusterIssuer, IngressControllerTraits, INGRESS_NGINX, K3S_TRAEFIK, routeIngress } from "./kubernetesRoutes";
 import { mcpAudience, mcpRoutes, UiTarget, uiRoutes } from "./routes";
@@ -106,7 +107,7 @@ export class Edge extends pulumi.ComponentResource {
         const kubernetesFrontDoor = (controller: IngressControllerTraits, installController: boolean) => (cluster: KubernetesPlatform) => {
             const namespace = cluster.namespaceName("edge");
             const options = { ...platform.resourceOptions(this), dependsOn: [...gateway.resources] };
-            const certManager = edge.tls === "acme" ? this.certManager(name, edge, controller, installController, platform) : [];
+            const certManager = edge.tls === "acme" ? this.certManager(name, edge, controller, installController, cluster, platform) : [];
             const tlsSecret = provided
                 ? new k8s.core.v1.Secret(
                       `${name}-tls`,
@@ -151,6 +152,7 @@ export class Edge extends pulumi.ComponentResource {
         edge: EdgeSettings,
         controller: IngressControllerTraits,
         installController: boolean,
+        cluster: KubernetesPlatform,
         platform: Platform,
     ): pulumi.Resource[] {
         const options = platform.resourceOptions(this);
@@ -162,18 +164,9 @@ export class Edge extends pulumi.ComponentResource {
             );
         const created: pulumi.Resource[] = [];
         if (installController) {
-            created.push(
-                release("ingress-nginx", CHARTS.ingressNginx, {
-                    controller: {
-                        ingressClassResource: { name: controller.className, default: false },
-                        // Snippets would let an Ingress rewrite the controller's config: refused.
-                        allowSnippetAnnotations: false,
-                        config: { "hsts-include-subdomains": "true", "server-tokens": "false" },
-                    },
-                }),
-            );
+            created.push(release("ingress-nginx", CHARTS.ingressNginx, ingressNginxValues(cluster.registry, controller.className)));
         }
-        const certManager = release("cert-manager", CHARTS.certManager, { crds: { enabled: true } });
+        const certManager = release("cert-manager", CHARTS.certManager, certManagerValues(cluster.registry));
         const issuer = new k8s.apiextensions.CustomResource(
             `${name}-cluster-issuer`,
             clusterIssuer(edge, controller.className) as k8s.apiextensions.CustomResourceArgs,

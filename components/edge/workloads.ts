@@ -79,9 +79,9 @@ export interface Oauth2ProxyInputs {
 
 /**
  * oauth2-proxy answers the gateway's auth sub-requests: OIDC sessions for humans, and JWT bearer
- * tokens from the same issuer (with the MCP audience) for MCP clients. Its secrets arrive as
- * OAUTH2_PROXY_CLIENT_SECRET / OAUTH2_PROXY_COOKIE_SECRET (Kubernetes) or as files named by the
- * *_FILE variables, which oauth2-proxy reads as client-secret-file / cookie-secret-file (Swarm).
+ * tokens from the same issuer (with the MCP audience) for MCP clients. Its secrets arrive as files
+ * on every target, named by OAUTH2_PROXY_CLIENT_SECRET_FILE / OAUTH2_PROXY_COOKIE_SECRET_FILE, which
+ * oauth2-proxy reads as its client-secret-file / cookie-secret-file options.
  */
 export function oauth2ProxyWorkload(inputs: Oauth2ProxyInputs): WorkloadSpec {
     const { edge, domain, audience, secrets } = inputs;
@@ -113,6 +113,8 @@ export function oauth2ProxyWorkload(inputs: Oauth2ProxyInputs): WorkloadSpec {
             { env: "OAUTH2_PROXY_CLIENT_SECRET", secret: secrets, key: EDGE_SECRETS.oidcClientSecret },
             { env: "OAUTH2_PROXY_COOKIE_SECRET", secret: secrets, key: EDGE_SECRETS.cookieSecret },
         ],
+        // Read as client-secret-file / cookie-secret-file on every target, never from the environment.
+        secretsAsFiles: true,
         resources,
         replicas: 1,
         health: { path: "/ping", port: "http" },

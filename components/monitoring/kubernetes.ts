@@ -1,4 +1,5 @@
 import type { MonitoringSettings } from "../../stacks/settings";
+import { mirroredRegistry } from "../platform/images";
 import { LATENCY_P95_METRIC, REQUEST_DURATION } from "./metricsContract";
 import { ALERTMANAGER_RETENTION } from "./render/alertmanager";
 import { DATASOURCES } from "./render/grafana";
@@ -28,6 +29,8 @@ export interface StackValuesInputs {
     readonly grafanaAdminSecret: { readonly name: string; readonly userKey: string; readonly passwordKey: string };
     readonly additionalScrapeConfigs: readonly Record<string, unknown>[];
     readonly jaegerUrl: string;
+    /** The stack's registry: every image of the chart and its subcharts is pulled through its mirror. */
+    readonly registry: string;
 }
 
 const storage = (storageClass: string, size: string) => ({
@@ -37,18 +40,61 @@ const storage = (storageClass: string, size: string) => ({
 /** Selects objects in the platform's namespaces only, whatever their other labels. */
 const sophiaNamespaces = { matchLabels: { "app.kubernetes.io/part-of": "sophia" } };
 
+/**
+ * The image keys of kube-prometheus-stack and its subcharts, each pointed at the stack registry's
+ * mirror (keys as in the charts' values.yaml at the pinned version). Disabled parts (node-exporter,
+ * the Windows exporter, Thanos Ruler, the CRD upgrade job) are covered too, so enabling one later
+ * cannot bypass the approved registry.
+ */
+export function kubePrometheusStackImages(registry: string) {
+    const quay = mirroredRegistry(registry, "quay.io");
+    const dockerHub = mirroredRegistry(registry, "docker.io");
+    const k8sRegistry = mirroredRegistry(registry, "registry.k8s.io");
+    const ghcr = mirroredRegistry(registry, "ghcr.io");
+    return {
+        crds: { upgradeJob: { image: { busybox: dockerHub, kubectl: k8sRegistry } } },
+        alertmanager: { alertmanagerSpec: { image: quay } },
+        grafana: {
+            image: dockerHub,
+            sidecar: { image: quay },
+            initChownData: { image: dockerHub },
+            downloadDashboardsImage: dockerHub,
+            imageRenderer: { image: dockerHub },
+            testFramework: { image: dockerHub },
+        },
+        "kube-state-metrics": { image: k8sRegistry, kubeRBACProxy: { image: quay } },
+        "prometheus-node-exporter": { image: quay, kubeRBACProxy: { image: quay } },
+        "prometheus-windows-exporter": { image: ghcr },
+        prometheusOperator: {
+            image: quay,
+            prometheusConfigReloader: { image: quay },
+            thanosImage: quay,
+            admissionWebhooks: { deployment: { image: quay }, patch: { image: ghcr } },
+        },
+        prometheus: { prometheusSpec: { image: quay } },
+        thanosRuler: { thanosRulerSpec: { image: quay } },
+    };
+}
+
 /** Values of the kube-prometheus-stack chart (keys as in the chart's values.yaml at the pinned version). */
 export function kubePrometheusStackValues(inputs: StackValuesInputs): Record<string, unknown> {
     const { settings } = inputs;
+    const images = kubePrometheusStackImages(inputs.registry);
     return {
         fullnameOverride: STACK_FULLNAME,
-        crds: { enabled: true },
+        crds: { enabled: true, ...images.crds },
         // The node exporter needs the host's namespaces, which the restricted Pod Security profile forbids;
         // saturation comes from the servers' own process metrics (the metrics contract).
         nodeExporter: { enabled: false },
+        "prometheus-node-exporter": images["prometheus-node-exporter"],
+        "prometheus-windows-exporter": images["prometheus-windows-exporter"],
+        "kube-state-metrics": images["kube-state-metrics"],
+        prometheusOperator: images.prometheusOperator,
+        thanosRuler: images.thanosRuler,
         alertmanager: {
             config: inputs.alertmanagerConfig,
             alertmanagerSpec: {
+                ...images.alertmanager.alertmanagerSpec,
                 replicas: settings.replicas.alertmanager,
                 retention: ALERTMANAGER_RETENTION,
                 secrets: [inputs.alertmanagerSecret],
@@ -57,14 +103,16 @@ export function kubePrometheusStackValues(inputs: StackValuesInputs): Record<str
             },
         },
         grafana: {
+            ...images.grafana,
             replicas: settings.replicas.grafana,
             admin: {
                 existingSecret: inputs.grafanaAdminSecret.name,
                 userKey: inputs.grafanaAdminSecret.userKey,
                 passwordKey: inputs.grafanaAdminSecret.passwordKey,
             },
-            initChownData: { enabled: false },
+            initChownData: { ...images.grafana.initChownData, enabled: false },
             sidecar: {
+                ...images.grafana.sidecar,
                 dashboards: {
                     enabled: true,
                     label: Object.keys(DASHBOARD_LABEL)[0],
@@ -80,6 +128,7 @@ export function kubePrometheusStackValues(inputs: StackValuesInputs): Record<str
         },
         prometheus: {
             prometheusSpec: {
+                ...images.prometheus.prometheusSpec,
                 replicas: settings.replicas.prometheus,
                 retention: settings.retention,
                 scrapeInterval: settings.scrapeInterval,
@@ -104,8 +153,9 @@ export function kubePrometheusStackValues(inputs: StackValuesInputs): Record<str
  * prometheus-adapter serves each pod's p95 latency (from the contract's histogram) on the custom
  * metrics API, so the servers' HorizontalPodAutoscaler can scale on it next to CPU and memory.
  */
-export function prometheusAdapterValues(namespace: string): Record<string, unknown> {
+export function prometheusAdapterValues(namespace: string, registry: string): Record<string, unknown> {
     return {
+        image: mirroredRegistry(registry, "registry.k8s.io"),
         prometheus: { url: `http://${PROMETHEUS_SERVICE}.${namespace}.svc`, port: 9090 },
         rules: {
             default: false,

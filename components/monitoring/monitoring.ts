@@ -178,8 +178,9 @@ export class Monitoring extends pulumi.ComponentResource {
             grafanaAdminSecret: { name: grafanaAdmin.name, userKey: GRAFANA_SECRETS.user, passwordKey: GRAFANA_SECRETS.password },
             additionalScrapeConfigs: scrapeConfigs,
             jaegerUrl,
+            registry: platform.registry,
         });
-        const adapterValues = prometheusAdapterValues(namespace);
+        const adapterValues = prometheusAdapterValues(namespace, platform.registry);
         files["helm/kube-prometheus-stack.values.yaml"] = YAML.stringify(stackValues, { lineWidth: 0 });
         files["helm/prometheus-adapter.values.yaml"] = YAML.stringify(adapterValues, { lineWidth: 0 });
 

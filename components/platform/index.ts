@@ -12,12 +12,15 @@ export interface PlatformInputs {
     readonly settings: StackSettings;
     /** The kubeconfig (path or content) for Kubernetes targets, usually a secret. */
     readonly kubeconfig?: pulumi.Input<string>;
+    /** Image digests the release pipeline recorded (catalog/images.lock.yaml). */
+    readonly imageDigests?: Readonly<Record<string, string>>;
 }
 
 /** The adapter for each target: the only table that maps a target name to code. */
 const ADAPTERS: Record<Target, (name: string, inputs: PlatformInputs) => Platform> = {
-    swarm: (name, { settings }) => new SwarmPlatform(name, { host: settings.dockerHost!, prefix: settings.namespace, registry: settings.registry }),
-    k3s: (name, { settings, kubeconfig }) =>
+    swarm: (name, { settings, imageDigests }) =>
+        new SwarmPlatform(name, { host: settings.dockerHost!, prefix: settings.namespace, registry: settings.registry, imageDigests }),
+    k3s: (name, { settings, kubeconfig, imageDigests }) =>
         new KubernetesPlatform(name, {
             flavor: K3S,
             namespacePrefix: settings.namespace,
@@ -25,8 +28,9 @@ const ADAPTERS: Record<Target, (name: string, inputs: PlatformInputs) => Platfor
             context: settings.kubeContext,
             storageClass: settings.storageClass,
             registry: settings.registry,
+            imageDigests,
         }),
-    kubernetes: (name, { settings, kubeconfig }) =>
+    kubernetes: (name, { settings, kubeconfig, imageDigests }) =>
         new KubernetesPlatform(name, {
             flavor: KUBERNETES,
             namespacePrefix: settings.namespace,
@@ -34,6 +38,7 @@ const ADAPTERS: Record<Target, (name: string, inputs: PlatformInputs) => Platfor
             context: settings.kubeContext,
             storageClass: settings.storageClass,
             registry: settings.registry,
+            imageDigests,
         }),
 };
 

@@ -71,6 +71,12 @@ export interface WorkloadSpec {
     readonly env?: Readonly<Record<string, string>>;
     /** Environment variables whose values come from a platform secret, never as literals. */
     readonly secretEnv?: readonly { readonly env: string; readonly secret: SecretHandle; readonly key: string }[];
+    /**
+     * Hand `secretEnv` to the container as files on every target: each secret is mounted at
+     * /run/secrets/<ENV> and <ENV>_FILE names it, as Swarm always does. For images that read *_FILE
+     * (ours, PostgreSQL, its exporter, oauth2-proxy), so no secret sits in the process environment.
+     */
+    readonly secretsAsFiles?: boolean;
     readonly configFiles?: readonly { readonly config: ConfigHandle; readonly file: string; readonly mountPath: string }[];
     readonly volumes?: readonly VolumeSpec[];
     readonly resources: Resources;
@@ -110,6 +116,7 @@ export interface ScheduledJobSpec {
     readonly command: readonly string[];
     readonly env?: Readonly<Record<string, string>>;
     readonly secretEnv?: WorkloadSpec["secretEnv"];
+    readonly secretsAsFiles?: WorkloadSpec["secretsAsFiles"];
     readonly resources: Resources;
     readonly connectsTo?: readonly Group[];
     readonly outbound?: readonly string[];

@@ -32,6 +32,8 @@ export function postgresWorkload(s: PostgresSettings, credentials: SecretHandle)
         ports: [{ name: "postgres", port: POSTGRES_PORT }],
         env: { POSTGRES_USER: s.user, POSTGRES_DB: s.database, PGDATA: "/var/lib/postgresql/data/pgdata" },
         secretEnv: [{ env: "POSTGRES_PASSWORD", secret: credentials, key: "POSTGRES_PASSWORD" }],
+        // The image reads POSTGRES_PASSWORD_FILE.
+        secretsAsFiles: true,
         volumes: [
             { name: "data", mountPath: "/var/lib/postgresql/data", persistent: true, size: s.storageSize },
             // The socket directory; the root filesystem is read-only.
@@ -59,6 +61,8 @@ export function postgresExporterWorkload(s: PostgresSettings, address: string, c
         ports: [{ name: "metrics", port: 9187 }],
         env: { DATA_SOURCE_URI: `${address}:${POSTGRES_PORT}/${s.database}?sslmode=disable`, DATA_SOURCE_USER: s.user },
         secretEnv: [{ env: "DATA_SOURCE_PASS", secret: credentials, key: "POSTGRES_PASSWORD" }],
+        // The exporter reads DATA_SOURCE_PASS_FILE.
+        secretsAsFiles: true,
         resources: { requests: { cpu: "20m", memory: "32Mi" }, limits: { cpu: "200m", memory: "128Mi" } },
         replicas: 1,
         health: { path: "/", port: "metrics" },

@@ -4,6 +4,7 @@ import { POLICY_DOC, renderPolicyDoc } from "../../policies/docs";
 import type { PlanFile } from "../../stacks/plan/planFile";
 import { renderAlertReference, renderIncidentClasses } from "./alerts";
 import { renderArchitecture } from "./architecture";
+import { renderScannerFindings } from "./scannerFindings";
 import { renderServiceReference } from "./services";
 import { ROOT, stackSettings } from "./stacks";
 
@@ -14,4 +15,5 @@ export const GENERATED_DOCS: readonly { file: string; render: (plans: readonly P
     { file: "docs/05-operations/incident-classes.md", render: () => renderIncidentClasses() },
     { file: path.relative(ROOT, POLICY_DOC), render: () => renderPolicyDoc() },
     { file: "docs/03-architecture/diagram.md", render: (plans) => renderArchitecture(plans) },
+    { file: "docs/07-security/scanner-findings.md", render: () => renderScannerFindings() },
 ];

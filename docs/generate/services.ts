@@ -1,11 +1,12 @@
-import type { Catalog, ServerEntry } from "../../catalog/schema";
+import { TARGETS, type Catalog, type ServerEntry } from "../../catalog/schema";
 import { OBJECTIVES } from "../../components/monitoring/metricsContract";
 import type { StackSettings } from "../../stacks/settings";
 import { resolveServerSpecs, ServerSpec } from "../../stacks/specs";
 
 const percent = (ratio: number): string => `${+(ratio * 100).toFixed(3)}%`;
 
-function replicas(spec: ServerSpec): string {
+function replicas(spec: ServerSpec | undefined): string {
+    if (!spec) return "–";
     return spec.autoscaling ? `${spec.autoscaling.minReplicas}–${spec.autoscaling.maxReplicas}` : String(spec.replicas);
 }
 
@@ -24,6 +25,8 @@ function serverSection(entry: ServerEntry, spec: ServerSpec | undefined, stack: 
     if (entry.expose === "public")
         lines.push(`- **Clients allowed at the edge:** ${codes(entry.clients)}${entry.sessionAffinity ? " (session affinity)" : ""}`);
     if (entry.hostMounts.length > 0) lines.push(`- **Host mounts:** ${codes(entry.hostMounts)} (explicitly allowed)`);
+    if (entry.targets.length < TARGETS.length) lines.push(`- **Deployed on:** ${codes(entry.targets)} only; stacks on other targets leave it out`);
+    if (entry.digest) lines.push(`- **Digest:** \`${entry.digest}\``);
     return lines;
 }
 
@@ -47,7 +50,8 @@ export function renderServiceReference(catalog: Catalog, stacks: readonly StackS
         `|---|---|---|---|---|---|---|${stacks.map(() => "---").join("|")}|`,
     ];
     for (const entry of catalog.servers) {
-        const specs = perStack.map((m) => m.get(entry.name)!);
+        // A stack whose target the entry is not deployed to has no spec for it.
+        const specs = perStack.map((m) => m.get(entry.name));
         const secrets = entry.secrets.length > 0 ? codes(entry.secrets) : "–";
         lines.push(
             `| [${entry.name}](#${entry.name}) | ${entry.port} | ${entry.category} | ${entry.tier} | ${entry.expose} | ${secrets} | ${entry.cache ? "yes" : "no"} | ${specs.map(replicas).join(" | ")} |`,

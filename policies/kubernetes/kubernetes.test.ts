@@ -5,6 +5,8 @@ import { disableServiceAccountTokenAutomount } from "./disableServiceAccountToke
 import { disallowHostNamespaces } from "./disallowHostNamespaces";
 import { disallowHostPath } from "./disallowHostPath";
 import { disallowHostPorts } from "./disallowHostPorts";
+import { disallowHostProcess } from "./disallowHostProcess";
+import { disallowProbeHosts } from "./disallowProbeHosts";
 import { disallowPrivileged } from "./disallowPrivileged";
 import { disallowPrivilegeEscalation } from "./disallowPrivilegeEscalation";
 import { disallowProcMount } from "./disallowProcMount";
@@ -22,6 +24,9 @@ import { restrictVolumeTypes } from "./restrictVolumeTypes";
 type Obj = Record<string, any>;
 const container = (pod: Obj): Obj => pod.containers[0];
 const sc = (pod: Obj): Obj => container(pod).securityContext;
+/** Declares the pod a Windows pod (spec.os.name), the switch Pod Security reads for its Linux-only controls. */
+const windows = (pod: Obj): void => void (pod.os = { name: "windows" });
+const SAFE_SINCE_1_32_AND_1_37 = ["net.ipv4.tcp_rmem", "net.ipv4.tcp_wmem", "net.ipv4.tcp_slow_start_after_idle", "net.ipv4.tcp_notsent_lowat"];
 
 interface Case {
     rule: ResourceRule;
@@ -44,7 +49,12 @@ const CASES: Case[] = [
     },
     {
         rule: disallowPrivilegeEscalation,
-        breaks: { "allowPrivilegeEscalation: true": (p) => (sc(p).allowPrivilegeEscalation = true), unset: (p) => delete sc(p).allowPrivilegeEscalation },
+        breaks: {
+            "allowPrivilegeEscalation: true": (p) => (sc(p).allowPrivilegeEscalation = true),
+            unset: (p) => delete sc(p).allowPrivilegeEscalation,
+            "os linux and unset": (p) => ((p.os = { name: "linux" }), delete sc(p).allowPrivilegeEscalation),
+        },
+        complies: { "a Windows pod that leaves it unset": (p) => (windows(p), delete sc(p).allowPrivilegeEscalation) },
         message: /allowPrivilegeEscalation: false/,
     },
     {
@@ -54,14 +64,27 @@ const CASES: Case[] = [
             "unset everywhere": (p) => (delete sc(p).runAsNonRoot, delete p.securityContext.runAsNonRoot),
             "runAsUser 0": (p) => (sc(p).runAsUser = 0),
             "pod runAsUser 0": (p) => (p.securityContext.runAsUser = 0),
+            "a Windows pod with runAsNonRoot unset (not a Linux-only control)": (p) => (
+                windows(p),
+                delete sc(p).runAsNonRoot,
+                delete p.securityContext.runAsNonRoot
+            ),
         },
         complies: { "runAsNonRoot only on the pod": (p) => delete sc(p).runAsNonRoot },
         message: /runAsNonRoot|runAsUser: 0/,
     },
     {
         rule: enforceDropAllCapabilities,
-        breaks: { "no drop": (p) => (sc(p).capabilities = {}), "adds SYS_ADMIN": (p) => (sc(p).capabilities.add = ["SYS_ADMIN"]) },
-        complies: { "adds NET_BIND_SERVICE": (p) => (sc(p).capabilities.add = ["NET_BIND_SERVICE"]) },
+        breaks: {
+            "no drop": (p) => (sc(p).capabilities = {}),
+            "adds SYS_ADMIN": (p) => (sc(p).capabilities.add = ["SYS_ADMIN"]),
+            "drops lower-case all (Pod Security compares exactly)": (p) => (sc(p).capabilities.drop = ["all"]),
+            "no securityContext capabilities at all": (p) => delete sc(p).capabilities,
+        },
+        complies: {
+            "adds NET_BIND_SERVICE": (p) => (sc(p).capabilities.add = ["NET_BIND_SERVICE"]),
+            "a Windows pod without capabilities": (p) => (windows(p), delete sc(p).capabilities),
+        },
         message: /drop ALL|adds capabilities SYS_ADMIN/,
     },
     {
@@ -70,7 +93,10 @@ const CASES: Case[] = [
             "no profile": (p) => delete p.securityContext.seccompProfile,
             "Unconfined on the container": (p) => (sc(p).seccompProfile = { type: "Unconfined" }),
         },
-        complies: { "Localhost on the container": (p) => (sc(p).seccompProfile = { type: "Localhost", localhostProfile: "x.json" }) },
+        complies: {
+            "Localhost on the container": (p) => (sc(p).seccompProfile = { type: "Localhost", localhostProfile: "x.json" }),
+            "a Windows pod without a profile": (p) => (windows(p), delete p.securityContext.seccompProfile),
+        },
         message: /seccomp/,
     },
     {
@@ -90,6 +116,39 @@ const CASES: Case[] = [
         message: /binds host port 80/,
     },
     {
+        rule: disallowHostProcess,
+        breaks: {
+            "hostProcess on the pod": (p) => (windows(p), (p.securityContext.windowsOptions = { hostProcess: true })),
+            "hostProcess on a container": (p) => (windows(p), (sc(p).windowsOptions = { hostProcess: true })),
+            "hostProcess on an init container": (p) =>
+                (p.initContainers = [{ ...clone(container(p)), name: "init", securityContext: { ...sc(p), windowsOptions: { hostProcess: true } } }]),
+        },
+        complies: {
+            "hostProcess false": (p) => (windows(p), (sc(p).windowsOptions = { hostProcess: false, runAsUserName: "ContainerUser" })),
+            "windowsOptions without hostProcess": (p) => (windows(p), (p.securityContext.windowsOptions = { runAsUserName: "ContainerUser" })),
+        },
+        message: /windowsOptions.hostProcess: true/,
+    },
+    {
+        rule: disallowProbeHosts,
+        breaks: {
+            "readinessProbe httpGet.host": (p) => (container(p).readinessProbe.httpGet.host = "169.254.169.254"),
+            "livenessProbe tcpSocket.host": (p) => (container(p).livenessProbe = { tcpSocket: { port: 8080, host: "10.0.0.1" } }),
+            "startupProbe httpGet.host": (p) => (container(p).startupProbe = { httpGet: { path: "/", port: 8080, host: "example.com" } }),
+            "lifecycle postStart httpGet.host": (p) => (container(p).lifecycle = { postStart: { httpGet: { path: "/", port: 80, host: "10.0.0.1" } } }),
+            "lifecycle preStop tcpSocket.host": (p) => (container(p).lifecycle = { preStop: { tcpSocket: { port: 80, host: "10.0.0.1" } } }),
+            "an init container's probe host": (p) =>
+                (p.initContainers = [{ ...clone(container(p)), name: "init", startupProbe: { tcpSocket: { port: 1, host: "db" } } }]),
+        },
+        complies: {
+            "an empty host": (p) => (container(p).readinessProbe.httpGet.host = ""),
+            "exec and sleep lifecycle handlers": (p) =>
+                (container(p).lifecycle = { postStart: { exec: { command: ["true"] } }, preStop: { sleep: { seconds: 5 } } }),
+            "a tcpSocket probe without host": (p) => (container(p).livenessProbe = { tcpSocket: { port: 8080 } }),
+        },
+        message: /sets (readinessProbe|livenessProbe|startupProbe|lifecycle\.(postStart|preStop))\.(httpGet|tcpSocket)\.host /,
+    },
+    {
         rule: disallowProcMount,
         breaks: { Unmasked: (p) => (sc(p).procMount = "Unmasked") },
         complies: { Default: (p) => (sc(p).procMount = "Default") },
@@ -97,8 +156,16 @@ const CASES: Case[] = [
     },
     {
         rule: restrictSysctls,
-        breaks: { "kernel.msgmax": (p) => (p.securityContext.sysctls = [{ name: "kernel.msgmax", value: "1" }]) },
-        complies: { "a safe sysctl": (p) => (p.securityContext.sysctls = [{ name: "net.ipv4.tcp_syncookies", value: "1" }]) },
+        breaks: {
+            "kernel.msgmax": (p) => (p.securityContext.sysctls = [{ name: "kernel.msgmax", value: "1" }]),
+            "kernel.msgmax on a Windows pod": (p) => (windows(p), (p.securityContext.sysctls = [{ name: "kernel.msgmax", value: "1" }])),
+        },
+        complies: {
+            "a safe sysctl": (p) => (p.securityContext.sysctls = [{ name: "net.ipv4.tcp_syncookies", value: "1" }]),
+            ...Object.fromEntries(
+                SAFE_SINCE_1_32_AND_1_37.map((name) => [name, (p: Obj) => (p.securityContext.sysctls = [{ name, value: "4096 131072 6291456" }])]),
+            ),
+        },
         message: /unsafe sysctl kernel.msgmax/,
     },
     {
@@ -131,6 +198,7 @@ const CASES: Case[] = [
     {
         rule: enforceReadOnlyRootFs,
         breaks: { "readOnlyRootFilesystem false": (p) => (sc(p).readOnlyRootFilesystem = false), unset: (p) => delete sc(p).readOnlyRootFilesystem },
+        complies: { "a Windows pod, where the API rejects the field": (p) => (windows(p), delete sc(p).readOnlyRootFilesystem) },
         message: /readOnlyRootFilesystem: true/,
     },
     {

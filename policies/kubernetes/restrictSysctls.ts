@@ -1,6 +1,6 @@
 import { podRule } from "./workloads";
 
-/** The namespaced sysctls Pod Security (baseline and restricted) considers safe. */
+/** The namespaced sysctls Pod Security (baseline and restricted) considers safe, as of Kubernetes 1.37. */
 export const SAFE_SYSCTLS = new Set([
     "kernel.shm_rmid_forced",
     "net.ipv4.ip_local_port_range",
@@ -12,6 +12,12 @@ export const SAFE_SYSCTLS = new Set([
     "net.ipv4.tcp_fin_timeout",
     "net.ipv4.tcp_keepalive_intvl",
     "net.ipv4.tcp_keepalive_probes",
+    // Since 1.32.
+    "net.ipv4.tcp_rmem",
+    "net.ipv4.tcp_wmem",
+    // Since 1.37.
+    "net.ipv4.tcp_slow_start_after_idle",
+    "net.ipv4.tcp_notsent_lowat",
 ]);
 
 export const restrictSysctls = podRule({

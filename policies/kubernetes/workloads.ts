@@ -63,6 +63,13 @@ export function effective(pod: PodView, container: ContainerRef, key: string): u
 
 export const describe = (c: ContainerRef): string => `${c.kind} "${c.name}"`;
 
+/**
+ * A pod that declares spec.os.name: windows. Pod Security (restricted, v1.25+) skips the Linux-only
+ * controls for it: allowPrivilegeEscalation, seccomp and capabilities; the API rejects those fields
+ * on such a pod anyway.
+ */
+export const isWindows = (pod: PodView): boolean => (pod.spec.os as { name?: unknown } | undefined)?.name === "windows";
+
 /** The workload's own name: metadata.name, else the resource name. */
 export function workloadName(resource: Pick<PolicyResource, "props" | "name">): string {
     return String(kubernetesProps(resource).metadata?.name ?? resource.name);

@@ -1,10 +1,14 @@
 import { expect } from "chai";
+import { createHash } from "crypto";
+import { resolveRule } from "../config";
+import { readPolicyConfig } from "../run";
 import { checkResource, compliantPodSpec, swarmService, workload, type Fixture } from "../../test/policies/fixtures";
 import { WORKLOAD_TYPES } from "../kubernetes/workloads";
 import { fromApprovedRegistry, isPinned, parseImage } from "../images";
 import { disallowLatestImageTag } from "./disallowLatestImageTag";
 import { disallowSecretEnvLiterals, looksLikeSecretName } from "./disallowSecretEnvLiterals";
 import { requireApprovedRegistry } from "./requireApprovedRegistry";
+import { requireImageDigests } from "./requireImageDigests";
 
 type Obj = Record<string, any>;
 
@@ -97,5 +101,21 @@ describe(disallowSecretEnvLiterals.id, () => {
         const s = TARGETS.at(-1)!;
         expect(checkResource(disallowSecretEnvLiterals, s.make(undefined, ["DB_PASSWORD_FILE", "/run/secrets/DB_PASSWORD"]))).to.deep.equal([]);
         expect(checkResource(disallowSecretEnvLiterals, s.make(undefined, ["DB_PASSWORD_FILE", "hunter2hunter2"]))).to.have.length(1);
+    });
+});
+
+describe(requireImageDigests.id, () => {
+    // A syntactically real digest, computed here rather than typed: tests never carry made-up registry data.
+    const digest = `sha256:${createHash("sha256").update("an image manifest").digest("hex")}`;
+    for (const t of TARGETS) {
+        it(`passes a ${t.type} pulled by digest, fails tag-only and malformed digests`, () => {
+            expect(checkResource(requireImageDigests, t.make(`registry.sophia-ai.com/x:1.2.3@${digest}`))).to.deep.equal([]);
+            expect(checkResource(requireImageDigests, t.make(`registry.sophia-ai.com/x@${digest}`))).to.deep.equal([]);
+            expect(checkResource(requireImageDigests, t.make())[0]).to.match(/runs registry.sophia-ai.com\/sophia-web:1.2.3 by tag only/);
+            expect(checkResource(requireImageDigests, t.make("registry.sophia-ai.com/x:1@sha256:abc"))).to.have.length(1);
+        });
+    }
+    it("is advisory in every stack's policy config until the stack's images are locked", () => {
+        for (const stack of ["dev", "staging", "prod"]) expect(resolveRule(requireImageDigests, readPolicyConfig(stack)).level, stack).to.equal("advisory");
     });
 });

@@ -74,9 +74,14 @@ describe("backups in the stacks' plans", function () {
             });
         });
 
-        it("gives the backup jobs a named IAM user that may write and list its prefix, without wildcards or delete", () => {
+        it("gives the backup jobs a named IAM user that may write and list its prefix through a group, without wildcards or delete", () => {
             const [user] = ofType(resources, "iam/user:User");
             expect(user.inputs.name).to.equal("sophia-prod-backup-writer");
+            expect(ofType(resources, "iam/userPolicyAttachment:UserPolicyAttachment")).to.deep.equal([]);
+            const [membership] = ofType(resources, "iam/userGroupMembership:UserGroupMembership");
+            expect(membership.inputs).to.deep.equal({ user: "sophia-prod-backup-writer", groups: ["sophia-prod-backup-writers"] });
+            const attachments = ofType(resources, "iam/groupPolicyAttachment:GroupPolicyAttachment").map((a) => a.inputs.group);
+            expect(attachments).to.include("sophia-prod-backup-writers");
             for (const policy of ofType(resources, "iam/policy:Policy")) {
                 for (const statement of json(policy.inputs.policy).Statement) {
                     for (const action of [statement.Action].flat())
@@ -88,6 +93,22 @@ describe("backups in the stacks' plans", function () {
             }
             const writer = json(ofType(resources, "iam/policy:Policy").find((p) => p.name === "backups-writer-policy")!.inputs.policy);
             expect(writer.Statement.map((s: { Action: string }) => s.Action)).to.deep.equal(["s3:PutObject", "s3:ListBucket", "kms:GenerateDataKey"]);
+        });
+
+        it("gives both KMS keys an explicit policy: the key-admin role administers and cannot use, use only through S3 in the key's region", () => {
+            const policies = ofType(resources, "kms/keyPolicy:KeyPolicy");
+            expect(policies.map((p) => p.inputs.region).sort()).to.deep.equal(["us-east-1", "us-west-2"]);
+            for (const p of policies) {
+                expect(p.inputs.bypassPolicyLockoutSafetyCheck).to.equal(false);
+                const [admin, use] = json(p.inputs.policy).Statement;
+                expect(admin.Sid).to.equal("KeyAdministration");
+                expect(admin.Principal.AWS[0]).to.match(/^arn:aws:iam:.*sophia-prod-backup-key-admin|^arn:aws:iam:.*backups-key-admin/);
+                for (const action of admin.Action) expect(action).to.not.match(/Encrypt|Decrypt|GenerateDataKey|\*/);
+                expect(use.Sid).to.equal("KeyUseThroughS3ForIamGrantedPrincipals");
+                expect(use.Action).to.include.members(["kms:Decrypt", "kms:GenerateDataKey"]);
+                expect(use.Action.join(" ")).to.not.match(/PutKeyPolicy|ScheduleKeyDeletion|\*/);
+                expect(use.Condition.StringEquals["kms:ViaService"]).to.equal(`s3.${String(p.inputs.region)}.amazonaws.com`);
+            }
         });
 
         it("schedules a daily full and an hourly backup of each stateful service, labelled with what they back up", () => {

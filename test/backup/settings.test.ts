@@ -33,6 +33,7 @@ describe("backup stack settings", () => {
             hourlyRetentionDays: 3,
             objectLockDays: 14,
             fullBackupHour: 2,
+            keyAdministrators: [],
         });
     });
 

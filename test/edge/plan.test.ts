@@ -14,6 +14,9 @@ import { planOf, ROOT, runPlan } from "../support/plan";
 const catalog = loadCatalog();
 const publicServers = catalog.servers.filter((s) => s.expose === "public").map((s) => s.name);
 const internalServers = catalog.servers.filter((s) => s.expose === "internal").map((s) => s.name);
+/** Internal servers a target runs (a catalog entry may be limited to some targets). */
+const internalOn = (target: string) =>
+    catalog.servers.filter((s) => s.expose === "internal" && (s.targets as readonly string[]).includes(target)).map((s) => s.name);
 const domains: Record<string, string> = { dev: "dev.sophia-ai.com", staging: "staging.sophia-ai.com", prod: "sophia-ai.com" };
 
 /** Hosts the edge serves: the public MCP servers, and the monitoring UIs behind sign-in. */
@@ -57,7 +60,7 @@ describe("edge in the stacks' plans", function () {
                             ),
                         );
                 for (const s of publicServers) expect(sources(s), s).to.have.members(["sophia-monitoring", "sophia-edge"]);
-                for (const s of internalServers) expect(sources(s), s).to.deep.equal(["sophia-monitoring"]);
+                for (const s of internalOn(planOf(stack).plan!.target)) expect(sources(s), s).to.deep.equal(["sophia-monitoring"]);
                 const gateway = policies.find((p) => p.metadata.name === "edge-gateway");
                 const controller = stack === "staging" ? "kube-system" : "ingress-nginx";
                 expect(gateway.spec.ingress[0].from[0].namespaceSelector.matchLabels["kubernetes.io/metadata.name"]).to.equal(controller);

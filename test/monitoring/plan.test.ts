@@ -11,7 +11,11 @@ import { filesUnder, planOf } from "../support/plan";
 import { runTool } from "../support/tools";
 
 const STACKS = ["dev", "staging", "prod"] as const;
-const servers = loadCatalog().servers.map((s) => s.name);
+/** The servers a target runs: a catalog entry may be limited to some targets. */
+const serversOn = (target: string) =>
+    loadCatalog()
+        .servers.filter((s) => (s.targets as readonly string[]).includes(target))
+        .map((s) => s.name);
 
 /**
  * Debian's Prometheus is built without Kubernetes service discovery. Where promtool lacks it, the
@@ -40,11 +44,13 @@ for (const stack of STACKS) {
         this.timeout(120_000);
         let dir: string;
         let resources: RecordedResource[];
+        let servers: string[];
         const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-monitoring-plan-"));
         before(() => {
             const run = planOf(stack);
             dir = path.join(run.out, stack, "monitoring");
             resources = run.plan!.resources;
+            servers = serversOn(run.plan!.target);
         });
         after(() => fs.rmSync(scratch, { recursive: true, force: true }));
 

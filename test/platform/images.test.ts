@@ -1,4 +1,9 @@
 import { expect } from "chai";
+import { createHash } from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { loadImageLock, withDigest } from "../../catalog/imageLock";
 import { imageFrom } from "../../components/platform/images";
 
 describe("image sources", () => {
@@ -25,5 +30,32 @@ describe("image sources", () => {
         expect(imageFrom(registry, "registry.sophia-ai.com.evil.example/x:1")).to.equal(
             "registry.sophia-ai.com/mirror/registry.sophia-ai.com.evil.example/x:1",
         );
+    });
+});
+
+describe("image digests", () => {
+    const registry = "registry.sophia-ai.com";
+    const digest = `sha256:${createHash("sha256").update("a manifest").digest("hex")}`;
+
+    it("pulls a locked image by name:tag@digest, through the mirror for upstream ones", () => {
+        expect(imageFrom(registry, "redis:7.2.5", { "redis:7.2.5": digest })).to.equal(`registry.sophia-ai.com/mirror/docker.io/library/redis:7.2.5@${digest}`);
+        expect(imageFrom(registry, `${registry}/sophia-backup:1.0.0`, { "sophia-backup:1.0.0": digest })).to.equal(`${registry}/sophia-backup:1.0.0@${digest}`);
+    });
+    it("leaves unlocked images and images that already name a digest alone", () => {
+        expect(imageFrom(registry, "redis:7.2.5", { "redis:7.2.6": digest })).to.equal("registry.sophia-ai.com/mirror/docker.io/library/redis:7.2.5");
+        expect(withDigest(`x:1@${digest}`, "sha256:other")).to.equal(`x:1@${digest}`);
+    });
+    it("reads the lock file and rejects a malformed digest or image, naming the entry", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lock-"));
+        const file = path.join(dir, "images.lock.yaml");
+        fs.writeFileSync(file, `images:\n  "postgres:16.4": ${digest}\n`);
+        expect(loadImageLock(file)).to.deep.equal({ "postgres:16.4": digest });
+        fs.writeFileSync(file, `images:\n  "postgres:16.4": sha256:abc\n  "no-tag": ${digest}\n`);
+        expect(() => loadImageLock(file)).to.throw(/images.lock.yaml images.postgres:16.4[\s\S]*sha256:<64 lowercase hex[\s\S]*expected an image as name:tag/);
+        expect(loadImageLock(path.join(dir, "absent.yaml"))).to.deep.equal({});
+        fs.rmSync(dir, { recursive: true });
+    });
+    it("the committed lock holds only well-formed entries", () => {
+        expect(() => loadImageLock()).to.not.throw();
     });
 });

@@ -11,6 +11,43 @@ const byType = (prefix: string, type: string): any[] =>
         .map((r) => r.inputs);
 
 describe("Kubernetes platform adapter", () => {
+    it("hands secrets over as read-only files at /run/secrets/<ENV>, named by <ENV>_FILE, when the workload takes them so", async () => {
+        const platform = new KubernetesPlatform("k8s-f", { flavor: KUBERNETES, namespacePrefix: "k8s-f", registry: "registry.example.com" });
+        const parent = new TestParent("k8s-f-parent");
+        const secret = platform.secret("k8s-f-db-credentials", "data", { DB_PASSWORD: "value" }, parent);
+        const secretEnv = [{ env: "POSTGRES_PASSWORD", secret, key: "DB_PASSWORD" }];
+        platform.workload(workloadSpec("k8s-f-db", { secretEnv, secretsAsFiles: true }), parent);
+        platform.scheduledJob(
+            {
+                name: "k8s-f-job",
+                group: "backup",
+                image: "x:1",
+                schedule: "0 * * * *",
+                command: ["run"],
+                secretEnv,
+                secretsAsFiles: true,
+                resources: workloadSpec("x").resources,
+            },
+            parent,
+        );
+        await settled();
+        const [deployment] = byType("k8s-f-db", "kubernetes:apps/v1:Deployment");
+        const [cronJob] = byType("k8s-f-job", "kubernetes:batch/v1:CronJob");
+        for (const pod of [deployment.spec.template.spec, cronJob.spec.jobTemplate.spec.template.spec]) {
+            const container = pod.containers[0];
+            expect(container.env).to.deep.include({ name: "POSTGRES_PASSWORD_FILE", value: "/run/secrets/POSTGRES_PASSWORD" });
+            expect(container.env.map((e: any) => e.name)).to.not.include("POSTGRES_PASSWORD");
+            expect(JSON.stringify(container.env)).to.not.include("secretKeyRef");
+            const mount = container.volumeMounts.find((m: any) => m.mountPath === "/run/secrets/POSTGRES_PASSWORD");
+            expect(mount).to.include({ subPath: "DB_PASSWORD", readOnly: true });
+            expect(pod.volumes.find((v: any) => v.name === mount.name).secret).to.deep.equal({
+                secretName: "k8s-f-db-credentials",
+                items: [{ key: "DB_PASSWORD", path: "DB_PASSWORD" }],
+                defaultMode: 0o440,
+            });
+        }
+    });
+
     it("deploys a scaling workload: restricted pod, probes, rolling update, spread, service, policy, PDB, HPA", async () => {
         const platform = new KubernetesPlatform("k8s-a", { flavor: KUBERNETES, namespacePrefix: "k8s-a", registry: "registry.example.com" });
         const parent = new TestParent("k8s-a-parent");

@@ -49,14 +49,20 @@ describe("npm run policy on the real stacks", () => {
             expect(result.stdout).to.match(new RegExp(`Policy: ${run.plan!.policy.violations.length} violation\\(s\\), 0 mandatory, on stack ${stack}`));
         });
     }
-    it("prod: removing the docker-agent exemption would make its hostPath a mandatory violation", () => {
+    it("prod (Kubernetes) runs no docker-agent: the Docker socket exists on Swarm nodes only", () => {
         const run = planOf("prod");
-        const agent = run.plan!.resources.find((r) => r.type === "kubernetes:apps/v1:Deployment" && (r.inputs as Obj).metadata.name === "docker-agent")!;
-        expect(JSON.stringify(agent.inputs)).to.include("/var/run/docker.sock");
-        const renamed = JSON.parse(JSON.stringify(agent).replaceAll("docker-agent", "renamed-agent"));
-        const result = policy(writePlan("renamed-agent", "prod", [renamed]));
+        const workloads = run.plan!.resources.filter((r) => r.type === "kubernetes:apps/v1:Deployment");
+        expect(workloads.map((r) => (r.inputs as Obj).metadata.name)).to.not.include("docker-agent");
+        expect(JSON.stringify(workloads.map((r) => r.inputs))).to.not.include("/var/run/docker.sock");
+    });
+    it("prod: a Deployment that mounts the Docker socket is a mandatory violation, whatever its name", () => {
+        const run = planOf("prod");
+        const some = run.plan!.resources.find((r) => r.type === "kubernetes:apps/v1:Deployment" && (r.inputs as Obj).metadata.name === "codacy")!;
+        const mounted = JSON.parse(JSON.stringify(some).replaceAll("codacy", "docker-agent")) as Obj;
+        mounted.inputs.spec.template.spec.volumes.push({ name: "docker-sock", hostPath: { path: "/var/run/docker.sock", type: "Socket" } });
+        const result = policy(writePlan("docker-agent", "prod", [mounted as typeof some]));
         expect(result.code).to.equal(1);
-        expect(result.stdout).to.match(/\[mandatory\] disallow-host-path .*renamed-agent.*mounts host path \/var\/run\/docker.sock/);
+        expect(result.stdout).to.match(/\[mandatory\] disallow-host-path .*docker-agent.*mounts host path \/var\/run\/docker.sock/);
     });
 });
 

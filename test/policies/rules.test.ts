@@ -6,7 +6,7 @@ import { readPolicyConfig } from "../../policies/run";
 import { RULES } from "../../policies/rules";
 import { ROOT } from "../support/plan";
 
-const RULE_DIRS = ["kubernetes", "swarm", "aws", "stack", "workloads", "edge"];
+const RULE_DIRS = ["kubernetes", "swarm", "aws", "stack", "workloads", "edge", "helm"];
 
 /** Exported rule objects found in the rule folders (anything with id, kind and check). */
 function rulesOnDisk(): { file: string; id: string }[] {

@@ -39,6 +39,24 @@ describe("GitHub workflows", () => {
             }
         }
     });
+    it("pin third-party actions by full commit SHA with the tag in a comment, but those docs/07-security lists with a reason", () => {
+        const doc = fs.readFileSync(path.join(ROOT, "docs", "07-security", "supply-chain.md"), "utf8");
+        const section = doc.slice(doc.indexOf("## Actions not pinned by commit SHA"));
+        const allowed = new Set([...section.matchAll(/^- `([^`]+)`: .{20,}$/gm)].map((m) => m[1]));
+        const seen = new Set<string>();
+        for (const f of FILES) {
+            for (const m of read(f).matchAll(/uses:\s*(\S+)(.*)$/gm)) {
+                if (m[1].startsWith("./")) continue;
+                if (allowed.has(m[1])) {
+                    seen.add(m[1]);
+                    continue;
+                }
+                expect(`${m[1]}${m[2]}`, f).to.match(/^[\w.-]+\/[\w./-]+@[0-9a-f]{40} # v?\d+\.\d+\.\d+$/);
+            }
+        }
+        // The list shrinks as actions get pinned: an entry no workflow uses any more must go.
+        expect([...allowed].sort()).to.deep.equal([...seen].sort());
+    });
     it("authenticate to Pulumi Cloud through OIDC, never a stored access token", () => {
         for (const f of FILES) expect(read(f), f).to.not.match(/PULUMI_ACCESS_TOKEN/);
         for (const f of ["pull-request.yml", "deploy-stack.yml"]) {

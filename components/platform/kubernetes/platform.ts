@@ -16,6 +16,8 @@ export interface KubernetesPlatformArgs {
     readonly storageClass?: string;
     /** The stack's registry; upstream images are pulled through its mirror. */
     readonly registry: string;
+    /** Image digests from the release pipeline's lock (catalog/images.lock.yaml); listed images are pulled by digest. */
+    readonly imageDigests?: Readonly<Record<string, string>>;
 }
 
 /** The cluster: its provider and one namespace per group, each with a default-deny NetworkPolicy. */
@@ -42,6 +44,11 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Plat
     /** Storage class of persistent volumes: the stack's, else the flavor's default. */
     get storageClass(): string {
         return this.args.storageClass ?? this.args.flavor.defaultStorageClass;
+    }
+
+    /** The stack's registry, whose mirror Helm charts pull their images through. */
+    get registry(): string {
+        return this.args.registry;
     }
 
     namespaceName(group: Group): string {
@@ -123,7 +130,7 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Plat
     }
 
     workload(requested: WorkloadSpec, parent: pulumi.Resource): WorkloadHandle {
-        const spec = { ...requested, image: imageFrom(this.args.registry, requested.image) };
+        const spec = { ...requested, image: imageFrom(this.args.registry, requested.image, this.args.imageDigests) };
         const opts = this.opts(parent, spec.group);
         const labels = workloadLabels(spec);
         const metadata = this.metadata(spec.name, spec.group, labels);
@@ -228,7 +235,7 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Plat
     }
 
     scheduledJob(requested: ScheduledJobSpec, parent: pulumi.Resource): WorkloadHandle {
-        const spec = { ...requested, image: imageFrom(this.args.registry, requested.image) };
+        const spec = { ...requested, image: imageFrom(this.args.registry, requested.image, this.args.imageDigests) };
         const opts = this.opts(parent, spec.group);
         const labels = workloadLabels(spec);
         const metadata = this.metadata(spec.name, spec.group, labels);

@@ -46,13 +46,29 @@ export const containerSecurityContext: k8s.types.input.core.v1.SecurityContext =
     seccompProfile: { type: "RuntimeDefault" },
 };
 
-function environment(spec: Pick<WorkloadSpec, "env" | "secretEnv">): k8s.types.input.core.v1.EnvVar[] {
+/** Where a secret handed over as a file is mounted: the same path as a Docker secret on Swarm. */
+export const secretFilePath = (env: string): string => `/run/secrets/${env}`;
+
+type SecretsOf = Pick<WorkloadSpec, "env" | "secretEnv" | "secretsAsFiles">;
+
+function environment(spec: SecretsOf): k8s.types.input.core.v1.EnvVar[] {
     const plain = Object.entries(spec.env ?? {}).map(([name, value]) => ({ name, value }));
-    const secret = (spec.secretEnv ?? []).map(({ env, secret, key }) => ({
-        name: env,
-        valueFrom: { secretKeyRef: { name: secret.name, key } },
-    }));
+    const secret = (spec.secretEnv ?? []).map(({ env, secret, key }) =>
+        spec.secretsAsFiles ? { name: `${env}_FILE`, value: secretFilePath(env) } : { name: env, valueFrom: { secretKeyRef: { name: secret.name, key } } },
+    );
     return [...plain, ...secret];
+}
+
+/** One read-only file per secret of a workload that takes its secrets as files (group-readable through fsGroup). */
+function secretFiles(spec: SecretsOf): { volumes: Volume[]; mounts: VolumeMount[] } {
+    const entries = spec.secretsAsFiles ? (spec.secretEnv ?? []) : [];
+    return {
+        volumes: entries.map(({ secret, key }, index) => ({
+            name: `secret-${index}`,
+            secret: { secretName: secret.name, items: [{ key, path: key }], defaultMode: 0o440 },
+        })),
+        mounts: entries.map(({ env, key }, index) => ({ name: `secret-${index}`, mountPath: secretFilePath(env), subPath: key, readOnly: true })),
+    };
 }
 
 function volumesAndMounts(spec: WorkloadSpec): { volumes: Volume[]; mounts: VolumeMount[] } {
@@ -73,7 +89,8 @@ function volumesAndMounts(spec: WorkloadSpec): { volumes: Volume[]; mounts: Volu
         volumes.push({ name, hostPath: { path: hostPath, type: "Socket" } });
         mounts.push({ name, mountPath: hostPath });
     }
-    return { volumes, mounts };
+    const secrets = secretFiles(spec);
+    return { volumes: [...volumes, ...secrets.volumes], mounts: [...mounts, ...secrets.mounts] };
 }
 
 /** The HTTP health endpoint, else the health command, else the main port accepting connections. */
@@ -131,6 +148,7 @@ export function workloadPodSpec(spec: WorkloadSpec, serviceAccountName: string, 
 
 /** The pod of a scheduled job: the same security, no probes, runs to completion. */
 export function jobPodSpec(spec: ScheduledJobSpec, serviceAccountName: string): PodSpec {
+    const secrets = secretFiles(spec);
     return {
         serviceAccountName,
         automountServiceAccountToken: false,
@@ -144,9 +162,9 @@ export function jobPodSpec(spec: ScheduledJobSpec, serviceAccountName: string): 
                 env: environment(spec),
                 resources: spec.resources,
                 securityContext: containerSecurityContext,
-                volumeMounts: [{ ...SCRATCH }],
+                volumeMounts: [{ ...SCRATCH }, ...secrets.mounts],
             },
         ],
-        volumes: [{ name: SCRATCH.name, emptyDir: {} }],
+        volumes: [{ name: SCRATCH.name, emptyDir: {} }, ...secrets.volumes],
     };
 }

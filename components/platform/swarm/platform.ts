@@ -12,6 +12,8 @@ export interface SwarmPlatformArgs {
     readonly prefix: string;
     /** The stack's registry; upstream images are pulled through its mirror. */
     readonly registry: string;
+    /** Image digests from the release pipeline's lock (catalog/images.lock.yaml); listed images are pulled by digest. */
+    readonly imageDigests?: Readonly<Record<string, string>>;
 }
 
 const base64 = (value: pulumi.Input<string>): pulumi.Output<string> => pulumi.output(value).apply((v) => Buffer.from(v, "utf8").toString("base64"));
@@ -113,7 +115,7 @@ export class SwarmPlatform extends pulumi.ComponentResource implements Platform 
     }
 
     workload(requested: WorkloadSpec, parent: pulumi.Resource): WorkloadHandle {
-        const spec = { ...requested, image: imageFrom(this.args.registry, requested.image) };
+        const spec = { ...requested, image: imageFrom(this.args.registry, requested.image, this.args.imageDigests) };
         const volumes = new Map((spec.volumes ?? []).filter((v) => v.persistent).map((v) => [v.name, this.volume(spec.name, v.name, parent)]));
         const networks = this.networksFor(spec);
         const service = new docker.Service(
@@ -126,7 +128,7 @@ export class SwarmPlatform extends pulumi.ComponentResource implements Platform 
 
     /** Swarm has no cron: a one-replica service runs the job under supercronic with a crontab config. */
     scheduledJob(requested: ScheduledJobSpec, parent: pulumi.Resource): WorkloadHandle {
-        const spec = { ...requested, image: imageFrom(this.args.registry, requested.image) };
+        const spec = { ...requested, image: imageFrom(this.args.registry, requested.image, this.args.imageDigests) };
         const crontab = this.configFiles(`${spec.name}-crontab`, spec.group, { crontab: `${spec.schedule} ${spec.command.join(" ")}\n` }, parent);
         const networks = this.networksFor(spec);
         const service = new docker.Service(
