@@ -2,16 +2,17 @@ import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import * as rpc from "@pulumi/pulumi/runtime/rpc";
 import * as runtimeState from "@pulumi/pulumi/runtime/state";
+import { SECRET, UNKNOWN } from "../../policies/rule";
 
-/** The marker every secret input becomes in a plan: its value never leaves the program. */
-export const SECRET_MARKER = "[secret]";
-export const UNKNOWN_MARKER = "[unknown]";
+/** The marker every secret input becomes in a plan: its value never leaves the program. The pack shows rules the same markers. */
+export const SECRET_MARKER = SECRET;
+export const UNKNOWN_MARKER = UNKNOWN;
 
 /**
  * Outputs a provider computes that programs consume as values: a generated password (it stays
  * secret), and AWS ARNs, which policies reference; "offline" stands where the account id would be.
  */
-function computedOutputs(args: pulumi.runtime.MockResourceArgs): Record<string, string> {
+export function computedOutputs(args: Pick<pulumi.runtime.MockResourceArgs, "type" | "name" | "inputs">): Record<string, string> {
     if (args.type === "random:index/randomPassword:RandomPassword") return { result: "offline-generated-password" };
     const inputs = args.inputs as { arn?: unknown; region?: string };
     if (args.type.startsWith("aws:") && inputs.arn === undefined) {
