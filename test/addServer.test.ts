@@ -18,7 +18,7 @@ function readmeExampleEntry(): string {
     return block[1];
 }
 
-/** The repository's files as git knows them (tracked, and new ones not ignored), with its installed node_modules. */
+/** The repository's files as git knows them (tracked, and new ones not ignored), with its installed dependencies. */
 function repositoryCopy(): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-add-server-"));
     const listed = spawnSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: ROOT, encoding: "utf8" });
@@ -27,7 +27,9 @@ function repositoryCopy(): string {
         fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
         fs.copyFileSync(path.join(ROOT, file), path.join(dir, file));
     }
-    fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"));
+    for (const modules of ["node_modules", "policies/node_modules"]) {
+        if (fs.existsSync(path.join(ROOT, modules))) fs.symlinkSync(path.join(ROOT, modules), path.join(dir, modules), "dir");
+    }
     return dir;
 }
 
