@@ -1,6 +1,6 @@
 // The README's "Add an MCP server", followed literally on a copy of the repository: its example
 // entry appended to the catalog, then its commands. Nothing else in the copy is edited.
-import { spawnSync } from "child_process";
+import { spawn, spawnSync } from "child_process";
 import { expect } from "chai";
 import * as fs from "fs";
 import * as os from "os";
@@ -33,19 +33,42 @@ function repositoryCopy(): string {
     return dir;
 }
 
-function run(dir: string, command: string, args: string[]) {
-    const result = spawnSync(command, args, { cwd: dir, encoding: "utf8", timeout: 240_000, env: { ...process.env, FORCE_COLOR: "0" } });
+interface Run {
+    code: number | null;
+    output: string;
+}
+
+const options = (dir: string) => ({ cwd: dir, env: { ...process.env, FORCE_COLOR: "0" } });
+
+function run(dir: string, command: string, args: string[]): Run {
+    const result = spawnSync(command, args, { ...options(dir), encoding: "utf8", timeout: 240_000 });
     return { code: result.status, output: `${result.stdout}\n${result.stderr}` };
+}
+
+/** The same, without blocking: commands that do not depend on each other run side by side. */
+function start(dir: string, command: string, args: string[]): Promise<Run> {
+    return new Promise((resolve, reject) => {
+        const child = spawn(command, args, { ...options(dir), timeout: 240_000 });
+        let output = "";
+        child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+        child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+        child.on("error", reject);
+        child.on("close", (code) => resolve({ code, output }));
+    });
 }
 
 describe("adding a server as the README says", function () {
     this.timeout(300_000);
     const entry = YAML.parse(readmeExampleEntry()) as { name: string; port: number; secrets?: string[] }[];
     let dir: string;
+    let plan: Run;
+    let docs: Run;
 
-    before(() => {
+    before(async () => {
         dir = repositoryCopy();
         fs.appendFileSync(path.join(dir, "catalog", "mcp-servers.yaml"), readmeExampleEntry());
+        // The README's plan, and `npm test`'s first step (pretest: npm run docs).
+        [plan, docs] = await Promise.all([start(dir, "npm", ["run", "plan", "--", "--stack", "dev"]), start(dir, "npm", ["run", "docs"])]);
     });
     after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -57,16 +80,14 @@ describe("adding a server as the README says", function () {
     });
 
     it("plans: npm run plan -- --stack dev exits 0 with the new server and its secret", () => {
-        const { code, output } = run(dir, "npm", ["run", "plan", "--", "--stack", "dev"]);
-        expect(code, output).to.equal(0);
-        const plan = JSON.parse(fs.readFileSync(path.join(dir, "out", "dev", "plan.json"), "utf8")) as PlanFile;
-        const servers = plan.resources.filter((r) => r.type === "sophia:platform:McpServer").map((r) => r.name);
+        expect(plan.code, plan.output).to.equal(0);
+        const planned = JSON.parse(fs.readFileSync(path.join(dir, "out", "dev", "plan.json"), "utf8")) as PlanFile;
+        const servers = planned.resources.filter((r) => r.type === "sophia:platform:McpServer").map((r) => r.name);
         expect(servers).to.include(entry[0].name);
-        for (const secret of entry[0].secrets ?? []) expect(plan.summary.secretInventory[secret]).to.deep.equal([entry[0].name]);
+        for (const secret of entry[0].secrets ?? []) expect(planned.summary.secretInventory[secret]).to.deep.equal([entry[0].name]);
     });
 
     it("passes the tests about the catalog, the stacks and the generated docs, after npm test's pretest step", () => {
-        const docs = run(dir, "npm", ["run", "docs"]);
         expect(docs.code, docs.output).to.equal(0);
         expect(fs.readFileSync(path.join(dir, "docs", "99-reference", "services.md"), "utf8")).to.include(`[${entry[0].name}](#${entry[0].name})`);
         const tests = ["test/catalog.test.ts", "test/inputs.test.ts", "test/stacks.test.ts", "test/docs.test.ts"];
