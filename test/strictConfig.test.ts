@@ -52,6 +52,18 @@ describe("strict stack config, through the plan", function () {
         expect(run.stderr).to.not.include("AAABAJbLyS4=");
     });
 
+    it("names the line and column of a stack file that is not YAML, with exit 2", () => {
+        const { dir, text } = withStackFile("dev", (t) => `${t}  sophia:monitoring: { replicas: [\n`);
+        dirs.push(dir);
+        const run = runPlan(["--stack", "dev", "--project-dir", dir]);
+        expect(run.code, run.stderr).to.equal(2);
+        expect(run.stderr).to.include("Invalid Pulumi.dev.yaml: ");
+        expect(run.stderr).to.include(
+            `  - Pulumi.dev.yaml:${text.split("\n").length}:1: Flow sequence in block collection must be sufficiently indented and end with a ]\n`,
+        );
+        expect(run.stderr).to.not.match(/\n\s+at /);
+    });
+
     it("checks the config the program receives from the engine, also a key no stack file holds", () => {
         const run = runPlan(["--stack", "dev"], { PULUMI_CONFIG: JSON.stringify({ "sophia:tierz": JSON.stringify({ low: { replicas: 0 } }) }) });
         expect(run.code, run.stderr).to.equal(2);

@@ -60,6 +60,14 @@ function applyEnvironmentConfig(stackConfig: StackConfig): void {
     stackConfig.placeholders.splice(0, stackConfig.placeholders.length, ...stackConfig.placeholders.filter((k) => !(k in overrides)));
 }
 
+/** The config the program gets: the stack's files, the --catalog option, then the environment's overrides. */
+function programConfig(projectDir: string, options: PlanOptions): StackConfig {
+    const stackConfig = readStackConfig(projectDir, options.stack, (environments) => escProvidedKeys(projectDir, options.catalog, environments));
+    if (options.catalog) stackConfig.config["sophia:catalog"] = path.resolve(options.catalog);
+    applyEnvironmentConfig(stackConfig);
+    return stackConfig;
+}
+
 /** An artifact's text; refuses one that holds a secret value, which the plan would otherwise write out in plaintext. */
 export async function resolveArtifact(file: string, output: pulumi.Output<string>): Promise<string> {
     const internal = output as unknown as { isSecret: Promise<boolean>; promise(): Promise<string> };
@@ -75,9 +83,13 @@ export async function planStack(options: PlanOptions): Promise<PlanResult> {
     const projectDir = options.projectDir ?? PROJECT_DIR;
     const log = options.log ?? (() => undefined);
     const started = performance.now();
-    const stackConfig = readStackConfig(projectDir, options.stack, (environments) => escProvidedKeys(projectDir, options.catalog, environments));
-    if (options.catalog) stackConfig.config["sophia:catalog"] = path.resolve(options.catalog);
-    applyEnvironmentConfig(stackConfig);
+    let stackConfig: StackConfig;
+    try {
+        stackConfig = programConfig(projectDir, options);
+    } catch (error) {
+        if (error instanceof InvalidInputError) return { status: "invalid-input", error, registered: 0 };
+        throw error;
+    }
     log(`Evaluating stack ${options.stack} offline…`);
     let evaluation;
     try {
