@@ -15,6 +15,7 @@ import { kubernetesManifests, manifestYaml, SchemaResult, validateManifests } fr
 import type { PlanFile } from "./planFile";
 import { readStackConfig, StackConfig } from "./stackConfig";
 import { formatSummary, summarize } from "./summary";
+import { formatNodePools, nodePoolsSummary } from "./nodePools";
 
 export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
 
@@ -110,6 +111,7 @@ export async function planStack(options: PlanOptions): Promise<PlanResult> {
     const artifacts = new Map<string, string>();
     for (const [file, output] of contributedArtifacts()) artifacts.set(file, await resolveArtifact(file, output));
     const summary = summarize(resources, settings.nodeCapacity);
+    const nodePools = nodePoolsSummary(stackConfig.environments, resources, summary);
     const violations = runPolicies(resources, {
         stack: options.stack,
         config: stackConfig.config,
@@ -123,6 +125,7 @@ export async function planStack(options: PlanOptions): Promise<PlanResult> {
         resources,
         summary: {
             ...summary,
+            ...(nodePools ? { nodePools } : {}),
             placeholders: stackConfig.placeholders,
             secretInventory: Object.fromEntries(
                 [...secretInventory([...catalog.servers, ...platformSecretConsumers(settings)])].map(([name, users]) => [name, [...users]]),
@@ -151,6 +154,7 @@ function writeFile(file: string, content: string): void {
 
 export function formatPlan(plan: PlanFile, schema: SchemaResult[]): string {
     const lines = [formatSummary(plan.summary, `Plan of stack ${plan.stack} (${plan.project}, target ${plan.target})`), ""];
+    if (plan.summary.nodePools) lines.push(...formatNodePools(plan.summary.nodePools), "");
     lines.push("Secrets (names only):");
     for (const [name, servers] of Object.entries(plan.summary.secretInventory)) lines.push(`  ${name.padEnd(22)} ${servers.join(", ")}`);
     if (plan.summary.placeholders.length > 0) {
