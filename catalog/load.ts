@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { formatPath, friendlyIssueMessage, Problem, throwIfProblems, zodProblems } from "../stacks/problems";
-import { locateProblems } from "../stacks/yamlSource";
+import { locateProblems, syntaxProblems } from "../stacks/yamlSource";
 import { Catalog, catalogSchema } from "./schema";
 
 /** The catalog the program deploys. */
@@ -13,10 +13,7 @@ export function loadCatalog(file: string = CATALOG_FILE): Catalog {
     const text = fs.readFileSync(file, "utf8");
     const document = YAML.parseDocument(text, { prettyErrors: true });
     const source = path.basename(file);
-    throwIfProblems(
-        `Invalid catalog ${source}`,
-        document.errors.map((e) => ({ where: e.linePos ? `${source}:${e.linePos[0].line}:${e.linePos[0].col}` : source, message: e.message })),
-    );
+    throwIfProblems(`Invalid catalog ${source}`, syntaxProblems(document, source));
     const { catalog, problems } = checkCatalog(document.toJS(), source);
     throwIfProblems(`Invalid catalog ${source}`, locateProblems(problems, source, text));
     return deepFreeze(catalog!);

@@ -113,12 +113,21 @@ function unknownFieldProblems(
     });
 }
 
-/** The issue's message after the value it got, unless the message already names it. */
+/** The issue's message after the value it got, unless a field's own message already names it. */
 function issueProblem(issue: z.core.$ZodIssue, describe: (path: PropertyKey[]) => string, options: ZodProblemOptions): Problem {
     const value = valueAt(options.data, issue.path);
-    const mentioned = value !== undefined && issue.message.includes(typeof value === "string" ? value : formatValue(value));
-    const prefix = options.data === undefined || mentioned ? "" : gotPrefix(value);
+    const ownMessage = issue.message !== friendlyIssueMessage(issue as z.core.$ZodRawIssue);
+    const prefix = options.data === undefined || (ownMessage && mentions(issue.message, value)) ? "" : gotPrefix(value);
     return withSource({ where: describe(issue.path), message: `${prefix}${issue.message}` }, options, issue.path);
+}
+
+/** Whether a message names the value: quoted, or a string of some length as a word ("(us-east-1)"). */
+function mentions(message: string, value: unknown): boolean {
+    if (value === undefined) return false;
+    if (message.includes(formatValue(value))) return true;
+    if (typeof value !== "string" || value.length < 3) return false;
+    const escaped = value.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    return new RegExp(`(^|[^\\w-])${escaped}($|[^\\w-])`).test(message);
 }
 
 function withSource(problem: Problem, options: ZodProblemOptions, path: PropertyKey[], atKey = false): Problem {

@@ -62,3 +62,11 @@ export function locateProblems(problems: readonly Problem[], file: string, text:
         return { ...problem, where: `${file}:${at.line}:${at.column}${problem.where.slice(file.length)}` };
     });
 }
+
+/** A YAML document's syntax errors as problems: "Pulumi.dev.yaml:37:1: Flow sequence … must end with a ]". */
+export function syntaxProblems(document: YAML.Document, file: string): Problem[] {
+    return document.errors.map((e) => ({
+        where: e.linePos ? `${file}:${e.linePos[0].line}:${e.linePos[0].col}` : file,
+        message: e.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, ""),
+    }));
+}

@@ -22,6 +22,17 @@ function writeCatalog(mutate: (servers: Record<string, unknown>[]) => void): str
     return file;
 }
 
+/** A name and a port no catalog entry uses, so the test's own server never clashes with a real one. */
+function unusedServerSlot(servers: readonly { name: string; port: number }[]): { name: string; port: number } {
+    const names = new Set(servers.map((s) => s.name));
+    const ports = new Set(servers.map((s) => s.port));
+    let n = 1;
+    while (names.has(`plan-diff-probe-${n}`)) n++;
+    let port = 20000;
+    while (ports.has(port)) port++;
+    return { name: `plan-diff-probe-${n}`, port };
+}
+
 describe("npm run plan", () => {
     for (const stack of ["dev", "staging", "prod"]) {
         it(`plans ${stack}: plan.json matches the documented format`, () => {
@@ -95,16 +106,17 @@ describe("npm run plan", () => {
 
     it("diffs two plans: an added server and a changed replica count", () => {
         const before = planOf("prod");
+        const { name, port } = unusedServerSlot(loadCatalog().servers);
         const catalog = writeCatalog((servers) => {
-            servers.push({ name: "search-server", port: 9042, category: "additional", purpose: "web search", tier: "medium", version: "1.0.0" });
+            servers.push({ name, port, category: "additional", purpose: "a server no catalog has", tier: "medium", version: "1.0.0" });
             const codacy = servers.find((s) => s.name === "codacy")!;
             codacy.replicas = { prod: 2 };
         });
         const run = runPlan(["--stack", "prod", "--catalog", catalog, "--diff", path.join(before.out, "prod", "plan.json")]);
         expect(run.code, run.stderr).to.equal(0);
         expect(run.stdout).to.match(/Plan diff: \d+ to add, \d+ to change, 0 to remove/);
-        expect(run.stdout).to.include("  + urn:pulumi:prod::sophia::pulumi:pulumi:Stack$sophia:platform:McpServer::search-server\n");
-        expect(run.stdout).to.include("  + urn:pulumi:prod::sophia::sophia:platform:McpServer$kubernetes:apps/v1:Deployment::search-server-deployment");
+        expect(run.stdout).to.include(`  + urn:pulumi:prod::sophia::pulumi:pulumi:Stack$sophia:platform:McpServer::${name}\n`);
+        expect(run.stdout).to.include(`  + urn:pulumi:prod::sophia::sophia:platform:McpServer$kubernetes:apps/v1:Deployment::${name}-deployment`);
         // Two replicas also bring a disruption budget and spreading.
         expect(run.stdout).to.include("  + urn:pulumi:prod::sophia::sophia:platform:McpServer$kubernetes:policy/v1:PodDisruptionBudget::codacy-pdb\n");
         expect(run.stdout).to.match(

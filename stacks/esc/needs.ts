@@ -1,9 +1,11 @@
 import * as fs from "fs";
+import * as path from "path";
 import { loadCatalog } from "../../catalog";
 import { readStackConfig } from "../plan/stackConfig";
 import { InvalidInputError, Problem } from "../problems";
 import { platformSecretConsumers, secretInventory } from "../secrets";
 import { CONFIG_NAMESPACE, loadStackSettings } from "../settings";
+import { locateProblems } from "../yamlSource";
 import { KUBECONFIG_SECRET, StackSecretNeeds } from "./environments";
 
 /** The stacks of the platform project: one Pulumi.<stack>.yaml each. */
@@ -42,7 +44,9 @@ export function platformSecretNeeds(
                 catalogSecrets: [...new Set(catalog.servers.flatMap((s) => s.secrets))].sort(),
             });
         } catch (error) {
-            if (error instanceof InvalidInputError) problems.push(...error.problems);
+            const file = `Pulumi.${stack}.yaml`;
+            if (error instanceof InvalidInputError)
+                problems.push(...locateProblems(error.problems, file, fs.readFileSync(path.join(projectDir, file), "utf8")));
             else problems.push({ where: `Pulumi.${stack}.yaml`, message: (error as Error).message });
         }
     }

@@ -1,7 +1,7 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { formatPath, throwIfProblems, zodProblems } from "../problems";
+import { formatPath, friendlyIssueMessage, gotPrefix, throwIfProblems, zodProblems } from "../problems";
 import { DEFAULT_ENVIRONMENT_PROJECT } from "./environments";
 
 /** The config namespace of the ESC project: `sophia-esc:<key>` in stacks/esc/Pulumi.<stack>.yaml. */
@@ -62,12 +62,12 @@ export function loadEscSettings(
             try {
                 raw[key] = JSON.parse(text);
             } catch {
-                problems.push({ where: where([key]), message: `expected an object, got ${JSON.stringify(text)}` });
+                problems.push({ where: where([key]), message: `${gotPrefix(text)}expected an object` });
             }
         }
     }
-    const parsed = escSettingsSchema.safeParse(raw);
-    if (!parsed.success) problems.push(...zodProblems(parsed.error.issues, where));
+    const parsed = escSettingsSchema.safeParse(raw, { error: friendlyIssueMessage });
+    if (!parsed.success) problems.push(...zodProblems(parsed.error.issues, where, { data: raw, schema: escSettingsSchema }));
     throwIfProblems(`Invalid settings for ESC stack "${stack}"`, problems);
     return { ...parsed.data!, platformDir: path.resolve(projectDir, parsed.data!.platformDir), stack };
 }

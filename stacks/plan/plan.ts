@@ -10,7 +10,7 @@ import { platformSecretConsumers, secretInventory } from "../secrets";
 import { loadStackSettings } from "../settings";
 import { DEFAULT_ENVIRONMENT_PROJECT, environmentLayout, providedConfigKeys } from "../esc/environments";
 import { platformSecretNeeds } from "../esc/needs";
-import { evaluateProgram } from "./evaluate";
+import { evaluateProgram, Evaluation } from "./evaluate";
 import { kubernetesManifests, manifestYaml, SchemaResult, validateManifests } from "./manifests";
 import type { PlanFile } from "./planFile";
 import { readStackConfig, StackConfig } from "./stackConfig";
@@ -61,6 +61,35 @@ function applyEnvironmentConfig(stackConfig: StackConfig): void {
     stackConfig.placeholders.splice(0, stackConfig.placeholders.length, ...stackConfig.placeholders.filter((k) => !(k in overrides)));
 }
 
+/** The config the program gets: the stack's files, the --catalog option, then the environment's overrides. */
+function programConfig(projectDir: string, options: PlanOptions): StackConfig {
+    const stackConfig = readStackConfig(projectDir, options.stack, (environments) => escProvidedKeys(projectDir, options.catalog, environments));
+    if (options.catalog) stackConfig.config["sophia:catalog"] = path.resolve(options.catalog);
+    applyEnvironmentConfig(stackConfig);
+    return stackConfig;
+}
+
+type InvalidInput = Extract<PlanResult, { status: "invalid-input" }>;
+
+/** Reads the stack's config and runs the program on it; invalid input in either ends the plan. */
+async function evaluateStack(
+    projectDir: string,
+    options: PlanOptions,
+    log: (line: string) => void,
+): Promise<{ stackConfig: StackConfig; evaluation: Evaluation } | InvalidInput> {
+    let stackConfig: StackConfig | undefined;
+    try {
+        stackConfig = programConfig(projectDir, options);
+        log(`Evaluating stack ${options.stack} offline…`);
+        return { stackConfig, evaluation: await evaluateProgram(path.join(projectDir, "index"), stackConfig) };
+    } catch (error) {
+        if (!(error instanceof InvalidInputError)) throw error;
+        // Without config the program never ran; otherwise it stopped before registering (or after, a bug).
+        const monitor = stackConfig && (pulumi.runtime.getMonitor() as unknown as { recorded: { type: string }[] });
+        return { status: "invalid-input", error, registered: monitor ? monitor.recorded.filter((r) => r.type !== "pulumi:pulumi:Stack").length : 0 };
+    }
+}
+
 /** An artifact's text; refuses one that holds a secret value, which the plan would otherwise write out in plaintext. */
 export async function resolveArtifact(file: string, output: pulumi.Output<string>): Promise<string> {
     const internal = output as unknown as { isSecret: Promise<boolean>; promise(): Promise<string> };
@@ -76,20 +105,9 @@ export async function planStack(options: PlanOptions): Promise<PlanResult> {
     const projectDir = options.projectDir ?? PROJECT_DIR;
     const log = options.log ?? (() => undefined);
     const started = performance.now();
-    const stackConfig = readStackConfig(projectDir, options.stack, (environments) => escProvidedKeys(projectDir, options.catalog, environments));
-    if (options.catalog) stackConfig.config["sophia:catalog"] = path.resolve(options.catalog);
-    applyEnvironmentConfig(stackConfig);
-    log(`Evaluating stack ${options.stack} offline…`);
-    let evaluation;
-    try {
-        evaluation = await evaluateProgram(path.join(projectDir, "index"), stackConfig);
-    } catch (error) {
-        if (error instanceof InvalidInputError) {
-            const registered = pulumi.runtime.getMonitor() as unknown as { recorded: { type: string }[] };
-            return { status: "invalid-input", error, registered: registered.recorded.filter((r) => r.type !== "pulumi:pulumi:Stack").length };
-        }
-        throw error;
-    }
+    const evaluated = await evaluateStack(projectDir, options, log);
+    if ("status" in evaluated) return evaluated;
+    const { stackConfig, evaluation } = evaluated;
     const evaluateMs = performance.now() - started;
     const settings = loadStackSettings(options.stack, (key) => stackConfig.config[`sophia:${key}`]);
     const catalog = loadCatalog(stackConfig.config["sophia:catalog"]);

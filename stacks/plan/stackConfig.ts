@@ -2,6 +2,8 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { offlineHandoffConfig } from "../../clusters/offline";
+import { throwIfProblems } from "../problems";
+import { syntaxProblems } from "../yamlSource";
 
 /** Marks a value the plan made up because only ESC or an encrypted stack secret holds the real one. */
 export const PLACEHOLDER_PREFIX = "offline-placeholder:";
@@ -39,10 +41,10 @@ export function readStackConfig(
     stack: string,
     escProvidedKeys: (environments: string[], config: Readonly<Record<string, string>>) => string[],
 ): StackConfig {
-    const project = YAML.parse(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8")) as ProjectFile;
+    const project = readYaml(path.join(projectDir, "Pulumi.yaml")) as ProjectFile;
     const stackFile = path.join(projectDir, `Pulumi.${stack}.yaml`);
     if (!fs.existsSync(stackFile)) throw new Error(`no stack file ${path.basename(stackFile)} in ${projectDir}`);
-    const stackData = (YAML.parse(fs.readFileSync(stackFile, "utf8")) ?? {}) as { config?: Record<string, unknown>; environment?: unknown };
+    const stackData = (readYaml(stackFile) ?? {}) as { config?: Record<string, unknown>; environment?: unknown };
     const qualify = (key: string): string => (key.includes(":") ? key : `${project.name}:${key}`);
 
     const config = projectDefaults(project, qualify);
@@ -61,6 +63,14 @@ export function readStackConfig(
     applyClusterHandoff(environments, config, placeholder);
     for (const key of escProvidedKeys(environments, config).map(qualify)) if (!(key in config)) placeholder(key);
     return { project: project.name, stack, rootDirectory: path.resolve(projectDir), config, secretKeys, placeholders: placeholders.sort(), environments };
+}
+
+/** A YAML file's data; a syntax error is invalid input, named by file, line and column. */
+function readYaml(file: string): unknown {
+    const document = YAML.parseDocument(fs.readFileSync(file, "utf8"), { prettyErrors: true });
+    const name = path.basename(file);
+    throwIfProblems(`Invalid ${name}`, syntaxProblems(document, name));
+    return document.toJS();
 }
 
 /**

@@ -1,0 +1,111 @@
+// The README's "Add an MCP server", followed literally on a copy of the repository: its example
+// entry appended to the catalog, then its commands. Nothing else in the copy is edited.
+import { spawn, spawnSync } from "child_process";
+import { expect } from "chai";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as YAML from "yaml";
+import type { PlanFile } from "../stacks/plan/planFile";
+import { ROOT } from "./support/plan";
+
+/** The yaml block of the README's "Add an MCP server" section, as written. */
+function readmeExampleEntry(): string {
+    const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("## Add an MCP server"));
+    const block = /```yaml\n([\s\S]*?)```/.exec(section);
+    if (!block) throw new Error('README.md: no yaml block under "## Add an MCP server"');
+    return block[1];
+}
+
+/** The repository's files as git knows them (tracked, and new ones not ignored), with its installed dependencies. */
+function repositoryCopy(): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-add-server-"));
+    const listed = spawnSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: ROOT, encoding: "utf8" });
+    if (listed.status !== 0) throw new Error(`git ls-files failed: ${listed.stderr}`);
+    for (const file of listed.stdout.split("\0").filter((f) => f && fs.existsSync(path.join(ROOT, f)))) {
+        fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+        fs.copyFileSync(path.join(ROOT, file), path.join(dir, file));
+    }
+    for (const modules of ["node_modules", "policies/node_modules"]) {
+        if (fs.existsSync(path.join(ROOT, modules))) fs.symlinkSync(path.join(ROOT, modules), path.join(dir, modules), "dir");
+    }
+    return dir;
+}
+
+interface Run {
+    code: number | null;
+    output: string;
+}
+
+const options = (dir: string) => ({ cwd: dir, env: { ...process.env, FORCE_COLOR: "0" } });
+
+function run(dir: string, command: string, args: string[]): Run {
+    const result = spawnSync(command, args, { ...options(dir), encoding: "utf8", timeout: 240_000 });
+    return { code: result.status, output: `${result.stdout}\n${result.stderr}` };
+}
+
+/** The same, without blocking: commands that do not depend on each other run side by side. */
+function start(dir: string, command: string, args: string[]): Promise<Run> {
+    return new Promise((resolve, reject) => {
+        const child = spawn(command, args, { ...options(dir), timeout: 240_000 });
+        let output = "";
+        child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+        child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+        child.on("error", reject);
+        child.on("close", (code) => resolve({ code, output }));
+    });
+}
+
+describe("adding a server as the README says", function () {
+    this.timeout(300_000);
+    const entry = YAML.parse(readmeExampleEntry()) as { name: string; port: number; secrets?: string[] }[];
+    let dir: string;
+    let plan: Run;
+    let docs: Run;
+
+    before(async () => {
+        dir = repositoryCopy();
+        fs.appendFileSync(path.join(dir, "catalog", "mcp-servers.yaml"), readmeExampleEntry());
+        // The README's plan, and `npm test`'s first step (pretest: npm run docs).
+        [plan, docs] = await Promise.all([start(dir, "npm", ["run", "plan", "--", "--stack", "dev"]), start(dir, "npm", ["run", "docs"])]);
+    });
+    after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    it("is one entry the README shows, new to the catalog", () => {
+        expect(entry).to.have.length(1);
+        const catalog = YAML.parse(fs.readFileSync(path.join(ROOT, "catalog", "mcp-servers.yaml"), "utf8")) as { servers: { name: string; port: number }[] };
+        expect(catalog.servers.map((s) => s.name)).to.not.include(entry[0].name);
+        expect(catalog.servers.map((s) => s.port)).to.not.include(entry[0].port);
+    });
+
+    it("plans: npm run plan -- --stack dev exits 0 with the new server and its secret", () => {
+        expect(plan.code, plan.output).to.equal(0);
+        const planned = JSON.parse(fs.readFileSync(path.join(dir, "out", "dev", "plan.json"), "utf8")) as PlanFile;
+        const servers = planned.resources.filter((r) => r.type === "sophia:platform:McpServer").map((r) => r.name);
+        expect(servers).to.include(entry[0].name);
+        for (const secret of entry[0].secrets ?? []) expect(planned.summary.secretInventory[secret]).to.deep.equal([entry[0].name]);
+    });
+
+    it("passes the tests about the catalog, the stacks and the generated docs, after npm test's pretest step", () => {
+        expect(docs.code, docs.output).to.equal(0);
+        expect(fs.readFileSync(path.join(dir, "docs", "99-reference", "services.md"), "utf8")).to.include(`[${entry[0].name}](#${entry[0].name})`);
+        const tests = ["test/catalog.test.ts", "test/inputs.test.ts", "test/stacks.test.ts", "test/docs.test.ts"];
+        // The project's mocha settings without its spec list, so that only these files run.
+        const mocha = run(dir, process.execPath, [
+            path.join("node_modules", "mocha", "bin", "mocha.js"),
+            "--no-config",
+            "--require",
+            "ts-node/register/transpile-only",
+            "--require",
+            "test/support/setup.ts",
+            "--timeout",
+            "120000",
+            "--reporter",
+            "dot",
+            ...tests,
+        ]);
+        expect(mocha.code, mocha.output).to.equal(0);
+        expect(mocha.output).to.match(/\d+ passing/);
+    });
+});
