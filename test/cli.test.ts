@@ -158,6 +158,19 @@ describe("npm run plan: the preview", () => {
     });
 });
 
+describe("npm run policy: the result line", () => {
+    it("says how many violations, how many mandatory, and how many rules ran on how many resources", () => {
+        const { out, plan } = planOf("prod");
+        const run = runCli("policies/cli.ts", ["--plan", path.join(out, "prod", "plan.json")]);
+        expect(run.code, run.stderr).to.equal(0);
+        const rules = enabledRuleCount(readPolicyConfig("prod"));
+        expect(run.stdout.trimEnd().split("\n").at(-1)).to.equal(
+            `Policy: ${plan!.policy.violations.length} violation(s), 0 mandatory, on stack prod (${plan!.resources.length} resources, ${rules} rules ran)`,
+        );
+        expect(plan!.policy.rules).to.equal(rules);
+    });
+});
+
 describe("the command-line mechanics (stacks/command.ts)", () => {
     const spec: CommandSpec = {
         name: "npm run example",
