@@ -44,6 +44,8 @@ interface Sample {
     evaluateMs: number;
     maxRssMb: number;
     resources: number;
+    /** CPU time of the whole process, user and system. */
+    cpuMs: number;
     /** The whole process as the shell sees it: spawn to exit. */
     processMs: number;
 }
@@ -136,12 +138,12 @@ function table(rows: readonly Row[], repeats: number): string[] {
     const lines = [
         `Offline plan of prod (median of up to ${repeats} run(s), one process each)`,
         "  program = evaluating index.ts; plan = program plus checks and files (both inside the process); floor = as many bare resources",
-        "  servers  resources  program ms   plan ms  plan MiB  floor ms floor MiB  program/floor  plan/floor  process ms",
+        "  servers  resources  program ms   plan ms  plan MiB  floor ms floor MiB  program/floor  plan/floor  process ms  process CPU ms",
     ];
     for (const { servers, plan, floor } of rows) {
         const ratios = `${fmt(plan.evaluateMs / floor.wallMs, 2).padStart(13)} ${fmt(plan.wallMs / floor.wallMs, 2).padStart(11)}`;
         lines.push(
-            `${fmt(servers)}  ${fmt(plan.resources)}  ${fmt(plan.evaluateMs)} ${fmt(plan.wallMs)} ${fmt(plan.maxRssMb)} ${fmt(floor.wallMs)} ${fmt(floor.maxRssMb)}  ${ratios}  ${fmt(plan.processMs).padStart(10)}`,
+            `${fmt(servers)}  ${fmt(plan.resources)}  ${fmt(plan.evaluateMs)} ${fmt(plan.wallMs)} ${fmt(plan.maxRssMb)} ${fmt(floor.wallMs)} ${fmt(floor.maxRssMb)}  ${ratios}  ${fmt(plan.processMs).padStart(10)}  ${fmt(plan.cpuMs).padStart(14)}`,
         );
     }
     return lines;
@@ -184,6 +186,10 @@ function startupLines(bench: Bench, work: string): string[] {
     ];
 }
 
+/** The machine's load, which inflates every wall time when it exceeds the CPU count. */
+const loadLine = (when: string): string =>
+    `Machine: ${os.cpus().length} CPU(s), load average ${os.loadavg()[0].toFixed(1)} ${when} (wall times grow when the load exceeds the CPU count; CPU times barely do)`;
+
 function repeatsOf(values: CommandValues): number {
     if (values.quick) return 1;
     const text = (values.repeats as string | undefined) ?? "3";
@@ -198,6 +204,7 @@ function bench(values: CommandValues): number {
     const startup = values.quick ? 0 : 2;
     const runner = new Bench((sizes.length * 2 + startup) * repeats, repeats);
     const work = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-bench-"));
+    const loadBefore = loadLine("at the start");
     try {
         const rows = sizes.map((servers) => {
             const plan = runner.measure({
@@ -209,7 +216,8 @@ function bench(values: CommandValues): number {
             return { servers, plan, floor };
         });
         const goals = judge(rows);
-        const lines = [...table(rows, repeats), ...(startup ? startupLines(runner, work) : []), "", "Verdict:"];
+        const startupTable = startup ? startupLines(runner, work) : [];
+        const lines = [loadBefore, loadLine("at the end"), "", ...table(rows, repeats), ...startupTable, "", "Verdict:"];
         for (const g of goals) lines.push(`  ${g.met ? "PASS" : "FAIL"}  ${g.name}: ${g.measured}`);
         process.stdout.write(`${lines.join("\n")}\n`);
         return goals.every((g) => g.met) ? 0 : 1;
