@@ -2,6 +2,7 @@
 // usage errors that exit 2 with the usage line, and unexpected errors that exit 3 with a short
 // message (the stack trace only with SOPHIA_DEBUG=1).
 import { parseArgs } from "util";
+import { nearest } from "./nearest";
 
 export interface CommandOption {
     readonly type: "string" | "boolean";
@@ -74,31 +75,12 @@ export function helpText(spec: CommandSpec): string {
 
 export const usageLine = (spec: CommandSpec): string => `${spec.name} ${spec.usage}`;
 
-/** Edit distance counting a swap of two neighbours as one edit ("prdo" is 1 from "prod"), for suggestions. */
-function distance(a: string, b: string): number {
-    const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
-    for (let i = 1; i <= a.length; i++) {
-        for (let j = 1; j <= b.length; j++) {
-            d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-            if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
-        }
-    }
-    return d[a.length][b.length];
-}
-
-/** The candidate closest to `word` when it is close enough to be a likely typo. */
-export function closest(word: string, candidates: readonly string[]): string | undefined {
-    const scored = candidates.map((c) => ({ c, d: distance(word.toLowerCase(), c.toLowerCase()) })).sort((x, y) => x.d - y.d);
-    const best = scored[0];
-    return best && best.d <= Math.max(1, Math.floor(best.c.length / 3)) ? best.c : undefined;
-}
-
 /** Node's parse errors, said the way the rest of the usage errors are. */
 function usageErrorOf(error: Error & { code?: string }, spec: CommandSpec): UsageError {
     const quoted = /'([^']+)'/.exec(error.message)?.[1] ?? "";
     switch (error.code) {
         case "ERR_PARSE_ARGS_UNKNOWN_OPTION": {
-            const guess = closest(quoted.replace(/^-+/, ""), Object.keys(spec.options));
+            const guess = nearest(quoted.replace(/^-+/, ""), Object.keys(spec.options));
             return new UsageError(`unknown option ${quoted}${guess ? ` (did you mean --${guess}?)` : ""}`);
         }
         case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE": {

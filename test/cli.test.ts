@@ -5,7 +5,7 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { CATALOG_FILE, loadCatalog } from "../catalog";
 import { enabledRuleCount, readPolicyConfig } from "../policies/run";
-import { closest, CommandSpec, helpText, parseCommandLine, runCommandLine, UsageError } from "../stacks/command";
+import { CommandSpec, helpText, parseCommandLine, runCommandLine, UsageError } from "../stacks/command";
 import { platformStacks } from "../stacks/esc/needs";
 import { platformCopy } from "./support/esc";
 import { planOf, ROOT, runCli, runPlan } from "./support/plan";
@@ -212,12 +212,6 @@ describe("the command-line mechanics (stacks/command.ts)", () => {
         expect(reason(["extra"])).to.equal("unexpected argument extra: every input is given by an option");
         expect(parseCommandLine(spec, ["-q", "--size", "3"])).to.deep.equal({ quick: true, size: "3" });
         expect(parseCommandLine(spec, ["-h"])).to.equal("help");
-    });
-
-    it("suggests only close names", () => {
-        expect(closest("prdo", ["dev", "prod", "staging"])).to.equal("prod");
-        expect(closest("qa", ["dev", "prod", "staging"])).to.equal(undefined);
-        expect(closest("x", [])).to.equal(undefined);
     });
 
     it("exits 3 on an unexpected error with a one-line message, and shows the trace with SOPHIA_DEBUG=1", async () => {

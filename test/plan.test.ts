@@ -88,8 +88,8 @@ describe("npm run plan", () => {
         const run = runPlan(["--stack", "dev", "--catalog", catalog], {}, out);
         expect(run.code).to.equal(2);
         expect(run.stderr).to.include("Invalid input: 2 problem(s)");
-        expect(run.stderr).to.include("mcp-servers.yaml servers[1] (codacy).port: port 9001 is already used by servers[0] (ai-memory)");
-        expect(run.stderr).to.include('mcp-servers.yaml servers[2] (anthropic-mcp).version: "latest" is not a pinned version');
+        expect(run.stderr).to.match(/mcp-servers.yaml:\d+:11 servers\[1\] \(codacy\).port: port 9001 is already used by servers\[0\] \(ai-memory\)/);
+        expect(run.stderr).to.match(/mcp-servers.yaml:\d+:14 servers\[2\] \(anthropic-mcp\).version: "latest" is not a pinned version/);
         expect(run.stderr).to.include(`No plan written (removed the previous ${path.join(out, "dev")}/plan.json); 0 resources were registered.`);
         expect(run.plan).to.equal(undefined);
         expect(fs.readdirSync(run.out)).to.deep.equal([]);
@@ -134,22 +134,6 @@ describe("npm run plan", () => {
         expect(results[1].error).to.match(/replicas must be integer/);
         expect(planExitCode(plan, results)).to.equal(1);
         expect(planExitCode(plan, [results[0]])).to.equal(0);
-    });
-
-    it("fails the plan for a single mandatory violation, not for advisories", () => {
-        const plan = planOf("prod").plan!;
-        const violation = (level: "advisory" | "mandatory") => ({
-            policy: "disallow-privileged",
-            level,
-            urn: plan.resources[1].urn,
-            message: "runs privileged",
-        });
-        const withViolations = (...levels: ("advisory" | "mandatory")[]): PlanFile => ({ ...plan, policy: { violations: levels.map(violation) } });
-        expect(planExitCode(withViolations(), [])).to.equal(0);
-        expect(planExitCode(withViolations("mandatory"), [])).to.equal(1);
-        expect(planExitCode(withViolations("advisory", "mandatory"), [])).to.equal(1);
-        expect(planExitCode(withViolations("mandatory", "mandatory"), [])).to.equal(1);
-        expect(planExitCode(withViolations("advisory", "advisory"), [])).to.equal(0);
     });
 
     it("says clearly when a stack does not fit its nodes", () => {

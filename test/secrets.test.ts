@@ -148,7 +148,7 @@ describe("A secret the stack's environments do not provide", () => {
         const run = runPlan(["--stack", "prod", "--project-dir", dir]);
         fs.rmSync(dir, { recursive: true, force: true });
         expect(run.code).to.equal(2);
-        expect(run.stderr).to.include("Pulumi.prod.yaml sophia:kubeconfig: target kubernetes needs a kubeconfig");
+        expect(run.stderr).to.include("Pulumi.prod.yaml sophia:kubeconfig: not set; target kubernetes needs a kubeconfig");
         expect(run.stderr).to.include("No plan written; 0 resources were registered.");
     });
 

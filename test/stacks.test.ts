@@ -15,7 +15,7 @@ const childrenOf = (plan: PlanFile, server: string) => {
 
 describe("stacks, evaluated from their real stack files", () => {
     describe("dev (Docker Swarm)", () => {
-        it("yields 29 McpServer components, each with one docker Service", () => {
+        it("yields one McpServer component per catalog entry, each with one docker Service", () => {
             const { plan } = planOf("dev");
             expect(plan!.target).to.equal("swarm");
             expect(
@@ -26,7 +26,7 @@ describe("stacks, evaluated from their real stack files", () => {
             const services = ofType(plan!, "docker:index/service:Service").filter((s) =>
                 (s.inputs as any).labels.some((l: any) => l.label === "sophia.ai/mcp-server"),
             );
-            expect(services).to.have.length(29);
+            expect(services).to.have.length(catalog.servers.length);
             for (const server of catalog.servers) {
                 expect(
                     childrenOf(plan!, server.name).filter((r) => r.type === "docker:index/service:Service"),
@@ -53,9 +53,9 @@ describe("stacks, evaluated from their real stack files", () => {
 
     for (const stack of ["staging", "prod"]) {
         describe(`${stack} (${stack === "staging" ? "K3s" : "Kubernetes"})`, () => {
-            it("yields 29 McpServer components with a Deployment, a Service and a NetworkPolicy each", () => {
+            it("yields one McpServer component per catalog entry, with a Deployment, a Service and a NetworkPolicy each", () => {
                 const { plan } = planOf(stack);
-                expect(mcpServers(plan!)).to.have.length(29);
+                expect(mcpServers(plan!)).to.have.length(catalog.servers.length);
                 for (const server of catalog.servers) {
                     const types = childrenOf(plan!, server.name).map((r) => r.type);
                     for (const type of [

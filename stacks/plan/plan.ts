@@ -60,7 +60,8 @@ function applyEnvironmentConfig(stackConfig: StackConfig): void {
     stackConfig.placeholders.splice(0, stackConfig.placeholders.length, ...stackConfig.placeholders.filter((k) => !(k in overrides)));
 }
 
-async function resolveArtifact(file: string, output: pulumi.Output<string>): Promise<string> {
+/** An artifact's text; refuses one that holds a secret value, which the plan would otherwise write out in plaintext. */
+export async function resolveArtifact(file: string, output: pulumi.Output<string>): Promise<string> {
     const internal = output as unknown as { isSecret: Promise<boolean>; promise(): Promise<string> };
     if (await internal.isSecret) throw new Error(`artifact ${file} contains a secret value; reference secrets by file instead`);
     return internal.promise();

@@ -1,6 +1,7 @@
 import * as path from "path";
-import { closest, UsageError } from "../command";
+import { UsageError } from "../command";
 import { platformStacks } from "../esc/needs";
+import { nearest } from "../nearest";
 
 export interface StackChoice {
     readonly stack: string;
@@ -23,7 +24,7 @@ export function chooseStack(given: string | undefined, fromEnvironment: string |
           : undefined;
     if (!choice) throw new UsageError(`no stack given: pass --stack <name> or set PULUMI_STACK (${known})`);
     if (!stacks.includes(choice.stack)) {
-        const guess = closest(choice.stack, stacks);
+        const guess = nearest(choice.stack, stacks);
         throw new UsageError(`unknown stack "${choice.stack}" (from ${choice.source}): ${guess ? `did you mean ${guess}? ` : ""}${known}`);
     }
     return choice;

@@ -8,6 +8,8 @@ export const PLACEHOLDER_PREFIX = "offline-placeholder:";
 export interface StackConfig {
     readonly project: string;
     readonly stack: string;
+    /** The directory of Pulumi.yaml, which the engine passes the program as its root directory. */
+    readonly rootDirectory: string;
     /** Full config map ("sophia:target" → "swarm"); structured values as JSON, as the engine passes them. */
     readonly config: Record<string, string>;
     /** Keys whose values are secrets. */
@@ -56,7 +58,7 @@ export function readStackConfig(
     }
     const environments = environmentList(stackData.environment);
     for (const key of escProvidedKeys(environments, config).map(qualify)) if (!(key in config)) placeholder(key);
-    return { project: project.name, stack, config, secretKeys, placeholders: placeholders.sort(), environments };
+    return { project: project.name, stack, rootDirectory: path.resolve(projectDir), config, secretKeys, placeholders: placeholders.sort(), environments };
 }
 
 /** The values Pulumi.yaml declares, by qualified key. */

@@ -63,6 +63,18 @@ describe("monitoring: Alertmanager routing under amtool", function () {
         expect(run.output).to.include("slack-weekly-summary");
     });
 
+    it("pages PagerDuty and posts to Slack for critical alerts at once: within seconds, and again within minutes", () => {
+        const routes = (config.route.routes as Record<string, any>[]).filter((r) => r.matchers.includes('severity="critical"'));
+        expect(routes.map((r) => r.receiver)).to.deep.equal(EXPECTED.critical);
+        for (const route of routes) {
+            // group_wait delays the first notification of a new group; group_interval delays news of it.
+            expect(hours(route.group_wait) * 3600, `${route.receiver} group_wait`).to.be.at.most(10);
+            expect(hours(route.group_interval) * 60, `${route.receiver} group_interval`).to.be.at.most(1);
+            expect(hours(route.repeat_interval), `${route.receiver} repeat_interval`).to.be.at.most(1);
+        }
+        expect(routes[0].continue, "the PagerDuty route lets the Slack route see critical alerts too").to.equal(true);
+    });
+
     it("tells Slack about high alerts within 5 minutes and batches medium daily and low weekly", () => {
         const routes = config.route.routes as Record<string, any>[];
         const route = (severity: string) => routes.find((r) => r.matchers.includes(`severity="${severity}"`) && r.receiver.startsWith("slack"));
