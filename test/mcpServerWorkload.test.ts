@@ -1,6 +1,7 @@
 // One MCP server's workload: autoscaling at the platform's goals, and nothing reachable it does not declare.
 import { expect } from "chai";
 import { serverEntrySchema } from "../catalog/schema";
+import type { SecretHandle } from "../components/platform/types";
 import { mcpServerWorkload } from "../components/mcp-server/workload";
 import { resolveServerSpec } from "../stacks/specs";
 import { loadStackSettings } from "../stacks/settings";
@@ -54,6 +55,16 @@ describe("MCP server workload", () => {
             "app.kubernetes.io/component": "mcp-server",
         });
         expect(workload.connectsTo).to.deep.equal(["monitoring"]);
+    });
+
+    it("takes each catalog secret as an environment variable from the server's platform secret, by name", () => {
+        const handle = { name: "search-server-secrets", group: "mcp", keys: ["SEARCH_API_KEY", "SEARCH_ORG"] } as unknown as SecretHandle;
+        const workload = mcpServerWorkload(spec({ tier: "low", secrets: ["SEARCH_API_KEY", "SEARCH_ORG"] }), handle);
+        expect(workload.secretEnv).to.deep.equal([
+            { env: "SEARCH_API_KEY", secret: handle, key: "SEARCH_API_KEY" },
+            { env: "SEARCH_ORG", secret: handle, key: "SEARCH_ORG" },
+        ]);
+        expect(mcpServerWorkload(spec({ tier: "low" }), undefined).secretEnv, "no secret, no variables").to.deep.equal([]);
     });
 
     it("lets only monitoring in to an internal server, and the edge too to a public one", () => {

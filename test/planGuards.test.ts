@@ -2,6 +2,7 @@
 // mandatory rule failed or a manifest is invalid.
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
+import { contributeArtifact, contributedArtifacts } from "../components/artifacts";
 import type { SchemaResult } from "../stacks/plan/manifests";
 import { planExitCode, resolveArtifact } from "../stacks/plan/plan";
 import type { PlanFile, PolicyViolation } from "../stacks/plan/planFile";
@@ -19,6 +20,23 @@ describe("plan artifacts", () => {
         expect(failure, `the artifact was written: ${String(text)}`).to.be.instanceOf(Error);
         expect((failure as Error).message).to.equal("artifact edge/nginx.conf contains a secret value; reference secrets by file instead");
         expect((failure as Error).message).to.not.include("hunter2");
+    });
+});
+
+describe("contributed artifacts", () => {
+    it("are kept by their plain relative path, each once", async () => {
+        for (const file of ["plan-guards/a.txt", "plan-guards/Rules/X-1_y.YML", "plan-guards/b/c/d"]) {
+            contributeArtifact(file, `text of ${file}`);
+            expect(await resolveArtifact(file, contributedArtifacts().get(file)!)).to.equal(`text of ${file}`);
+        }
+        expect(() => contributeArtifact("plan-guards/a.txt", "again")).to.throw("artifact plan-guards/a.txt is contributed twice");
+    });
+
+    it("refuse a path that is absolute, climbs, or is not plain", () => {
+        for (const file of ["/etc/passwd", "../out.txt", "plan-guards/../x", "plan-guards//x", "plan-guards/", ".hidden", "a b", "", "plan-guards/.x", "x:y"]) {
+            expect(() => contributeArtifact(file, "x"), file).to.throw(`artifact path must be relative and plain, got "${file}"`);
+            expect(contributedArtifacts().has(file), file).to.equal(false);
+        }
     });
 });
 

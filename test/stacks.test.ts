@@ -1,5 +1,7 @@
 import { expect } from "chai";
 import { loadCatalog } from "../catalog";
+import { leaderName } from "../clusters/hosts";
+import { clusterStacks, offlineIp } from "../clusters/offline";
 import { SECRET_MARKER } from "../stacks/plan/recorder";
 import type { PlanFile } from "../stacks/plan/planFile";
 import { planOf } from "./support/plan";
@@ -35,10 +37,11 @@ describe("stacks, evaluated from their real stack files", () => {
             }
         });
 
-        it("reaches the manager through the stack's Docker host", () => {
+        it("reaches the manager through the Docker host the dev cluster stack hands off", () => {
             const { plan } = planOf("dev");
             const [provider] = ofType(plan!, "pulumi:providers:docker");
-            expect((provider.inputs as any).host).to.equal("ssh://deploy@swarm-dev.sophia-ai.internal");
+            const cluster = clusterStacks().find((s) => s.environment === "dev")!;
+            expect((provider.inputs as any).host).to.equal(`ssh://${cluster.sshUser}@${offlineIp(leaderName(cluster))}`);
         });
 
         it("gives each server exactly its declared secrets, as docker secrets", () => {

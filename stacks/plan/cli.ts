@@ -1,15 +1,16 @@
-// npm run plan -- --stack <name> [--out <dir>] [--diff <old plan.json>] [--show-sames] [--catalog <file>] [--project-dir <dir>]
+// npm run plan -- --stack <name> [--out <dir>] [--diff <old plan.json>] [--show-sames] [--catalog <file>] [--project-dir <dir>] [--project <dir>]
 import * as fs from "fs";
 import * as path from "path";
 import { CommandSpec, CommandValues, runCommand, UsageError } from "../command";
 import { planExitCode, planStack, PROJECT_DIR } from "./plan";
 import { PlanFile, readPlanFile } from "./planFile";
+import { planProject } from "./projectCli";
 import { formatReport } from "./report";
 import { chooseStack } from "./stackChoice";
 
 export const PLAN_COMMAND: CommandSpec = {
     name: "npm run plan",
-    usage: "-- --stack <name> [--out <dir>] [--diff <old plan.json>] [--show-sames] [--catalog <file>] [--project-dir <dir>]",
+    usage: "-- --stack <name> [--out <dir>] [--diff <old plan.json>] [--show-sames] [--catalog <file>] [--project-dir <dir>] [--project <dir>]",
     description: [
         "Plans a stack offline: runs the Pulumi program (index.ts) under Pulumi's mocks, checks every",
         "Kubernetes manifest and runs the policy pack, prints a preview and writes <out>/<stack>/.",
@@ -22,11 +23,14 @@ export const PLAN_COMMAND: CommandSpec = {
         catalog: { type: "string", value: "<file>", description: "plan another catalog file instead of catalog/mcp-servers.yaml" },
         // Another directory of stack files (Pulumi.yaml, Pulumi.<stack>.yaml), e.g. a local stack being tried out.
         "project-dir": { type: "string", value: "<dir>", description: "another directory of stack files (Pulumi.yaml, Pulumi.<stack>.yaml)" },
+        // Another Pulumi project of the repository, e.g. clusters: planned by stacks/plan/project.ts.
+        project: { type: "string", value: "<dir>", description: "plan another Pulumi project of the repository (clusters) instead of the platform" },
     },
     examples: [
         "npm run plan -- --stack dev",
         "npm run plan -- --stack prod --diff out/prod/plan.json    # what changed since the last plan",
         "PULUMI_STACK=staging npm run plan",
+        "npm run plan -- --project clusters --stack dev    # the cluster project's stack",
     ],
     exitCodes: [
         [0, "planned; no mandatory policy violation, every manifest valid"],
@@ -59,10 +63,16 @@ function removeStalePlan(dir: string): string {
 }
 
 async function plan(values: CommandValues): Promise<number> {
+    const out = (values.out as string | undefined) ?? "out";
+    if (values.project) {
+        const project = path.resolve(String(values.project));
+        const { stack, source } = chooseStack(values.stack as string | undefined, process.env.PULUMI_STACK, project);
+        process.stdout.write(`Planning stack ${stack} of ${path.basename(project)} (from ${source})\n`);
+        return planProject(project, stack, out);
+    }
     const projectDir = values["project-dir"] ? path.resolve(String(values["project-dir"])) : PROJECT_DIR;
     const { stack, source } = chooseStack(values.stack as string | undefined, process.env.PULUMI_STACK, projectDir);
     const before = readPreviousPlan(values.diff as string | undefined);
-    const out = (values.out as string | undefined) ?? "out";
     const dir = path.join(out, stack);
     process.stdout.write(`Planning stack ${stack} (from ${source})\n`);
     const progress = process.stderr.isTTY ? (line: string) => process.stderr.write(`${line}\r`) : (line: string) => process.stderr.write(`${line}\n`);

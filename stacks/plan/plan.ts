@@ -15,6 +15,7 @@ import { kubernetesManifests, manifestYaml, SchemaResult, validateManifests } fr
 import type { PlanFile } from "./planFile";
 import { readStackConfig, StackConfig } from "./stackConfig";
 import { summarize } from "./summary";
+import { nodePoolsSummary } from "./nodePools";
 
 export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
 
@@ -99,6 +100,7 @@ export async function planStack(options: PlanOptions): Promise<PlanResult> {
     for (const [file, output] of contributedArtifacts()) artifacts.set(file, await resolveArtifact(file, output));
     const summary = summarize(resources, settings.nodeCapacity);
     const packConfig = readPolicyConfig(options.stack);
+    const nodePools = nodePoolsSummary(stackConfig.environments, resources, summary);
     const violations = runPolicies(resources, {
         stack: options.stack,
         config: stackConfig.config,
@@ -113,6 +115,7 @@ export async function planStack(options: PlanOptions): Promise<PlanResult> {
         resources,
         summary: {
             ...summary,
+            ...(nodePools ? { nodePools } : {}),
             placeholders: stackConfig.placeholders,
             secretInventory: Object.fromEntries(
                 [...secretInventory([...catalog.servers, ...platformSecretConsumers(settings)])].map(([name, users]) => [name, [...users]]),

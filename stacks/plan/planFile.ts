@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import type { RecordedResource } from "./recorder";
 import type { PlanSummary } from "./summary";
+import type { NodePoolsSummary } from "./nodePools";
 
 /** One policy finding, as the plan and `npm run policy` report it. */
 export interface PolicyViolation {
@@ -25,6 +26,8 @@ export interface PlanFile {
         /** Secret names the servers need, with the servers using each. */
         secretInventory: Record<string, string[]>;
         artifacts: string[];
+        /** Pools of the cluster stack whose hand-off the stack imports, with requested against available CPU, memory and GPUs. */
+        nodePools?: NodePoolsSummary;
     };
     /** The policy result; `rules` is how many rules ran (the enabled ones). */
     policy: { violations: PolicyViolation[]; rules?: number };

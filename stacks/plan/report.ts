@@ -1,6 +1,7 @@
 // What `npm run plan` prints: the preview tree first, the summary last, where the terminal shows it.
 import type { SchemaResult } from "./manifests";
 import type { PlanTimings } from "./plan";
+import { formatNodePools } from "./nodePools";
 import type { PlanFile } from "./planFile";
 import { formatPreview } from "./preview";
 import { formatSummary } from "./summary";
@@ -58,6 +59,7 @@ export function formatReport(report: PlanReport): string {
         "",
         formatSummary(plan.summary),
         "",
+        ...(plan.summary.nodePools ? [...formatNodePools(plan.summary.nodePools), ""] : []),
         ...secretLines(plan),
         "",
         ...checkLines(plan, report.schema),

@@ -14,6 +14,8 @@ export const DEBIAN_PACKAGES: Readonly<Record<string, string>> = {
     "prometheus-alertmanager": "prometheus-alertmanager",
     nginx: "nginx",
     openssl: "openssl",
+    shellcheck: "shellcheck",
+    sshd: "openssh-server",
     initdb: "postgresql",
     pg_ctl: "postgresql",
     psql: "postgresql-client",

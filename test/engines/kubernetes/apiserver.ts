@@ -20,14 +20,14 @@ export function goCommand(): string {
  * Builds the engine into `outDir` with the go command on PATH. Modules come from the Go module
  * proxy into the usual module cache, so a second build only links.
  */
-export function buildEngine(outDir: string): { binary: string; seconds: number } {
+export function buildEngine(outDir: string, timeoutMs: number): { binary: string; seconds: number } {
     const binary = path.join(outDir, "kube-engine");
     const started = Date.now();
     const build = spawnSync(goCommand(), ["build", "-trimpath", "-ldflags=-s -w", "-o", binary, "."], {
         cwd: ENGINE_SOURCE,
         encoding: "utf8",
         env: { ...process.env, GOFLAGS: "-mod=mod", CGO_ENABLED: "0" },
-        timeout: 540_000,
+        timeout: timeoutMs,
     });
     if (build.status !== 0) throw new Error(`go build of the kube-apiserver engine failed (${build.status ?? build.signal}):\n${build.stderr}${build.stdout}`);
     return { binary, seconds: (Date.now() - started) / 1000 };

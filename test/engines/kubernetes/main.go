@@ -81,6 +81,8 @@ func apiserverArgs(dir string, port int, etcdURL string, files credentialFiles) 
 		"--client-ca-file=" + files.ca,
 		"--token-auth-file=" + files.tokens,
 		"--authorization-mode=Node,RBAC",
+		// As kubeadm, K3s and managed clusters run it: Pod Security, not this flag, decides.
+		"--allow-privileged=true",
 		"--service-account-issuer=" + server,
 		"--service-account-key-file=" + files.saPublic,
 		"--service-account-signing-key-file=" + files.saPrivate,
