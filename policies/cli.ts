@@ -1,41 +1,51 @@
 // npm run policy -- --plan <plan.json> [--config <policy config.json>]
-// Runs the pack's rules on a plan file; exit 0 clean (advisories allowed), 1 mandatory violations, 2 unreadable input.
+// Runs the pack's rules on a plan file; exit 0 clean (advisories allowed), 1 mandatory violations, 2 usage errors or unreadable input.
 import * as fs from "fs";
-import { parseArgs } from "util";
-import type { PlanFile } from "../stacks/plan/planFile";
+import { CommandSpec, CommandValues, runCommand, UsageError } from "../stacks/command";
+import { PlanFile, readPlanFile } from "../stacks/plan/planFile";
 import { PLACEHOLDER_PREFIX } from "../stacks/plan/stackConfig";
-import type { PolicyPackConfig } from "./config";
-import { readPolicyConfig, runPolicies } from "./run";
+import { configProblems, PolicyPackConfig } from "./config";
+import { RULES } from "./rules";
+import { enabledRuleCount, readPolicyConfig, runPolicies } from "./run";
 
-function fail(message: string): number {
-    process.stderr.write(`${message}\n`);
-    return 2;
-}
+export const POLICY_COMMAND: CommandSpec = {
+    name: "npm run policy",
+    usage: "-- --plan <plan.json> [--config <policy config.json>]",
+    description: "Runs the CrossGuard pack's rules on a plan file written by `npm run plan`, as `pulumi preview --policy-pack policies` does.",
+    options: {
+        plan: { type: "string", short: "p", value: "<plan.json>", description: "the plan file (out/<stack>/plan.json)" },
+        config: { type: "string", value: "<file.json>", description: "policy config (enforcement levels, settings); default policies/config/<stack>.json" },
+    },
+    examples: ["npm run policy -- --plan out/prod/plan.json", "npm run policy -- --plan out/prod/plan.json --config policies/config/dev.json"],
+    exitCodes: [
+        [0, "no mandatory violation (advisory ones are listed)"],
+        [1, "at least one mandatory violation"],
+        [2, "usage error, or a plan or config file that cannot be read"],
+        [3, "unexpected failure"],
+    ],
+};
 
-function readPlan(file: string): PlanFile {
-    const plan = JSON.parse(fs.readFileSync(file, "utf8")) as PlanFile;
-    if (!plan || typeof plan.stack !== "string" || !Array.isArray(plan.resources)) throw new Error("not a plan file: expected { stack, resources: [...] }");
-    for (const [i, r] of plan.resources.entries()) {
-        if (typeof r?.urn !== "string" || typeof r?.type !== "string") throw new Error(`resources[${i}] has no urn or type`);
+function readPackConfig(file: string | undefined, plan: PlanFile): PolicyPackConfig {
+    let config: unknown;
+    try {
+        config = file ? JSON.parse(fs.readFileSync(file, "utf8")) : readPolicyConfig(plan.stack);
+    } catch (error) {
+        throw new UsageError(`cannot read policy config: ${(error as Error).message}`);
     }
-    return plan;
+    const problems = configProblems(config, RULES);
+    if (problems.length > 0) throw new UsageError(`invalid policy config ${file}: ${problems.join("; ")}`);
+    return config as PolicyPackConfig;
 }
 
-function main(): number {
-    const { values } = parseArgs({ options: { plan: { type: "string" }, config: { type: "string" } } });
-    if (!values.plan) return fail("usage: npm run policy -- --plan <plan.json> [--config <policy config.json>]");
+function policy(values: CommandValues): number {
+    if (!values.plan) throw new UsageError("--plan <plan.json> is required");
     let plan: PlanFile;
     try {
-        plan = readPlan(values.plan);
+        plan = readPlanFile(String(values.plan));
     } catch (error) {
-        return fail(`cannot read plan ${values.plan}: ${(error as Error).message}`);
+        throw new UsageError(`cannot read plan: ${(error as Error).message}`);
     }
-    let packConfig: PolicyPackConfig;
-    try {
-        packConfig = values.config ? (JSON.parse(fs.readFileSync(values.config, "utf8")) as PolicyPackConfig) : readPolicyConfig(plan.stack);
-    } catch (error) {
-        return fail(`cannot read policy config: ${(error as Error).message}`);
-    }
+    const packConfig = readPackConfig(values.config as string | undefined, plan);
     // Offline plans hold placeholders where secrets were; a placeholder in a plain output is a leak.
     const secretKeys = plan.summary?.placeholders ?? [];
     const config = Object.fromEntries(secretKeys.map((k) => [k, `${PLACEHOLDER_PREFIX}${k}`]));
@@ -43,9 +53,9 @@ function main(): number {
     const mandatory = violations.filter((v) => v.level === "mandatory");
     for (const v of violations) process.stdout.write(`[${v.level}] ${v.policy} ${v.urn}: ${v.message}\n`);
     process.stdout.write(
-        `Policy: ${violations.length} violation(s), ${mandatory.length} mandatory, on stack ${plan.stack} (${plan.resources.length} resources)\n`,
+        `Policy: ${violations.length} violation(s), ${mandatory.length} mandatory, on stack ${plan.stack} (${plan.resources.length} resources, ${enabledRuleCount(packConfig)} rules ran)\n`,
     );
     return mandatory.length > 0 ? 1 : 0;
 }
 
-process.exitCode = main();
+runCommand(POLICY_COMMAND, policy);

@@ -47,6 +47,11 @@ export function evaluateRules(resources: readonly PolicyResource[], options: Eva
     return violations;
 }
 
+/** How many rules run under a policy config: every rule not disabled. */
+export function enabledRuleCount(packConfig: PolicyPackConfig, rules: readonly Rule[] = RULES): number {
+    return rules.filter((rule) => resolveRule(rule, packConfig).level !== "disabled").length;
+}
+
 /** A plan's resource as the pack would see it; the root stack's props are its outputs. */
 export function toPolicyResource(r: RecordedResource, stackOutputs: Record<string, unknown> = {}): PolicyResource {
     return {

@@ -4,9 +4,27 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { CommandSpec, CommandValues, runCommand } from "../../stacks/command";
 import type { PlanFile } from "../../stacks/plan/planFile";
 import { GENERATED_DOCS } from "./list";
 import { projectStacks, ROOT } from "./stacks";
+
+export const DOCS_COMMAND: CommandSpec = {
+    name: "npm run docs",
+    usage: "[-- --check]",
+    description: [
+        "Writes the generated pages of the knowledge base (service, alert and policy references, incident",
+        "classes, architecture diagrams) from the catalog, the rules and an offline plan of every stack.",
+    ].join("\n"),
+    options: { check: { type: "boolean", description: "write nothing; list the stale pages and exit 1 if any" } },
+    examples: ["npm run docs", "npm run docs -- --check    # what CI runs"],
+    exitCodes: [
+        [0, "pages written, or (with --check) every page up to date"],
+        [1, "with --check: some pages are stale (listed; run npm run docs)"],
+        [2, "usage error"],
+        [3, "unexpected failure, e.g. a stack's plan failed (its output is shown)"],
+    ],
+};
 
 /** Plans every stack offline, each in its own process, as `npm run plan` does. */
 function planAll(): PlanFile[] {
@@ -26,8 +44,8 @@ function planAll(): PlanFile[] {
     }
 }
 
-function main(): number {
-    const check = process.argv.includes("--check");
+function main(values: CommandValues): number {
+    const check = values.check === true;
     const plans = planAll();
     const stale: string[] = [];
     for (const doc of GENERATED_DOCS) {
@@ -49,4 +67,4 @@ function main(): number {
     return 0;
 }
 
-process.exit(main());
+runCommand(DOCS_COMMAND, main);

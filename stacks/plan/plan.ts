@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { contributedArtifacts } from "../../components/artifacts";
-import { runPolicies } from "../../policies/run";
+import { enabledRuleCount, readPolicyConfig, runPolicies } from "../../policies/run";
 import { redactPlainSecrets } from "../../policies/stack/disallowSecretOutputs";
 import { loadCatalog } from "../../catalog";
 import { InvalidInputError } from "../problems";
@@ -14,8 +14,8 @@ import { evaluateProgram, Evaluation } from "./evaluate";
 import { kubernetesManifests, manifestYaml, SchemaResult, validateManifests } from "./manifests";
 import type { PlanFile } from "./planFile";
 import { readStackConfig, StackConfig } from "./stackConfig";
-import { formatSummary, summarize } from "./summary";
-import { formatNodePools, nodePoolsSummary } from "./nodePools";
+import { summarize } from "./summary";
+import { nodePoolsSummary } from "./nodePools";
 
 export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
 
@@ -31,7 +31,7 @@ export interface PlanOptions {
 
 export type PlanResult =
     | { status: "invalid-input"; error: InvalidInputError; registered: number }
-    | { status: "planned"; plan: PlanFile; dir: string; schema: SchemaResult[]; text: string; timings: PlanTimings };
+    | { status: "planned"; plan: PlanFile; dir: string; schema: SchemaResult[]; timings: PlanTimings };
 
 /** Where a plan's time went: evaluating the program, and everything (checks and files) in all. */
 export interface PlanTimings {
@@ -117,12 +117,14 @@ export async function planStack(options: PlanOptions): Promise<PlanResult> {
     const artifacts = new Map<string, string>();
     for (const [file, output] of contributedArtifacts()) artifacts.set(file, await resolveArtifact(file, output));
     const summary = summarize(resources, settings.nodeCapacity);
+    const packConfig = readPolicyConfig(options.stack);
     const nodePools = nodePoolsSummary(stackConfig.environments, resources, summary);
     const violations = runPolicies(resources, {
         stack: options.stack,
         config: stackConfig.config,
         secretKeys: stackConfig.secretKeys,
         outputs: evaluation.stackOutputs,
+        packConfig,
     });
     const plan: PlanFile = {
         stack: options.stack,
@@ -138,7 +140,7 @@ export async function planStack(options: PlanOptions): Promise<PlanResult> {
             ),
             artifacts: [...artifacts.keys(), ...manifests.map((m) => `k8s/${m.file}`)].sort(),
         },
-        policy: { violations },
+        policy: { violations, rules: enabledRuleCount(packConfig) },
         outputs: redactPlainSecrets(
             evaluation.stackOutputs,
             stackConfig.secretKeys.map((k) => stackConfig.config[k]),
@@ -150,33 +152,12 @@ export async function planStack(options: PlanOptions): Promise<PlanResult> {
     fs.writeFileSync(path.join(dir, "plan.json"), JSON.stringify(plan, null, 2) + "\n");
     for (const m of manifests) writeFile(path.join(dir, "k8s", m.file), manifestYaml(m));
     for (const [file, content] of artifacts) writeFile(path.join(dir, file), content);
-    return { status: "planned", plan, dir, schema, text: formatPlan(plan, schema), timings: { evaluateMs, totalMs: performance.now() - started } };
+    return { status: "planned", plan, dir, schema, timings: { evaluateMs, totalMs: performance.now() - started } };
 }
 
 function writeFile(file: string, content: string): void {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, content);
-}
-
-export function formatPlan(plan: PlanFile, schema: SchemaResult[]): string {
-    const lines = [formatSummary(plan.summary, `Plan of stack ${plan.stack} (${plan.project}, target ${plan.target})`), ""];
-    if (plan.summary.nodePools) lines.push(...formatNodePools(plan.summary.nodePools), "");
-    lines.push("Secrets (names only):");
-    for (const [name, servers] of Object.entries(plan.summary.secretInventory)) lines.push(`  ${name.padEnd(22)} ${servers.join(", ")}`);
-    if (plan.summary.placeholders.length > 0) {
-        lines.push("", `Offline placeholders stood in for ${plan.summary.placeholders.length} secret key(s) that ESC or encrypted config provide:`);
-        lines.push(`  ${plan.summary.placeholders.join(", ")}`);
-    }
-    const invalid = schema.filter((s) => s.error);
-    const checked = schema.filter((s) => !s.unchecked).length;
-    if (schema.length > 0) {
-        lines.push("", `Kubernetes manifests: ${schema.length} (${checked} checked against the OpenAPI schema, ${invalid.length} invalid)`);
-        for (const s of invalid) lines.push(`  INVALID ${s.file}: ${s.error}`);
-    }
-    const mandatory = plan.policy.violations.filter((v) => v.level === "mandatory");
-    lines.push("", `Policy: ${plan.policy.violations.length} violation(s), ${mandatory.length} mandatory`);
-    for (const v of plan.policy.violations) lines.push(`  [${v.level}] ${v.policy} ${v.urn}: ${v.message}`);
-    return lines.join("\n");
 }
 
 /** 0 clean, 1 mandatory policy violations or invalid manifests. */

@@ -157,12 +157,9 @@ export function summarize(resources: RecordedResource[], capacity: { nodes: numb
 const gib = (bytes: number): string => `${(bytes / 2 ** 30).toFixed(1)} GiB`;
 const cores = (n: number): string => `${n.toFixed(2)} CPU`;
 
-/** A preview-like text: components and their resources, totals, compute against capacity. */
-export function formatSummary(summary: PlanSummary, title: string): string {
-    const lines = [title, "", ...componentLines(summary)];
-    lines.push("", `Resources: ${summary.resourceCount}`);
-    for (const [type, n] of Object.entries(summary.byType).sort()) lines.push(`  ${String(n).padStart(4)}  ${type}`);
-    lines.push("", "Compute (base replicas)      requests                 limits");
+/** Requested and limited compute per tier and in all, set against the stack's node capacity. */
+export function formatSummary(summary: PlanSummary): string {
+    const lines = ["Compute (base replicas)      requests                 limits"];
     const row = (label: string, r: UsageRow) =>
         `  ${label.padEnd(10)} ${String(r.replicas).padStart(4)} pods  ${cores(r.requests.cpu).padStart(10)} ${gib(r.requests.memoryBytes).padStart(10)}   ${cores(r.limits.cpu).padStart(10)} ${gib(r.limits.memoryBytes).padStart(10)}`;
     for (const [tier, r] of Object.entries(summary.usage.byTier)) lines.push(row(tier, r));
@@ -177,25 +174,4 @@ function fitLine(fits: PlanSummary["fits"]): string {
     if (!fits.requests) return "  DOES NOT FIT: the requests exceed the stack's node capacity; pods will stay Pending.";
     if (!fits.limits) return "  Fits by requests; limits overcommit the nodes (allowed, but bursts can contend).";
     return "  Fits: requests and limits are within the stack's node capacity.";
-}
-
-/** Components grouped by type, the first few of a long group listed with their resources. */
-function componentLines(summary: PlanSummary): string[] {
-    const lines: string[] = [];
-    const groups = new Map<string, PlanSummary["components"]>();
-    for (const c of summary.components) groups.set(c.type, [...(groups.get(c.type) ?? []), c]);
-    for (const [type, list] of groups) {
-        lines.push(`${type} ×${list.length}`);
-        const shown = list.length > 6 ? list.slice(0, 3) : list;
-        for (const c of shown)
-            lines.push(
-                `  ${c.name}: ${
-                    Object.entries(c.resources)
-                        .map(([t, n]) => `${n} ${t.split(":").pop()}`)
-                        .join(", ") || "(no resources)"
-                }`,
-            );
-        if (shown.length < list.length) lines.push(`  … and ${list.length - shown.length} more`);
-    }
-    return lines;
 }

@@ -22,7 +22,7 @@ export function runPlan(args: string[], env: Record<string, string> = {}, out = 
         env: { ...process.env, ...env },
         timeout: 120_000,
     });
-    const stack = args[args.indexOf("--stack") + 1];
+    const stack = args.includes("--stack") ? args[args.indexOf("--stack") + 1] : (env.PULUMI_STACK ?? "");
     const file = path.join(out, stack, "plan.json");
     return {
         code: result.status ?? -1,
@@ -34,6 +34,17 @@ export function runPlan(args: string[], env: Record<string, string> = {}, out = 
 }
 
 const cache = new Map<string, PlanRun>();
+
+/** Runs one of the repository's command-line programs (a .ts file) as `npm run` would. */
+export function runCli(file: string, args: readonly string[], env: Record<string, string> = {}): { code: number; stdout: string; stderr: string } {
+    const result = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, file), ...args], {
+        cwd: ROOT,
+        encoding: "utf8",
+        env: { ...process.env, ...env },
+        timeout: 120_000,
+    });
+    return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+}
 
 /** The plan of a real stack, computed once per test run and shared by the test files. */
 export function planOf(stack: string): PlanRun {
@@ -49,4 +60,15 @@ export function filesUnder(dir: string): string[] {
         const p = path.join(dir, e.name);
         return e.isDirectory() ? filesUnder(p) : [p];
     });
+}
+
+/** A server name and port no catalog entry uses, so a test's own server never clashes with a real one (or one being added). */
+export function unusedServerSlot(servers: readonly { name: string; port: number }[]): { name: string; port: number } {
+    const names = new Set(servers.map((s) => s.name));
+    const ports = new Set(servers.map((s) => s.port));
+    let n = 1;
+    while (names.has(`test-probe-${n}`)) n++;
+    let port = 20000;
+    while (ports.has(port)) port++;
+    return { name: `test-probe-${n}`, port };
 }

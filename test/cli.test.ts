@@ -1,0 +1,238 @@
+import { expect } from "chai";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as YAML from "yaml";
+import { CATALOG_FILE, loadCatalog } from "../catalog";
+import { enabledRuleCount, readPolicyConfig } from "../policies/run";
+import { CommandSpec, helpText, parseCommandLine, runCommandLine, UsageError } from "../stacks/command";
+import { platformStacks } from "../stacks/esc/needs";
+import { platformCopy } from "./support/esc";
+import { planOf, ROOT, runCli, runPlan, unusedServerSlot } from "./support/plan";
+
+/** The four command lines and the file each runs (package.json's scripts). */
+const COMMANDS = [
+    { name: "npm run plan", file: "stacks/plan/cli.ts" },
+    { name: "npm run policy", file: "policies/cli.ts" },
+    { name: "npm run bench", file: "test/bench/plan.bench.ts" },
+    { name: "npm run docs", file: "docs/generate/index.ts" },
+];
+
+/** A line of a V8 stack trace ("    at main (file.ts:3:9)"). */
+const STACK_TRACE_LINE = /^\s+at .+/m;
+
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "sophia-cli-"));
+
+describe("the command lines (npm run plan, policy, bench, docs)", () => {
+    it("package.json runs each of them", () => {
+        const scripts = Object.values((JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts);
+        for (const { file } of COMMANDS)
+            expect(
+                scripts.some((s) => s.endsWith(file)),
+                file,
+            ).to.equal(true);
+    });
+
+    for (const { name, file } of COMMANDS) {
+        it(`${name} -- --help prints usage, options, examples and exit codes, and exits 0`, () => {
+            const run = runCli(file, ["--help"]);
+            expect(run.code, run.stderr).to.equal(0);
+            for (const heading of ["Usage:", "Options:", "Examples:", "Exit codes:"]) expect(run.stdout).to.include(`\n${heading}\n`);
+            expect(run.stdout).to.include(`  ${name} `).and.include("-h, --help");
+        });
+
+        it(`${name} with an unknown flag exits 2 with the reason and the usage line, no stack trace`, () => {
+            const run = runCli(file, ["--no-such-flag"]);
+            expect(run.code).to.equal(2);
+            expect(run.stderr).to.include(`${name}: unknown option --no-such-flag\nUsage: ${name} `);
+            expect(run.stderr).to.not.match(STACK_TRACE_LINE);
+            expect(run.stdout).to.equal("");
+        });
+    }
+});
+
+describe("npm run plan: choosing the stack", () => {
+    const stacks = platformStacks(ROOT);
+
+    it("exits 2 on an unknown stack, listing the stacks that exist and the likely one", () => {
+        const out = tmp();
+        const run = runPlan(["--stack", "prdo"], {}, out);
+        expect(run.code).to.equal(2);
+        expect(stacks).to.include.members(["dev", "prod", "staging"]);
+        expect(run.stderr).to.include(`unknown stack "prdo" (from --stack): did you mean prod? the stacks of this project are ${stacks.join(", ")}`);
+        expect(run.stderr).to.not.match(STACK_TRACE_LINE);
+        expect(fs.readdirSync(out)).to.deep.equal([]);
+    });
+
+    it("exits 2 when neither --stack nor PULUMI_STACK names one", () => {
+        const run = runPlan([], { PULUMI_STACK: "" });
+        expect(run.code).to.equal(2);
+        expect(run.stderr).to.include("no stack given: pass --stack <name> or set PULUMI_STACK");
+        expect(run.stderr).to.include(stacks.join(", "));
+    });
+
+    it("validates --diff before evaluating anything: a missing file exits 2 at once and writes nothing", () => {
+        const out = tmp();
+        const run = runPlan(["--stack", "dev", "--diff", path.join(out, "nowhere", "plan.json")], {}, out);
+        expect(run.code).to.equal(2);
+        expect(run.stderr).to.match(/--diff: .*nowhere\/plan\.json does not exist/);
+        expect(run.stderr).to.not.include("Evaluating");
+        expect(run.stdout).to.equal("");
+        expect(fs.readdirSync(out)).to.deep.equal([]);
+    });
+
+    it("rejects a --diff file that is not a plan, naming why", () => {
+        const file = path.join(tmp(), "plan.json");
+        fs.writeFileSync(file, JSON.stringify({ stack: "dev", resources: [{ name: "x" }] }));
+        const run = runPlan(["--stack", "dev", "--diff", file]);
+        expect(run.code).to.equal(2);
+        expect(run.stderr).to.include(`--diff: ${file} is not a plan file: resources[0] has no urn or type`);
+    });
+});
+
+describe("npm run plan: a failed plan leaves no plan.json", () => {
+    it("an unexpected failure exits 3 with a short message, no trace, and removes the previous plan.json", () => {
+        const project = platformCopy();
+        fs.writeFileSync(path.join(project, "index.ts"), 'throw new Error("planted failure in the program");\n');
+        const out = tmp();
+        fs.mkdirSync(path.join(out, "dev"));
+        fs.writeFileSync(path.join(out, "dev", "plan.json"), "{}");
+        const run = runPlan(["--stack", "dev", "--project-dir", project], {}, out);
+        fs.rmSync(project, { recursive: true, force: true });
+        expect(run.code).to.equal(3);
+        expect(run.stderr).to.include(`No plan written (removed the previous ${path.join(out, "dev")}/plan.json).`);
+        expect(run.stderr).to.include("npm run plan failed unexpectedly: planted failure in the program\n(set SOPHIA_DEBUG=1 for the stack trace)");
+        expect(run.stderr).to.not.match(STACK_TRACE_LINE);
+        expect(fs.existsSync(path.join(out, "dev", "plan.json"))).to.equal(false);
+    });
+});
+
+describe("npm run plan: the preview", () => {
+    it("names every catalog server in the tree, with the counts line and the policy rules that ran", () => {
+        const { stdout, plan } = planOf("prod");
+        const servers = loadCatalog().servers.map((s) => s.name);
+        for (const name of servers) expect(stdout, name).to.match(new RegExp(`^ \\+ +[├└]─ sophia:platform:McpServer +${name} +create$`, "m"));
+        expect(stdout).to.not.include("more");
+        expect(stdout.split("\n").filter((l) => / sophia:platform:McpServer /.test(l))).to.have.length(servers.length);
+        // Every resource has its line: the tree rows (after the header) are the plan's resources.
+        const rows = stdout.split("\n").filter((l) => l.startsWith(" +   "));
+        expect(rows).to.have.length(plan!.resources.length);
+        const tail = stdout.trimEnd().split("\n").slice(-3);
+        expect(tail[0]).to.equal(
+            `Policy: 0 violation(s), 0 mandatory (${enabledRuleCount(readPolicyConfig("prod"))} rules ran on ${plan!.resources.length} resources)`,
+        );
+        expect(tail[1]).to.equal(`Resources: + ${plan!.resources.length} to create`);
+        expect(tail[2]).to.match(/^Wrote .*\/prod\/plan\.json and \d+ file\(s\) under .*\/prod\/ \(evaluated in [\d.]+ s, planned in [\d.]+ s\)$/);
+        expect(stdout.split("\n")[0]).to.equal("Planning stack prod (from --stack)");
+    });
+
+    it("diffs against the very plan.json it rewrites: the new server by name and each change old → new", () => {
+        const out = tmp();
+        fs.mkdirSync(path.join(out, "prod"));
+        const previous = path.join(out, "prod", "plan.json");
+        const before = planOf("prod");
+        fs.copyFileSync(path.join(before.out, "prod", "plan.json"), previous);
+        const deployment = before.plan!.resources.find((r) => r.name === "codacy-deployment")!;
+        const replicas = (deployment.inputs as { spec: { replicas: number } }).spec.replicas;
+        const data = YAML.parse(fs.readFileSync(CATALOG_FILE, "utf8")) as { servers: Record<string, unknown>[] };
+        const { name, port } = unusedServerSlot(data.servers as { name: string; port: number }[]);
+        data.servers.push({ name, port, category: "additional", purpose: "web search", tier: "medium", version: "1.0.0" });
+        const codacy = data.servers.find((s) => s.name === "codacy")!;
+        codacy.replicas = { prod: replicas + 1 };
+        const catalog = path.join(out, "catalog.yaml");
+        fs.writeFileSync(catalog, YAML.stringify(data));
+
+        const run = runPlan(["--catalog", catalog, "--diff", previous], { PULUMI_STACK: "prod" }, out);
+        expect(run.code, run.stderr).to.equal(0);
+        expect(run.stdout).to.include("Planning stack prod (from PULUMI_STACK)");
+        expect(run.stdout).to.include(`against ${previous} (stack prod)`);
+        expect(run.stdout).to.match(new RegExp(`^ \\+ +└─ sophia:platform:McpServer +${name} +create$`, "m"));
+        expect(run.stdout).to.match(new RegExp(`^ \\+ +[├└]─ kubernetes:apps/v1:Deployment +${name}-deployment +create$`, "m"));
+        expect(run.stdout).to.match(/^ ~ +│ +[├└]─ kubernetes:apps\/v1:Deployment +codacy-deployment +update\n[ │]+~ spec\.replicas: (\d+) → (\d+)$/m);
+        const [, old, next] = /~ spec\.replicas: (\d+) → (\d+)/.exec(run.stdout)!;
+        expect([Number(old), Number(next)]).to.deep.equal([replicas, replicas + 1]);
+        // Unchanged servers are left out, as pulumi preview leaves out sames.
+        expect(run.stdout).to.not.match(/McpServer +ai-memory/);
+        const tail = run.stdout.trimEnd().split("\n");
+        expect(tail[tail.length - 2]).to.match(/^Resources: \+ \d+ to create, ~ \d+ to update, \d+ unchanged$/);
+        expect(run.plan!.resources.some((r) => r.name === name)).to.equal(true);
+    });
+});
+
+describe("npm run policy: the result line", () => {
+    it("says how many violations, how many mandatory, and how many rules ran on how many resources", () => {
+        const { out, plan } = planOf("prod");
+        const run = runCli("policies/cli.ts", ["--plan", path.join(out, "prod", "plan.json")]);
+        expect(run.code, run.stderr).to.equal(0);
+        const rules = enabledRuleCount(readPolicyConfig("prod"));
+        expect(run.stdout.trimEnd().split("\n").at(-1)).to.equal(
+            `Policy: ${plan!.policy.violations.length} violation(s), 0 mandatory, on stack prod (${plan!.resources.length} resources, ${rules} rules ran)`,
+        );
+        expect(plan!.policy.rules).to.equal(rules);
+    });
+});
+
+describe("the command-line mechanics (stacks/command.ts)", () => {
+    const spec: CommandSpec = {
+        name: "npm run example",
+        usage: "-- --size <n>",
+        description: "An example.",
+        options: { size: { type: "string", value: "<n>", description: "a size" }, quick: { type: "boolean", short: "q", description: "faster" } },
+        examples: ["npm run example -- --size 3"],
+        exitCodes: [[0, "fine"]],
+    };
+
+    /** Runs the command in this process, capturing what it prints. */
+    async function capture(main: () => number, argv: string[], env: Record<string, string> = {}) {
+        const written = { stdout: "", stderr: "" };
+        const debug = process.env.SOPHIA_DEBUG;
+        Object.assign(process.env, env);
+        try {
+            const output = { out: (text: string) => (written.stdout += text), err: (text: string) => (written.stderr += text) };
+            return { code: await runCommandLine(spec, main, argv, output), ...written };
+        } finally {
+            if (debug === undefined) delete process.env.SOPHIA_DEBUG;
+            else process.env.SOPHIA_DEBUG = debug;
+        }
+    }
+
+    it("says each kind of usage error in one line", () => {
+        const reason = (argv: string[]) => {
+            try {
+                parseCommandLine(spec, argv);
+            } catch (error) {
+                expect(error).to.be.instanceOf(UsageError);
+                return (error as Error).message;
+            }
+            return "no error";
+        };
+        expect(reason(["--sise", "3"])).to.equal("unknown option --sise (did you mean --size?)");
+        expect(reason(["--colour"])).to.equal("unknown option --colour");
+        expect(reason(["--size"])).to.equal("--size needs a value");
+        expect(reason(["--quick=yes"])).to.equal("--quick takes no value");
+        expect(reason(["extra"])).to.equal("unexpected argument extra: every input is given by an option");
+        expect(parseCommandLine(spec, ["-q", "--size", "3"])).to.deep.equal({ quick: true, size: "3" });
+        expect(parseCommandLine(spec, ["-h"])).to.equal("help");
+    });
+
+    it("exits 3 on an unexpected error with a one-line message, and shows the trace with SOPHIA_DEBUG=1", async () => {
+        const failing = () => {
+            throw new Error("disk on fire");
+        };
+        const quiet = await capture(failing, []);
+        expect(quiet.code).to.equal(3);
+        expect(quiet.stderr).to.equal("npm run example failed unexpectedly: disk on fire\n(set SOPHIA_DEBUG=1 for the stack trace)\n");
+        const debug = await capture(failing, [], { SOPHIA_DEBUG: "1" });
+        expect(debug.code).to.equal(3);
+        expect(debug.stderr).to.match(STACK_TRACE_LINE);
+    });
+
+    it("passes the options to the command and its exit code back; --help prints the help", async () => {
+        const seen = await capture(() => 7, ["--size", "3"]);
+        expect(seen.code).to.equal(7);
+        const help = await capture(() => 7, ["--help"]);
+        expect(help.code).to.equal(0);
+        expect(help.stdout).to.equal(helpText(spec));
+        expect(help.stdout).to.include("  -q, --quick     faster").and.include("  SOPHIA_DEBUG=1  print the stack trace");
+    });
+});
