@@ -1,39 +1,51 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { formatPath, Problem, throwIfProblems, zodProblems } from "../stacks/problems";
+import { formatPath, friendlyIssueMessage, Problem, throwIfProblems, zodProblems } from "../stacks/problems";
+import { locateProblems } from "../stacks/yamlSource";
 import { Catalog, catalogSchema } from "./schema";
 
 /** The catalog the program deploys. */
 export const CATALOG_FILE = path.join(__dirname, "mcp-servers.yaml");
 
-/** Reads and validates a catalog file; see validateCatalog. */
+/** Reads and validates a catalog file; see validateCatalog. Each problem names its line and column. */
 export function loadCatalog(file: string = CATALOG_FILE): Catalog {
     const text = fs.readFileSync(file, "utf8");
     const document = YAML.parseDocument(text, { prettyErrors: true });
     const source = path.basename(file);
     throwIfProblems(
         `Invalid catalog ${source}`,
-        document.errors.map((e) => ({ where: source, message: e.message })),
+        document.errors.map((e) => ({ where: e.linePos ? `${source}:${e.linePos[0].line}:${e.linePos[0].col}` : source, message: e.message })),
     );
-    return validateCatalog(document.toJS(), source);
+    const { catalog, problems } = checkCatalog(document.toJS(), source);
+    throwIfProblems(`Invalid catalog ${source}`, locateProblems(problems, source, text));
+    return deepFreeze(catalog!);
 }
 
 /**
  * Validates catalog data: every entry against the schema, then the rules across entries (unique
- * names and ports). Throws one error listing every problem, each with its entry and field.
+ * names and ports). Throws one error listing every problem, each with its entry, field and value.
  */
 export function validateCatalog(data: unknown, source = "catalog"): Catalog {
-    const parsed = catalogSchema.safeParse(data);
-    const entries = rawEntries(data);
-    const describe = (p: PropertyKey[]): string => describeEntryPath(source, entries, p);
-    const problems = [...(parsed.success ? [] : zodProblems(parsed.error.issues, describe)), ...crossEntryProblems(entries, describe)];
+    const { catalog, problems } = checkCatalog(data, source);
     throwIfProblems(`Invalid catalog ${source}`, problems);
-    return deepFreeze(parsed.data as Catalog);
+    return deepFreeze(catalog!);
+}
+
+function checkCatalog(data: unknown, source: string): { catalog?: Catalog; problems: Problem[] } {
+    const parsed = catalogSchema.safeParse(data, { error: friendlyIssueMessage });
+    const entries = rawEntries(data);
+    const describe = (p: readonly PropertyKey[]): string => describeEntryPath(source, entries, p);
+    const locate = (p: readonly PropertyKey[], atKey = false) => ({ file: source, path: p, atKey });
+    const problems = [
+        ...(parsed.success ? [] : zodProblems(parsed.error.issues, describe, { data, schema: catalogSchema, source: locate })),
+        ...crossEntryProblems(entries, describe, locate),
+    ];
+    return { catalog: parsed.data, problems };
 }
 
 /** Names and ports must be unique; checked on the raw entries so that it reports alongside schema problems. */
-function crossEntryProblems(entries: readonly unknown[], describe: (p: PropertyKey[]) => string): Problem[] {
+function crossEntryProblems(entries: readonly unknown[], describe: (p: PropertyKey[]) => string, locate: (p: PropertyKey[]) => Problem["source"]): Problem[] {
     const problems: Problem[] = [];
     for (const field of ["name", "port"] as const) {
         const first = new Map<unknown, number>();
@@ -49,6 +61,7 @@ function crossEntryProblems(entries: readonly unknown[], describe: (p: PropertyK
             problems.push({
                 where: describe(["servers", index, field]),
                 message: `${field} ${JSON.stringify(value)} is already used by servers[${earlier}] (${String(owner)})`,
+                source: locate(["servers", index, field]),
             });
         });
     }
@@ -61,7 +74,7 @@ function rawEntries(data: unknown): unknown[] {
 }
 
 /** "mcp-servers.yaml servers[3] (codacy).port": the index and the entry's name, when it has one. */
-function describeEntryPath(source: string, entries: unknown[], p: PropertyKey[]): string {
+function describeEntryPath(source: string, entries: unknown[], p: readonly PropertyKey[]): string {
     if (p[0] === "servers" && typeof p[1] === "number") {
         const name = (entries[p[1]] as { name?: unknown } | undefined)?.name;
         const label = typeof name === "string" ? ` (${name})` : "";

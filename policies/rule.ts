@@ -6,11 +6,16 @@
 
 export type EnforcementLevel = "advisory" | "mandatory" | "disabled";
 
+/** How a secret value appears in `props`, offline and in the pack alike: its plaintext never reaches a rule's inputs. */
+export const SECRET = "[secret]";
+/** How a value appears that cannot be known yet (a first preview: ids, ARNs, generated passwords). */
+export const UNKNOWN = "[unknown]";
+
 export interface PolicyResource {
     readonly type: string;
     readonly urn: string;
     readonly name: string;
-    /** Input properties; secret values appear as "[secret]" offline. */
+    /** Input properties; secret values appear as SECRET ("[secret]"), values unknown in a preview as UNKNOWN ("[unknown]"). */
     readonly props: Readonly<Record<string, unknown>>;
     /** URNs this resource depends on, per input property ("bucket" → the bucket's URN); stack rules link resources by it. */
     readonly propertyDependencies?: Readonly<Record<string, readonly string[]>>;
@@ -24,7 +29,7 @@ export interface RuleContext {
     readonly stack: string;
     /** The rule's own config (policy config per stack), merged over the pack's defaults. */
     readonly config: Readonly<Record<string, unknown>>;
-    /** Values known to be secret (config secrets); a stack rule checks none leaks into plain outputs. */
+    /** Plaintext of the values known to be secret (secret config, secret inputs the engine sent); a stack rule checks none leaks into plain outputs. */
     readonly secretValues?: readonly string[];
 }
 

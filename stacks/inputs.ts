@@ -1,9 +1,13 @@
+import * as fs from "fs";
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as pulumiConfig from "@pulumi/pulumi/runtime/config";
 import { Catalog, CATALOG_FILE, loadCatalog } from "../catalog";
 import { InvalidInputError, Problem, throwIfProblems } from "./problems";
-import { platformSecretConsumers, secretInventory, SecretInventory, secretProblems } from "./secrets";
-import { CONFIG_NAMESPACE, loadStackSettings, readConfig, StackSettings } from "./settings";
+import { PLATFORM_SECRETS, platformSecretConsumers, secretInventory, SecretInventory, secretProblems } from "./secrets";
+import { configKeyProblems } from "./configKeys";
+import { CONFIG_NAMESPACE, loadStackSettings, readConfig, stackFileName, StackSettings } from "./settings";
+import { locateProblems } from "./yamlSource";
 import { resolveServerSpecs, ServerSpec } from "./specs";
 
 /** Everything the program deploys from, validated: plain, frozen data. */
@@ -20,6 +24,10 @@ export interface InputSources {
     catalogFile: string;
     readConfig: (key: string) => string | undefined;
     isSecret: (key: string) => boolean;
+    /** Every config key the program received, qualified ("sophia:target"). */
+    configKeys: () => readonly string[];
+    /** The text of the stack file, when it can be found: problems in it then name their line and column. */
+    stackFileText: () => string | undefined;
 }
 
 const runtimeSources = (): InputSources => ({
@@ -29,29 +37,56 @@ const runtimeSources = (): InputSources => ({
     readConfig,
     // The engine passes the names of secret config keys; a secret set in plaintext is a leak.
     isSecret: (key) => (pulumiConfig as unknown as { isConfigSecret(k: string): boolean }).isConfigSecret(key),
+    configKeys: () => Object.keys(pulumi.runtime.allConfig()),
+    // The engine passes config, not the file it came from; Pulumi.<stack>.yaml sits next to Pulumi.yaml.
+    stackFileText: () => readIfExists(path.join(pulumi.runtime.getRootDirectory(), stackFileName(pulumi.getStack()))),
 });
 
+function readIfExists(file: string): string | undefined {
+    return fs.existsSync(file) ? fs.readFileSync(file, "utf8") : undefined;
+}
+
 /**
- * Loads the catalog and the stack settings and checks them against each other. Every problem in
- * either is reported in one InvalidInputError, before any resource is registered.
+ * Loads the catalog and the stack settings and checks them against each other and against the
+ * config keys the stack sets. Every problem is reported in one InvalidInputError, with the line and
+ * column in the stack file where it can be found, before any resource is registered.
  */
 export function loadProgramInputs(sources: Partial<InputSources> = {}): ProgramInputs {
     const src = { ...runtimeSources(), ...sources };
     const problems: Problem[] = [];
     const catalog = collect(problems, () => loadCatalog(src.catalogFile));
     const settings = collect(problems, () => loadStackSettings(src.stack, src.readConfig));
-    if (!catalog || !settings) {
-        throwIfProblems("Invalid input", problems);
-        throw new Error("unreachable");
-    }
+    const inputs = catalog && settings && consistentInputs(catalog, settings, src, problems);
+    // With invalid settings, the secrets some setting could need stand in for the ones the stack needs.
+    const secretNames = inputs ? [...inputs.secrets.keys()] : catalog && [...catalog.servers.flatMap((s) => s.secrets), ...PLATFORM_SECRETS];
+    const keys = configKeyProblems({ stack: src.stack, keys: src.configKeys(), secrets: secretNames, read: src.readConfig, isSecret: src.isSecret });
+    // A misspelt key leaves the one it meant unset: one problem, the misspelling, not two.
+    const all = [...problems.filter((p) => !keys.meant.some((key) => isUnsetSetting(p, key))), ...keys.problems];
+    throwIfProblems("Invalid input", locatedInStackFile(all, src));
+    return inputs!;
+}
+
+/** The inputs, checked against each other: the problems go to `problems`. */
+function consistentInputs(catalog: Catalog, settings: StackSettings, src: InputSources, problems: Problem[]): ProgramInputs {
     const servers = resolveServerSpecs(catalog, settings);
     const secrets = secretInventory([...servers, ...platformSecretConsumers(settings)]);
-    problems.push(...availabilityProblems(servers, settings, src.catalogFile));
-    problems.push(...exposureProblems(servers, settings, src.catalogFile));
-    problems.push(...secretProblems(secrets, src.stack, (key) => src.readConfig(key.slice(`${CONFIG_NAMESPACE}:`.length)) !== undefined, src.isSecret));
-    throwIfProblems("Invalid input", problems);
+    const configured = (key: string): boolean => src.readConfig(key.slice(`${CONFIG_NAMESPACE}:`.length)) !== undefined;
+    problems.push(
+        ...availabilityProblems(servers, settings, src.catalogFile),
+        ...exposureProblems(servers, settings, src.catalogFile),
+        ...secretProblems(secrets, src.stack, configured, src.isSecret),
+    );
     return { settings, catalog, servers, secrets };
 }
+
+function locatedInStackFile(problems: Problem[], src: InputSources): Problem[] {
+    const file = stackFileName(src.stack);
+    const text = problems.some((p) => p.source?.file === file) ? src.stackFileText() : undefined;
+    return text === undefined ? problems : locateProblems(problems, file, text);
+}
+
+const isUnsetSetting = (problem: Problem, key: string): boolean =>
+    problem.source?.path.length === 2 && problem.source.path[1] === key && problem.message.startsWith("not set;");
 
 function collect<T>(problems: Problem[], load: () => T): T | undefined {
     try {

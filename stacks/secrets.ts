@@ -23,12 +23,26 @@ export function platformSecretConsumers(settings: StackSettings): SecretConsumer
         { name: "grafana", secrets: ["GRAFANA_ADMIN_PASSWORD"] },
     ];
     if (settings.edge) {
-        const tls = settings.edge.tls === "provided" ? ["EDGE_TLS_CERTIFICATE", "EDGE_TLS_PRIVATE_KEY"] : [];
-        consumers.push({ name: "edge", secrets: ["EDGE_OIDC_CLIENT_SECRET", "EDGE_COOKIE_SECRET", ...tls] });
+        const tls = settings.edge.tls === "provided" ? EDGE_TLS_SECRETS : [];
+        consumers.push({ name: "edge", secrets: [...EDGE_SECRETS, ...tls] });
     }
     if (settings.backup) consumers.push(BACKUP_JOBS_CONSUMER);
     return consumers;
 }
+
+const EDGE_SECRETS = ["EDGE_OIDC_CLIENT_SECRET", "EDGE_COOKIE_SECRET"];
+const EDGE_TLS_SECRETS = ["EDGE_TLS_CERTIFICATE", "EDGE_TLS_PRIVATE_KEY"];
+
+/** Every secret some stack's platform components may read, whatever its settings. */
+export const PLATFORM_SECRETS: readonly string[] = [
+    "ALERT_SLACK_WEBHOOK_URL",
+    "ALERT_PAGERDUTY_ROUTING_KEY",
+    "GRAFANA_ADMIN_PASSWORD",
+    ...EDGE_SECRETS,
+    ...EDGE_TLS_SECRETS,
+    "BACKUP_AWS_ACCESS_KEY_ID",
+    "BACKUP_AWS_SECRET_ACCESS_KEY",
+];
 
 /** The backup jobs' access key (IAM user sophia-<environment>-backup-writer), rotated through ESC. */
 export const BACKUP_JOBS_CONSUMER: SecretConsumer = { name: "backup-jobs", secrets: ["BACKUP_AWS_ACCESS_KEY_ID", "BACKUP_AWS_SECRET_ACCESS_KEY"] };
@@ -63,7 +77,11 @@ export function secretProblems(
                 message: `secret ${secret} is needed by ${servers.join(", ")} but stack "${stack}" does not configure it: add it to the stack's ESC environment or run pulumi config set --secret ${secret} <value>`,
             });
         } else if (!isSecret(key)) {
-            problems.push({ where, message: `${secret} is configured in plaintext: set it again with pulumi config set --secret ${secret} <value>` });
+            problems.push({
+                where,
+                message: `${secret} is configured in plaintext: set it again with pulumi config set --secret ${secret} <value>`,
+                source: { file: `Pulumi.${stack}.yaml`, path: ["config", key], atKey: true },
+            });
         }
     }
     return problems;

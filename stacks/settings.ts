@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { cpuQuantity, memoryQuantity, resourcesSchema, TIERS, Tier, Resources } from "../catalog/schema";
 import { deepFreeze } from "../catalog/load";
-import { formatPath, Problem, throwIfProblems, zodProblems } from "./problems";
+import { formatPath, friendlyIssueMessage, gotPrefix, Problem, throwIfProblems, zodProblems } from "./problems";
 
 /** The config namespace of every key below: `sophia:<key>` in Pulumi.<stack>.yaml. */
 export const CONFIG_NAMESPACE = "sophia";
@@ -263,6 +263,19 @@ const BOOLEAN_KEYS = new Set(["highAvailability"]);
 /** Config keys that are settings; other keys in the namespace are secrets (see stacks/secrets.ts). */
 export const SETTING_KEYS = Object.keys(settingsShape.shape);
 
+/** The stack file a stack's settings are written in, next to Pulumi.yaml. */
+export const stackFileName = (stack: string): string => `Pulumi.${stack}.yaml`;
+
+/** The node of a setting in its stack file: `config` → `sophia:<key>` → the rest of the path. */
+export function settingSource(stack: string, path: readonly PropertyKey[], atKey = false): NonNullable<Problem["source"]> {
+    return { file: stackFileName(stack), path: ["config", `${CONFIG_NAMESPACE}:${String(path[0])}`, ...path.slice(1)], atKey };
+}
+
+/** "Pulumi.dev.yaml sophia:edge.tls": the stack file and the setting's path in it. */
+export function settingWhere(stack: string, path: readonly PropertyKey[]): string {
+    return `${stackFileName(stack)} ${CONFIG_NAMESPACE}:${formatPath(path)}`;
+}
+
 /** The config values as written (objects and booleans parsed from JSON), and the ones that did not parse. */
 function readRawSettings(stack: string, read: (key: string) => string | undefined): { raw: Record<string, unknown>; problems: Problem[] } {
     const problems: Problem[] = [];
@@ -276,8 +289,9 @@ function readRawSettings(stack: string, read: (key: string) => string | undefine
                 raw[key] = JSON.parse(text);
             } catch {
                 problems.push({
-                    where: `${CONFIG_NAMESPACE}:${key}`,
-                    message: `expected ${OBJECT_KEYS.has(key) ? "an object" : "true or false"}, got ${JSON.stringify(text)}`,
+                    where: settingWhere(stack, [key]),
+                    message: `${gotPrefix(text)}expected ${OBJECT_KEYS.has(key) ? "an object" : "true or false"}`,
+                    source: settingSource(stack, [key]),
                 });
             }
         } else raw[key] = text;
@@ -287,43 +301,44 @@ function readRawSettings(stack: string, read: (key: string) => string | undefine
 
 /**
  * Reads and validates every stack setting, once, for the whole program. Throws one error listing
- * every problem with its config key, before anything is registered.
+ * every problem with its config key and the value it got, before anything is registered.
  */
 export function loadStackSettings(stack: string = pulumi.getStack(), read: (key: string) => string | undefined = readConfig): StackSettings {
     const { raw, problems } = readRawSettings(stack, read);
-    const parsed = stackSettingsSchema.safeParse(raw);
-    const where = (p: PropertyKey[]): string => `Pulumi.${stack}.yaml ${CONFIG_NAMESPACE}:${formatPath(p)}`;
+    const parsed = stackSettingsSchema.safeParse(raw, { error: friendlyIssueMessage });
+    const where = (p: readonly PropertyKey[]): string => settingWhere(stack, p);
     // A value that did not parse is reported once, not again as missing.
-    const unparsed = new Set(problems.map((p) => p.where.slice(CONFIG_NAMESPACE.length + 1)));
-    if (!parsed.success)
-        problems.push(
-            ...zodProblems(
-                parsed.error.issues.filter((i) => !unparsed.has(String(i.path[0]))),
-                where,
-            ),
-        );
+    const unparsed = new Set(problems.map((p) => String(p.source?.path[1]).slice(CONFIG_NAMESPACE.length + 1)));
+    if (!parsed.success) {
+        const issues = parsed.error.issues.filter((i) => !unparsed.has(String(i.path[0])));
+        problems.push(...zodProblems(issues, where, { data: raw, schema: settingsShape, source: (p, atKey) => settingSource(stack, p, atKey) }));
+    }
     throwIfProblems(`Invalid stack settings for stack "${stack}"`, problems);
     // eslint-disable-next-line @typescript-eslint/no-unused-vars
     const { kubeconfig, ...s } = parsed.data!;
     const tiers = Object.fromEntries(TIERS.map((t) => [t, { ...DEFAULT_TIERS[t], ...s.tiers[t] }])) as Record<Tier, TierSettings>;
     const monitoring = { ...s.monitoring, replicas: { ...DEFAULT_MONITORING_REPLICAS, ...s.monitoring.replicas } };
     const settings: StackSettings = { ...s, stack, tiers, monitoring };
-    throwIfProblems(`Invalid stack settings for stack "${stack}"`, tierProblems(settings, where));
+    throwIfProblems(`Invalid stack settings for stack "${stack}"`, tierProblems(settings));
     return deepFreeze(settings);
 }
 
-function tierProblems(settings: StackSettings, where: (p: PropertyKey[]) => string): Problem[] {
+function tierProblems(settings: StackSettings): Problem[] {
     const problems: Problem[] = [];
+    const problem = (path: PropertyKey[], message: string): Problem => ({
+        where: settingWhere(settings.stack, path),
+        message,
+        source: settingSource(settings.stack, path),
+    });
     for (const tier of TIERS) {
         const t = settings.tiers[tier];
         if (t.maxReplicas < t.replicas) {
-            problems.push({ where: where(["tiers", tier, "maxReplicas"]), message: `maxReplicas ${t.maxReplicas} is below replicas ${t.replicas}` });
+            problems.push(
+                problem(["tiers", tier, "maxReplicas"], `got ${t.maxReplicas}, below replicas ${t.replicas}: raise maxReplicas to ${t.replicas} or more`),
+            );
         }
         if (settings.highAvailability && (tier === "critical" || tier === "high") && t.replicas < 2) {
-            problems.push({
-                where: where(["tiers", tier, "replicas"]),
-                message: `highAvailability needs at least 2 replicas for ${tier} servers, got ${t.replicas}`,
-            });
+            problems.push(problem(["tiers", tier, "replicas"], `got ${t.replicas}; highAvailability needs at least 2 replicas for ${tier} servers`));
         }
     }
     return problems;

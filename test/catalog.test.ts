@@ -23,11 +23,42 @@ function problemsOf(mutate: (servers: Record<string, unknown>[]) => void): strin
 const indexOf = (name: string) => raw().servers.findIndex((s) => s.name === name);
 
 describe("catalog", () => {
-    it("holds the 29 MCP servers with unique names and ports", () => {
+    it("holds every entry of the file, with unique names and ports", () => {
         const { servers } = loadCatalog();
-        expect(servers).to.have.length(29);
-        expect(new Set(servers.map((s) => s.name)).size).to.equal(29);
-        expect(new Set(servers.map((s) => s.port)).size).to.equal(29);
+        expect(servers.map((s) => s.name)).to.deep.equal(raw().servers.map((s) => s.name));
+        expect(new Set(servers.map((s) => s.name)).size).to.equal(servers.length);
+        expect(new Set(servers.map((s) => s.port)).size).to.equal(servers.length);
+    });
+
+    it("refuses a port below 1024 and takes 1024 itself", () => {
+        const i = indexOf("codacy");
+        expect(problemsOf((s) => (s[i].port = 1023))).to.deep.equal([
+            `mcp-servers.yaml servers[${i}] (codacy).port: got 1023; ports below 1024 need privileges the servers must not have`,
+        ]);
+        const data = raw();
+        data.servers[i].port = 1024;
+        expect(validateCatalog(data).servers[i].port).to.equal(1024);
+    });
+
+    it("names the line and column of each problem in the catalog file, and the nearest field of an unknown one", () => {
+        const text = fs.readFileSync(CATALOG_FILE, "utf8");
+        const lines = text.split("\n");
+        const entry = lines.indexOf("  - name: codacy");
+        const tier = lines.indexOf("    tier: low", entry);
+        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "catalog-")), "mcp-servers.yaml");
+        lines[tier] = "    teir: low";
+        fs.writeFileSync(file, lines.join("\n"));
+        const error = (() => {
+            try {
+                loadCatalog(file);
+            } catch (e) {
+                return e as InvalidInputError;
+            }
+            throw new Error("expected the catalog to be rejected");
+        })();
+        expect(error.problems.map((p) => `${p.where}: ${p.message}`)).to.deep.equal([
+            `mcp-servers.yaml:${tier + 1}:5 servers[1] (codacy).teir: got "low"; unknown field: did you mean tier?`,
+        ]);
     });
 
     it("fills the documented defaults and keeps known sizes", () => {
@@ -62,7 +93,7 @@ describe("catalog", () => {
         const i = indexOf("gong-agent");
         const problems = problemsOf((s) => (s[i].tier = "urgent"));
         expect(problems).to.have.length(1);
-        expect(problems[0]).to.match(new RegExp(`^mcp-servers.yaml servers\\[${i}\\] \\(gong-agent\\).tier: .*"critical"\\|"high"\\|"medium"\\|"low"`));
+        expect(problems).to.deep.equal([`mcp-servers.yaml servers[${i}] (gong-agent).tier: got "urgent"; expected one of critical | high | medium | low`]);
     });
 
     it("rejects latest and a missing version", () => {
@@ -81,7 +112,7 @@ describe("catalog", () => {
         const i = indexOf("docker-agent");
         const problems = problemsOf((s) => delete s[i].allowDockerSocket);
         expect(problems).to.deep.equal([
-            `mcp-servers.yaml servers[${i}] (docker-agent).hostMounts: mounting /var/run/docker.sock needs "allowDockerSocket: true" on the entry (it gives root on the node)`,
+            `mcp-servers.yaml servers[${i}] (docker-agent).hostMounts: got ["/var/run/docker.sock"]; mounting /var/run/docker.sock needs "allowDockerSocket: true" on the entry (it gives root on the node)`,
         ]);
     });
 
@@ -89,7 +120,7 @@ describe("catalog", () => {
         const i = indexOf("docker-agent");
         const problems = problemsOf((s) => (s[i].hostMounts = ["/var/run/docker.sock", "/"]));
         expect(problems).to.deep.equal([
-            `mcp-servers.yaml servers[${i}] (docker-agent).hostMounts: only /var/run/docker.sock may be mounted from the host; remove /`,
+            `mcp-servers.yaml servers[${i}] (docker-agent).hostMounts: got ["/var/run/docker.sock","/"]; only /var/run/docker.sock may be mounted from the host; remove /`,
         ]);
     });
 
@@ -106,6 +137,6 @@ describe("catalog", () => {
     it("reports YAML syntax errors with the file name", () => {
         const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "catalog-")), "broken.yaml");
         fs.writeFileSync(file, "servers:\n  - name: [unclosed\n");
-        expect(() => loadCatalog(file)).to.throw(InvalidInputError, /broken.yaml/);
+        expect(() => loadCatalog(file)).to.throw(InvalidInputError, /broken.yaml:\d+:\d+: /);
     });
 });

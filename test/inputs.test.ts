@@ -25,14 +25,29 @@ const platformSecrets = [
 ];
 const allSecrets = Object.fromEntries([...loadCatalog().servers.flatMap((s) => s.secrets), ...platformSecrets].map((name) => [name, "value"]));
 
-function problemsOf(config: Record<string, string | undefined>, options: { isSecret?: (key: string) => boolean; catalogFile?: string } = {}): string[] {
+interface Options {
+    isSecret?: (key: string) => boolean;
+    catalogFile?: string;
+    stackFile?: string;
+}
+
+/** The sources a stack with this config gives the program: every set key is in the config map. */
+const sourcesOf = (config: Record<string, string | undefined>, options: Options = {}) => ({
+    stack: "dev",
+    catalogFile: options.catalogFile ?? CATALOG_FILE,
+    readConfig: (k: string) => config[k],
+    // The stack sets every secret (upper-case names) as a secret, and its settings in plaintext.
+    isSecret: options.isSecret ?? ((key: string) => /^sophia:[A-Z]/.test(key)),
+    configKeys: () =>
+        Object.keys(config)
+            .filter((k) => config[k] !== undefined)
+            .map((k) => `sophia:${k}`),
+    stackFileText: () => options.stackFile,
+});
+
+function problemsOf(config: Record<string, string | undefined>, options: Options = {}): string[] {
     try {
-        loadProgramInputs({
-            stack: "dev",
-            catalogFile: options.catalogFile ?? CATALOG_FILE,
-            readConfig: (k) => config[k],
-            isSecret: options.isSecret ?? (() => true),
-        });
+        loadProgramInputs(sourcesOf(config, options));
     } catch (error) {
         expect(error).to.be.instanceOf(InvalidInputError);
         return (error as InvalidInputError).problems.map((p) => `${p.where}: ${p.message}`);
@@ -42,13 +57,8 @@ function problemsOf(config: Record<string, string | undefined>, options: { isSec
 
 describe("program inputs", () => {
     it("load when the catalog, the settings and the secrets agree", () => {
-        const inputs = loadProgramInputs({
-            stack: "dev",
-            catalogFile: CATALOG_FILE,
-            readConfig: (k) => ({ ...settings, ...allSecrets })[k],
-            isSecret: () => true,
-        });
-        expect(inputs.servers).to.have.length(29);
+        const inputs = loadProgramInputs(sourcesOf({ ...settings, ...allSecrets, catalog: CATALOG_FILE }));
+        expect(inputs.servers.map((s) => s.name)).to.deep.equal(loadCatalog().servers.map((s) => s.name));
         expect(inputs.secrets.get("SNOWFLAKE_PASSWORD")).to.include.members(["snowflake-agent", "cortex-aisql-server"]);
     });
 
@@ -72,7 +82,9 @@ describe("program inputs", () => {
         fs.writeFileSync(file, fs.readFileSync(CATALOG_FILE, "utf8").replace("port: 3008", "port: 9001"));
         const found = problemsOf({ ...settings, target: "nomad", ...allSecrets }, { catalogFile: file });
         expect(found).to.have.length(2);
-        expect(found[0]).to.match(/mcp-servers.yaml servers\[1\] \(codacy\).port: port 9001 is already used/);
+        const lines = fs.readFileSync(file, "utf8").split("\n");
+        const line = lines.indexOf("    port: 9001", lines.indexOf("  - name: codacy")) + 1;
+        expect(found[0]).to.match(new RegExp(`^mcp-servers.yaml:${line}:11 servers\\[1\\] \\(codacy\\).port: port 9001 is already used`));
         expect(found[1]).to.match(/Pulumi.dev.yaml sophia:target: /);
     });
 
@@ -88,5 +100,72 @@ describe("program inputs", () => {
         expect(found).to.deep.equal([
             "mcp-servers.yaml (ai-memory).replicas.dev: critical servers need at least 2 replicas in a highAvailability stack, got 1",
         ]);
+    });
+
+    describe("strict stack config", () => {
+        const stackFile = (config: Record<string, string>) =>
+            `# a stack\nconfig:\n${Object.entries(config)
+                .map(([k, v]) => `  sophia:${k}: ${v.startsWith("{") ? v : JSON.stringify(v)}`)
+                .join("\n")}\n`;
+        const lineOf = (text: string, key: string) => text.split("\n").findIndex((l) => l.startsWith(`  sophia:${key}:`)) + 1;
+
+        it("name a misspelt setting at its line and column, with the value and the key it meant, once", () => {
+            const config = { ...settings, highAvailabilty: "true", ...allSecrets };
+            const text = stackFile(config);
+            expect(problemsOf(config, { stackFile: text })).to.deep.equal([
+                `Pulumi.dev.yaml:${lineOf(text, "highAvailabilty")}:3 sophia:highAvailabilty: got true; unknown key: did you mean sophia:highAvailability?`,
+            ]);
+        });
+
+        it("report a misspelt required key itself, not the key it left unset", () => {
+            const { target, ...rest } = settings;
+            const found = problemsOf({ ...rest, targett: target, ...allSecrets });
+            expect(found).to.deep.equal(['Pulumi.dev.yaml sophia:targett: got "swarm"; unknown key: did you mean sophia:target?']);
+        });
+
+        it("name the value a setting got, at the value's line and column", () => {
+            const config = { ...settings, target: "nomad-cluster", ...allSecrets };
+            const text = stackFile(config);
+            expect(problemsOf(config, { stackFile: text })).to.deep.equal([
+                `Pulumi.dev.yaml:${lineOf(text, "target")}:18 sophia:target: got "nomad-cluster"; expected one of swarm | k3s | kubernetes`,
+            ]);
+        });
+
+        it("refuse a secret nothing uses, without showing its value, and suggest the one it may mean", () => {
+            const found = problemsOf({ ...settings, ...allSecrets, OPENAI_API_KEYS: "sk-planted-value", UNUSED_TOKEN: "planted" });
+            expect(found).to.deep.equal([
+                "Pulumi.dev.yaml sophia:OPENAI_API_KEYS: got [secret]; secret OPENAI_API_KEYS is supplied but no server or component uses it: did you mean sophia:OPENAI_API_KEY? Otherwise remove it from the stack file or its ESC environment",
+                "Pulumi.dev.yaml sophia:UNUSED_TOKEN: got [secret]; secret UNUSED_TOKEN is supplied but no server or component uses it: remove it from the stack file or its ESC environment",
+            ]);
+            expect(found.join("\n")).to.not.include("planted");
+        });
+
+        it("refuse an unused secret even while the settings are invalid, alongside their problems", () => {
+            const found = problemsOf({ ...settings, target: "nomad", ...allSecrets, UNUSED_TOKEN: "x" });
+            expect(found.map((p) => p.split(": ")[0])).to.deep.equal(["Pulumi.dev.yaml sophia:target", "Pulumi.dev.yaml sophia:UNUSED_TOKEN"]);
+        });
+
+        it("take a secret a platform component reads only where the settings turn that component on", () => {
+            const backup = JSON.stringify({ region: "us-east-1", replicaRegion: "us-west-2" });
+            const keys = { BACKUP_AWS_ACCESS_KEY_ID: "id", BACKUP_AWS_SECRET_ACCESS_KEY: "key" };
+            expect(() => loadProgramInputs(sourcesOf({ ...settings, ...allSecrets, backup, ...keys }))).to.not.throw();
+            expect(problemsOf({ ...settings, ...allSecrets, ...keys }).map((p) => p.split(": ")[0])).to.deep.equal([
+                "Pulumi.dev.yaml sophia:BACKUP_AWS_ACCESS_KEY_ID",
+                "Pulumi.dev.yaml sophia:BACKUP_AWS_SECRET_ACCESS_KEY",
+            ]);
+        });
+
+        it("leave other namespaces to their providers", () => {
+            const sources = sourcesOf({ ...settings, ...allSecrets });
+            expect(() => loadProgramInputs({ ...sources, configKeys: () => [...sources.configKeys(), "aws:region", "kubernetes:context"] })).to.not.throw();
+        });
+
+        it("name a plaintext secret at its key's line", () => {
+            const config = { ...settings, ...allSecrets };
+            const text = stackFile(config);
+            expect(problemsOf(config, { stackFile: text, isSecret: (key) => key !== "sophia:GITHUB_TOKEN" })).to.deep.equal([
+                `Pulumi.dev.yaml:${lineOf(text, "GITHUB_TOKEN")}:3 sophia:GITHUB_TOKEN: GITHUB_TOKEN is configured in plaintext: set it again with pulumi config set --secret GITHUB_TOKEN <value>`,
+            ]);
+        });
     });
 });

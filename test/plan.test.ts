@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
-import { CATALOG_FILE } from "../catalog";
+import { CATALOG_FILE, loadCatalog } from "../catalog";
 import { changedPaths, diffPlans } from "../stacks/plan/diff";
 import { kubernetesManifests, validateManifests } from "../stacks/plan/manifests";
 import { planExitCode } from "../stacks/plan/plan";
@@ -40,7 +40,7 @@ describe("npm run plan", () => {
 
     it("prints components, totals, compute against capacity, placeholders and the policy result", () => {
         const { stdout } = planOf("prod");
-        expect(stdout).to.match(/sophia:platform:McpServer ×29/);
+        expect(stdout).to.include(`sophia:platform:McpServer ×${loadCatalog().servers.length}`);
         expect(stdout).to.match(/Resources: \d+/);
         expect(stdout).to.match(/critical +\d+ pods/);
         expect(stdout).to.match(/capacity +6 node\(s\) +48\.00 CPU +192\.0 GiB/);
@@ -85,8 +85,8 @@ describe("npm run plan", () => {
         const run = runPlan(["--stack", "dev", "--catalog", catalog]);
         expect(run.code).to.equal(2);
         expect(run.stderr).to.include("Invalid input: 2 problem(s)");
-        expect(run.stderr).to.include("mcp-servers.yaml servers[1] (codacy).port: port 9001 is already used by servers[0] (ai-memory)");
-        expect(run.stderr).to.include('mcp-servers.yaml servers[2] (anthropic-mcp).version: "latest" is not a pinned version');
+        expect(run.stderr).to.match(/mcp-servers.yaml:\d+:11 servers\[1\] \(codacy\).port: port 9001 is already used by servers\[0\] \(ai-memory\)/);
+        expect(run.stderr).to.match(/mcp-servers.yaml:\d+:14 servers\[2\] \(anthropic-mcp\).version: "latest" is not a pinned version/);
         expect(run.stderr).to.include("No plan written; 0 resources were registered.");
         expect(run.plan).to.equal(undefined);
         expect(fs.readdirSync(run.out)).to.deep.equal([]);

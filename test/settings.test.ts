@@ -43,33 +43,33 @@ describe("stack settings", () => {
     });
 
     it("rejects an unknown target", () => {
-        expect(problems({ ...base, target: "nomad" })).to.deep.equal([
-            'Pulumi.prod.yaml sophia:target: Invalid option: expected one of "swarm"|"k3s"|"kubernetes"',
-        ]);
+        expect(problems({ ...base, target: "nomad" })).to.deep.equal(['Pulumi.prod.yaml sophia:target: got "nomad"; expected one of swarm | k3s | kubernetes']);
     });
 
     it("needs a Docker host for swarm and a kubeconfig for kubernetes", () => {
         expect(problems({ ...base, target: "swarm", kubeconfig: undefined })).to.deep.equal([
-            "Pulumi.prod.yaml sophia:dockerHost: target swarm needs the Swarm manager's Docker host, e.g. ssh://deploy@swarm-manager",
+            "Pulumi.prod.yaml sophia:dockerHost: not set; target swarm needs the Swarm manager's Docker host, e.g. ssh://deploy@swarm-manager",
         ]);
-        expect(problems({ ...base, kubeconfig: undefined })[0]).to.match(/^Pulumi.prod.yaml sophia:kubeconfig: target kubernetes needs a kubeconfig/);
+        expect(problems({ ...base, kubeconfig: undefined })[0]).to.match(/^Pulumi.prod.yaml sophia:kubeconfig: not set; target kubernetes needs a kubeconfig/);
     });
 
     it("reports malformed structured values and every other problem together", () => {
         const found = problems({ ...base, nodeCapacity: "{nodes: 3", registry: "Not A Registry", target: undefined });
         expect(found).to.have.length(3);
-        expect(found[0]).to.equal('sophia:nodeCapacity: expected an object, got "{nodes: 3"');
-        expect(found.join("\n")).to.include("sophia:registry").and.include("sophia:target");
+        expect(found[0]).to.equal('Pulumi.prod.yaml sophia:nodeCapacity: got "{nodes: 3"; expected an object');
+        expect(found.join("\n"))
+            .to.include('Pulumi.prod.yaml sophia:registry: got "Not A Registry"; expected a registry such as')
+            .and.include("Pulumi.prod.yaml sophia:target: not set; expected one of swarm | k3s | kubernetes");
     });
 
     it("enforces two replicas for critical and high tiers under highAvailability", () => {
         const found = problems({ ...base, highAvailability: "true", tiers: JSON.stringify({ high: { replicas: 1 } }) });
-        expect(found).to.deep.equal(["Pulumi.prod.yaml sophia:tiers.high.replicas: highAvailability needs at least 2 replicas for high servers, got 1"]);
+        expect(found).to.deep.equal(["Pulumi.prod.yaml sophia:tiers.high.replicas: got 1; highAvailability needs at least 2 replicas for high servers"]);
     });
 
     it("rejects a maxReplicas below replicas", () => {
         const found = problems({ ...base, tiers: JSON.stringify({ critical: { replicas: 3, maxReplicas: 2 } }) });
-        expect(found).to.deep.equal(["Pulumi.prod.yaml sophia:tiers.critical.maxReplicas: maxReplicas 2 is below replicas 3"]);
+        expect(found).to.deep.equal(["Pulumi.prod.yaml sophia:tiers.critical.maxReplicas: got 2, below replicas 3: raise maxReplicas to 3 or more"]);
     });
 });
 

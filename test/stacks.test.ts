@@ -1,5 +1,7 @@
 import { expect } from "chai";
 import { loadCatalog } from "../catalog";
+import { leaderName } from "../clusters/hosts";
+import { clusterStacks, offlineIp } from "../clusters/offline";
 import { SECRET_MARKER } from "../stacks/plan/recorder";
 import type { PlanFile } from "../stacks/plan/planFile";
 import { planOf } from "./support/plan";
@@ -15,7 +17,7 @@ const childrenOf = (plan: PlanFile, server: string) => {
 
 describe("stacks, evaluated from their real stack files", () => {
     describe("dev (Docker Swarm)", () => {
-        it("yields 29 McpServer components, each with one docker Service", () => {
+        it("yields one McpServer component per catalog entry, each with one docker Service", () => {
             const { plan } = planOf("dev");
             expect(plan!.target).to.equal("swarm");
             expect(
@@ -26,7 +28,7 @@ describe("stacks, evaluated from their real stack files", () => {
             const services = ofType(plan!, "docker:index/service:Service").filter((s) =>
                 (s.inputs as any).labels.some((l: any) => l.label === "sophia.ai/mcp-server"),
             );
-            expect(services).to.have.length(29);
+            expect(services).to.have.length(catalog.servers.length);
             for (const server of catalog.servers) {
                 expect(
                     childrenOf(plan!, server.name).filter((r) => r.type === "docker:index/service:Service"),
@@ -35,10 +37,11 @@ describe("stacks, evaluated from their real stack files", () => {
             }
         });
 
-        it("reaches the manager through the stack's Docker host", () => {
+        it("reaches the manager through the Docker host the dev cluster stack hands off", () => {
             const { plan } = planOf("dev");
             const [provider] = ofType(plan!, "pulumi:providers:docker");
-            expect((provider.inputs as any).host).to.equal("ssh://deploy@swarm-dev.sophia-ai.internal");
+            const cluster = clusterStacks().find((s) => s.environment === "dev")!;
+            expect((provider.inputs as any).host).to.equal(`ssh://${cluster.sshUser}@${offlineIp(leaderName(cluster))}`);
         });
 
         it("gives each server exactly its declared secrets, as docker secrets", () => {
@@ -53,9 +56,9 @@ describe("stacks, evaluated from their real stack files", () => {
 
     for (const stack of ["staging", "prod"]) {
         describe(`${stack} (${stack === "staging" ? "K3s" : "Kubernetes"})`, () => {
-            it("yields 29 McpServer components with a Deployment, a Service and a NetworkPolicy each", () => {
+            it("yields one McpServer component per catalog entry, with a Deployment, a Service and a NetworkPolicy each", () => {
                 const { plan } = planOf(stack);
-                expect(mcpServers(plan!)).to.have.length(29);
+                expect(mcpServers(plan!)).to.have.length(catalog.servers.length);
                 for (const server of catalog.servers) {
                     const types = childrenOf(plan!, server.name).map((r) => r.type);
                     for (const type of [

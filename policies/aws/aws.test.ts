@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { compliantBuckets, withoutResource, withProps } from "../../test/policies/awsFixtures";
 import { checkResource, checkStack, urnOf } from "../../test/policies/fixtures";
-import type { StackRule } from "../rule";
+import { UNKNOWN, type PolicyResource, type StackRule } from "../rule";
 import { AWS } from "./buckets";
 import { disallowIamWildcards } from "./disallowIamWildcards";
 import { enforceBucketOwnerEnforced } from "./enforceBucketOwnerEnforced";
@@ -95,6 +95,53 @@ describe("S3 bucket rules (@pulumi/aws 7 companion resources)", () => {
         expect(checkStack(requireBucketVersioning, named)).to.deep.equal([]);
     });
 
+    describe("in a first preview (ids and ARNs unknown)", () => {
+        const BUCKET_STACK_RULES = [...BUCKET_RULES.map((c) => c.rule), requireBucketAccessLogging, requireBucketReplication];
+        /** Every companion's bucket value unknown, as a preview of a new stack sends `bucket: bucket.id`. */
+        const previewOf = (resources: PolicyResource[]) =>
+            resources.map((r) => (r.props.bucket !== undefined && r.type !== AWS.bucket ? { ...r, props: { ...r.props, bucket: UNKNOWN } } : r));
+
+        it("relates companions by their property dependencies alone: compliant buckets pass every bucket rule", () => {
+            const resources = previewOf(compliantBuckets().resources);
+            for (const rule of BUCKET_STACK_RULES) expect(checkStack(rule, resources), rule.id).to.deep.equal([]);
+        });
+        it("still reports a bucket policy without the TLS deny", () => {
+            const set = compliantBuckets();
+            const resources = previewOf(withProps(set, "backups-policy", (p) => (p.policy = JSON.stringify({ Statement: [] }))));
+            expect(checkStack(requireBucketTlsOnlyPolicy, resources)).to.deep.equal([
+                { urn: set.data.urn, message: "the bucket has no policy denying requests without TLS" },
+            ]);
+        });
+        it("relates a companion parented to its bucket when it has no dependencies, and an unknown value to nothing", () => {
+            const set = compliantBuckets();
+            const orphaned = (parent?: string) =>
+                previewOf(set.resources).map((r) => (r.name === "backups-versioning" ? { ...r, propertyDependencies: {}, parent } : r));
+            expect(checkStack(requireBucketVersioning, orphaned(set.data.urn))).to.deep.equal([]);
+            expect(checkStack(requireBucketVersioning, orphaned()).map((v) => v.urn)).to.deep.equal([set.data.urn]);
+        });
+        it("leaves a policy document it cannot know yet to the update", () => {
+            const set = compliantBuckets();
+            expect(
+                checkStack(
+                    requireBucketTlsOnlyPolicy,
+                    withProps(set, "backups-policy", (p) => (p.policy = UNKNOWN)),
+                ),
+            ).to.deep.equal([]);
+        });
+        it("finds a replica destination named literally, next to dependencies on other resources", () => {
+            const set = compliantBuckets();
+            const literal = set.resources.map((r) => {
+                if (r.name === "backups-replica") return { ...r, props: { ...r.props, bucket: "sophia-replica" } };
+                if (r.type !== AWS.replication) return r;
+                const rules = [{ status: "Enabled", destination: { bucket: "arn:aws:s3:::sophia-replica", replicaKmsKeyId: UNKNOWN } }];
+                return { ...r, props: { ...r.props, rules }, propertyDependencies: { ...r.propertyDependencies, rules: [set.key.urn] } };
+            });
+            expect(checkStack(requireBucketReplication, literal)).to.deep.equal([]);
+            const unnamed = literal.map((r) => (r.name === "backups-replica" ? { ...r, props: { ...r.props, bucket: UNKNOWN } } : r));
+            expect(checkStack(requireBucketReplication, unnamed).map((v) => v.urn)).to.deep.equal([set.replica.urn]);
+        });
+    });
+
     describe(enforceBucketOwnerEnforced.id, () => {
         it("fails a bucket with a public canned ACL", () => {
             const set = compliantBuckets();
@@ -185,6 +232,20 @@ describe(disallowIamWildcards.id, () => {
             }),
         ).to.have.length(2);
         expect(checkResource(disallowIamWildcards, { ...iam(AWS.iamPolicy, ""), props: { policy: "[unknown]" } })).to.deep.equal([]);
+    });
+    it("checks the statements a preview knows, skipping unknown parts", () => {
+        const document = {
+            Statement: [
+                { Sid: "Writes", Effect: "Allow", Action: ["s3:PutObject"], Resource: UNKNOWN },
+                { Sid: "Everything", Effect: "Allow", Action: "s3:*", Resource: UNKNOWN },
+                UNKNOWN,
+                { Effect: UNKNOWN, Action: "*", Resource: "*" },
+            ],
+        };
+        expect(checkResource(disallowIamWildcards, { ...iam(AWS.iamPolicy, ""), props: { policy: document } })).to.deep.equal([
+            'statement "Everything" allows wildcard action s3:*',
+        ]);
+        expect(checkResource(disallowIamWildcards, { ...iam(AWS.iamPolicy, ""), props: { policy: { Statement: UNKNOWN } } })).to.deep.equal([]);
     });
 });
 

@@ -1,4 +1,4 @@
-import type { PolicyResource, StackRule } from "../rule";
+import { UNKNOWN, type PolicyResource, type StackRule } from "../rule";
 import { awsProps, type PolicyDocument } from "../shapes";
 
 /** Type tokens as @pulumi/aws 7 registers them. */
@@ -20,14 +20,18 @@ export const AWS = {
 } as const;
 
 /**
- * True when `companion.props[property]` designates `bucket`: the property depends on the bucket's
- * resource (bucket.id / bucket.arn), or names it literally.
+ * True when `companion.props[property]` (one bucket's id, name or ARN) designates `bucket`. Decided
+ * by URN, as the engine knows it before any value is: the property's dependencies (bucket.id,
+ * bucket.arn) when it has them, since its value comes from those; else a companion parented to its
+ * bucket; only without either, by the value written out. A value a preview cannot know relates to nothing.
  */
 export function refersTo(companion: PolicyResource, property: string, bucket: PolicyResource): boolean {
-    if (companion.propertyDependencies?.[property]?.includes(bucket.urn)) return true;
+    const dependencies = companion.propertyDependencies?.[property];
+    if (dependencies && dependencies.length > 0) return dependencies.includes(bucket.urn);
+    if (property === "bucket" && companion.parent === bucket.urn) return true;
     const value = companion.props?.[property];
-    if (typeof value !== "string" || value === "") return false;
-    const names = [awsProps(bucket).bucket, awsProps(bucket).id].filter((n): n is string => typeof n === "string" && n !== "");
+    if (typeof value !== "string" || value === "" || value === UNKNOWN) return false;
+    const names = [awsProps(bucket).bucket, awsProps(bucket).id].filter((n): n is string => typeof n === "string" && n !== "" && n !== UNKNOWN);
     return names.some((n) => value === n || value === `arn:aws:s3:::${n}`);
 }
 
@@ -41,15 +45,16 @@ export function isLogTarget(resources: readonly PolicyResource[], bucket: Policy
     return resources.some((r) => r.type === AWS.logging && refersTo(r, "targetBucket", bucket));
 }
 
-/** Buckets that are the destination of another bucket's replication. */
+/** Buckets that are the destination of another bucket's replication (its rules depend on the bucket, or name its ARN). */
 export function isReplicaDestination(resources: readonly PolicyResource[], bucket: PolicyResource): boolean {
-    return resources.some(
-        (r) =>
-            r.type === AWS.replication &&
-            !refersTo(r, "bucket", bucket) &&
-            (r.propertyDependencies?.rules?.includes(bucket.urn) ||
-                JSON.stringify(awsProps(r).rules ?? []).includes(`"arn:aws:s3:::${String(awsProps(bucket).bucket)}"`)),
-    );
+    return resources.some((r) => r.type === AWS.replication && !refersTo(r, "bucket", bucket) && replicatesTo(r, bucket));
+}
+
+/** The rules hold more than the destination (KMS keys, filters): a destination named literally is found by its ARN. */
+function replicatesTo(replication: PolicyResource, bucket: PolicyResource): boolean {
+    if (replication.propertyDependencies?.rules?.includes(bucket.urn)) return true;
+    const name = awsProps(bucket).bucket;
+    return typeof name === "string" && name !== UNKNOWN && JSON.stringify(awsProps(replication).rules ?? []).includes(`"arn:aws:s3:::${name}"`);
 }
 
 /** A stack rule checking each bucket against its companions; `problem` returns the message or undefined. */

@@ -1,9 +1,9 @@
-import type { PolicyResource, StackRule } from "../rule";
+import { SECRET, UNKNOWN, type PolicyResource, type StackRule } from "../rule";
 import { record } from "../shapes";
 
 export const STACK = "pulumi:pulumi:Stack";
-/** How secrets look once redacted (offline) — they are secret outputs and fine. */
-const REDACTED = "[secret]";
+/** How secrets look to rules, offline and in the pack: a secret output is fine. */
+const REDACTED = SECRET;
 /** Short values ("1", "true") are not meaningful secrets and would match everywhere. */
 const MIN_SECRET_LENGTH = 8;
 
@@ -33,7 +33,8 @@ function leaves(value: unknown, path: string): { path: string; text: string }[] 
 export const disallowSecretOutputs: StackRule = {
     kind: "stack",
     id: "disallow-secret-outputs",
-    description: "No secret value (secret config, Kubernetes or Docker secret) may appear in a plain, non-secret stack output.",
+    description:
+        "No secret value (secret config, a secret input, a Kubernetes or Docker secret) may appear in a plain, non-secret stack output; secret outputs are fine.",
     rationale: "Stack outputs are readable by everyone with access to the stack and copied into CI logs; a secret there is a published secret.",
     remediation: "Export the value with pulumi.secret(...), read config with getSecret/requireSecret, or do not export it.",
     severity: "critical",
@@ -41,9 +42,13 @@ export const disallowSecretOutputs: StackRule = {
     check(resources, context) {
         const stack = resources.find((r) => r.type === STACK);
         if (!stack) return [];
-        const secrets = [...(context.secretValues ?? []), ...secretResourceValues(resources)].filter((s) => s.length >= MIN_SECRET_LENGTH && s !== REDACTED);
+        const secrets = [...(context.secretValues ?? []), ...secretResourceValues(resources)].filter(
+            (s) => s.length >= MIN_SECRET_LENGTH && s !== REDACTED && s !== UNKNOWN,
+        );
+        // Secret outputs reach rules as SECRET and unknown ones as UNKNOWN: only plain, known text can leak.
         return leaves(stack.props ?? {}, "")
-            .filter((leaf) => leaf.text === PLAINTEXT_SECRET_MARKER || (leaf.text !== REDACTED && secrets.some((s) => leaf.text.includes(s))))
+            .filter((leaf) => leaf.text !== REDACTED && leaf.text !== UNKNOWN)
+            .filter((leaf) => leaf.text === PLAINTEXT_SECRET_MARKER || secrets.some((s) => leaf.text.includes(s)))
             .map((leaf) => ({ urn: stack.urn, message: `stack output ${leaf.path} contains a secret value in plain text` }));
     },
 };

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { checkStack, compliantPodSpec, swarmService, urnOf, workload, type Fixture } from "../../test/policies/fixtures";
 import { disallowSecretOutputs, PLAINTEXT_SECRET_MARKER, redactPlainSecrets, STACK } from "./disallowSecretOutputs";
+import { UNKNOWN } from "../rule";
 import { requireCriticalHighAvailability } from "./requireCriticalHighAvailability";
 import { MCP_SERVER, PROMETHEUS_RULE, requireMcpServerMonitoring, SERVICE_MONITOR, SWARM_CONFIG } from "./requireMcpServerMonitoring";
 import { BACKUP_OF_LABEL, requireStatefulBackups } from "./requireStatefulBackups";
@@ -169,6 +170,10 @@ describe(disallowSecretOutputs.id, () => {
     it("fails an output carrying a secret config value, and the plan's marker for one", () => {
         expect(checkStack(disallowSecretOutputs, [stack({ key: "offline-placeholder:sophia:KEY" })], {}, ["offline-placeholder:sophia:KEY"])).to.have.length(1);
         expect(checkStack(disallowSecretOutputs, [stack({ key: PLAINTEXT_SECRET_MARKER })])).to.have.length(1);
+    });
+    it("passes outputs a preview cannot know yet, and ignores secret values that are themselves unknown", () => {
+        const pending = res("kubernetes:core/v1:Secret", "p", { stringData: { TOKEN: UNKNOWN } });
+        expect(checkStack(disallowSecretOutputs, [stack({ bucketArn: UNKNOWN, note: "value [unknown] here" }), pending], {}, [UNKNOWN])).to.deep.equal([]);
     });
     it("redacts leaked values before a plan is written", () => {
         expect(redactPlainSecrets({ a: ["x", "pre-s3cr3tvalue"], b: "[secret]" }, ["s3cr3tvalue", undefined])).to.deep.equal({

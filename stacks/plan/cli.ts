@@ -4,6 +4,7 @@ import * as path from "path";
 import { parseArgs } from "util";
 import { diffPlans, formatDiff } from "./diff";
 import { planExitCode, planStack } from "./plan";
+import { planProject } from "./projectCli";
 import type { PlanFile } from "./planFile";
 
 async function main(): Promise<number> {
@@ -15,8 +16,11 @@ async function main(): Promise<number> {
             catalog: { type: "string" },
             // Another directory of stack files (Pulumi.yaml, Pulumi.<stack>.yaml), e.g. a local stack being tried out.
             "project-dir": { type: "string" },
+            // Another Pulumi project of the repository, e.g. clusters: planned by stacks/plan/project.ts.
+            project: { type: "string" },
         },
     });
+    if (values.project) return planProject(path.resolve(values.project), values.stack, values.out);
     const progress = process.stderr.isTTY ? (line: string) => process.stderr.write(`${line}\r`) : (line: string) => process.stderr.write(`${line}\n`);
     const result = await planStack({
         stack: values.stack,

@@ -30,7 +30,7 @@ function withCheapStackTraces(): void {
 export async function evaluateProgram(entry: string, stackConfig: StackConfig, monitor = new RecordingMonitor()): Promise<Evaluation> {
     withCheapStackTraces();
     pulumi.runtime.setAllConfig(stackConfig.config, stackConfig.secretKeys);
-    installMonitor(monitor, stackConfig.project, stackConfig.stack);
+    installMonitor(monitor, stackConfig.project, stackConfig.stack, stackConfig.rootDirectory);
     // The program is CommonJS and loads through the same require hook (ts-node) as under the language host.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     await pulumi.runtime.runInPulumiStack(() => Promise.resolve(require(path.resolve(entry)) as unknown));

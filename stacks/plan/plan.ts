@@ -15,6 +15,7 @@ import { kubernetesManifests, manifestYaml, SchemaResult, validateManifests } fr
 import type { PlanFile } from "./planFile";
 import { readStackConfig, StackConfig } from "./stackConfig";
 import { formatSummary, summarize } from "./summary";
+import { formatNodePools, nodePoolsSummary } from "./nodePools";
 
 export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
 
@@ -60,7 +61,8 @@ function applyEnvironmentConfig(stackConfig: StackConfig): void {
     stackConfig.placeholders.splice(0, stackConfig.placeholders.length, ...stackConfig.placeholders.filter((k) => !(k in overrides)));
 }
 
-async function resolveArtifact(file: string, output: pulumi.Output<string>): Promise<string> {
+/** An artifact's text; refuses one that holds a secret value, which the plan would otherwise write out in plaintext. */
+export async function resolveArtifact(file: string, output: pulumi.Output<string>): Promise<string> {
     const internal = output as unknown as { isSecret: Promise<boolean>; promise(): Promise<string> };
     if (await internal.isSecret) throw new Error(`artifact ${file} contains a secret value; reference secrets by file instead`);
     return internal.promise();
@@ -97,6 +99,7 @@ export async function planStack(options: PlanOptions): Promise<PlanResult> {
     const artifacts = new Map<string, string>();
     for (const [file, output] of contributedArtifacts()) artifacts.set(file, await resolveArtifact(file, output));
     const summary = summarize(resources, settings.nodeCapacity);
+    const nodePools = nodePoolsSummary(stackConfig.environments, resources, summary);
     const violations = runPolicies(resources, {
         stack: options.stack,
         config: stackConfig.config,
@@ -110,6 +113,7 @@ export async function planStack(options: PlanOptions): Promise<PlanResult> {
         resources,
         summary: {
             ...summary,
+            ...(nodePools ? { nodePools } : {}),
             placeholders: stackConfig.placeholders,
             secretInventory: Object.fromEntries(
                 [...secretInventory([...catalog.servers, ...platformSecretConsumers(settings)])].map(([name, users]) => [name, [...users]]),
@@ -138,6 +142,7 @@ function writeFile(file: string, content: string): void {
 
 export function formatPlan(plan: PlanFile, schema: SchemaResult[]): string {
     const lines = [formatSummary(plan.summary, `Plan of stack ${plan.stack} (${plan.project}, target ${plan.target})`), ""];
+    if (plan.summary.nodePools) lines.push(...formatNodePools(plan.summary.nodePools), "");
     lines.push("Secrets (names only):");
     for (const [name, servers] of Object.entries(plan.summary.secretInventory)) lines.push(`  ${name.padEnd(22)} ${servers.join(", ")}`);
     if (plan.summary.placeholders.length > 0) {

@@ -1,5 +1,6 @@
 import type { RecordedResource } from "./recorder";
 import type { PlanSummary } from "./summary";
+import type { NodePoolsSummary } from "./nodePools";
 
 /** One policy finding, as the plan and `npm run policy` report it. */
 export interface PolicyViolation {
@@ -24,6 +25,8 @@ export interface PlanFile {
         /** Secret names the servers need, with the servers using each. */
         secretInventory: Record<string, string[]>;
         artifacts: string[];
+        /** Pools of the cluster stack whose hand-off the stack imports, with requested against available CPU, memory and GPUs. */
+        nodePools?: NodePoolsSummary;
     };
     policy: { violations: PolicyViolation[] };
     /** The stack's outputs; secret ones as "[secret]", a secret value in a plain output as "[plaintext secret]". */

@@ -2,16 +2,17 @@ import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import * as rpc from "@pulumi/pulumi/runtime/rpc";
 import * as runtimeState from "@pulumi/pulumi/runtime/state";
+import { SECRET, UNKNOWN } from "../../policies/rule";
 
-/** The marker every secret input becomes in a plan: its value never leaves the program. */
-export const SECRET_MARKER = "[secret]";
-export const UNKNOWN_MARKER = "[unknown]";
+/** The marker every secret input becomes in a plan: its value never leaves the program. The pack shows rules the same markers. */
+export const SECRET_MARKER = SECRET;
+export const UNKNOWN_MARKER = UNKNOWN;
 
 /**
  * Outputs a provider computes that programs consume as values: a generated password (it stays
  * secret), and AWS ARNs, which policies reference; "offline" stands where the account id would be.
  */
-function computedOutputs(args: pulumi.runtime.MockResourceArgs): Record<string, string> {
+export function computedOutputs(args: Pick<pulumi.runtime.MockResourceArgs, "type" | "name" | "inputs">): Record<string, string> {
     if (args.type === "random:index/randomPassword:RandomPassword") return { result: "offline-generated-password" };
     const inputs = args.inputs as { arn?: unknown; region?: string };
     if (args.type.startsWith("aws:") && inputs.arn === undefined) {
@@ -150,10 +151,21 @@ export class RecordingMonitor extends MockMonitor {
     }
 }
 
+interface MockStore {
+    settings: { options: { rootDirectory?: string } };
+    supportsSecrets: boolean;
+    supportsResourceReferences: boolean;
+    supportsOutputValues: boolean;
+    supportsDeletedWith: boolean;
+    supportsAliasSpecs: boolean;
+}
+
 /** Installs the monitor as Pulumi's mock runtime, with the features setMocks turns on (secrets first). */
-export function installMonitor(monitor: RecordingMonitor, project: string, stack: string): void {
+export function installMonitor(monitor: RecordingMonitor, project: string, stack: string, rootDirectory?: string): void {
     pulumi.runtime.setMockOptions(monitor, project, stack, false);
-    const store = (runtimeState as unknown as { getStore(): Record<string, boolean> }).getStore();
+    const store = (runtimeState as unknown as { getStore(): MockStore }).getStore();
+    // What the engine passes the language host (PULUMI_NODEJS_ROOT_DIRECTORY): where Pulumi.yaml is.
+    if (rootDirectory) store.settings.options.rootDirectory = rootDirectory;
     store.supportsSecrets = true;
     store.supportsResourceReferences = true;
     store.supportsOutputValues = false;

@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
+import { offlineHandoffConfig } from "../../clusters/offline";
 
 /** Marks a value the plan made up because only ESC or an encrypted stack secret holds the real one. */
 export const PLACEHOLDER_PREFIX = "offline-placeholder:";
@@ -8,6 +9,8 @@ export const PLACEHOLDER_PREFIX = "offline-placeholder:";
 export interface StackConfig {
     readonly project: string;
     readonly stack: string;
+    /** The directory of Pulumi.yaml, which the engine passes the program as its root directory. */
+    readonly rootDirectory: string;
     /** Full config map ("sophia:target" → "swarm"); structured values as JSON, as the engine passes them. */
     readonly config: Record<string, string>;
     /** Keys whose values are secrets. */
@@ -55,8 +58,19 @@ export function readStackConfig(
         else config[qualify(key)] = encode(value);
     }
     const environments = environmentList(stackData.environment);
+    applyClusterHandoff(environments, config, placeholder);
     for (const key of escProvidedKeys(environments, config).map(qualify)) if (!(key in config)) placeholder(key);
-    return { project: project.name, stack, config, secretKeys, placeholders: placeholders.sort(), environments };
+    return { project: project.name, stack, rootDirectory: path.resolve(projectDir), config, secretKeys, placeholders: placeholders.sort(), environments };
+}
+
+/**
+ * A cluster stack's hand-off (docs/04-deployment/clusters.md): its values, computed from the
+ * cluster stack's settings; the stack file's own values win, as they do over any environment.
+ */
+function applyClusterHandoff(environments: string[], config: Record<string, string>, placeholder: (key: string) => void): void {
+    const handoff = offlineHandoffConfig(environments);
+    for (const [key, value] of Object.entries(handoff.values)) config[key] ??= value;
+    for (const key of handoff.secretKeys) if (!(key in config)) placeholder(key);
 }
 
 /** The values Pulumi.yaml declares, by qualified key. */

@@ -6,8 +6,9 @@ import * as fs from "fs";
 import * as path from "path";
 import { expect } from "chai";
 import { Client } from "pg";
-import { PostgresCluster, PG_BIN, PushRecorder, S3Server, tempRoot } from "./servers";
+import { PostgresCluster, PushRecorder, S3Server, tempRoot } from "./servers";
 import { ROOT } from "../support/plan";
+import { postgresServerBin, requireBinary } from "../support/tools";
 
 const RTO_SECONDS = 15 * 60;
 const RPO_SECONDS = 60 * 60;
@@ -114,13 +115,15 @@ describe("restore drill: PostgreSQL through an S3-compatible bucket", function (
     };
 
     before(async function () {
-        if (!fs.existsSync(`${PG_BIN}/initdb`)) throw new Error(`PostgreSQL 15 is not installed (${PG_BIN}): apt-get install postgresql postgresql-client`);
+        // The backup and restore programs run the client tools of the same PostgreSQL as the server.
+        const serverBin = postgresServerBin();
+        for (const client of ["psql", "pg_dump", "pg_restore"]) requireBinary(client);
         root = tempRoot();
-        [postgres, s3, pushgateway] = await Promise.all([PostgresCluster.start(root), S3Server.start(root, BUCKET), PushRecorder.start()]);
+        [postgres, s3, pushgateway] = await Promise.all([PostgresCluster.start(root, serverBin), S3Server.start(root, BUCKET), PushRecorder.start()]);
         const passwordFile = path.join(root, "pgpassword");
         fs.writeFileSync(passwordFile, postgres.password, { mode: 0o600 });
         env = {
-            PATH: `${PG_BIN}:${process.env.PATH}`,
+            PATH: `${serverBin}:${process.env.PATH}`,
             HOME: root,
             PGHOST: "127.0.0.1",
             PGPORT: String(postgres.port),

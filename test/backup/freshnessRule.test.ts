@@ -1,5 +1,4 @@
 // The freshness alert, judged by Prometheus' own rule checker and unit-test runner.
-import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -7,11 +6,10 @@ import { expect } from "chai";
 import * as YAML from "yaml";
 import { backupFreshnessRuleGroup, LAST_SUCCESS_METRIC } from "../../components/backup-jobs/freshnessRule";
 import { LAST_SUCCESS_METRIC as PUSHED_METRIC } from "../../images/backup/src/metrics";
+import { runTool, ToolRun } from "../support/tools";
 
-function promtool(args: string[], cwd: string): { code: number; output: string } {
-    const result = spawnSync("promtool", args, { cwd, encoding: "utf8", timeout: 30_000 });
-    if (result.error) throw new Error(`promtool is needed (apt-get install prometheus): ${result.error.message}`);
-    return { code: result.status ?? -1, output: `${result.stdout}${result.stderr}` };
+function promtool(args: string[], cwd: string): ToolRun {
+    return runTool("promtool", args, { cwd, timeoutMs: 30_000 });
 }
 
 const series = (target: string, values: string) => ({ series: `${LAST_SUCCESS_METRIC}{job="sophia-backup",target="${target}",kind="hourly"}`, values });

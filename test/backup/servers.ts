@@ -5,11 +5,9 @@ import * as http from "http";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
-import { freePort } from "../support/tools";
+import { freePort, postgresServerBin } from "../support/tools";
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const S3rver = require("s3rver");
-
-export const PG_BIN = "/usr/lib/postgresql/15/bin";
 
 /**
  * PostgreSQL refuses to run as root, so as root the cluster belongs to the `postgres` user of the
@@ -26,14 +24,16 @@ export class PostgresCluster {
     private constructor(
         readonly dir: string,
         port: number,
+        private readonly bin: string,
     ) {
         this.port = port;
     }
 
-    static async start(root: string): Promise<PostgresCluster> {
+    /** Starts a cluster of the newest installed PostgreSQL whose server programs are in `bin`. */
+    static async start(root: string, bin: string = postgresServerBin()): Promise<PostgresCluster> {
         const dir = path.join(root, "pg");
         fs.mkdirSync(dir, { mode: 0o700 });
-        const cluster = new PostgresCluster(dir, await freePort());
+        const cluster = new PostgresCluster(dir, await freePort(), bin);
         const pwfile = path.join(dir, "pwfile");
         fs.writeFileSync(pwfile, cluster.password, { mode: 0o600 });
         if (process.getuid?.() === 0) {
@@ -42,7 +42,7 @@ export class PostgresCluster {
             fs.chownSync(dir, uid, gid);
             fs.chownSync(pwfile, uid, gid);
         }
-        cluster.exec(`${PG_BIN}/initdb`, [
+        cluster.exec(path.join(bin, "initdb"), [
             "-D",
             path.join(dir, "data"),
             "-U",
@@ -56,7 +56,7 @@ export class PostgresCluster {
             "--locale=C",
         ]);
         const options = `-c listen_addresses=127.0.0.1 -p ${cluster.port} -k ${dir} -c fsync=off`;
-        cluster.exec(`${PG_BIN}/pg_ctl`, ["-D", path.join(dir, "data"), "-l", path.join(dir, "server.log"), "-o", options, "-w", "-t", "30", "start"]);
+        cluster.exec(path.join(bin, "pg_ctl"), ["-D", path.join(dir, "data"), "-l", path.join(dir, "server.log"), "-o", options, "-w", "-t", "30", "start"]);
         return cluster;
     }
 
@@ -68,7 +68,7 @@ export class PostgresCluster {
 
     stop(): void {
         if (!fs.existsSync(path.join(this.dir, "data", "postmaster.pid"))) return;
-        this.exec(`${PG_BIN}/pg_ctl`, ["-D", path.join(this.dir, "data"), "-m", "immediate", "-w", "-t", "30", "stop"]);
+        this.exec(path.join(this.bin, "pg_ctl"), ["-D", path.join(this.dir, "data"), "-m", "immediate", "-w", "-t", "30", "stop"]);
     }
 }
 

@@ -64,8 +64,8 @@ describe("backup stack settings", () => {
 
     it("refuses a malformed region and an unknown key", () => {
         const problems = problemsOf({ region: "useast1", replicaRegion: "us-west-2", retention: 3 });
-        expect(problems.join("\n")).to.include("sophia:backup.region: expected an AWS region such as us-east-1");
-        expect(problems.join("\n")).to.include("retention");
+        expect(problems.join("\n")).to.include('Pulumi.staging.yaml sophia:backup.region: got "useast1"; expected an AWS region such as us-east-1');
+        expect(problems.join("\n")).to.include("Pulumi.staging.yaml sophia:backup.retention: got 3; unknown field: did you mean retentionDays?");
     });
 
     it("makes the backup jobs' access key a secret the stack must provide, only when backups are on", () => {

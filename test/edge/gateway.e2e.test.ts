@@ -8,7 +8,7 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { expect } from "chai";
-import { freePort } from "../support/tools";
+import { freePort, requireBinary } from "../support/tools";
 import { CLIENT_HEADER, GatewayModel, renderGatewayConfig } from "../../components/edge/gatewayConfig";
 import { mcpRoutes } from "../../components/edge/routes";
 import type { ServerSpec } from "../../stacks/specs";
@@ -108,8 +108,10 @@ describe("edge gateway (real nginx on 127.0.0.1)", function () {
         fs.chmodSync(dir, 0o755);
         const cert = path.join(dir, "cert.pem");
         const key = path.join(dir, "key.pem");
+        // Named through the helper: a missing tool fails here with its Debian package, not as a null exit code.
+        const [openssl, nginxBinary] = [requireBinary("openssl"), requireBinary("nginx")];
         const made = spawnSync(
-            "openssl",
+            openssl,
             [
                 "req",
                 "-x509",
@@ -160,9 +162,9 @@ describe("edge gateway (real nginx on 127.0.0.1)", function () {
         fs.writeFileSync(conf, renderGatewayConfig(model));
         // The access log goes to /dev/stdout, as in a container; here stdout is a file (not a socket).
         const accessLog = fs.openSync(path.join(dir, "access.log"), "a");
-        const check = spawnSync("nginx", ["-t", "-c", conf, "-p", `${dir}/`, "-e", "stderr"], { encoding: "utf8", stdio: ["ignore", accessLog, "pipe"] });
+        const check = spawnSync(nginxBinary, ["-t", "-c", conf, "-p", `${dir}/`, "-e", "stderr"], { encoding: "utf8", stdio: ["ignore", accessLog, "pipe"] });
         expect(check.status, check.stderr).to.equal(0);
-        nginx = spawn("nginx", ["-c", conf, "-p", `${dir}/`, "-e", "stderr"], { stdio: ["ignore", accessLog, "pipe"] });
+        nginx = spawn(nginxBinary, ["-c", conf, "-p", `${dir}/`, "-e", "stderr"], { stdio: ["ignore", accessLog, "pipe"] });
         nginx.stderr!.on("data", (c) => (nginxLog += c));
         for (let i = 0; i < 100; i++) {
             const up = await new Promise<boolean>((resolve) =>

@@ -123,15 +123,15 @@ describe("edge input errors", function () {
         });
         const run = runPlan(["--stack", "prod", "--catalog", file]);
         expect(run.code).to.equal(2);
-        expect(run.stderr).to.contain("servers[1] (codacy).expose: expected public or internal");
-        expect(run.stderr).to.contain("servers[2] (anthropic-mcp).clients: a public server needs the client identities allowed to call it");
+        expect(run.stderr).to.contain(' servers[1] (codacy).expose: got "everyone"; expected public or internal');
+        expect(run.stderr).to.contain("servers[2] (anthropic-mcp).clients: not set; a public server needs the client identities allowed to call it");
     });
 
     it("rejects an unknown auth mode with the valid ones", () => {
         const prod = YAML.parse(fs.readFileSync(path.join(ROOT, "Pulumi.prod.yaml"), "utf8")).config["sophia:edge"];
         const run = runPlan(["--stack", "prod"], { PULUMI_CONFIG: JSON.stringify({ "sophia:edge": JSON.stringify({ ...prod, authMode: "saml" }) }) });
         expect(run.code).to.equal(2);
-        expect(run.stderr).to.contain("Pulumi.prod.yaml sophia:edge.authMode: unknown auth mode: expected one of oidc");
+        expect(run.stderr).to.contain(' sophia:edge.authMode: got "saml"; unknown auth mode: expected one of oidc');
     });
 
     it("refuses a public server when the stack has no domain or edge", () => {
@@ -159,6 +159,6 @@ describe("edge input errors", function () {
             PULUMI_CONFIG: JSON.stringify({ "sophia:edge": JSON.stringify({ ...dev, tls: "acme", acmeEmail: "ops@example.com" }) }),
         });
         expect(run.code).to.equal(2);
-        expect(run.stderr).to.contain("sophia:edge.tls: target swarm serves a provided certificate");
+        expect(run.stderr).to.contain(' sophia:edge.tls: got "acme"; target swarm serves a provided certificate');
     });
 });

@@ -117,7 +117,7 @@ for (const stack of STACKS) {
         });
 
         if (stack !== "dev") {
-            it("has one ServiceMonitor and one PrometheusRule per server, and scales on p95 latency", () => {
+            it("has one ServiceMonitor and one PrometheusRule per server, and scales at the goals: CPU 70%, memory 80%, p95 500 ms", () => {
                 const ofKind = (kind: string) => resources.filter((r) => r.type === `kubernetes:monitoring.coreos.com/v1:${kind}`);
                 expect(
                     ofKind("ServiceMonitor")
@@ -127,11 +127,17 @@ for (const stack of STACKS) {
                 expect(ofKind("PrometheusRule")).to.have.length(servers.length + 1);
                 const hpas = resources.filter((r) => r.type === "kubernetes:autoscaling/v2:HorizontalPodAutoscaler");
                 expect(hpas).to.not.be.empty;
+                // The platform's goals: CPU below 70% and memory below 80% of requests, p95 below 500 ms.
+                const utilization = (name: string, averageUtilization: number) => ({
+                    type: "Resource",
+                    resource: { name, target: { type: "Utilization", averageUtilization } },
+                });
                 for (const hpa of hpas) {
-                    expect((hpa.inputs as any).spec.metrics).to.deep.include({
-                        type: "Pods",
-                        pods: { metric: { name: LATENCY_P95_METRIC }, target: { type: "AverageValue", averageValue: "500m" } },
-                    });
+                    expect((hpa.inputs as any).spec.metrics, hpa.name).to.deep.equal([
+                        utilization("cpu", 70),
+                        utilization("memory", 80),
+                        { type: "Pods", pods: { metric: { name: LATENCY_P95_METRIC }, target: { type: "AverageValue", averageValue: "500m" } } },
+                    ]);
                 }
                 const releases = resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.urn.includes("sophia:platform:Monitoring$"));
                 expect(releases.map((r) => (r.inputs as any).chart).sort()).to.deep.equal(["kube-prometheus-stack", "prometheus-adapter"]);

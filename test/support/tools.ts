@@ -3,23 +3,79 @@ import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
 
-/** Debian packages that provide each binary the tests run (.ci/run installs them). */
-const PACKAGES: Record<string, string> = {
+/**
+ * The Debian package that provides each binary the tests run: the one list of the suite's system
+ * tools. `npm test` installs what is missing from it first (test/support/installTools.ts).
+ */
+export const DEBIAN_PACKAGES: Readonly<Record<string, string>> = {
     promtool: "prometheus",
     prometheus: "prometheus",
     amtool: "prometheus-alertmanager",
     "prometheus-alertmanager": "prometheus-alertmanager",
     nginx: "nginx",
     openssl: "openssl",
+    shellcheck: "shellcheck",
+    sshd: "openssh-server",
+    initdb: "postgresql",
+    pg_ctl: "postgresql",
+    psql: "postgresql-client",
+    pg_dump: "postgresql-client",
+    pg_restore: "postgresql-client",
 };
 
-/** The binary's path on PATH, or an error saying which package installs it. */
-export function requireBinary(name: string): string {
-    for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
+/** Where Debian puts PostgreSQL's server programs: one folder per major version, not on PATH. */
+const POSTGRES_LIB = "/usr/lib/postgresql";
+
+/**
+ * Folders searched for a binary: PATH, then the sbin folders a non-root PATH lacks (nginx lives in
+ * /usr/sbin), then PostgreSQL's versioned server folders, newest first.
+ */
+export function binarySearchPath(pathVariable = process.env.PATH ?? ""): string[] {
+    const versions = fs.existsSync(POSTGRES_LIB)
+        ? fs
+              .readdirSync(POSTGRES_LIB)
+              .filter((v) => /^\d+$/.test(v))
+              .sort((a, b) => Number(b) - Number(a))
+        : [];
+    return [...pathVariable.split(path.delimiter), "/usr/local/sbin", "/usr/sbin", "/sbin", ...versions.map((v) => path.join(POSTGRES_LIB, v, "bin"))].filter(
+        (dir) => dir !== "",
+    );
+}
+
+/** The executable's path in the first folder that has it, or undefined. */
+export function locateBinary(name: string, dirs: readonly string[] = binarySearchPath()): string | undefined {
+    for (const dir of dirs) {
         const candidate = path.join(dir, name);
-        if (dir && fs.existsSync(candidate)) return candidate;
+        try {
+            fs.accessSync(candidate, fs.constants.X_OK);
+            if (fs.statSync(candidate).isFile()) return candidate;
+        } catch {
+            // not here
+        }
     }
-    throw new Error(`${name} is not on PATH: install the Debian package "${PACKAGES[name] ?? name}" (.ci/run does)`);
+    return undefined;
+}
+
+/** The command that installs these Debian packages, as a user would type it. */
+export function aptInstallCommand(packages: readonly string[], sudo = true): string {
+    const prefix = sudo ? "sudo " : "";
+    return `${prefix}apt-get update && ${prefix}apt-get install -y --no-install-recommends ${[...new Set(packages)].sort().join(" ")}`;
+}
+
+/** The binary's path, or an error naming the binary, its Debian package and the command that installs it. */
+export function requireBinary(name: string, dirs: readonly string[] = binarySearchPath()): string {
+    const found = locateBinary(name, dirs);
+    if (found) return found;
+    const pkg = DEBIAN_PACKAGES[name] ?? name;
+    throw new Error(
+        `${name} is not installed (looked in PATH, the sbin folders and ${POSTGRES_LIB}/*/bin). It comes from the Debian package "${pkg}": ` +
+            `${aptInstallCommand([pkg])} (npm test runs this itself as root or with sudo).`,
+    );
+}
+
+/** The folder of PostgreSQL's server programs (initdb, pg_ctl, postgres) of the newest installed version. */
+export function postgresServerBin(): string {
+    return path.dirname(fs.realpathSync(requireBinary("initdb")));
 }
 
 export interface ToolRun {

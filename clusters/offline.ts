@@ -1,0 +1,72 @@
+// What a platform stack's import of a cluster hand-off (`<project>/<environment>-cluster`) provides,
+// computed offline from the cluster stack's settings: the node capacity as the hand-off will write
+// it, the Docker host with a stand-in for the leader's address, and the kubeconfig (a secret) as a
+// key only. Lets the platform's offline plan and its checks use the cluster stack's numbers.
+import * as fs from "fs";
+import * as path from "path";
+import * as YAML from "yaml";
+import { PoolCapacity, poolCapacities } from "./capacity";
+import { handoffDocument, handoffEnvironmentRef } from "./handoff";
+import { leaderName } from "./hosts";
+import { CLUSTER_CONFIG_NAMESPACE, ClusterSettings, loadClusterSettings } from "./settings";
+
+/** The cluster project is part of the repository: always this folder, wherever a platform copy lives. */
+export const CLUSTER_PROJECT_DIR = __dirname;
+
+/** The address of a machine in an offline plan: only a launch knows the real one. */
+export const offlineIp = (machine: string): string => `offline-ip-of-${machine}`;
+
+/** Every cluster stack of the project, with its settings, in stack-file order. */
+export function clusterStacks(projectDir = CLUSTER_PROJECT_DIR): ClusterSettings[] {
+    return fs
+        .readdirSync(projectDir)
+        .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+        .filter((s): s is string => s !== undefined)
+        .sort()
+        .map((stack) => {
+            const data = (YAML.parse(fs.readFileSync(path.join(projectDir, `Pulumi.${stack}.yaml`), "utf8")) ?? {}) as { config?: Record<string, unknown> };
+            const config = data.config ?? {};
+            const read = (key: string): string | undefined => {
+                const value = config[`${CLUSTER_CONFIG_NAMESPACE}:${key}`];
+                return value === undefined ? undefined : typeof value === "string" ? value : JSON.stringify(value);
+            };
+            return loadClusterSettings(stack, read, projectDir);
+        });
+}
+
+export interface OfflineHandoff {
+    /** Plain config values, JSON-encoded where structured, by qualified key. */
+    readonly values: Record<string, string>;
+    /** Secret keys the hand-off provides (the kubeconfig). */
+    readonly secretKeys: string[];
+}
+
+/** The config the imported hand-off environments provide; environments that are not hand-offs provide nothing here. */
+export function offlineHandoffConfig(environments: readonly string[], projectDir = CLUSTER_PROJECT_DIR): OfflineHandoff {
+    const imported = new Set(environments.map((e) => e.replace(/@.*$/, "")));
+    const values: Record<string, string> = {};
+    const secretKeys: string[] = [];
+    if (![...imported].some((e) => e.endsWith("-cluster"))) return { values, secretKeys };
+    for (const settings of clusterStacks(projectDir).filter((s) => imported.has(handoffEnvironmentRef(s)))) {
+        const swarm = settings.orchestrator === "swarm";
+        const doc = handoffDocument(
+            settings,
+            swarm ? { dockerHost: `ssh://${settings.sshUser}@${offlineIp(leaderName(settings))}` } : { kubeconfig: "offline" },
+        );
+        const pulumiConfig = (doc.values as { pulumiConfig: Record<string, unknown> }).pulumiConfig;
+        for (const [key, value] of Object.entries(pulumiConfig)) {
+            if (key === "sophia:kubeconfig") secretKeys.push(key);
+            else values[key] = typeof value === "string" ? value : JSON.stringify(value);
+        }
+    }
+    return { values, secretKeys };
+}
+
+/** The pools of the cluster stacks whose hand-offs a platform stack file imports; none when it imports none. */
+export function importedClusterPools(environments: readonly string[], projectDir = CLUSTER_PROJECT_DIR): PoolCapacity[] {
+    const imported = new Set(environments.map((e) => e.replace(/@.*$/, "")));
+    if (![...imported].some((e) => e.endsWith("-cluster"))) return [];
+    return clusterStacks(projectDir)
+        .filter((s) => imported.has(handoffEnvironmentRef(s)))
+        .flatMap((s) => poolCapacities(s.pools));
+}

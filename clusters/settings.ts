@@ -1,0 +1,159 @@
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { formatPath, Problem, throwIfProblems } from "../stacks/problems";
+import { INSTANCE_TYPES } from "./pricing";
+import { locateKey } from "./stackFile";
+
+/** The config namespace of the cluster project: `sophia-clusters:<key>` in clusters/Pulumi.<stack>.yaml. */
+export const CLUSTER_CONFIG_NAMESPACE = "sophia-clusters";
+export const LAMBDA_API_URL = "https://cloud.lambdalabs.com/api/v1";
+
+export const ORCHESTRATORS = ["swarm", "k3s"] as const;
+export type Orchestrator = (typeof ORCHESTRATORS)[number];
+export const ROLES = ["manager", "worker", "server", "agent"] as const;
+export type Role = (typeof ROLES)[number];
+/** Roles each orchestrator knows; the first is its control plane. */
+export const ORCHESTRATOR_ROLES: Readonly<Record<Orchestrator, readonly [Role, Role]>> = { swarm: ["manager", "worker"], k3s: ["server", "agent"] };
+
+const label = z.string().regex(/^[a-z]([a-z0-9-]{0,30}[a-z0-9])?$/, "expected a short lowercase name such as gpu or workers");
+const cidr = z
+    .string()
+    .regex(/^(\d{1,3}\.){3}\d{1,3}\/(\d|[12]\d|3[0-2])$/, "expected an IPv4 CIDR such as 203.0.113.0/24")
+    .refine(
+        (c) =>
+            c
+                .split("/")[0]
+                .split(".")
+                .every((o) => Number(o) <= 255),
+        "expected an IPv4 CIDR such as 203.0.113.0/24: an octet is above 255",
+    )
+    .refine((c) => !c.endsWith("/0"), "SSH open to every address is not allowed: name the office or VPN ranges, e.g. 203.0.113.0/24");
+
+const poolSchema = z.strictObject({
+    /** swarm: manager | worker; k3s: server | agent. */
+    role: z.enum(ROLES, { error: () => `expected one of ${ROLES.join(", ")}` }),
+    /** A Lambda Cloud instance type of clusters/pricing.ts, e.g. gpu_1x_gh200. */
+    instanceType: z.string().refine((t) => t in INSTANCE_TYPES, `expected a known Lambda instance type: ${Object.keys(INSTANCE_TYPES).join(", ")}`),
+    /** Lambda region, e.g. us-east-1. */
+    region: z.string().regex(/^[a-z]+-[a-z]+-\d$/, "expected a Lambda region such as us-east-1"),
+    count: z.number().int("expected a whole number of machines").min(0).max(50),
+    /** Whether the pool's GPUs are offered to workloads (drivers checked, container toolkit, device plugin); default: the type has GPUs. */
+    gpu: z.boolean().optional(),
+    /** Node label `tier` the platform places workloads by (critical, high, medium, low, or any name). */
+    tier: label.optional(),
+});
+
+const settingsSchema = z.strictObject({
+    orchestrator: z.enum(ORCHESTRATORS, { error: () => `expected one of ${ORCHESTRATORS.join(", ")}` }),
+    /** The platform stack this cluster serves: its ESC environment gets the hand-off. */
+    environment: label,
+    /** Control-plane nodes: 1, or 3 for a quorum that survives losing one. */
+    managers: z.union([z.literal(1), z.literal(3)], { error: () => "expected 1 or 3 (a Raft/etcd quorum needs an odd count; 3 survives one loss)" }),
+    /** K3s release, pinned: never "latest". */
+    k3sVersion: z
+        .string()
+        .regex(/^v\d+\.\d+\.\d+\+k3s\d+$/, "expected a pinned K3s release such as v1.31.4+k3s1")
+        .optional(),
+    /** Who may reach SSH: office and VPN ranges. */
+    allowedSshCidrs: z.array(cidr).min(1, "expected at least one CIDR that may reach SSH"),
+    /** Name of the SSH key in the Lambda account; the stack registers it from sshPublicKey. */
+    sshKeyName: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "expected a key name of letters, digits, '.', '_' or '-'"),
+    sshPublicKey: z
+        .string()
+        .regex(/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp\d+) [A-Za-z0-9+/=]+( .*)?$/, "expected an OpenSSH public key line (ssh-ed25519 AAAA… comment)"),
+    /** The login user of Lambda's images. */
+    sshUser: z
+        .string()
+        .regex(/^[a-z_][a-z0-9_-]*$/, "expected a Unix user name such as ubuntu")
+        .default("ubuntu"),
+    /** Machines by pool name (a DNS label: machine names are <stack>-<pool>-<n>). */
+    pools: z.record(label, poolSchema).refine((p) => Object.keys(p).length > 0, "expected at least one pool"),
+    /** Lambda Cloud API base URL; another one reaches a proxy or a test double. */
+    lambdaApiUrl: z.url({ protocol: /^https?$/, error: "expected the http(s) URL of the Lambda Cloud API" }).default(LAMBDA_API_URL),
+    /** Where the hand-off goes: the ESC environment <project>/<environment>-cluster of this organization. */
+    esc: z.strictObject({ organization: label, project: label.default("sophia") }),
+});
+
+export type Pool = z.output<typeof poolSchema> & { readonly name: string; readonly gpu: boolean };
+export type ClusterSettings = Omit<z.output<typeof settingsSchema>, "pools"> & { readonly stack: string; readonly pools: readonly Pool[] };
+
+const OBJECT_KEYS = new Set(["allowedSshCidrs", "pools", "esc", "managers"]);
+const SETTING_KEYS = Object.keys(settingsSchema.shape);
+
+/** The value at a path of the raw settings, for "got …" in messages. */
+function valueAt(raw: unknown, keyPath: readonly PropertyKey[]): unknown {
+    return keyPath.reduce<unknown>((v, k) => (v && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[k] : undefined), raw);
+}
+
+const got = (value: unknown): string => (value === undefined ? "nothing" : JSON.stringify(value));
+
+function readRaw(read: (key: string) => string | undefined, problem: (p: PropertyKey[], m: string) => void): Record<string, unknown> {
+    const raw: Record<string, unknown> = {};
+    for (const key of SETTING_KEYS) {
+        const text = read(key);
+        if (text === undefined) continue;
+        if (!OBJECT_KEYS.has(key)) raw[key] = text;
+        else {
+            try {
+                raw[key] = JSON.parse(text);
+            } catch {
+                problem([key], `expected ${key === "managers" ? "a number" : "structured YAML"}`);
+            }
+        }
+    }
+    return raw;
+}
+
+/** Checks across pools: roles of the orchestrator, the control-plane count, a pinned K3s. */
+function poolProblems(s: z.output<typeof settingsSchema>, problem: (p: PropertyKey[], m: string) => void): void {
+    const [control, workers] = ORCHESTRATOR_ROLES[s.orchestrator];
+    let controlNodes = 0;
+    for (const [name, pool] of Object.entries(s.pools)) {
+        if (pool.role !== control && pool.role !== workers)
+            problem(["pools", name, "role"], `orchestrator ${s.orchestrator} has roles ${control} and ${workers}`);
+        if (pool.role === control) controlNodes += pool.count;
+    }
+    if (controlNodes !== s.managers) {
+        problem(["managers"], `the ${control} pools have ${controlNodes} machine(s) but managers is ${s.managers}: make their counts add up to ${s.managers}`);
+    }
+    if (s.orchestrator === "k3s" && !s.k3sVersion) problem(["k3sVersion"], "orchestrator k3s needs a pinned release, e.g. k3sVersion: v1.31.4+k3s1");
+}
+
+/**
+ * Reads and validates the cluster settings. One error lists every problem as
+ * "Pulumi.<stack>.yaml:<line>: sophia-clusters:<key>: <what is wrong> (got <value>)", before any resource exists.
+ */
+export function loadClusterSettings(
+    stack: string = pulumi.getStack(),
+    read: (key: string) => string | undefined = (key) => pulumi.runtime.getConfig(`${CLUSTER_CONFIG_NAMESPACE}:${key}`),
+    projectDir: string = __dirname,
+): ClusterSettings {
+    const problems: Problem[] = [];
+    let raw: Record<string, unknown> = {};
+    const problem = (p: PropertyKey[], message: string): void => {
+        problems.push({
+            where: `${locateKey(projectDir, stack, CLUSTER_CONFIG_NAMESPACE, p)}: ${CLUSTER_CONFIG_NAMESPACE}:${formatPath(p)}`,
+            message: `${message} (got ${got(valueAt(raw, p))})`,
+        });
+    };
+    raw = readRaw(read, problem);
+    const parsed = settingsSchema.safeParse(raw);
+    if (!parsed.success) {
+        for (const issue of parsed.error.issues) {
+            const missing = issue.code === "invalid_type" && valueAt(raw, issue.path) === undefined;
+            problem(issue.path, missing ? "is required: set it in the stack file (see clusters/settings.ts for its meaning)" : issue.message);
+        }
+    } else poolProblems(parsed.data, problem);
+    throwIfProblems(`Invalid settings for cluster stack "${stack}"`, problems);
+    const s = parsed.data!;
+    const pools = Object.entries(s.pools).map(([name, p]): Pool => ({ ...p, name, gpu: p.gpu ?? INSTANCE_TYPES[p.instanceType].gpus > 0 }));
+    return { ...s, pools, stack };
+}
+
+/** Secrets the program reads, which the stack's ESC environment (`<project>/clusters`) provides. */
+export const CLUSTER_SECRET_KEYS = ["lambdaApiKey", "sshPrivateKey"].map((k) => `${CLUSTER_CONFIG_NAMESPACE}:${k}`);
+
+/** The secret config keys a cluster stack file's ESC imports provide: the clusters environment holds them. */
+export function clusterEscProvidedKeys(environments: readonly string[]): string[] {
+    return environments.some((e) => /\/clusters(@.*)?$/.test(e)) ? [...CLUSTER_SECRET_KEYS] : [];
+}

@@ -1,0 +1,60 @@
+import { expect } from "chai";
+import * as fs from "fs";
+import { platformNodeCapacity, poolCapacities } from "../../clusters/capacity";
+import { handoffDocument, handoffEnvironmentRef, renderHandoff } from "../../clusters/handoff";
+import { leaderName } from "../../clusters/hosts";
+import { clusterStacks, offlineHandoffConfig, offlineIp } from "../../clusters/offline";
+import { INSTANCE_TYPES } from "../../clusters/pricing";
+import { readStackConfig } from "../../stacks/plan/stackConfig";
+import { platformCopy } from "../support/esc";
+import { ROOT } from "../support/plan";
+
+describe("cluster hand-off to the platform stacks", () => {
+    const stacks = clusterStacks();
+
+    it("derives the platform's node capacity from the machines: every node, each as the smallest", () => {
+        for (const s of stacks) {
+            const capacity = platformNodeCapacity(s.pools);
+            const types = s.pools.filter((p) => p.count > 0).map((p) => INSTANCE_TYPES[p.instanceType]);
+            expect(capacity.nodes, s.stack).to.equal(s.pools.reduce((n, p) => n + p.count, 0));
+            expect(Number(capacity.cpu)).to.equal(Math.min(...types.map((t) => t.vcpus)));
+            expect(capacity.memory).to.equal(`${Math.min(...types.map((t) => t.memoryGib))}Gi`);
+            expect(poolCapacities(s.pools).map((p) => p.gpus)).to.deep.equal(
+                s.pools.filter((p) => p.count > 0).map((p) => (p.gpu ? INSTANCE_TYPES[p.instanceType].gpus : 0)),
+            );
+        }
+    });
+
+    it("writes the kubeconfig only as an ESC secret, and the Docker host in plain config", () => {
+        const k3s = stacks.find((s) => s.orchestrator === "k3s")!;
+        const doc = renderHandoff(handoffDocument(k3s, { kubeconfig: "apiVersion: v1\nclusters: []\n" }));
+        expect(doc).to.include("sophia:kubeconfig: ${cluster.kubeconfig}").and.include("fn::secret: |");
+        const swarm = stacks.find((s) => s.orchestrator === "swarm")!;
+        expect(handoffDocument(swarm, { dockerHost: "ssh://ubuntu@192.0.2.1" })).to.deep.include({
+            values: {
+                cluster: { orchestrator: "swarm", stack: swarm.stack, pools: poolCapacities(swarm.pools) },
+                pulumiConfig: { "sophia:nodeCapacity": platformNodeCapacity(swarm.pools), "sophia:dockerHost": "ssh://ubuntu@192.0.2.1" },
+            },
+        });
+    });
+
+    it("gives a platform stack file that imports a hand-off its values offline, and its own values win", () => {
+        const dev = stacks.find((s) => s.environment === "dev")!;
+        const offline = offlineHandoffConfig([`${handoffEnvironmentRef(dev)}@stable`]);
+        expect(offline.values["sophia:dockerHost"]).to.equal(`ssh://${dev.sshUser}@${offlineIp(leaderName(dev))}`);
+        expect(JSON.parse(offline.values["sophia:nodeCapacity"])).to.deep.equal(platformNodeCapacity(dev.pools));
+        expect(offlineHandoffConfig(["sophia/dev"])).to.deep.equal({ values: {}, secretKeys: [] });
+        const staging = readStackConfig(ROOT, "staging", () => []);
+        expect(staging.placeholders).to.include("sophia:kubeconfig");
+        expect(JSON.parse(staging.config["sophia:nodeCapacity"])).to.deep.equal(platformNodeCapacity(stacks.find((s) => s.environment === "staging")!.pools));
+        const own = { nodes: 9, cpu: "4", memory: "8Gi" };
+        const dir = platformCopy((stack, data) => {
+            if (stack === "staging") (data.config as Record<string, unknown>)["sophia:nodeCapacity"] = own;
+        });
+        try {
+            expect(JSON.parse(readStackConfig(dir, "staging", () => []).config["sophia:nodeCapacity"])).to.deep.equal(own);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+});

@@ -1,0 +1,185 @@
+import { expect } from "chai";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as YAML from "yaml";
+import { platformNodeCapacity } from "../../clusters/capacity";
+import { hostScripts } from "../../clusters/hosts";
+import { HOURS_PER_MONTH, INSTANCE_TYPES } from "../../clusters/pricing";
+import { CLUSTER_CONFIG_NAMESPACE, ClusterSettings, loadClusterSettings } from "../../clusters/settings";
+import type { ProjectPlanFile } from "../../stacks/plan/project";
+import { PLACEHOLDER_PREFIX, readStackConfig } from "../../stacks/plan/stackConfig";
+import { SECRET_MARKER } from "../../stacks/plan/recorder";
+import { filesUnder, ROOT } from "../support/plan";
+
+const CLUSTERS = path.join(ROOT, "clusters");
+
+interface ClusterPlanRun {
+    code: number;
+    stdout: string;
+    stderr: string;
+    dir: string;
+    plan?: ProjectPlanFile;
+}
+
+/** `npm run plan -- --project <dir> --stack <stack>` in its own process, as a user runs it. */
+function planCluster(stack: string, projectDir = CLUSTERS, config: Record<string, string> = {}): ClusterPlanRun {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-cluster-plan-"));
+    const result = spawnSync(
+        process.execPath,
+        ["-r", "ts-node/register/transpile-only", path.join(ROOT, "stacks/plan/cli.ts"), "--project", projectDir, "--stack", stack, "--out", out],
+        { cwd: ROOT, encoding: "utf8", timeout: 120_000, env: { ...process.env, PULUMI_CONFIG: JSON.stringify(config) } },
+    );
+    const dir = path.join(out, "sophia-clusters", stack);
+    const file = path.join(dir, "plan.json");
+    return {
+        code: result.status ?? -1,
+        stdout: result.stdout,
+        stderr: result.stderr,
+        dir,
+        plan: fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as ProjectPlanFile) : undefined,
+    };
+}
+
+function settingsOf(stack: string): ClusterSettings {
+    const { config } = readStackConfig(CLUSTERS, stack, () => []);
+    return loadClusterSettings(stack, (k) => config[`${CLUSTER_CONFIG_NAMESPACE}:${k}`], CLUSTERS);
+}
+
+type Recorded = ProjectPlanFile["resources"][number] & { inputs: Record<string, any> };
+const ofName = (plan: ProjectPlanFile, suffix: string) => plan.resources.filter((r) => r.name.endsWith(suffix)) as Recorded[];
+const machinesOf = (plan: ProjectPlanFile) =>
+    plan.resources.filter((r) => r.type === "pulumi-nodejs:dynamic:Resource" && "instanceType" in r.inputs) as Recorded[];
+
+for (const stack of ["dev", "staging", "prod", "dev-k3s"]) {
+    describe(`cluster plan of ${stack} (offline, mocks)`, () => {
+        let run: ClusterPlanRun;
+        let settings: ClusterSettings;
+        before(() => {
+            run = planCluster(stack);
+            if (run.code !== 0 || !run.plan) throw new Error(`plan failed (${run.code}):\n${run.stderr}\n${run.stdout}`);
+            settings = settingsOf(stack);
+        });
+
+        it("launches every pool's machines with its type and region, with the stack's SSH key", () => {
+            const machines = machinesOf(run.plan!);
+            expect(machines).to.have.length(settings.pools.reduce((n, p) => n + p.count, 0));
+            for (const pool of settings.pools) {
+                const own = machines.filter((m) => m.inputs.name.startsWith(`${settings.environment}-${pool.name}-`));
+                expect(own, pool.name).to.have.length(pool.count);
+                for (const m of own) expect(m.inputs).to.include({ instanceType: pool.instanceType, region: pool.region, apiKey: SECRET_MARKER });
+            }
+            const key = ofName(run.plan!, "ssh-key")[0];
+            expect(key.inputs).to.include({ name: settings.sshKeyName, publicKey: settings.sshPublicKey, apiKey: SECRET_MARKER });
+        });
+
+        it("prepares each machine over SSH with the scripts written as artifacts, in order", () => {
+            const scripts = hostScripts(settings);
+            for (const [file, text] of scripts) expect(fs.readFileSync(path.join(run.dir, file), "utf8"), file).to.equal(text);
+            const steps = run.plan!.resources.filter((r) => r.type === "command:remote:Command" && r.name.startsWith("prepare-")) as Recorded[];
+            for (const step of steps) {
+                expect(step.inputs.connection, step.name).to.equal(SECRET_MARKER); // it carries the private key
+                const pool = settings.pools.find((p) => step.name.startsWith(`prepare-${settings.environment}-${p.name}-`))!;
+                const name = step.name.split("-").pop();
+                const script = scripts.get(`scripts/${pool.name}/${name}.sh`);
+                expect(script, step.name).to.be.a("string");
+                expect(String(step.inputs.create)).to.include(Buffer.from(script!).toString("base64"));
+            }
+            const gpuPools = settings.pools.filter((p) => p.gpu && p.count > 0);
+            expect(steps.filter((s) => s.name.endsWith("-nvidia"))).to.have.length(gpuPools.reduce((n, p) => n + p.count, 0));
+        });
+
+        it("builds the orchestrator with secrets only on standard input, and hands off through ESC", () => {
+            const plan = run.plan!;
+            const env = ofName(plan, "handoff")[0];
+            expect(env.type).to.equal("pulumiservice:index:Environment");
+            expect(env.inputs).to.include({ organization: settings.esc.organization, project: settings.esc.project, name: `${settings.environment}-cluster` });
+            const handoff = YAML.parse(fs.readFileSync(path.join(run.dir, "handoff.yaml"), "utf8"));
+            expect(handoff.values.pulumiConfig["sophia:nodeCapacity"]).to.deep.equal(platformNodeCapacity(settings.pools));
+            const commands = plan.resources.filter((r) => r.type === "command:remote:Command") as Recorded[];
+            if (settings.orchestrator === "swarm") {
+                const joins = commands.filter((c) => c.name.endsWith("-join"));
+                expect(joins).to.have.length(settings.pools.reduce((n, p) => n + p.count, 0) - 1);
+                for (const j of joins) expect(j.inputs.stdin, j.name).to.equal(SECRET_MARKER);
+                expect(commands.filter((c) => c.name.endsWith("-token")).map((c) => c.inputs.create)).to.have.members([
+                    "sudo docker swarm join-token -q manager",
+                    "sudo docker swarm join-token -q worker",
+                ]);
+                expect(plan.outputs.platformConnection).to.deep.equal({
+                    dockerHost: `ssh://${settings.sshUser}@offline-ip-of-${settings.environment}-${settings.pools[0].name}-0`,
+                });
+                expect(handoff.values.pulumiConfig["sophia:dockerHost"]).to.match(/^ssh:\/\//);
+                expect(env.inputs.yaml).to.not.equal(SECRET_MARKER);
+            } else {
+                const installs = commands.filter((c) => c.name.endsWith("-k3s"));
+                expect(installs).to.have.length(settings.pools.reduce((n, p) => n + p.count, 0));
+                for (const i of installs) expect(i.inputs.stdin, i.name).to.equal(SECRET_MARKER);
+                expect(commands.some((c) => c.name.endsWith("gpu-addons"))).to.equal(settings.pools.some((p) => p.gpu && p.count > 0));
+                expect(plan.outputs.platformConnection).to.deep.equal({ kubeconfig: SECRET_MARKER });
+                expect(env.inputs.yaml, "a kubeconfig makes the definition secret").to.equal(SECRET_MARKER);
+                expect(handoff.values.pulumiConfig["sophia:kubeconfig"]).to.equal("${cluster.kubeconfig}");
+            }
+        });
+
+        it("reports the monthly cost from the dated price table", () => {
+            const cost = run.plan!.summary.cost!;
+            const expected = settings.pools.reduce((sum, p) => sum + INSTANCE_TYPES[p.instanceType].usdPerHour * p.count * HOURS_PER_MONTH, 0);
+            expect(cost.usdPerMonth).to.be.closeTo(expected, 0.01);
+            expect(cost.asOf).to.match(/^\d{4}-\d{2}-\d{2}$/);
+            expect(run.stdout).to.include(`$${cost.usdPerMonth.toFixed(2)}/month`);
+        });
+
+        it("never writes a secret value: the key placeholders appear nowhere", () => {
+            expect(run.plan!.summary.placeholders).to.have.members(["sophia-clusters:lambdaApiKey", "sophia-clusters:sshPrivateKey"]);
+            for (const file of filesUnder(run.dir)) expect(fs.readFileSync(file, "utf8"), file).to.not.include(PLACEHOLDER_PREFIX);
+            expect(run.stdout).to.not.include(PLACEHOLDER_PREFIX);
+        });
+    });
+}
+
+describe("cluster plan of a Swarm grown from 1 to 3 managers", () => {
+    it("joins two more managers with the manager token and the workers with the worker token", () => {
+        const dev = settingsOf("dev");
+        const pools = Object.fromEntries(
+            dev.pools.map(({ name, ...p }) => [
+                name,
+                { role: p.role, instanceType: p.instanceType, region: p.region, count: p.role === "manager" ? 3 : p.count, gpu: p.gpu },
+            ]),
+        );
+        const run = planCluster("dev", CLUSTERS, { "sophia-clusters:managers": "3", "sophia-clusters:pools": JSON.stringify(pools) });
+        expect(run.code, run.stderr).to.equal(0);
+        const plan = run.plan!;
+        const tokenUrn = (role: string) => plan.resources.find((r) => r.name === `swarm-${role}-token`)!.urn;
+        const joins = plan.resources.filter((r) => r.name.endsWith("-join"));
+        const managerPool = dev.pools.find((p) => p.role === "manager")!;
+        const managerJoins = joins.filter((j) => j.name.startsWith(`swarm-dev-${managerPool.name}-`));
+        expect(managerJoins.map((j) => j.name).sort()).to.deep.equal([1, 2].map((i) => `swarm-dev-${managerPool.name}-${i}-join`));
+        for (const j of managerJoins) expect(j.propertyDependencies?.stdin, j.name).to.deep.equal([tokenUrn("manager")]);
+        const workerJoins = joins.filter((j) => !managerJoins.includes(j));
+        expect(workerJoins).to.have.length(dev.pools.filter((p) => p.role === "worker").reduce((n, p) => n + p.count, 0));
+        for (const j of workerJoins) expect(j.propertyDependencies?.stdin, j.name).to.deep.equal([tokenUrn("worker")]);
+        expect(plan.summary.pools!.find((p) => p.pool === managerPool.name)!.nodes).to.equal(3);
+    });
+});
+
+describe("cluster plan of an invalid stack", () => {
+    it("exits 2 listing every problem with its line, writing no plan", () => {
+        // A stack file beside the project's own (the program reads its lines from there), removed after.
+        const stack = `invalid-${process.pid}`;
+        const file = path.join(CLUSTERS, `Pulumi.${stack}.yaml`);
+        const text = fs.readFileSync(path.join(CLUSTERS, "Pulumi.prod.yaml"), "utf8");
+        fs.writeFileSync(file, text.replace("sophia-clusters:managers: 3", "sophia-clusters:managers: 5").replace("region: us-east-1", "region: mars"));
+        try {
+            const run = planCluster(stack);
+            expect(run.code, run.stderr).to.equal(2);
+            expect(run.stderr).to.match(new RegExp(`Pulumi\\.${stack}\\.yaml:8: sophia-clusters:managers: expected 1 or 3 .*\\(got 5\\)`));
+            expect(run.stderr).to.match(/yaml:\d+: sophia-clusters:pools\.servers\.region: expected a Lambda region such as us-east-1 \(got "mars"\)/);
+            expect(run.stderr).to.include("No plan written; no resource was registered.");
+            expect(run.stderr).to.not.match(/\n\s+at /);
+            expect(run.plan).to.equal(undefined);
+        } finally {
+            fs.rmSync(file, { force: true });
+        }
+    });
+});

@@ -1,0 +1,258 @@
+// Command kube-engine runs a real kube-apiserver backed by an embedded etcd on 127.0.0.1, with
+// certificates, a service-account signing key and an admin token generated at start. It writes
+// connection.json (server URL, CA file, token) into --dir once the certificates exist; the caller
+// waits for /readyz and stops the process with SIGTERM.
+package main
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/hex"
+	"encoding/json"
+	"encoding/pem"
+	"flag"
+	"fmt"
+	"math/big"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"go.etcd.io/etcd/server/v3/embed"
+	"golang.org/x/sys/unix"
+	"k8s.io/component-base/cli"
+	"k8s.io/kubernetes/cmd/kube-apiserver/app"
+)
+
+type connection struct {
+	Server string `json:"server"`
+	CAFile string `json:"caFile"`
+	Token  string `json:"token"`
+}
+
+func main() {
+	dir := flag.String("dir", "", "state folder: certificates, etcd data, connection.json")
+	port := flag.Int("port", 0, "kube-apiserver secure port on 127.0.0.1")
+	flag.Parse()
+	if *dir == "" || *port == 0 {
+		fmt.Fprintln(os.Stderr, "usage: kube-engine --dir <folder> --port <free port>")
+		os.Exit(2)
+	}
+	// The test that started us may die without stopping us; never outlive it.
+	_ = unix.Prctl(unix.PR_SET_PDEATHSIG, uintptr(unix.SIGTERM), 0, 0, 0)
+	os.Exit(run(*dir, *port))
+}
+
+func run(dir string, port int) int {
+	files, err := writeCredentials(dir, port)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "credentials:", err)
+		return 1
+	}
+	etcd, etcdURL, err := startEtcd(filepath.Join(dir, "etcd"))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "etcd:", err)
+		return 1
+	}
+	defer etcd.Close()
+
+	command := app.NewAPIServerCommand()
+	command.SetArgs(apiserverArgs(dir, port, etcdURL, files))
+	return cli.Run(command)
+}
+
+type credentialFiles struct{ ca, cert, key, saPublic, saPrivate, tokens string }
+
+func apiserverArgs(dir string, port int, etcdURL string, files credentialFiles) []string {
+	server := "https://127.0.0.1:" + strconv.Itoa(port)
+	return []string{
+		"--etcd-servers=" + etcdURL,
+		"--bind-address=127.0.0.1",
+		"--advertise-address=127.0.0.1",
+		"--secure-port=" + strconv.Itoa(port),
+		"--cert-dir=" + filepath.Join(dir, "certs"),
+		"--tls-cert-file=" + files.cert,
+		"--tls-private-key-file=" + files.key,
+		"--client-ca-file=" + files.ca,
+		"--token-auth-file=" + files.tokens,
+		"--authorization-mode=Node,RBAC",
+		// As kubeadm, K3s and managed clusters run it: Pod Security, not this flag, decides.
+		"--allow-privileged=true",
+		"--service-account-issuer=" + server,
+		"--service-account-key-file=" + files.saPublic,
+		"--service-account-signing-key-file=" + files.saPrivate,
+		"--api-audiences=" + server,
+		"--service-cluster-ip-range=10.96.0.0/16",
+		// The Endpoints API refuses loopback addresses, and nothing here routes to the service.
+		"--endpoint-reconciler-type=none",
+		"--enable-priority-and-fairness=false",
+		"--shutdown-delay-duration=0s",
+		"--profiling=false",
+		"--v=0",
+	}
+}
+
+// startEtcd runs an embedded single-member etcd on free loopback ports.
+func startEtcd(dataDir string) (*embed.Etcd, string, error) {
+	clientURL, err := freeURL()
+	if err != nil {
+		return nil, "", err
+	}
+	peerURL, err := freeURL()
+	if err != nil {
+		return nil, "", err
+	}
+	cfg := embed.NewConfig()
+	cfg.Dir = dataDir
+	cfg.ListenClientUrls = []url.URL{*clientURL}
+	cfg.AdvertiseClientUrls = []url.URL{*clientURL}
+	cfg.ListenPeerUrls = []url.URL{*peerURL}
+	cfg.AdvertisePeerUrls = []url.URL{*peerURL}
+	cfg.InitialCluster = cfg.InitialClusterFromName(cfg.Name)
+	cfg.LogLevel = "error"
+	// A throw-away store: fsync buys nothing and costs seconds on a busy disk.
+	cfg.UnsafeNoFsync = true
+	etcd, err := embed.StartEtcd(cfg)
+	if err != nil {
+		return nil, "", err
+	}
+	select {
+	case <-etcd.Server.ReadyNotify():
+		return etcd, clientURL.String(), nil
+	case <-time.After(60 * time.Second):
+		etcd.Close()
+		return nil, "", fmt.Errorf("not ready after 60s")
+	}
+}
+
+func freeURL() (*url.URL, error) {
+	listener, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	address := listener.Addr().String()
+	if err := listener.Close(); err != nil {
+		return nil, err
+	}
+	return &url.URL{Scheme: "http", Host: address}, nil
+}
+
+// writeCredentials creates a CA, a serving certificate for 127.0.0.1, a service-account key pair
+// and an admin token in system:masters, then connection.json for the client.
+func writeCredentials(dir string, port int) (credentialFiles, error) {
+	files := credentialFiles{
+		ca:        filepath.Join(dir, "ca.crt"),
+		cert:      filepath.Join(dir, "apiserver.crt"),
+		key:       filepath.Join(dir, "apiserver.key"),
+		saPublic:  filepath.Join(dir, "sa.pub"),
+		saPrivate: filepath.Join(dir, "sa.key"),
+		tokens:    filepath.Join(dir, "tokens.csv"),
+	}
+	caKey, caCert, caDER, err := newCA()
+	if err != nil {
+		return files, err
+	}
+	servingKey, servingDER, err := newServingCert(caKey, caCert)
+	if err != nil {
+		return files, err
+	}
+	saKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return files, err
+	}
+	saPublic, err := x509.MarshalPKIXPublicKey(&saKey.PublicKey)
+	if err != nil {
+		return files, err
+	}
+	token, err := randomToken()
+	if err != nil {
+		return files, err
+	}
+	writes := []struct {
+		path string
+		data []byte
+	}{
+		{files.ca, pemBlock("CERTIFICATE", caDER)},
+		{files.cert, pemBlock("CERTIFICATE", servingDER)},
+		{files.key, pemKey(servingKey)},
+		{files.saPublic, pemBlock("PUBLIC KEY", saPublic)},
+		{files.saPrivate, pemKey(saKey)},
+		{files.tokens, []byte(token + ",admin,admin,system:masters\n")},
+	}
+	for _, w := range writes {
+		if err := os.WriteFile(w.path, w.data, 0o600); err != nil {
+			return files, err
+		}
+	}
+	conn, err := json.Marshal(connection{Server: "https://127.0.0.1:" + strconv.Itoa(port), CAFile: files.ca, Token: token})
+	if err != nil {
+		return files, err
+	}
+	return files, os.WriteFile(filepath.Join(dir, "connection.json"), conn, 0o600)
+}
+
+func newCA() (*ecdsa.PrivateKey, *x509.Certificate, []byte, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	template := &x509.Certificate{
+		SerialNumber:          big.NewInt(1),
+		Subject:               pkix.Name{CommonName: "kube-engine-ca"},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(24 * time.Hour),
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, template, template, &key.PublicKey, key)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	cert, err := x509.ParseCertificate(der)
+	return key, cert, der, err
+}
+
+func newServingCert(caKey *ecdsa.PrivateKey, ca *x509.Certificate) (*ecdsa.PrivateKey, []byte, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, nil, err
+	}
+	template := &x509.Certificate{
+		SerialNumber: big.NewInt(2),
+		Subject:      pkix.Name{CommonName: "kube-apiserver"},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(24 * time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		IPAddresses:  []net.IP{net.ParseIP("127.0.0.1")},
+		DNSNames:     []string{"localhost"},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, template, ca, &key.PublicKey, caKey)
+	return key, der, err
+}
+
+func randomToken() (string, error) {
+	buf := make([]byte, 24)
+	if _, err := rand.Read(buf); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(buf), nil
+}
+
+func pemBlock(kind string, der []byte) []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: kind, Bytes: der})
+}
+
+func pemKey(key *ecdsa.PrivateKey) []byte {
+	der, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		panic(err)
+	}
+	return pemBlock("EC PRIVATE KEY", der)
+}
