@@ -6,7 +6,7 @@ import * as os from "os";
 import * as path from "path";
 import { loadCatalog } from "../../../catalog";
 import { planOf } from "../../support/plan";
-import { waitFor } from "../../support/tools";
+import { requireBinary, waitFor } from "../../support/tools";
 import { Applied, applyPlan } from "./apply";
 import { containerOf, convergenceOf, fixtureService, probe, ProbeAnswer, ServiceConvergence, taskAddresses, unkeptFields } from "./cluster";
 import { Dockerd } from "./engine";
@@ -25,9 +25,13 @@ const secretKey = (secret: PlanResource): string =>
 /** A self-signed certificate for the edge's server names (the plan's TLS secrets come from ESC). */
 function selfSignedCertificate(dir: string, domain: string): { certificate: string; key: string } {
     const [cert, key] = [path.join(dir, "edge.crt"), path.join(dir, "edge.key")];
-    execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", `/CN=*.mcp.${domain}`, "-keyout", key, "-out", cert], {
-        stdio: "ignore",
-    });
+    execFileSync(
+        requireBinary("openssl"),
+        ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", `/CN=*.mcp.${domain}`, "-keyout", key, "-out", cert],
+        {
+            stdio: "ignore",
+        },
+    );
     return { certificate: fs.readFileSync(cert, "utf8"), key: fs.readFileSync(key, "utf8") };
 }
 
