@@ -98,3 +98,45 @@ export function probe(dockerd: Dockerd, probeContainer: string, request: ProbeRe
     if (run.code !== 0) throw new Error(`probe of ${request.url} failed (${run.code}): ${run.stderr}`);
     return JSON.parse(run.stdout) as ProbeAnswer;
 }
+
+/** Each service's task addresses on one network, from the tasks' network attachments. */
+export async function taskAddresses(api: EngineApi, network: string): Promise<Map<string, string[]>> {
+    const [services, tasks] = await Promise.all([
+        api.expect<any[]>("GET", "/services"),
+        api.expect<any[]>("GET", '/tasks?filters={"desired-state":{"running":true}}'),
+    ]);
+    const names = new Map(services.map((s) => [s.ID as string, s.Spec.Name as string]));
+    const addresses = new Map<string, string[]>();
+    for (const task of tasks) {
+        const attachment = (task.NetworksAttachments ?? []).find((a: any) => a.Network?.Spec?.Name === network);
+        const name = names.get(task.ServiceID)!;
+        for (const cidr of (attachment?.Addresses ?? []) as string[]) addresses.set(name, [...(addresses.get(name) ?? []), cidr.split("/")[0]]);
+    }
+    return addresses;
+}
+
+/**
+ * Paths of `sent` that `stored` does not hold with the same value. The engine reads JSON field
+ * names case-insensitively and silently drops a name it does not know, so reading the spec back is
+ * how a misspelt field shows.
+ */
+export function unkeptFields(sent: unknown, stored: unknown, at: string): string[] {
+    const differs = [`${at}: sent ${JSON.stringify(sent)}, stored ${JSON.stringify(stored)}`];
+    if (sent === null || typeof sent !== "object") return sent === stored ? [] : differs;
+    // The engine omits empty lists and objects when it answers.
+    if (stored === undefined && Object.keys(sent).length === 0) return [];
+    if (Array.isArray(sent)) return unkeptItems(sent, stored, at, differs);
+    return stored !== null && typeof stored === "object" ? unkeptKeys(sent as Record<string, unknown>, stored as Record<string, unknown>, at) : differs;
+}
+
+function unkeptItems(sent: unknown[], stored: unknown, at: string, differs: string[]): string[] {
+    return Array.isArray(stored) && stored.length === sent.length ? sent.flatMap((item, i) => unkeptFields(item, stored[i], `${at}[${i}]`)) : differs;
+}
+
+function unkeptKeys(sent: Record<string, unknown>, stored: Record<string, unknown>, at: string): string[] {
+    const keys = new Map(Object.keys(stored).map((k) => [k.toLowerCase(), k]));
+    return Object.entries(sent).flatMap(([key, value]) => {
+        const storedKey = keys.get(key.toLowerCase());
+        return unkeptFields(value, storedKey === undefined ? undefined : stored[storedKey], `${at}.${key}`);
+    });
+}

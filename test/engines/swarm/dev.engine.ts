@@ -8,10 +8,12 @@ import { loadCatalog } from "../../../catalog";
 import { planOf } from "../../support/plan";
 import { requireBinary, waitFor } from "../../support/tools";
 import { Applied, applyPlan } from "./apply";
-import { containerOf, convergenceOf, fixtureService, ServiceConvergence } from "./cluster";
+import { containerOf, convergenceOf, fixtureService, probe, ProbeAnswer, ServiceConvergence, taskAddresses, unkeptFields } from "./cluster";
 import { Dockerd } from "./engine";
 import { buildImages } from "./images";
-import type { PlanResource } from "./translate";
+import { engineBody, PlanResource } from "./translate";
+import { serverMetrics } from "../../../components/monitoring/metricsContract";
+import * as YAML from "yaml";
 
 const catalog = loadCatalog();
 const SINK = "engine-test-webhook-sink";
@@ -54,10 +56,20 @@ describe("the dev stack on a real Docker Swarm", function () {
     /** Secret values by secret resource name, as the test supplied them. */
     const secretValues = new Map<string, string>();
     let networks: Map<string, string>;
+    let planOut: string;
+    let probeContainer: string;
+    const ask = (request: Parameters<typeof probe>[2]): ProbeAnswer => probe(dockerd, probeContainer, request);
+    const secretOf = (key: string): string => secretValues.get(resources.find((r) => r.type === "docker:index/secret:Secret" && secretKey(r) === key)!.name)!;
+    const prometheusQuery = (query: string): { metric: Record<string, string>; value: [number, string] }[] => {
+        const answer = ask({ url: `http://prometheus:9090/api/v1/query?query=${encodeURIComponent(query)}` });
+        return (JSON.parse(answer.body ?? "{}") as { data?: { result?: any[] } }).data?.result ?? [];
+    };
 
     before(async function () {
         work = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-engines-swarm-"));
-        const plan = planOf("dev").plan!;
+        const run = planOf("dev");
+        const plan = run.plan!;
+        planOut = path.join(run.out, "dev");
         resources = plan.resources;
         mark("plan");
         dockerd = new Dockerd(work);
@@ -121,6 +133,29 @@ describe("the dev stack on a real Docker Swarm", function () {
         for (const server of catalog.servers) expect(applied.services.has(`sophia-${server.name}`), server.name).to.be.true;
     });
 
+    it("keeps every field the translation sent: the engine's stored spec holds each one", async function () {
+        const unkept: string[] = [];
+        for (const service of applied.services.values()) {
+            const stored = await dockerd.api.expect<any>("GET", `/services/${service.id}`);
+            unkept.push(...unkeptFields(service.spec, stored.Spec, String(service.spec.Name)));
+        }
+        expect(unkept).to.deep.equal([]);
+    });
+
+    it("fails with the engine's own message on a planted bad value", async function () {
+        const codacy = applied.services.get("sophia-codacy")!.resource;
+        const planted = structuredClone<PlanResource>(codacy);
+        planted.inputs.name = "engine-test-planted";
+        planted.inputs.taskSpec.restartPolicy.condition = "sometimes";
+        const body = engineBody(planted, { ref: (id) => applied.ids.get(id)! });
+        // The apply sends each body with EngineApi.expect, which fails with the engine's answer.
+        const failure = await dockerd.api.expect("POST", "/services/create", body).then(
+            () => "created",
+            (error: Error) => error.message,
+        );
+        expect(failure).to.match(/^POST \/services\/create: 400 .*sometimes/);
+    });
+
     it("mounts every secret as a file under /run/secrets, never as an environment value", async function () {
         let checked = 0;
         for (const service of applied.services.values()) {
@@ -138,5 +173,156 @@ describe("the dev stack on a real Docker Swarm", function () {
         }
         expect(checked).to.equal([...applied.services.values()].reduce((n, s) => n + (s.spec.TaskTemplate.ContainerSpec.Secrets ?? []).length, 0));
         expect(checked).to.be.greaterThan(0);
+    });
+
+    it("routes through the edge gateway: 401 without a token, an authorised MCP request reaches its server", async function () {
+        probeContainer = await containerOf(dockerd.api, PROBE);
+        const routed = catalog.servers.filter((s) => s.expose === "public");
+        expect(routed.length).to.be.greaterThan(0);
+        for (const server of routed) {
+            const host = `${server.name}.mcp.dev.sophia-ai.com`;
+            const request = {
+                url: "https://edge-gateway:8443/mcp",
+                method: "POST",
+                servername: host,
+                body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize" }),
+            };
+            const anonymous = ask(request);
+            expect(anonymous.status, `${server.name} without a token: ${JSON.stringify(anonymous)}`).to.equal(401);
+            expect(anonymous.headers?.["www-authenticate"]).to.contain(`https://${host}/.well-known/oauth-protected-resource/mcp`);
+            const client = server.clients[0];
+            const token = `Bearer ${client}.${secretOf("EDGE_OIDC_CLIENT_SECRET")}`;
+            const authorised = ask({ ...request, headers: { authorization: token, "content-type": "application/json" } });
+            expect(authorised.status, `${server.name} with a token: ${JSON.stringify(authorised)}`).to.equal(200);
+            const answer = JSON.parse(authorised.body!) as { result: { serverInfo: { name: string }; servedFor: string } };
+            expect(answer.result.serverInfo.name).to.equal(server.name);
+            expect(answer.result.servedFor, "nginx passes the authenticated client on").to.equal(client);
+            const wrongSecret = ask({ ...request, headers: { authorization: `Bearer ${client}.not-the-secret` } });
+            expect(wrongSecret.status).to.equal(401);
+        }
+    });
+
+    it("Prometheus scrapes every MCP server at its task address on the monitoring network, and the metrics contract holds", async function () {
+        // One MCP request per server, by its Swarm DNS name, so that every server has counted a request.
+        for (const server of catalog.servers) {
+            const answer = ask({
+                url: `http://${server.name}:${server.port}${server.mcpPath}`,
+                method: "POST",
+                body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize" }),
+            });
+            expect(answer.status, `${server.name}: ${JSON.stringify(answer)}`).to.equal(200);
+        }
+        const targets = await waitFor(
+            "every MCP server's target to be up with its requests scraped",
+            () => {
+                const names = new Set(catalog.servers.map((s) => s.name));
+                const up = prometheusQuery('up{group="mcp"} == 1').filter((t) => names.has(t.metric.service));
+                const counted = prometheusQuery('count by (service) (http_requests_total{group="mcp"})').filter((t) => names.has(t.metric.service));
+                return up.length === names.size && counted.length === names.size ? up : undefined;
+            },
+            180_000,
+            5_000,
+        );
+        mark("scraped");
+        const monitoringAddresses = await taskAddresses(dockerd.api, "sophia-monitoring");
+        for (const server of catalog.servers) {
+            const target = targets.find((t) => t.metric.service === server.name);
+            expect(target, `${server.name} is not an up target`).to.not.be.undefined;
+            expect(target!.metric.tier).to.equal(server.tier);
+            const [address, port] = target!.metric.instance.split(":");
+            expect(port).to.equal(String(server.port));
+            expect(
+                monitoringAddresses.get(`sophia-${server.name}`),
+                `${server.name}: the scraped address is its task's address on sophia-monitoring`,
+            ).to.include(address);
+            for (const metric of serverMetrics(server.cache)) {
+                const series = metric.type === "histogram" ? `${metric.name}_bucket` : metric.name;
+                const found = prometheusQuery(`${series}{service="${server.name}"}`);
+                expect(found.length, `${server.name} exposes ${series}`).to.be.greaterThan(0);
+                if (metric.type === "histogram") expect(found.map((f) => Number(f.metric.le))).to.include.members([0.2, 0.5]);
+            }
+        }
+    });
+
+    describe("the behaviours that take minutes, started together so that their waits overlap", function () {
+        const failing = catalog.servers.find((s) => s.tier === "critical")!;
+        const updated = catalog.servers.find((s) => s.tier === "low") ?? catalog.servers[0];
+        let planned: Record<string, any>;
+
+        before(async function () {
+            const fault = ask({ url: `http://${failing.name}:${failing.port}/fault`, method: "POST" });
+            expect(fault.status).to.equal(202);
+            const current = await dockerd.api.expect<any>("GET", `/services/sophia-${updated.name}`);
+            planned = applied.services.get(`sophia-${updated.name}`)!.spec;
+            expect(current.Spec.UpdateConfig.FailureAction).to.equal("rollback");
+            const broken = structuredClone(current.Spec);
+            // The engine answers with Go's field name, Healthcheck; it reads field names case-insensitively.
+            broken.TaskTemplate.ContainerSpec.Healthcheck.Test = ["CMD", "wget", "-q", "--spider", `http://127.0.0.1:${updated.port}/no-such-health-endpoint`];
+            await dockerd.api.expect("POST", `/services/${current.ID}/update?version=${current.Version.Index}`, broken);
+        });
+
+        it("an alert fired by a failing server reaches Alertmanager and its tier's receiver", async function () {
+            const server = failing;
+            const alertmanagerConfig = YAML.parse(fs.readFileSync(path.join(planOut, "monitoring/alertmanager.yml"), "utf8"));
+            const received = await waitFor(
+                `an alert of ${server.name} at the webhook sink`,
+                () => {
+                    const sink = JSON.parse(ask({ url: `http://${SINK}:8080/received` }).body ?? "[]") as { path: string; body: any }[];
+                    const hit = sink.filter((m) => JSON.stringify(m.body).includes(server.name));
+                    return hit.length > 0 ? hit : undefined;
+                },
+                300_000,
+                5_000,
+            );
+            mark("alerted");
+            const alerts = JSON.parse(ask({ url: "http://alertmanager:9093/api/v2/alerts" }).body ?? "[]") as { labels: Record<string, string> }[];
+            const fired = alerts.filter((a) => a.labels.service === server.name);
+            expect(fired.length, "the alert is in Alertmanager").to.be.greaterThan(0);
+            const severity = fired[0].labels.severity;
+            // The channel of the Slack receiver the generated routing sends this severity to.
+            const route = (alertmanagerConfig.route.routes as { receiver: string; matchers: string[] }[]).find(
+                (r) => r.matchers.includes(`severity="${severity}"`) && alertmanagerConfig.receivers.find((x: any) => x.name === r.receiver).slack_configs,
+            )!;
+            const channel = alertmanagerConfig.receivers.find((x: any) => x.name === route.receiver).slack_configs[0].channel as string;
+            expect(received.map((m) => m.path)).to.include("/slack");
+            expect(
+                received.map((m) => m.body.channel),
+                `the ${severity} route's receiver ${route.receiver}`,
+            ).to.include(channel);
+        });
+
+        it("rolls back, by Swarm itself, an update whose new task fails its health check", async function () {
+            const name = `sophia-${updated.name}`;
+            const final = await waitFor(
+                `${name}'s update to be rolled back`,
+                async () => {
+                    const service = await dockerd.api.expect<any>("GET", `/services/${name}`);
+                    return service.UpdateStatus?.State === "rollback_completed" ? service : undefined;
+                },
+                300_000,
+                5_000,
+            );
+            mark("rolledBack");
+            expect(final.Spec.TaskTemplate.ContainerSpec.Healthcheck.Test).to.deep.equal(planned.TaskTemplate.ContainerSpec.HealthCheck.Test);
+            // The task that ran the failed update's spec is among the service's tasks, failed and shut down.
+            const filters = encodeURIComponent(JSON.stringify({ service: { [name]: true } }));
+            const tasks = await dockerd.api.expect<any[]>("GET", `/tasks?filters=${filters}`);
+            const brokenTasks = tasks.filter((t) => JSON.stringify(t.Spec.ContainerSpec.Healthcheck?.Test).includes("/no-such-health-endpoint"));
+            expect(brokenTasks.length, "a task of the failed update ran").to.be.greaterThan(0);
+            expect(
+                brokenTasks.map((t) => t.DesiredState),
+                "Swarm stopped it",
+            ).to.satisfy((states: string[]) => states.every((s) => s === "shutdown"));
+            const convergence = await waitFor(
+                "the rolled back service to be healthy",
+                async () => {
+                    const c = await convergenceOf(dockerd.api, name, 1);
+                    return c.healthy === 1 ? c : undefined;
+                },
+                120_000,
+                3_000,
+            );
+            expect(convergence.healthy).to.equal(1);
+        });
     });
 });

@@ -108,6 +108,19 @@ export class Dockerd {
         const timer = setTimeout(() => this.process!.kill("SIGKILL"), 30_000);
         await exited;
         clearTimeout(timer);
+        this.unmountLeftovers();
+    }
+
+    /** Network namespaces dockerd bind-mounted under its exec root can outlive it; unmount them so the folder can go. */
+    private unmountLeftovers(): void {
+        const mounts = fs
+            .readFileSync("/proc/self/mounts", "utf8")
+            .split("\n")
+            .map((line) => line.split(" ")[1])
+            .filter((target) => target?.startsWith(`${this.dir}/`))
+            .sort()
+            .reverse();
+        for (const target of mounts) spawnSync("umount", [target]);
     }
 
     /** Runs a command in a running container (the docker CLI speaks the exec stream protocol). */

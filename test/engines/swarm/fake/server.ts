@@ -173,5 +173,7 @@ const ROLES: Record<string, () => void> = {
     probe: () => setInterval(() => undefined, 60_000),
 };
 
+// As PID 1 of its container, the process gets no default signal handlers: stop promptly when Swarm asks.
+process.on("SIGTERM", () => process.exit(0));
 if (process.argv[2] === "request") probe(JSON.parse(process.argv[3]) as ProbeRequest);
 else ROLES[process.env.SOPHIA_FAKE_ROLE ?? "mcp"]();
