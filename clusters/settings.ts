@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { formatPath, Problem, throwIfProblems } from "../stacks/problems";
+import { formatPath, Problem, readConfigValues, throwIfProblems } from "../stacks/problems";
 import { INSTANCE_TYPES } from "./pricing";
 import { locateKey } from "./stackFile";
 
@@ -87,23 +87,6 @@ function valueAt(raw: unknown, keyPath: readonly PropertyKey[]): unknown {
 
 const got = (value: unknown): string => (value === undefined ? "nothing" : JSON.stringify(value));
 
-function readRaw(read: (key: string) => string | undefined, problem: (p: PropertyKey[], m: string) => void): Record<string, unknown> {
-    const raw: Record<string, unknown> = {};
-    for (const key of SETTING_KEYS) {
-        const text = read(key);
-        if (text === undefined) continue;
-        if (!OBJECT_KEYS.has(key)) raw[key] = text;
-        else {
-            try {
-                raw[key] = JSON.parse(text);
-            } catch {
-                problem([key], `expected ${key === "managers" ? "a number" : "structured YAML"}`);
-            }
-        }
-    }
-    return raw;
-}
-
 /** Checks across pools: roles of the orchestrator, the control-plane count, a pinned K3s. */
 function poolProblems(s: z.output<typeof settingsSchema>, problem: (p: PropertyKey[], m: string) => void): void {
     const [control, workers] = ORCHESTRATOR_ROLES[s.orchestrator];
@@ -136,7 +119,7 @@ export function loadClusterSettings(
             message: `${message} (got ${got(valueAt(raw, p))})`,
         });
     };
-    raw = readRaw(read, problem);
+    raw = readConfigValues(SETTING_KEYS, OBJECT_KEYS, read, (key) => problem([key], `expected ${key === "managers" ? "a number" : "structured YAML"}`));
     const parsed = settingsSchema.safeParse(raw);
     if (!parsed.success) {
         for (const issue of parsed.error.issues) {

@@ -181,3 +181,30 @@ export function formatPath(path: readonly PropertyKey[]): string {
         return text === "" ? String(key) : `${text}.${String(key)}`;
     }, "");
 }
+
+/**
+ * The config values of `keys` as the program received them: the engine passes structured values
+ * (objects, numbers, booleans) as JSON text, so keys in `structured` are parsed and every other
+ * value stays text. A structured value that is not JSON goes to `unparsable` and is left out.
+ */
+export function readConfigValues(
+    keys: Iterable<string>,
+    structured: ReadonlySet<string>,
+    read: (key: string) => string | undefined,
+    unparsable: (key: string, text: string) => void,
+): Record<string, unknown> {
+    const raw: Record<string, unknown> = {};
+    for (const key of keys) {
+        const text = read(key);
+        if (text === undefined) continue;
+        if (!structured.has(key)) raw[key] = text;
+        else {
+            try {
+                raw[key] = JSON.parse(text);
+            } catch {
+                unparsable(key, text);
+            }
+        }
+    }
+    return raw;
+}

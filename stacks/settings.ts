@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { cpuQuantity, memoryQuantity, resourcesSchema, TARGETS, TIERS, Tier, Resources, type Target } from "../catalog/schema";
 import { deepFreeze } from "../catalog/load";
-import { formatPath, friendlyIssueMessage, gotPrefix, Problem, throwIfProblems, zodProblems } from "./problems";
+import { formatPath, friendlyIssueMessage, gotPrefix, Problem, readConfigValues, throwIfProblems, zodProblems } from "./problems";
 
 /** The config namespace of every key below: `sophia:<key>` in Pulumi.<stack>.yaml. */
 export const CONFIG_NAMESPACE = "sophia";
@@ -288,24 +288,16 @@ export function settingWhere(stack: string, path: readonly PropertyKey[]): strin
 /** The config values as written (objects and booleans parsed from JSON), and the ones that did not parse. */
 function readRawSettings(stack: string, read: (key: string) => string | undefined): { raw: Record<string, unknown>; problems: Problem[] } {
     const problems: Problem[] = [];
-    const raw: Record<string, unknown> = { environment: stack };
-    for (const key of SETTING_KEYS) {
-        const text = read(key);
-        if (text === undefined) continue;
-        if (key === "kubeconfig") raw[key] = true;
-        else if (OBJECT_KEYS.has(key) || BOOLEAN_KEYS.has(key)) {
-            try {
-                raw[key] = JSON.parse(text);
-            } catch {
-                problems.push({
-                    where: settingWhere(stack, [key]),
-                    message: `${gotPrefix(text)}expected ${OBJECT_KEYS.has(key) ? "an object" : "true or false"}`,
-                    source: settingSource(stack, [key]),
-                });
-            }
-        } else raw[key] = text;
-    }
-    return { raw, problems };
+    const values = readConfigValues(SETTING_KEYS, new Set([...OBJECT_KEYS, ...BOOLEAN_KEYS]), read, (key, text) =>
+        problems.push({
+            where: settingWhere(stack, [key]),
+            message: `${gotPrefix(text)}expected ${OBJECT_KEYS.has(key) ? "an object" : "true or false"}`,
+            source: settingSource(stack, [key]),
+        }),
+    );
+    // The kubeconfig's content is a secret the settings only need to know is there.
+    if ("kubeconfig" in values) values.kubeconfig = true;
+    return { raw: { environment: stack, ...values }, problems };
 }
 
 /**

@@ -1,7 +1,7 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { formatPath, friendlyIssueMessage, gotPrefix, throwIfProblems, zodProblems } from "../problems";
+import { formatPath, friendlyIssueMessage, gotPrefix, readConfigValues, throwIfProblems, zodProblems } from "../problems";
 import { DEFAULT_ENVIRONMENT_PROJECT } from "./environments";
 
 /** The config namespace of the ESC project: `sophia-esc:<key>` in stacks/esc/Pulumi.<stack>.yaml. */
@@ -52,20 +52,10 @@ export function loadEscSettings(
     projectDir: string = __dirname,
 ): EscSettings {
     const where = (p: PropertyKey[]): string => `Pulumi.${stack}.yaml ${ESC_CONFIG_NAMESPACE}:${formatPath(p)}`;
-    const raw: Record<string, unknown> = {};
     const problems = [];
-    for (const key of Object.keys(escSettingsSchema.shape)) {
-        const text = read(key);
-        if (text === undefined) continue;
-        if (!OBJECT_KEYS.has(key)) raw[key] = text;
-        else {
-            try {
-                raw[key] = JSON.parse(text);
-            } catch {
-                problems.push({ where: where([key]), message: `${gotPrefix(text)}expected an object` });
-            }
-        }
-    }
+    const raw = readConfigValues(Object.keys(escSettingsSchema.shape), OBJECT_KEYS, read, (key, text) =>
+        problems.push({ where: where([key]), message: `${gotPrefix(text)}expected an object` }),
+    );
     const parsed = escSettingsSchema.safeParse(raw, { error: friendlyIssueMessage });
     if (!parsed.success) problems.push(...zodProblems(parsed.error.issues, where, { data: raw, schema: escSettingsSchema }));
     throwIfProblems(`Invalid settings for ESC stack "${stack}"`, problems);
