@@ -1,5 +1,4 @@
 import { expect } from "chai";
-import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -11,7 +10,7 @@ import { CLUSTER_CONFIG_NAMESPACE, ClusterSettings, loadClusterSettings } from "
 import type { ProjectPlanFile } from "../../stacks/plan/project";
 import { PLACEHOLDER_PREFIX, readStackConfig } from "../../stacks/plan/stackConfig";
 import { SECRET_MARKER } from "../../stacks/plan/recorder";
-import { filesUnder, ROOT } from "../support/plan";
+import { filesUnder, ROOT, runCli } from "../support/plan";
 
 const CLUSTERS = path.join(ROOT, "clusters");
 
@@ -26,17 +25,11 @@ interface ClusterPlanRun {
 /** `npm run plan -- --project <dir> --stack <stack>` in its own process, as a user runs it. */
 function planCluster(stack: string, projectDir = CLUSTERS, config: Record<string, string> = {}): ClusterPlanRun {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-cluster-plan-"));
-    const result = spawnSync(
-        process.execPath,
-        ["-r", "ts-node/register/transpile-only", path.join(ROOT, "stacks/plan/cli.ts"), "--project", projectDir, "--stack", stack, "--out", out],
-        { cwd: ROOT, encoding: "utf8", timeout: 120_000, env: { ...process.env, PULUMI_CONFIG: JSON.stringify(config) } },
-    );
+    const result = runCli("stacks/plan/cli.ts", ["--project", projectDir, "--stack", stack, "--out", out], { PULUMI_CONFIG: JSON.stringify(config) });
     const dir = path.join(out, "sophia-clusters", stack);
     const file = path.join(dir, "plan.json");
     return {
-        code: result.status ?? -1,
-        stdout: result.stdout,
-        stderr: result.stderr,
+        ...result,
         dir,
         plan: fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as ProjectPlanFile) : undefined,
     };
