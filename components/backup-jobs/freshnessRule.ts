@@ -1,9 +1,8 @@
 import { runbookUrl } from "../monitoring/runbooks";
+import { RPO_SECONDS } from "./objectives";
+
 /** The metric the backup program pushes after each success (images/backup/src/metrics.ts). */
 export const LAST_SUCCESS_METRIC = "sophia_backup_last_success_timestamp_seconds";
-
-/** The platform's recovery point objective: at most an hour of data may be lost. */
-export const RPO_SECONDS = 60 * 60;
 
 export interface PrometheusRule {
     readonly alert: string;

@@ -1,8 +1,7 @@
 import * as path from "path";
 import { platformStacks } from "../../stacks/esc/needs";
-import { escProvidedKeys } from "../../stacks/plan/plan";
-import { readStackConfig } from "../../stacks/plan/stackConfig";
-import { loadStackSettings, StackSettings } from "../../stacks/settings";
+import { offlineStackSettings } from "../../stacks/plan/offlineSettings";
+import type { StackSettings } from "../../stacks/settings";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
 
@@ -15,8 +14,5 @@ export function projectStacks(projectDir = ROOT): string[] {
 
 /** Each stack's validated settings, read offline as the plan reads them. */
 export function stackSettings(projectDir = ROOT): StackSettings[] {
-    return projectStacks(projectDir).map((stack) => {
-        const { config } = readStackConfig(projectDir, stack, (environments) => escProvidedKeys(projectDir, undefined, environments));
-        return loadStackSettings(stack, (key) => config[`sophia:${key}`]);
-    });
+    return projectStacks(projectDir).map((stack) => offlineStackSettings(projectDir, stack));
 }

@@ -7,11 +7,10 @@ import * as path from "path";
 import { expect } from "chai";
 import { Client } from "pg";
 import { PostgresCluster, PushRecorder, S3Server, tempRoot } from "./servers";
+import { RPO_SECONDS, RTO_SECONDS } from "../../components/backup-jobs/objectives";
 import { ROOT } from "../support/plan";
 import { postgresServerBin, requireBinary } from "../support/tools";
 
-const RTO_SECONDS = 15 * 60;
-const RPO_SECONDS = 60 * 60;
 const BUCKET = "sophia-drill-backups";
 const DATABASE = "platform";
 const PROGRAMS = path.join(ROOT, "images", "backup", "src");

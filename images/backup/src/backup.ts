@@ -6,13 +6,14 @@ import * as path from "path";
 import { oneOf, setting } from "./environment";
 import { BACKUP_KINDS, BACKUP_TARGETS, backupKey, BackupTarget, JOBS_PREFIX, Manifest, MANIFEST, stampOf } from "./layout";
 import { pushSuccess } from "./metrics";
-import { databases, dumpDatabase, libpqEnvironment } from "./postgres";
+import { databases, dumpDatabase, libpqEnvironment, RowCounts } from "./postgres";
 import { snapshotRedis } from "./redis";
 import { BackupBucket } from "./store";
 
 interface Snapshot {
     readonly file: string;
     readonly database?: string;
+    readonly rowCounts?: RowCounts;
 }
 
 async function snapshot(target: BackupTarget, dir: string, env: NodeJS.ProcessEnv): Promise<Snapshot[]> {
@@ -22,7 +23,7 @@ async function snapshot(target: BackupTarget, dir: string, env: NodeJS.ProcessEn
             const names = await databases(pg);
             if (names.length === 0) throw new Error("the server has no database to back up");
             const files: Snapshot[] = [];
-            for (const database of names) files.push({ file: await dumpDatabase(database, dir, pg), database });
+            for (const database of names) files.push({ ...(await dumpDatabase(database, dir, pg)), database });
             return files;
         }
         case "redis":
@@ -44,7 +45,13 @@ export async function backup(env: NodeJS.ProcessEnv = process.env): Promise<Mani
         for (const s of await snapshot(target, dir, env)) {
             const file = path.basename(s.file);
             const bytes = await bucket.putFile(backupKey(prefix, kind, target, stamp, file), s.file);
-            files.push({ file, bytes, sha256: await BackupBucket.sha256(s.file), ...(s.database !== undefined ? { database: s.database } : {}) });
+            files.push({
+                file,
+                bytes,
+                sha256: await BackupBucket.sha256(s.file),
+                ...(s.database !== undefined ? { database: s.database } : {}),
+                ...(s.rowCounts ? { rowCounts: s.rowCounts } : {}),
+            });
         }
         const manifest: Manifest = { target, kind, takenAt: takenAt.toISOString(), completedAt: new Date().toISOString(), files };
         const manifestKey = backupKey(prefix, kind, target, stamp, MANIFEST);

@@ -23,7 +23,19 @@ export interface Manifest {
     readonly takenAt: string;
     readonly completedAt: string;
     /** The files: which database each holds (PostgreSQL), their size and content hash. */
-    readonly files: readonly { readonly file: string; readonly database?: string; readonly bytes: number; readonly sha256: string }[];
+    readonly files: readonly ManifestFile[];
+}
+
+export interface ManifestFile {
+    readonly file: string;
+    readonly database?: string;
+    readonly bytes: number;
+    readonly sha256: string;
+    /**
+     * PostgreSQL: rows per table ("public.tenants"), counted in the snapshot the dump holds, so a
+     * restore can be checked. Absent in Redis backups and in manifests written before it was recorded.
+     */
+    readonly rowCounts?: Readonly<Record<string, number>>;
 }
 
 /** "20250101T020000.123Z": sorts in time order as text. */

@@ -16,6 +16,8 @@ export interface RestoreOptions {
     readonly database?: string;
     /** Restore `database` under another name, e.g. to compare with the live one. */
     readonly as?: string;
+    /** Restore every database of the backup under another name (the restore drill's scratch names). */
+    readonly rename?: (database: string) => string;
     /** The backup's time stamp; the newest complete backup otherwise. */
     readonly backup?: string;
     /** Where a Redis RDB file is written. */
@@ -25,6 +27,7 @@ export interface RestoreOptions {
 export interface RestoreReport {
     readonly bucket: string;
     readonly backup: BackupRef;
+    readonly manifest: Manifest;
     /** Seconds between the backup's snapshot and the restore's start: the data lost, at most. */
     readonly backupAgeSeconds: number;
     /** Seconds the restore took: download and load. */
@@ -77,7 +80,7 @@ async function restorePostgres(
     for (const f of wanted) {
         const local = path.join(dir, f.file);
         await download(bucket, folder + f.file, local, f.sha256);
-        const name = options.as ?? f.database!;
+        const name = options.as ?? options.rename?.(f.database!) ?? f.database!;
         await restoreDatabase(local, name, pg);
         restored.push(name);
     }
@@ -105,6 +108,7 @@ export async function restore(options: RestoreOptions, env: NodeJS.ProcessEnv = 
         return {
             bucket: bucket.bucket,
             backup: chosen,
+            manifest,
             backupAgeSeconds: (started - dateOfStamp(chosen.stamp).getTime()) / 1000,
             restoreSeconds: (Date.now() - started) / 1000,
             restored,
