@@ -1,0 +1,50 @@
+import * as fs from "fs";
+import * as path from "path";
+import { throwIfProblems } from "../problems";
+
+/** Where our images live: one directory per image, each with a Dockerfile. */
+export const IMAGES_DIR = path.resolve(__dirname, "..", "..", "images");
+
+export interface OurImage {
+    /** The directory's name: "backup". */
+    readonly name: string;
+    /** The repository in the stack's registry: "sophia-backup". */
+    readonly repository: string;
+    /** The tag the release pipeline pushes, from the directory's package.json (or VERSION file). */
+    readonly version: string;
+    /** The build context, relative to the repository root: "images/backup". */
+    readonly context: string;
+}
+
+/** The images of ours: every directory of images/ with a Dockerfile, in name order. */
+export function ourImages(dir: string = IMAGES_DIR): OurImage[] {
+    return fs
+        .readdirSync(dir, { withFileTypes: true })
+        .filter((entry) => entry.isDirectory() && fs.existsSync(path.join(dir, entry.name, "Dockerfile")))
+        .map((entry) => entry.name)
+        .sort()
+        .map((name) => ({
+            name,
+            repository: `sophia-${name}`,
+            version: versionOf(path.join(dir, name)),
+            context: path.relative(path.resolve(dir, ".."), path.join(dir, name)),
+        }));
+}
+
+/** The image as the lock file names it: "sophia-backup:1.0.0". */
+export const lockNameOf = (image: OurImage): string => `${image.repository}:${image.version}`;
+
+const SEMVER = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
+
+function versionOf(dir: string): string {
+    const packageJson = path.join(dir, "package.json");
+    const versionFile = path.join(dir, "VERSION");
+    const version = fs.existsSync(packageJson)
+        ? String((JSON.parse(fs.readFileSync(packageJson, "utf8")) as { version?: unknown }).version ?? "")
+        : fs.existsSync(versionFile)
+          ? fs.readFileSync(versionFile, "utf8").trim()
+          : "";
+    const where = fs.existsSync(packageJson) ? `${packageJson} "version"` : `${packageJson} or ${versionFile}`;
+    throwIfProblems(`Image ${path.basename(dir)} has no version`, SEMVER.test(version) ? [] : [{ where, message: `expected x.y.z, got ${JSON.stringify(version)}` }]);
+    return version;
+}
