@@ -6,7 +6,7 @@ import { platformStacks } from "../esc/needs";
 import { readPlanFile } from "../plan/planFile";
 import { chooseStack } from "../plan/stackChoice";
 import { InvalidInputError } from "../problems";
-import { lockNameOf, ourImages } from "./ours";
+import { lockNameOf, ourImages, stackRegistries, tagsOf } from "./ours";
 import { imagesOfPlan, mergeStacks } from "./used";
 
 const PROJECT_DIR = path.resolve(__dirname, "..", "..");
@@ -21,7 +21,7 @@ export const IMAGES_COMMAND: CommandSpec = {
     options: {
         stack: { type: "string", short: "s", value: "<name>", description: "one stack; its plan must exist (npm run plan -- --stack <name>)" },
         "all-stacks": { type: "boolean", description: "every stack of the project (one Pulumi.<stack>.yaml each)" },
-        ours: { type: "boolean", description: "our images (images/<name>/Dockerfile) with their repository, version and build context" },
+        ours: { type: "boolean", description: "our images (images/<name>/Dockerfile): repository, version, build context, lock name and the tags to push (one per stack registry)" },
         plans: { type: "string", value: "<dir>", description: "where the plans are: <dir>/<stack>/plan.json (default out)" },
         json: { type: "boolean", description: "print JSON instead of one image per line" },
     },
@@ -43,10 +43,11 @@ function print(values: CommandValues, lines: readonly string[], json: unknown): 
 
 function listOurs(values: CommandValues): number {
     const images = ourImages();
+    const registries = stackRegistries();
     print(
         values,
         images.map(lockNameOf),
-        images.map((i) => ({ ...i, lock: lockNameOf(i) })),
+        images.map((i) => ({ ...i, lock: lockNameOf(i), tags: tagsOf(i, registries) })),
     );
     return 0;
 }

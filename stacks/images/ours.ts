@@ -1,5 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
+import * as YAML from "yaml";
+import { platformStacks } from "../esc/needs";
 import { throwIfProblems } from "../problems";
 
 /** Where our images live: one directory per image, each with a Dockerfile. */
@@ -48,3 +50,20 @@ function versionOf(dir: string): string {
     throwIfProblems(`Image ${path.basename(dir)} has no version`, SEMVER.test(version) ? [] : [{ where, message: `expected x.y.z, got ${JSON.stringify(version)}` }]);
     return version;
 }
+
+const PROJECT_DIR = path.resolve(IMAGES_DIR, "..");
+
+/** The registries our images are pushed to: each stack's sophia:registry, once each. */
+export function stackRegistries(projectDir: string = PROJECT_DIR): string[] {
+    const registries = platformStacks(projectDir).map((stack) => {
+        const file = path.join(projectDir, `Pulumi.${stack}.yaml`);
+        const config = (YAML.parse(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | null)?.config ?? {};
+        const registry = config["sophia:registry"];
+        throwIfProblems(`Stack ${stack} names no registry`, typeof registry === "string" ? [] : [{ where: `${file} config.sophia:registry`, message: "expected the stack's registry" }]);
+        return registry as string;
+    });
+    return [...new Set(registries)].sort();
+}
+
+/** Every tag one build pushes: the image in each stack's registry, so all of them hold the same digest. */
+export const tagsOf = (image: OurImage, registries: readonly string[]): string[] => registries.map((r) => `${r}/${lockNameOf(image)}`);
