@@ -21,7 +21,10 @@ export const IMAGES_COMMAND: CommandSpec = {
     options: {
         stack: { type: "string", short: "s", value: "<name>", description: "one stack; its plan must exist (npm run plan -- --stack <name>)" },
         "all-stacks": { type: "boolean", description: "every stack of the project (one Pulumi.<stack>.yaml each)" },
-        ours: { type: "boolean", description: "our images (images/<name>/Dockerfile): repository, version, build context, lock name and the tags to push (one per stack registry)" },
+        ours: {
+            type: "boolean",
+            description: "our images (images/<name>/Dockerfile): repository, version, build context, lock name and the tags to push (one per stack registry)",
+        },
         plans: { type: "string", value: "<dir>", description: "where the plans are: <dir>/<stack>/plan.json (default out)" },
         json: { type: "boolean", description: "print JSON instead of one image per line" },
     },

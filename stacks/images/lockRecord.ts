@@ -14,8 +14,12 @@ export type RecordOutcome = "added" | "updated" | "unchanged";
  */
 export function withRecordedDigest(text: string, image: string, digest: string): { text: string; outcome: RecordOutcome } {
     throwIfProblems(`Cannot record ${image}`, [
-        ...(IMAGE_WITH_TAG.test(image) ? [] : [{ where: "--image", message: `expected an image as name:tag ("sophia-backup:1.0.0"), got ${JSON.stringify(image)}` }]),
-        ...(imageDigest.safeParse(digest).success ? [] : [{ where: "--digest", message: `expected sha256:<64 lowercase hex digits>, got ${JSON.stringify(digest)}` }]),
+        ...(IMAGE_WITH_TAG.test(image)
+            ? []
+            : [{ where: "--image", message: `expected an image as name:tag ("sophia-backup:1.0.0"), got ${JSON.stringify(image)}` }]),
+        ...(imageDigest.safeParse(digest).success
+            ? []
+            : [{ where: "--digest", message: `expected sha256:<64 lowercase hex digits>, got ${JSON.stringify(digest)}` }]),
     ]);
     const document = YAML.parseDocument(text);
     throwIfProblems(
@@ -30,7 +34,7 @@ export function withRecordedDigest(text: string, image: string, digest: string):
     const map = images as YAML.YAMLMap;
     // The committed file starts as `images: {}`; entries are written one per line.
     map.flow = false;
-    const previous = map.get(image) as unknown;
+    const previous = map.get(image);
     if (previous === digest) return { text, outcome: "unchanged" };
     map.set(image, digest);
     return { text: document.toString(), outcome: previous === undefined ? "added" : "updated" };

@@ -38,16 +38,21 @@ export const lockNameOf = (image: OurImage): string => `${image.repository}:${im
 
 const SEMVER = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
 
+const textOf = (value: unknown): string => (typeof value === "string" ? value : "");
+
 function versionOf(dir: string): string {
     const packageJson = path.join(dir, "package.json");
     const versionFile = path.join(dir, "VERSION");
     const version = fs.existsSync(packageJson)
-        ? String((JSON.parse(fs.readFileSync(packageJson, "utf8")) as { version?: unknown }).version ?? "")
+        ? textOf((JSON.parse(fs.readFileSync(packageJson, "utf8")) as { version?: unknown }).version)
         : fs.existsSync(versionFile)
           ? fs.readFileSync(versionFile, "utf8").trim()
           : "";
     const where = fs.existsSync(packageJson) ? `${packageJson} "version"` : `${packageJson} or ${versionFile}`;
-    throwIfProblems(`Image ${path.basename(dir)} has no version`, SEMVER.test(version) ? [] : [{ where, message: `expected x.y.z, got ${JSON.stringify(version)}` }]);
+    throwIfProblems(
+        `Image ${path.basename(dir)} has no version`,
+        SEMVER.test(version) ? [] : [{ where, message: `expected x.y.z, got ${JSON.stringify(version)}` }],
+    );
     return version;
 }
 
@@ -59,7 +64,10 @@ export function stackRegistries(projectDir: string = PROJECT_DIR): string[] {
         const file = path.join(projectDir, `Pulumi.${stack}.yaml`);
         const config = (YAML.parse(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | null)?.config ?? {};
         const registry = config["sophia:registry"];
-        throwIfProblems(`Stack ${stack} names no registry`, typeof registry === "string" ? [] : [{ where: `${file} config.sophia:registry`, message: "expected the stack's registry" }]);
+        throwIfProblems(
+            `Stack ${stack} names no registry`,
+            typeof registry === "string" ? [] : [{ where: `${file} config.sophia:registry`, message: "expected the stack's registry" }],
+        );
         return registry as string;
     });
     return [...new Set(registries)].sort();

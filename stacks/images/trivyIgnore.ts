@@ -38,7 +38,10 @@ export function trivyIgnoreProblems(text: string, today: Date, source = "trivyig
         (entries ?? []).flatMap((e, i) => {
             const where = `${source} ${kind}[${i}] (${e.id})`;
             if (e.expired_at <= day) return [{ where, message: `expired on ${e.expired_at}: fix the finding or review it again and set a new expired_at` }];
-            if (e.expired_at > horizon) return [{ where, message: `expires ${e.expired_at}, more than ${MAX_ACCEPTANCE_DAYS} days ahead: accept for at most ${MAX_ACCEPTANCE_DAYS} days` }];
+            if (e.expired_at > horizon)
+                return [
+                    { where, message: `expires ${e.expired_at}, more than ${MAX_ACCEPTANCE_DAYS} days ahead: accept for at most ${MAX_ACCEPTANCE_DAYS} days` },
+                ];
             return [];
         }),
     );

@@ -14,9 +14,7 @@ const vulnerability = z.object({
 export const trivyReportSchema = z.object({
     SchemaVersion: z.literal(2),
     ArtifactName: z.string(),
-    Results: z
-        .array(z.object({ Target: z.string(), Class: z.string().optional(), Vulnerabilities: z.array(vulnerability).nullish() }))
-        .nullish(),
+    Results: z.array(z.object({ Target: z.string(), Class: z.string().optional(), Vulnerabilities: z.array(vulnerability).nullish() })).nullish(),
 });
 
 export type TrivyReport = z.infer<typeof trivyReportSchema>;
@@ -35,8 +33,11 @@ function row(v: Vulnerability): string {
 /** One image's findings, most severe first, each vulnerability once per package even when several targets list it. */
 function findingsOf(report: TrivyReport): Vulnerability[] {
     const seen = new Map<string, Vulnerability>();
-    for (const result of report.Results ?? []) for (const v of result.Vulnerabilities ?? []) seen.set(`${v.VulnerabilityID} ${v.PkgName} ${v.InstalledVersion}`, v);
-    return [...seen.values()].sort((a, b) => SEVERITIES.indexOf(a.Severity) - SEVERITIES.indexOf(b.Severity) || a.VulnerabilityID.localeCompare(b.VulnerabilityID));
+    for (const result of report.Results ?? [])
+        for (const v of result.Vulnerabilities ?? []) seen.set(`${v.VulnerabilityID} ${v.PkgName} ${v.InstalledVersion}`, v);
+    return [...seen.values()].sort(
+        (a, b) => SEVERITIES.indexOf(a.Severity) - SEVERITIES.indexOf(b.Severity) || a.VulnerabilityID.localeCompare(b.VulnerabilityID),
+    );
 }
 
 export interface AuditInput {

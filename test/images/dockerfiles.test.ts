@@ -17,9 +17,9 @@ const instructions = (text: string): string[] =>
         .filter((l) => l && !l.startsWith("#"));
 const argDefaults = (lines: string[]): Record<string, string> =>
     Object.fromEntries(lines.flatMap((l) => (/^ARG (\w+)=(\S+)$/.exec(l) ? [[RegExp.$1, RegExp.$2]] : [])));
-const BUILT_ARCHITECTURES = (YAML.parse(fs.readFileSync(path.join(ROOT, ".github", "workflows", "images.yml"), "utf8")) as { env: { PLATFORMS: string } }).env.PLATFORMS.split(
-    ",",
-).map((p) => p.replace("linux/", ""));
+const BUILT_ARCHITECTURES = (
+    YAML.parse(fs.readFileSync(path.join(ROOT, ".github", "workflows", "images.yml"), "utf8")) as { env: { PLATFORMS: string } }
+).env.PLATFORMS.split(",").map((p) => p.replace("linux/", ""));
 
 describe("our Dockerfiles", () => {
     for (const { name } of ourImages()) {
@@ -50,7 +50,8 @@ describe("our Dockerfiles", () => {
                 if (!lines.some((l) => /curl|wget|ADD https?:/.test(l))) return;
                 expect(lines.join("\n")).to.match(/sha(1|256)sum -c/);
                 const byTool = new Map<string, string[]>();
-                for (const a of checksums) byTool.set(a.replace(/_[A-Z0-9]+$/, ""), [...(byTool.get(a.replace(/_[A-Z0-9]+$/, "")) ?? []), a.split("_").pop()!.toLowerCase()]);
+                for (const a of checksums)
+                    byTool.set(a.replace(/_[A-Z0-9]+$/, ""), [...(byTool.get(a.replace(/_[A-Z0-9]+$/, "")) ?? []), a.split("_").pop()!.toLowerCase()]);
                 expect(byTool.size, "per-architecture checksum ARGs (<TOOL>_SHA1SUM_<ARCH>)").to.be.greaterThan(0);
                 for (const [tool, arches] of byTool) expect(arches, tool).to.include.members(BUILT_ARCHITECTURES);
                 for (const a of checksums) expect(args[a], a).to.match(/^[0-9a-f]{40}([0-9a-f]{24})?$/);

@@ -23,11 +23,15 @@ describe("recording a pushed image's digest", () => {
         text = withRecordedDigest(text, "postgres:16.4-alpine", digestOf("b")).text;
         const updated = withRecordedDigest(text, "sophia-backup:1.0.0", digestOf("c"));
         expect(updated.outcome).to.equal("updated");
-        expect(updated.text.slice(updated.text.indexOf("images:"))).to.equal(`images:\n  sophia-backup:1.0.0: ${digestOf("c")}\n  postgres:16.4-alpine: ${digestOf("b")}\n`);
+        expect(updated.text.slice(updated.text.indexOf("images:"))).to.equal(
+            `images:\n  sophia-backup:1.0.0: ${digestOf("c")}\n  postgres:16.4-alpine: ${digestOf("b")}\n`,
+        );
         expect(withRecordedDigest(updated.text, "postgres:16.4-alpine", digestOf("b"))).to.deep.equal({ text: updated.text, outcome: "unchanged" });
     });
     it("refuses a malformed digest or image, naming the flag and the value", () => {
-        expect(() => withRecordedDigest(committed, "sophia-backup", "sha256:ABC")).to.throw(/--image: expected an image as name:tag[\s\S]*--digest: expected sha256:<64 lowercase hex digits>, got "sha256:ABC"/);
+        expect(() => withRecordedDigest(committed, "sophia-backup", "sha256:ABC")).to.throw(
+            /--image: expected an image as name:tag[\s\S]*--digest: expected sha256:<64 lowercase hex digits>, got "sha256:ABC"/,
+        );
     });
 
     describe("npm run images:record", () => {
@@ -43,14 +47,18 @@ describe("recording a pushed image's digest", () => {
             expect(run.code, run.stderr).to.equal(0);
             expect(run.stdout).to.match(/^added sophia-backup:1\.0\.0 sha256:[0-9a-f]{64} in /);
             const registry = "registry.sophia-ai.com";
-            expect(imageFrom(registry, `${registry}/sophia-backup:1.0.0`, loadImageLock(lock))).to.equal(`${registry}/sophia-backup:1.0.0@${digestOf("pushed")}`);
+            expect(imageFrom(registry, `${registry}/sophia-backup:1.0.0`, loadImageLock(lock))).to.equal(
+                `${registry}/sophia-backup:1.0.0@${digestOf("pushed")}`,
+            );
         });
         it("exits 2 on a bad digest, a missing flag or a missing lock file, changing nothing", () => {
             const bad = runCli("stacks/images/recordCli.ts", ["--image", "sophia-backup:1.0.0", "--digest", "sha256:1234", "--lock", lock]);
             expect(bad.code).to.equal(2);
             expect(bad.stderr).to.match(/--digest: expected sha256:<64 lowercase hex digits>, got "sha256:1234"/);
             expect(bad.stderr).to.not.match(/\n\s+at /);
-            expect(runCli("stacks/images/recordCli.ts", ["--image", "sophia-backup:1.0.0", "--lock", lock]).stderr).to.match(/--digest sha256:<64 hex> is required/);
+            expect(runCli("stacks/images/recordCli.ts", ["--image", "sophia-backup:1.0.0", "--lock", lock]).stderr).to.match(
+                /--digest sha256:<64 hex> is required/,
+            );
             expect(runCli("stacks/images/recordCli.ts", ["--image", "a:1", "--digest", digestOf("x"), "--lock", `${lock}.absent`]).code).to.equal(2);
             expect(fs.readFileSync(lock, "utf8")).to.equal(committed);
         });

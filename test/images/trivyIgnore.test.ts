@@ -20,9 +20,9 @@ describe("accepted Trivy findings (images/trivyignore.yaml)", () => {
         ]);
     });
     it(`fails an acceptance longer than ${MAX_ACCEPTANCE_DAYS} days`, () => {
-        expect(trivyIgnoreProblems(file(`{ id: CVE-2026-12345, statement: "${REASON}", expired_at: ${inDays(MAX_ACCEPTANCE_DAYS + 2)} }`), today)[0].message).to.match(
-            /more than 180 days ahead/,
-        );
+        expect(
+            trivyIgnoreProblems(file(`{ id: CVE-2026-12345, statement: "${REASON}", expired_at: ${inDays(MAX_ACCEPTANCE_DAYS + 2)} }`), today)[0].message,
+        ).to.match(/more than 180 days ahead/);
     });
     it("fails an entry without a reason or an expiry, or with an id Trivy does not use", () => {
         const messages = trivyIgnoreProblems(file(`{ id: "12345", statement: "because" }`), today).map((p) => `${p.where}: ${p.message}`);

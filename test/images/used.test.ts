@@ -27,7 +27,10 @@ describe("the images a stack pulls (the container audit's list)", function () {
                 for (const name of servers) {
                     const entry = catalog.servers.find((s) => s.name === name)!;
                     const expected = `${registryOf(stack)}/sophia-${name}:${entry.version}`;
-                    expect(images.some((i) => i === expected || i.startsWith(`${expected}@`)), expected).to.equal(true);
+                    expect(
+                        images.some((i) => i === expected || i.startsWith(`${expected}@`)),
+                        expected,
+                    ).to.equal(true);
                 }
             });
             it("pulls everything from the stack's registry, upstream images through its mirror", () => {
@@ -55,7 +58,10 @@ describe("the images a stack pulls (the container audit's list)", function () {
     it("together, cover every server of the catalog", () => {
         const merged = mergeStacks(STACKS.map((s) => imagesOfPlan(planOf(s).plan!)));
         for (const server of catalog.servers) {
-            expect(merged.images.some((i) => i.image.includes(`/sophia-${server.name}:${server.version}`)), server.name).to.equal(true);
+            expect(
+                merged.images.some((i) => i.image.includes(`/sophia-${server.name}:${server.version}`)),
+                server.name,
+            ).to.equal(true);
         }
         const shared = merged.images.filter((i) => i.stacks.length > 1);
         for (const { image, stacks } of shared) expect(stacks, image).to.deep.equal([...new Set(stacks)].sort());

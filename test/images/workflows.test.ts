@@ -11,7 +11,10 @@ type Obj = Record<string, any>;
 const workflow = (f: string) => YAML.parse(fs.readFileSync(path.join(ROOT, ".github", "workflows", f), "utf8")) as Obj;
 const steps = (job: Obj): Obj[] => job.steps ?? [];
 const uses = (job: Obj, action: string): Obj | undefined => steps(job).find((s) => String(s.uses).startsWith(`${action}@`));
-const script = (job: Obj): string => steps(job).map((s) => s.run ?? "").join("\n");
+const script = (job: Obj): string =>
+    steps(job)
+        .map((s) => s.run ?? "")
+        .join("\n");
 
 describe("the images workflow", () => {
     const images = workflow("images.yml");
@@ -33,7 +36,7 @@ describe("the images workflow", () => {
         const names = steps(build).map((s) => s.name ?? s.uses);
         const scan = steps(build).find((s) => /trivy image/.test(s.run ?? ""))!;
         expect(scan.run).to.match(/for platform in \$\{PLATFORMS\/\/,\/ \}/);
-        expect(scan.run).to.include("--platform \"$platform\" --severity HIGH,CRITICAL --ignorefile images/trivyignore.yaml");
+        expect(scan.run).to.include('--platform "$platform" --severity HIGH,CRITICAL --ignorefile images/trivyignore.yaml');
         expect(scan.run).to.include("--exit-code 1");
         const sign = steps(build).find((s) => /cosign sign --yes/.test(s.run ?? ""))!;
         expect(sign.run).to.include('"${tag%:*}@$DIGEST"');
@@ -64,7 +67,9 @@ describe("the weekly container audit", () => {
     const job = audit.jobs.audit;
 
     it("runs weekly and on demand, writing only issues", () => {
-        expect(audit.on.schedule[0].cron.split(" ")).to.have.length(5).and.satisfy((f: string[]) => f[4] !== "*");
+        expect(audit.on.schedule[0].cron.split(" "))
+            .to.have.length(5)
+            .and.satisfy((f: string[]) => f[4] !== "*");
         expect(audit.on).to.have.property("workflow_dispatch");
         expect(job.permissions).to.deep.equal({ contents: "read", issues: "write" });
     });
