@@ -8,6 +8,7 @@ import { BACKUP_TARGETS } from "../../images/backup/src/layout";
 import { escProvidedKeys, PROJECT_DIR } from "../plan/plan";
 import { readStackConfig } from "../plan/stackConfig";
 import { loadStackSettings } from "../settings";
+import type { RoutingConfig } from "./verify";
 
 export interface PublicServer {
     readonly name: string;
@@ -24,7 +25,7 @@ export interface StackExpectations {
     /** Every MCP server of the catalog: each must be an up target. */
     readonly servers: readonly string[];
     /** The Alertmanager configuration the stack renders (secret file paths aside). */
-    readonly alertmanager: Readonly<Record<string, unknown>>;
+    readonly alertmanager: RoutingConfig;
     /** What the backup jobs report, when the stack has backups (sophia:backup). */
     readonly backups?: { readonly targets: readonly string[]; readonly rpoSeconds: number };
 }

@@ -4,17 +4,18 @@ import * as fs from "fs";
 import { UsageError } from "../command";
 
 /** An http(s) base URL from a flag or its environment variable; undefined when neither is set. */
-export function urlOption(flag: string, variable: string, given: string | undefined, environment: NodeJS.ProcessEnv): string | undefined {
+export function urlOption(flag: string, variable: string, given: string | undefined, environment: NodeJS.ProcessEnv, secret = false): string | undefined {
     const value = given ?? environment[variable];
     if (value === undefined || value === "") return undefined;
-    const from = given !== undefined ? `--${flag}` : variable;
+    // A secret URL (a webhook) is never echoed back.
+    const from = `${given !== undefined ? `--${flag}` : variable}${secret ? "" : ` "${value}"`}`;
     let url: URL;
     try {
         url = new URL(value);
     } catch {
-        throw new UsageError(`${from} "${value}" is not a URL: expected http(s)://host:port, e.g. http://127.0.0.1:9090`);
+        throw new UsageError(`${from} is not a URL: expected http(s)://host:port, e.g. http://127.0.0.1:9090`);
     }
-    if (url.protocol !== "http:" && url.protocol !== "https:") throw new UsageError(`${from} "${value}" is not an http(s) URL: expected http(s)://host:port`);
+    if (url.protocol !== "http:" && url.protocol !== "https:") throw new UsageError(`${from} is not an http(s) URL: expected http(s)://host:port`);
     return value;
 }
 
@@ -36,7 +37,8 @@ export function pemFileOption(flag: string, file: string | undefined): string | 
     } catch (error) {
         throw new UsageError(`--${flag} ${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
     }
-    if (!text.includes("-----BEGIN CERTIFICATE-----")) throw new UsageError(`--${flag} ${file}: no PEM certificate in it (expected -----BEGIN CERTIFICATE-----)`);
+    if (!text.includes("-----BEGIN CERTIFICATE-----"))
+        throw new UsageError(`--${flag} ${file}: no PEM certificate in it (expected -----BEGIN CERTIFICATE-----)`);
     return text;
 }
 
@@ -44,6 +46,7 @@ export function pemFileOption(flag: string, file: string | undefined): string | 
 export function secondsOption(flag: string, value: string | undefined, fallback: number, max: number): number {
     if (value === undefined) return fallback;
     const seconds = Number(value);
-    if (!Number.isFinite(seconds) || seconds <= 0 || seconds > max) throw new UsageError(`--${flag} "${value}": expected a number of seconds above 0 and at most ${max}`);
+    if (!Number.isFinite(seconds) || seconds <= 0 || seconds > max)
+        throw new UsageError(`--${flag} "${value}": expected a number of seconds above 0 and at most ${max}`);
     return seconds;
 }

@@ -88,7 +88,8 @@ async function query(live: LiveStack, promql: string): Promise<Sample[] | string
     const answer = await ask(url, live);
     if (answer instanceof Error) return `Prometheus at ${live.prometheusUrl}: ${answer.message}`;
     const data = parseJson(answer.body) as { status?: string; data?: { result?: Sample[] }; error?: string } | undefined;
-    if (answer.status !== 200 || data?.status !== "success") return `Prometheus answered ${answer.status} to ${promql}: ${data?.error ?? answer.body.slice(0, 120)}`;
+    if (answer.status !== 200 || data?.status !== "success")
+        return `Prometheus answered ${answer.status} to ${promql}: ${data?.error ?? answer.body.slice(0, 120)}`;
     return data.data?.result ?? [];
 }
 
@@ -117,7 +118,7 @@ export async function checkAlertmanager(expected: StackExpectations, live: LiveS
     const status = parseJson(answer.body) as { config?: { original?: string } } | undefined;
     if (answer.status !== 200 || typeof status?.config?.original !== "string")
         return [result(check, "fail", `Alertmanager answered ${answer.status} to /api/v2/status without its configuration`)];
-    const differences = configDifferences(expected.alertmanager, YAML.parse(status.config.original) as Record<string, unknown>);
+    const differences = configDifferences(expected.alertmanager, YAML.parse(status.config.original) as RoutingConfig);
     return [
         differences.length === 0
             ? result(check, "pass", `loaded the rendered routing: receivers ${receiverNames(expected.alertmanager).join(", ")}`)
@@ -125,31 +126,52 @@ export async function checkAlertmanager(expected: StackExpectations, live: LiveS
     ];
 }
 
-type Config = Record<string, any>;
-const receiverNames = (config: Config): string[] => ((config.receivers ?? []) as Config[]).map((r) => String(r.name));
+interface Route {
+    readonly receiver?: string;
+    readonly matchers?: readonly string[];
+    readonly continue?: boolean;
+    readonly routes?: readonly Route[];
+}
+interface Receiver {
+    readonly name: string;
+    readonly [integration: string]: unknown;
+}
+/** The parts of an Alertmanager configuration that decide who hears of an alert. */
+export interface RoutingConfig {
+    readonly route?: Route;
+    readonly receivers?: readonly Receiver[];
+}
+
+const receiverNames = (config: RoutingConfig): string[] => (config.receivers ?? []).map((r) => r.name);
 /** A receiver as routing sees it: its integrations and, for Slack, the channels. */
-const receiverShape = (receiver: Config): string =>
+const receiverShape = (receiver: Receiver): string =>
     Object.keys(receiver)
         .filter((k) => k.endsWith("_configs"))
         .sort()
-        .map((k) => `${k}${k === "slack_configs" ? `(${(receiver[k] as Config[]).map((c) => c.channel).join(",")})` : `×${(receiver[k] as unknown[]).length}`}`)
+        .map((k) => {
+            const configs = receiver[k] as readonly { channel?: string }[];
+            return k === "slack_configs" ? `${k}(${configs.map((c) => c.channel).join(",")})` : `${k}x${configs.length}`;
+        })
         .join(" ");
-const routeShape = (route: Config): string =>
-    `${route.receiver}[${((route.matchers ?? []) as string[]).join(",")}]${route.continue ? "+continue" : ""}${route.routes ? `{${(route.routes as Config[]).map(routeShape).join(" ")}}` : ""}`;
+const routeShape = (route: Route): string =>
+    `${route.receiver}[${(route.matchers ?? []).join(",")}]${route.continue ? "+continue" : ""}${route.routes ? `{${route.routes.map(routeShape).join(" ")}}` : ""}`;
+
+function receiverDifferences(ours: RoutingConfig, loaded: RoutingConfig): string[] {
+    const theirs = new Map((loaded.receivers ?? []).map((r) => [r.name, r]));
+    const differences = (ours.receivers ?? []).flatMap((receiver) => {
+        const found = theirs.get(receiver.name);
+        if (!found) return [`receiver ${receiver.name} is missing`];
+        const [got, want] = [receiverShape(found), receiverShape(receiver)];
+        return got === want ? [] : [`receiver ${receiver.name} has ${got || "no integration"}, expected ${want}`];
+    });
+    const extra = [...theirs.keys()].filter((name) => !receiverNames(ours).includes(name));
+    return [...differences, ...extra.map((name) => `receiver ${name} is not in the rendered configuration`)];
+}
 
 /** What differs between the rendered and the loaded configuration, in the terms routing cares about. */
-export function configDifferences(ours: Config, loaded: Config): string[] {
-    const differences: string[] = [];
-    const theirs = new Map(((loaded.receivers ?? []) as Config[]).map((r) => [String(r.name), r]));
-    for (const receiver of (ours.receivers ?? []) as Config[]) {
-        const found = theirs.get(receiver.name);
-        if (!found) differences.push(`receiver ${receiver.name} is missing`);
-        else if (receiverShape(found) !== receiverShape(receiver))
-            differences.push(`receiver ${receiver.name} has ${receiverShape(found) || "no integration"}, expected ${receiverShape(receiver)}`);
-    }
-    for (const name of theirs.keys()) if (!receiverNames(ours).includes(name)) differences.push(`receiver ${name} is not in the rendered configuration`);
-    if (routeShape(ours.route ?? {}) !== routeShape(loaded.route ?? {})) differences.push(`the route tree differs (loaded ${routeShape(loaded.route ?? {})})`);
-    return differences;
+export function configDifferences(ours: RoutingConfig, loaded: RoutingConfig): string[] {
+    const [want, got] = [routeShape(ours.route ?? {}), routeShape(loaded.route ?? {})];
+    return [...receiverDifferences(ours, loaded), ...(want === got ? [] : [`the route tree differs (loaded ${got})`])];
 }
 
 /** Each backed-up target's newest success is within the RPO; a stack without backups skips. */
@@ -163,7 +185,11 @@ export async function checkBackups(expected: StackExpectations, live: LiveStack)
         const sample = samples.find((s) => s.metric.target === target);
         // A new stack fails too: a stack is verified once it has a backup to restore.
         if (!sample)
-            return result(check, "fail", `no successful ${target} backup reported (${LAST_SUCCESS_METRIC}): run its backup job once, see docs/05-operations/deploy-verification.md`);
+            return result(
+                check,
+                "fail",
+                `no successful ${target} backup reported (${LAST_SUCCESS_METRIC}): run its backup job once, see docs/05-operations/deploy-verification.md`,
+            );
         const age = Math.round(sample.value[0] - Number(sample.value[1]));
         return age <= rpoSeconds
             ? result(check, "pass", `newest success ${minutes(age)} ago, within the ${minutes(rpoSeconds)} RPO`)

@@ -86,4 +86,4 @@ async function verify(values: CommandValues): Promise<number> {
     return verifyExitCode(results);
 }
 
-if (require.main === module) runCommand(VERIFY_COMMAND, verify);
+runCommand(VERIFY_COMMAND, verify);
