@@ -38,7 +38,7 @@ describe("npm run verify against fake endpoints", function () {
         fs.rmSync(dir, { recursive: true, force: true });
     });
 
-    const allUp = (stack = dev) => Object.fromEntries(stack.servers.map((s) => [s, "1" as const]));
+    const allUp = (stack = dev): Record<string, "0" | "1"> => Object.fromEntries(stack.servers.map((s) => [s, "1" as const]));
     async function start(prometheus: Parameters<typeof fakePrometheus>[0], alertmanagerYaml = renderedConfig): Promise<string[]> {
         const [p, a] = await Promise.all([fakePrometheus(prometheus), fakeAlertmanager(alertmanagerYaml)]);
         fakes.push(p, a);
