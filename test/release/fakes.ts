@@ -60,8 +60,8 @@ export function fakeAlertmanager(configYaml: string): Promise<Fake> {
     );
 }
 
-/** A certificate for *.mcp.<domain>, self-signed: the verify command is given it with --ca-file. */
-export function edgeCertificate(dir: string, domain: string): { cert: string; key: string; certFile: string } {
+/** A certificate for *.mcp.<domain> of each domain, self-signed: the verify command is given it with --ca-file. */
+export function edgeCertificate(dir: string, domains: readonly string[]): { cert: string; key: string; certFile: string } {
     const [certFile, keyFile] = [path.join(dir, "edge.crt"), path.join(dir, "edge.key")];
     execFileSync(
         requireBinary("openssl"),
@@ -74,9 +74,9 @@ export function edgeCertificate(dir: string, domain: string): { cert: string; ke
             "-days",
             "1",
             "-subj",
-            `/CN=*.mcp.${domain}`,
+            `/CN=*.mcp.${domains[0]}`,
             "-addext",
-            `subjectAltName=DNS:*.mcp.${domain}`,
+            `subjectAltName=${domains.map((d) => `DNS:*.mcp.${d}`).join(",")}`,
             "-keyout",
             keyFile,
             "-out",

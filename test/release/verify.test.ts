@@ -27,7 +27,7 @@ describe("npm run verify against fake endpoints", function () {
     let renderedConfig: string;
 
     before(async () => {
-        const tls = edgeCertificate(dir, dev.domain!);
+        const tls = edgeCertificate(dir, [dev.domain!, staging.domain!]);
         certFile = tls.certFile;
         edge = await fakeEdge(tls, state);
         renderedConfig = YAML.stringify(dev.alertmanager);
