@@ -156,6 +156,24 @@ describe("GitHub workflows", () => {
         expect(notify.run).to.match(/--alert InfrastructureDrift --severity medium/);
         expect(notify.run).to.include('--details-file "out/drift/$STACK.txt"');
     });
+    it("verify each deployment, record the verified commit, and on failure roll back to it with the same policy pack, verify again and notify", () => {
+        const list = steps(workflow("deploy-stack.yml").jobs.up);
+        const at = (pattern: RegExp) => list.findIndex((s) => pattern.test(`${s.name ?? ""} ${s.run ?? ""}`));
+        const ups = list.filter((s) => String(s.uses).startsWith("pulumi/actions@"));
+        expect(ups.map((s) => s.with.command)).to.deep.equal(["up", "up"]);
+        const [up, rollback] = ups;
+        expect(rollback.with).to.include({ "work-dir": "rollback", "stack-name": up.with["stack-name"] });
+        expect(rollback.with.policyPackConfigs).to.match(new RegExp(`/${up.with.policyPackConfigs.replace(/[$.{}]/g, "\\$&")}$`));
+        const verify = at(/npm run --silent verify -- --stack "\$STACK"/);
+        expect(verify, "verify runs after pulumi up").to.be.greaterThan(list.indexOf(up));
+        expect(at(/rollback-decision -- --verify-exit "\$VERIFY_EXIT"/)).to.be.greaterThan(verify);
+        expect(at(/pulumi stack tag set sophia:verified-commit "\$GITHUB_SHA"/)).to.be.greaterThan(verify);
+        expect(at(/--rolling-back/), "the rollback is verified").to.be.greaterThan(list.indexOf(rollback));
+        expect(at(/npm run notify -- --stack "\$STACK" --alert "\$ALERT" --severity "\$SEVERITY"/)).to.be.greaterThan(list.indexOf(rollback));
+        // The service token reaches verify by environment only, never on a command line.
+        for (const s of list.filter((x) => /verify --/.test(x.run ?? ""))) expect(s.env.SOPHIA_VERIFY_TOKEN).to.equal("${{ secrets.SOPHIA_VERIFY_TOKEN }}");
+        expect(read("deploy-stack.yml")).to.not.match(/run:.*\$\{\{\s*secrets\./);
+    });
     it("run lint, tsc, the tests and the security scans on every pull request, failing on high and critical findings", () => {
         const checks = workflow("checks.yml");
         expect(checks.on).to.have.property("pull_request");

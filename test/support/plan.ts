@@ -1,4 +1,4 @@
-import { spawnSync } from "child_process";
+import { execFile, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -44,6 +44,22 @@ export function runCli(file: string, args: readonly string[], env: Record<string
         timeout: 120_000,
     });
     return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** runCli without blocking: for commands that talk to servers this test process runs. */
+export function runCliAsync(
+    file: string,
+    args: readonly string[],
+    env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+    return new Promise((resolve) => {
+        execFile(
+            process.execPath,
+            ["-r", "ts-node/register/transpile-only", path.join(ROOT, file), ...args],
+            { cwd: ROOT, encoding: "utf8", env: { ...process.env, ...env }, timeout: 120_000 },
+            (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === "number" ? error.code : -1) : 0, stdout, stderr }),
+        );
+    });
 }
 
 /** The plan of a real stack, computed once per test run and shared by the test files. */

@@ -5,11 +5,12 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { loadCatalog } from "../../../catalog";
-import { planOf } from "../../support/plan";
+import { planOf, runCliAsync } from "../../support/plan";
 import { requireBinary, waitFor } from "../../support/tools";
 import { Applied, applyPlan } from "./apply";
 import { containerOf, convergenceOf, fixtureService, probe, ProbeAnswer, ServiceConvergence, taskAddresses, unkeptFields } from "./cluster";
 import { Dockerd } from "./engine";
+import { forwardInto } from "./forward";
 import { buildImages } from "./images";
 import { engineBody, PlanResource } from "./translate";
 import { serverMetrics } from "../../../components/monitoring/metricsContract";
@@ -59,6 +60,11 @@ describe("the dev stack on a real Docker Swarm", function () {
     let planOut: string;
     let probeContainer: string;
     const ask = (request: Parameters<typeof probe>[2]): ProbeAnswer => probe(dockerd, probeContainer, request);
+    const scale = async (service: string, replicas: number): Promise<void> => {
+        const current = await dockerd.api.expect<any>("GET", `/services/${service}`);
+        const spec = { ...current.Spec, Mode: { Replicated: { Replicas: replicas } } };
+        await dockerd.api.expect("POST", `/services/${current.ID}/update?version=${current.Version.Index}`, spec);
+    };
     const secretOf = (key: string): string => secretValues.get(resources.find((r) => r.type === "docker:index/secret:Secret" && secretKey(r) === key)!.name)!;
     const prometheusQuery = (query: string): { metric: Record<string, string>; value: [number, string] }[] => {
         const answer = ask({ url: `http://prometheus:9090/api/v1/query?query=${encodeURIComponent(query)}` });
@@ -241,6 +247,58 @@ describe("the dev stack on a real Docker Swarm", function () {
                 expect(found.length, `${server.name} exposes ${series}`).to.be.greaterThan(0);
                 if (metric.type === "histogram") expect(found.map((f) => Number(f.metric.le))).to.include.members([0.2, 0.5]);
             }
+        }
+    });
+
+    it("npm run verify passes the live stack through forwards into the Swarm, and fails on a wrong token and a stopped server", async function () {
+        const routed = catalog.servers.filter((s) => s.expose === "public");
+        // Stop a public server no later test uses (they fault the first critical and update the first low one).
+        const stopped = routed.find((s) => s !== catalog.servers.find((c) => c.tier === "critical") && s !== catalog.servers.find((c) => c.tier === "low"))!;
+        const forwards = await Promise.all(
+            (
+                [
+                    ["edge-gateway", 8443],
+                    ["prometheus", 9090],
+                    ["alertmanager", 9093],
+                ] as const
+            ).map(([host, port]) => forwardInto(dockerd, probeContainer, host, port)),
+        );
+        const [edge, prometheus, alertmanager] = forwards.map((f) => f.port);
+        const args = ["--stack", "dev", "--edge-address", `127.0.0.1:${edge}`, "--ca-file", path.join(work, "edge.crt"), "--timeout", "20"];
+        const env = {
+            SOPHIA_PROMETHEUS_URL: `http://127.0.0.1:${prometheus}`,
+            SOPHIA_ALERTMANAGER_URL: `http://127.0.0.1:${alertmanager}`,
+            SOPHIA_VERIFY_TOKEN: `${stopped.clients[0]}.${secretOf("EDGE_OIDC_CLIENT_SECRET")}`,
+        };
+        const verify = (extra: Record<string, string> = {}) => runCliAsync("stacks/release/verifyCli.ts", args, { ...env, ...extra });
+        try {
+            const passed = await verify();
+            mark("verified");
+            expect(passed.code, passed.stdout + passed.stderr).to.equal(0);
+            for (const server of routed) expect(passed.stdout).to.include(`PASS  edge ${server.name}: initialize answered`);
+            expect(passed.stdout).to.include(`PASS  prometheus targets: all ${catalog.servers.length} MCP servers are up targets`);
+            expect(passed.stdout).to.match(/PASS {2}alertmanager config: loaded the rendered routing/);
+
+            const wrongToken = await verify({ SOPHIA_VERIFY_TOKEN: `${stopped.clients[0]}.not-the-secret` });
+            expect(wrongToken.code).to.equal(1);
+            for (const server of routed) expect(wrongToken.stdout).to.include(`FAIL  edge ${server.name}: POST https://${server.name}.mcp.`);
+            expect(wrongToken.stdout).to.include("401, the edge refused the token in SOPHIA_VERIFY_TOKEN");
+
+            await scale(`sophia-${stopped.name}`, 0);
+            const failed = await verify();
+            expect(failed.code, failed.stdout).to.equal(1);
+            expect(failed.stdout).to.match(new RegExp(`FAIL {2}edge ${stopped.name}: `));
+            expect(failed.stdout).to.include("NOT verified");
+        } finally {
+            await Promise.all(forwards.map((f) => f.close()));
+            await scale(`sophia-${stopped.name}`, 1);
+            await waitFor(
+                `${stopped.name} to be healthy again`,
+                async () => ((await convergenceOf(dockerd.api, `sophia-${stopped.name}`, 1)).healthy === 1 ? true : undefined),
+                120_000,
+                3_000,
+            );
+            mark("verifyDone");
         }
     });
 

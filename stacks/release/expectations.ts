@@ -1,0 +1,52 @@
+// What a live stack must show, derived as the program derives it: the catalog (servers, public
+// routes, clients), the stack's settings (domain, edge, backups) and the rendered Alertmanager config.
+import { loadCatalog } from "../../catalog";
+import { RPO_SECONDS } from "../../components/backup-jobs";
+import { mcpHost } from "../../components/edge/routes";
+import { alertmanagerConfig } from "../../components/monitoring";
+import { BACKUP_TARGETS } from "../../images/backup/src/layout";
+import { escProvidedKeys, PROJECT_DIR } from "../plan/plan";
+import { readStackConfig } from "../plan/stackConfig";
+import { loadStackSettings } from "../settings";
+import type { RoutingConfig } from "./verify";
+
+export interface PublicServer {
+    readonly name: string;
+    /** https://<server>.mcp.<domain><mcpPath>: the MCP endpoint the edge routes. */
+    readonly url: string;
+    readonly clients: readonly string[];
+}
+
+export interface StackExpectations {
+    readonly stack: string;
+    readonly domain?: string;
+    /** Routed through the edge; empty when the stack has no edge. */
+    readonly publicServers: readonly PublicServer[];
+    /** Every MCP server of the catalog: each must be an up target. */
+    readonly servers: readonly string[];
+    /** The Alertmanager configuration the stack renders (secret file paths aside). */
+    readonly alertmanager: RoutingConfig;
+    /** What the backup jobs report, when the stack has backups (sophia:backup). */
+    readonly backups?: { readonly targets: readonly string[]; readonly rpoSeconds: number };
+}
+
+export function stackExpectations(stack: string, projectDir = PROJECT_DIR, catalogFile?: string): StackExpectations {
+    const { config } = readStackConfig(projectDir, stack, (environments) => escProvidedKeys(projectDir, catalogFile, environments));
+    const settings = loadStackSettings(stack, (key) => config[`sophia:${key}`]);
+    const catalog = loadCatalog(catalogFile);
+    const domain = settings.domain;
+    const publicServers =
+        settings.edge && domain
+            ? catalog.servers
+                  .filter((s) => s.expose === "public")
+                  .map((s) => ({ name: s.name, url: `https://${mcpHost(s.name, domain)}${s.mcpPath}`, clients: s.clients }))
+            : [];
+    return {
+        stack,
+        domain,
+        publicServers,
+        servers: catalog.servers.map((s) => s.name),
+        alertmanager: alertmanagerConfig({ secretFile: (secret) => secret }),
+        backups: settings.backup ? { targets: BACKUP_TARGETS, rpoSeconds: RPO_SECONDS } : undefined,
+    };
+}
