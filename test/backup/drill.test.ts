@@ -1,46 +1,21 @@
 // The monthly DR drill (docs/05-operations/disaster-recovery.md), run for real on 127.0.0.1: the
 // repository's backup program writes a full and an hourly backup of a seeded database, the database
 // is dropped, and the repository's restore program brings it back from the bucket.
-import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { expect } from "chai";
 import { Client } from "pg";
 import { PostgresCluster, PushRecorder, S3Server, tempRoot } from "./servers";
 import { RPO_SECONDS, RTO_SECONDS } from "../../components/backup-jobs/objectives";
-import { ROOT } from "../support/plan";
+import { runProgram } from "../support/plan";
 import { postgresServerBin, requireBinary } from "../support/tools";
 
 const BUCKET = "sophia-drill-backups";
 const DATABASE = "platform";
-const PROGRAMS = path.join(ROOT, "images", "backup", "src");
-
-interface ProgramRun {
-    code: number;
-    stdout: string;
-    stderr: string;
-}
 
 /** Runs one of the job image's programs as the job would: a process, configured by its environment. */
-function runProgram(program: "backup" | "restore", args: string[], env: NodeJS.ProcessEnv): Promise<ProgramRun> {
-    return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(PROGRAMS, `${program}.ts`), ...args], {
-            cwd: ROOT,
-            env,
-            stdio: ["ignore", "pipe", "pipe"],
-        });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-        child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-        const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
-        child.on("error", reject);
-        child.on("close", (code) => {
-            clearTimeout(timer);
-            resolve({ code: code ?? -1, stdout, stderr });
-        });
-    });
-}
+const runBackupProgram = (program: "backup" | "restore", args: string[], env: NodeJS.ProcessEnv) =>
+    runProgram(`images/backup/src/${program}.ts`, args, env, 60_000);
 
 const SCHEMA = `
     CREATE TABLE tenants (id serial PRIMARY KEY, name text NOT NULL UNIQUE, created timestamptz NOT NULL, settings jsonb NOT NULL);
@@ -157,18 +132,18 @@ describe("restore drill: PostgreSQL through an S3-compatible bucket", function (
         let expected: Record<string, unknown>;
         try {
             await seed(db);
-            const full = await runProgram("backup", [], { ...env, BACKUP_KIND: "full" });
+            const full = await runBackupProgram("backup", [], { ...env, BACKUP_KIND: "full" });
             expect(full.code, full.stderr).to.equal(0);
             await changeAfterFull(db);
             expected = await contents(db);
-            const hourly = await runProgram("backup", [], { ...env, BACKUP_KIND: "hourly" });
+            const hourly = await runBackupProgram("backup", [], { ...env, BACKUP_KIND: "hourly" });
             expect(hourly.code, hourly.stderr).to.equal(0);
         } finally {
             await db.end();
         }
         await admin((c) => c.query(`DROP DATABASE ${DATABASE} WITH (FORCE)`));
 
-        const restored = await runProgram("restore", ["--target", "postgres", "--database", DATABASE], env);
+        const restored = await runBackupProgram("restore", ["--target", "postgres", "--database", DATABASE], env);
         expect(restored.code, restored.stderr).to.equal(0);
         const report = JSON.parse(restored.stdout) as { backup: { kind: string }; restoreSeconds: number; backupAgeSeconds: number; restored: string[] };
         expect(report.backup.kind).to.equal("hourly");
@@ -199,7 +174,7 @@ describe("restore drill: PostgreSQL through an S3-compatible bucket", function (
     });
 
     it("never restores over a live database, and ignores a backup whose upload did not finish", async () => {
-        const refused = await runProgram("restore", ["--target", "postgres", "--database", DATABASE], env);
+        const refused = await runBackupProgram("restore", ["--target", "postgres", "--database", DATABASE], env);
         expect(refused.code).to.equal(1);
         expect(refused.stderr).to.include(`database ${DATABASE} exists; drop it first or restore under another name with --as`);
 
@@ -213,7 +188,7 @@ describe("restore drill: PostgreSQL through an S3-compatible bucket", function (
         });
         await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: "services/hourly/postgres/29990101T000000.000Z/platform.dump", Body: "truncated" }));
         client.destroy();
-        const copy = await runProgram("restore", ["--target", "postgres", "--database", DATABASE, "--as", "platform_check"], env);
+        const copy = await runBackupProgram("restore", ["--target", "postgres", "--database", DATABASE, "--as", "platform_check"], env);
         expect(copy.code, copy.stderr).to.equal(0);
         expect(JSON.parse(copy.stdout).backup.stamp).to.not.equal("29990101T000000.000Z");
         const [live, check] = await Promise.all([connect(DATABASE), connect("platform_check")]);

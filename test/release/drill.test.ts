@@ -1,7 +1,6 @@
 // `npm run drill` for real on 127.0.0.1: the backup program writes into the stack's replica bucket
 // (an S3-compatible server), the drill restores from it into the same PostgreSQL server under scratch
 // names, and planted faults each fail it with their own message.
-import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
@@ -14,7 +13,7 @@ import { platformStacks } from "../../stacks/esc/needs";
 import { offlineStackSettings } from "../../stacks/plan/offlineSettings";
 import type { DrillResult } from "../../stacks/release/drill";
 import { PostgresCluster, S3Server, tempRoot } from "../backup/servers";
-import { ROOT } from "../support/plan";
+import { ROOT, runProgram } from "../support/plan";
 import { freePort, postgresServerBin, requireBinary } from "../support/tools";
 
 const DATABASE = "platform";
@@ -22,33 +21,6 @@ const stacks = platformStacks(ROOT).map((stack) => ({ stack, settings: offlineSt
 const drilled = stacks.find((s) => s.settings.backup)!;
 const withoutBackups = stacks.find((s) => !s.settings.backup);
 const BUCKET = backupNames(drilled.settings.environment, drilled.settings.backup!).replicaBucket;
-
-interface Run {
-    code: number;
-    stdout: string;
-    stderr: string;
-}
-
-/** A program of the repository as a process; asynchronous, so the servers in this process keep answering. */
-function runTs(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
-    return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, file), ...args], {
-            cwd: ROOT,
-            env,
-            stdio: ["ignore", "pipe", "pipe"],
-        });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-        child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-        const timer = setTimeout(() => child.kill("SIGKILL"), 120_000);
-        child.on("error", reject);
-        child.on("close", (code) => {
-            clearTimeout(timer);
-            resolve({ code: code ?? -1, stdout, stderr });
-        });
-    });
-}
 
 describe("npm run drill: the restore drill against real PostgreSQL and an S3-compatible server", function () {
     this.timeout(180_000);
@@ -79,7 +51,7 @@ describe("npm run drill: the restore drill against real PostgreSQL and an S3-com
     };
     /** The real backup program, writing where replication would put its objects. */
     const backupNow = async (): Promise<Manifest & { manifestKey: string }> => {
-        const result = await runTs("images/backup/src/backup.ts", [], {
+        const result = await runProgram("images/backup/src/backup.ts", [], {
             ...base,
             BACKUP_TARGET: "postgres",
             BACKUP_KIND: "hourly",
@@ -91,7 +63,7 @@ describe("npm run drill: the restore drill against real PostgreSQL and an S3-com
         return { ...(JSON.parse(await getText(manifest)) as Manifest), manifestKey: manifest };
     };
     const drill = (extra: NodeJS.ProcessEnv = {}, args: string[] = []) =>
-        runTs("stacks/release/drillCli.ts", ["--stack", drilled.stack, ...args], { ...base, SOPHIA_DRILL_DATABASE_URL: databaseUrl, ...extra });
+        runProgram("stacks/release/drillCli.ts", ["--stack", drilled.stack, ...args], { ...base, SOPHIA_DRILL_DATABASE_URL: databaseUrl, ...extra });
     const scratchLeft = () => admin("postgres", async (c) => (await c.query(`SELECT datname FROM pg_database WHERE datname LIKE 'sophia\\_drill\\_%'`)).rows);
 
     before(async function () {
@@ -270,16 +242,16 @@ describe("npm run drill: the restore drill against real PostgreSQL and an S3-com
         );
         expect(wrong.stderr).to.include("password authentication failed");
         expect(wrong.stderr).to.not.include(postgres!.password);
-        const unknown = await runTs("stacks/release/drillCli.ts", ["--stack", "nowhere"], base);
+        const unknown = await runProgram("stacks/release/drillCli.ts", ["--stack", "nowhere"], base);
         expect(unknown.code).to.equal(2);
         expect(unknown.stderr).to.include(`unknown stack "nowhere" (from --stack)`);
         expect(withoutBackups, "a stack without backups to test against").to.not.equal(undefined);
-        const none = await runTs("stacks/release/drillCli.ts", ["--stack", withoutBackups!.stack], { ...base, SOPHIA_DRILL_DATABASE_URL: databaseUrl });
+        const none = await runProgram("stacks/release/drillCli.ts", ["--stack", withoutBackups!.stack], { ...base, SOPHIA_DRILL_DATABASE_URL: databaseUrl });
         expect(none.code).to.equal(2);
         expect(none.stderr).to.include(
             `stack ${withoutBackups!.stack} (from --stack) has no backups: Pulumi.${withoutBackups!.stack}.yaml sets no sophia:backup`,
         );
-        const list = await runTs("stacks/release/drillCli.ts", ["--list-stacks"], base);
+        const list = await runProgram("stacks/release/drillCli.ts", ["--list-stacks"], base);
         expect(list.code).to.equal(0);
         expect(JSON.parse(list.stdout)).to.deep.equal(stacks.filter((s) => s.settings.backup).map((s) => s.stack));
     });

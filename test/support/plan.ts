@@ -47,16 +47,26 @@ export function runCli(file: string, args: readonly string[], env: Record<string
 }
 
 /** runCli without blocking: for commands that talk to servers this test process runs. */
-export function runCliAsync(
-    file: string,
-    args: readonly string[],
-    env: Record<string, string> = {},
-): Promise<{ code: number; stdout: string; stderr: string }> {
+export function runCliAsync(file: string, args: readonly string[], env: Record<string, string> = {}): Promise<ProgramRun> {
+    return runProgram(file, args, { ...process.env, ...env });
+}
+
+export interface ProgramRun {
+    code: number;
+    stdout: string;
+    stderr: string;
+}
+
+/**
+ * One of the repository's programs as a process with exactly `env` (nothing inherited), as a job
+ * or a CI step would run it; asynchronous, so the servers in this test process keep answering.
+ */
+export function runProgram(file: string, args: readonly string[], env: NodeJS.ProcessEnv, timeoutMs = 120_000): Promise<ProgramRun> {
     return new Promise((resolve) => {
         execFile(
             process.execPath,
             ["-r", "ts-node/register/transpile-only", path.join(ROOT, file), ...args],
-            { cwd: ROOT, encoding: "utf8", env: { ...process.env, ...env }, timeout: 120_000 },
+            { cwd: ROOT, encoding: "utf8", env, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 },
             (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === "number" ? error.code : -1) : 0, stdout, stderr }),
         );
     });
