@@ -85,7 +85,7 @@ describe("the failover stack (prod-dr) in its plan", function () {
 
     it("passes its policies: no mandatory violation", () => {
         const plan = planOf(STACK).plan!;
-        expect(plan.policy.violations.filter((v) => v.enforcementLevel === "mandatory")).to.deep.equal([]);
+        expect(plan.policy.violations.filter((v) => v.level === "mandatory")).to.deep.equal([]);
     });
 
     it("stacks without sophia:restore run no restore and create their database as before", () => {
