@@ -8,6 +8,7 @@ import { loadImageLock } from "./catalog/imageLock";
 import { createPlatform } from "./components/platform";
 import { Postgres } from "./components/postgres";
 import { Redis } from "./components/redis";
+import { Restore } from "./components/restore";
 import { loadProgramInputs } from "./stacks/inputs";
 import { readSecretValues } from "./stacks/secrets";
 import { kubeconfigFromConfig } from "./stacks/settings";
@@ -16,8 +17,25 @@ const { settings, servers, secrets } = loadProgramInputs();
 const platform = createPlatform({ settings, kubeconfig: kubeconfigFromConfig(), imageDigests: loadImageLock() });
 const secretValues = readSecretValues(secrets);
 
-const postgres = new Postgres("postgres", { platform });
+// A failover stack restores PostgreSQL first: the database comes from the backup, not from initdb.
+const postgres = new Postgres("postgres", { platform, settings: { createDatabase: !settings.restore } });
 const redis = new Redis("redis", { platform });
+const restore =
+    settings.restore && settings.backup
+        ? new Restore("restore", {
+              platform,
+              environment: settings.environment,
+              backup: settings.backup,
+              restore: settings.restore,
+              registry: settings.registry,
+              accessKeyId: secretValues.get("RESTORE_AWS_ACCESS_KEY_ID")!,
+              secretAccessKey: secretValues.get("RESTORE_AWS_SECRET_ACCESS_KEY")!,
+              postgres: { workload: postgres.workloadName, address: postgres.address, port: postgres.port, user: postgres.user, password: postgres.password },
+              after: [postgres],
+          })
+        : undefined;
+// PostgreSQL ready → restore → the servers and the stack's own backups.
+const afterRestore = restore?.done ?? [];
 const monitoring = new Monitoring("monitoring", {
     platform,
     stack: settings.stack,
@@ -30,7 +48,7 @@ const monitoring = new Monitoring("monitoring", {
 });
 const observability = { otlpEndpoint: monitoring.otlpEndpoint };
 
-const mcpServers = servers.map((spec) => new McpServer(spec.name, { spec, platform, secretValues, observability }));
+const mcpServers = servers.map((spec) => new McpServer(spec.name, { spec, platform, secretValues, observability, after: afterRestore }));
 
 // Only public servers get a route; the edge is deployed where the stack configures one.
 const edge = settings.edge
@@ -49,6 +67,7 @@ if (settings.backup && backupStore) {
         secretAccessKey: secretValues.get("BACKUP_AWS_SECRET_ACCESS_KEY")!,
         postgres: { workload: postgres.workloadName, address: postgres.address, port: postgres.port, user: postgres.user, password: postgres.password },
         redis: { workload: redis.workloadName, address: redis.address, port: redis.port },
+        after: afterRestore,
     });
 }
 

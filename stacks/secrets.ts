@@ -27,6 +27,7 @@ export function platformSecretConsumers(settings: StackSettings): SecretConsumer
         consumers.push({ name: "edge", secrets: [...EDGE_SECRETS, ...tls] });
     }
     if (settings.backup) consumers.push(BACKUP_JOBS_CONSUMER);
+    if (settings.restore) consumers.push(RESTORE_CONSUMER);
     return consumers;
 }
 
@@ -42,10 +43,15 @@ export const PLATFORM_SECRETS: readonly string[] = [
     ...EDGE_TLS_SECRETS,
     "BACKUP_AWS_ACCESS_KEY_ID",
     "BACKUP_AWS_SECRET_ACCESS_KEY",
+    "RESTORE_AWS_ACCESS_KEY_ID",
+    "RESTORE_AWS_SECRET_ACCESS_KEY",
 ];
 
 /** The backup jobs' access key (IAM user sophia-<environment>-backup-writer), rotated through ESC. */
 export const BACKUP_JOBS_CONSUMER: SecretConsumer = { name: "backup-jobs", secrets: ["BACKUP_AWS_ACCESS_KEY_ID", "BACKUP_AWS_SECRET_ACCESS_KEY"] };
+
+/** The failover restore's read-only access key (IAM user sophia-<environment>-restore-reader), rotated through ESC. */
+export const RESTORE_CONSUMER: SecretConsumer = { name: "restore", secrets: ["RESTORE_AWS_ACCESS_KEY_ID", "RESTORE_AWS_SECRET_ACCESS_KEY"] };
 
 export function secretInventory(servers: readonly SecretConsumer[]): SecretInventory {
     const users = new Map<string, string[]>();

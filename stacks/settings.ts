@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { cpuQuantity, memoryQuantity, resourcesSchema, TARGETS, TIERS, Tier, Resources, type Target } from "../catalog/schema";
 import { deepFreeze } from "../catalog/load";
+import { backupNames } from "../components/backup-store/naming";
 import { formatPath, friendlyIssueMessage, gotPrefix, Problem, readConfigValues, throwIfProblems, zodProblems } from "./problems";
 
 /** The config namespace of every key below: `sophia:<key>` in Pulumi.<stack>.yaml. */
@@ -172,6 +173,26 @@ export const backupSettingsSchema = z
     });
 export type BackupSettings = z.infer<typeof backupSettingsSchema>;
 
+/**
+ * Failover (docs/05-operations/failover.md): the bucket another stack's backups were replicated to,
+ * which this stack restores PostgreSQL from before it serves. Written out, not read from the failed
+ * stack's state: that state may be unreachable when the stack is needed.
+ */
+export const restoreSettingsSchema = z.strictObject({
+    /** The source bucket, e.g. prod's replica sophia-prod-backups-replica-us-west-2. */
+    bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "expected an S3 bucket name such as sophia-prod-backups-replica-us-west-2"),
+    /** The source bucket's region: the region this stack runs in (its backup.region). */
+    region: awsRegion,
+    /** The KMS key the source bucket is encrypted with; the restore reader may only decrypt with it. */
+    keyArn: z
+        .string()
+        .regex(
+            /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/(mrk-[0-9a-f]{32}|[0-9a-f-]{36})$/,
+            "expected a KMS key ARN such as arn:aws:kms:us-west-2:123456789012:key/<key id>",
+        ),
+});
+export type RestoreSettings = z.infer<typeof restoreSettingsSchema>;
+
 /** Every stack setting, as written in the stack file (before defaults). */
 const settingsShape = z.strictObject({
     target: z.enum(TARGETS),
@@ -208,6 +229,7 @@ const settingsShape = z.strictObject({
         })
         .default({}),
     backup: backupSettingsSchema.optional(),
+    restore: restoreSettingsSchema.optional(),
 });
 
 type SettingsShape = z.infer<typeof settingsShape>;
@@ -215,6 +237,7 @@ type SettingsShape = z.infer<typeof settingsShape>;
 export const stackSettingsSchema = settingsShape.superRefine((s, ctx) => {
     targetAccessIssues(s, ctx);
     edgeIssues(s, ctx);
+    restoreIssues(s, ctx);
 });
 
 /** What each target needs to be reached; the adapters themselves never read config. */
@@ -248,6 +271,33 @@ function edgeIssues(s: SettingsShape, ctx: z.RefinementCtx): void {
     }
 }
 
+/** A restore reads the surviving region's copy and the stack keeps backing up, to buckets of its own. */
+function restoreIssues(s: SettingsShape, ctx: z.RefinementCtx): void {
+    if (!s.restore) return;
+    const issue = (path: PropertyKey[], message: string) => ctx.addIssue({ code: "custom", path, message });
+    if (!s.backup) {
+        issue(["backup"], "a stack that restores (sophia:restore) backs itself up too: set sophia:backup with this stack's region and a replica region");
+        return;
+    }
+    if (s.restore.region !== s.backup.region)
+        issue(
+            ["restore", "region"],
+            `got ${s.restore.region}; the source must be in this stack's region (backup.region ${s.backup.region}): restore from the replica that was copied there`,
+        );
+    const keyRegion = s.restore.keyArn.split(":")[3];
+    if (keyRegion !== s.restore.region)
+        issue(
+            ["restore", "keyArn"],
+            `the key is in ${keyRegion} but the bucket in ${s.restore.region}: use the key of the bucket's region (its alias is alias/sophia-<environment>-backups)`,
+        );
+    const own = backupNames(s.environment, s.backup);
+    if ([own.primaryBucket, own.replicaBucket].includes(s.restore.bucket))
+        issue(
+            ["restore", "bucket"],
+            `${s.restore.bucket} is this stack's own backup bucket: restore from the other stack's replica, e.g. sophia-prod-backups-replica-${s.backup.region}`,
+        );
+}
+
 export interface StackSettings {
     readonly stack: string;
     readonly target: Target;
@@ -263,11 +313,12 @@ export interface StackSettings {
     readonly highAvailability: boolean;
     readonly tiers: Readonly<Record<Tier, Readonly<TierSettings>>>;
     readonly backup?: Readonly<BackupSettings>;
+    readonly restore?: Readonly<RestoreSettings>;
     readonly monitoring: MonitoringSettings;
 }
 
 /** Keys whose values are structured (YAML objects in the stack file, JSON in the config map). */
-const OBJECT_KEYS = new Set(["nodeCapacity", "tiers", "edge", "backup", "monitoring"]);
+const OBJECT_KEYS = new Set(["nodeCapacity", "tiers", "edge", "backup", "restore", "monitoring"]);
 const BOOLEAN_KEYS = new Set(["highAvailability"]);
 /** Config keys that are settings; other keys in the namespace are secrets (see stacks/secrets.ts). */
 export const SETTING_KEYS = Object.keys(settingsShape.shape);

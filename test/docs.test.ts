@@ -7,10 +7,10 @@ import { DOCS_BASE_URL, RUNBOOK_DOC, RUNBOOKS } from "../components/monitoring/r
 import { renderAlertReference } from "../docs/generate/alerts";
 import { GENERATED_DOCS } from "../docs/generate/list";
 import { renderServiceReference } from "../docs/generate/services";
-import { stackSettings } from "../docs/generate/stacks";
+import { projectStacks, stackSettings } from "../docs/generate/stacks";
 import { filesUnder, planOf, ROOT } from "./support/plan";
 
-const STACKS = ["dev", "staging", "prod"];
+const STACKS = projectStacks();
 const committed = (file: string) => fs.readFileSync(path.join(ROOT, file), "utf8");
 
 /** Headings' anchors as GitHub renders them (lowercase, spaces to dashes, punctuation dropped). */

@@ -146,6 +146,11 @@ describe("input problems", () => {
                     nodeCapacity: '{"nodes":1,"cpu":"8","memory":"32Gi"}',
                     edge: JSON.stringify({ tls: "provided", authMode: "oidc", oidcIssuerUrl: "https://id.sophia-ai.com", oidcClientId: "c" }),
                     backup: JSON.stringify({ region: "us-east-1", replicaRegion: "us-west-2" }),
+                    restore: JSON.stringify({
+                        bucket: "sophia-prod-dr-backups-replica-us-east-1",
+                        region: "us-east-1",
+                        keyArn: "arn:aws:kms:us-east-1:123456789012:key/6f1c2a4e-8b3d-4c7e-9a15-2d4b8e6f0c31",
+                    }),
                 })[key],
         );
         expect([...PLATFORM_SECRETS].sort()).to.deep.equal(

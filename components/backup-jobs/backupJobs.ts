@@ -21,6 +21,8 @@ export interface BackupJobsArgs {
         readonly password: pulumi.Input<string>;
     };
     readonly redis: { readonly workload: string; readonly address: string; readonly port: number };
+    /** What must be ready before the jobs are scheduled: a failover's restore, so no backup races it. */
+    readonly after?: readonly pulumi.Resource[];
 }
 
 /** A daily full and an hourly backup of every stateful service, and the Pushgateway they report to. */
@@ -57,7 +59,7 @@ export class BackupJobs extends pulumi.ComponentResource {
             credentials,
         };
         this.jobs = subjects.flatMap((subject) => BACKUP_KINDS.map((kind) => backupJob(subject, kind, settings)));
-        for (const job of this.jobs) platform.scheduledJob(job, this);
+        for (const job of this.jobs) platform.scheduledJob({ ...job, after: args.after }, this);
         this.registerOutputs({ jobs: this.jobs.map((j) => ({ name: j.name, schedule: j.schedule })) });
     }
 }

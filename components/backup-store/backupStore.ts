@@ -6,6 +6,7 @@ import { Provider } from "@pulumi/aws/provider";
 import * as s3 from "@pulumi/aws/s3";
 import * as pulumi from "@pulumi/pulumi";
 import type { BackupSettings } from "../../stacks/settings";
+import { createAccessUser } from "./accessUser";
 import { accessLogLifecycleRules, backupLifecycleRules, imageLifecyclePolicy } from "./lifecycle";
 import { BackupNames, backupNames, bucketArn, BucketRole, ROLE_TAG } from "./naming";
 import {
@@ -225,23 +226,18 @@ export class BackupStore extends pulumi.ComponentResource {
             { ...inPrimary, parent: main.bucket, dependsOn: [main.versioning, replica.versioning, replicationAttachment] },
         );
 
-        this.writer = new iam.User(`${name}-writer`, { name: names.writerUser, path: "/sophia/", tags: { ...tags, "sophia.ai/rotated-by": "esc" } }, inPrimary);
-        const writerGrant = new iam.Policy(
-            `${name}-writer-policy`,
+        this.writer = createAccessUser(
+            name,
+            "writer",
             {
-                name: names.writerUser,
-                path: "/sophia/",
+                user: names.writerUser,
+                group: names.writerGroup,
                 description: `Backup jobs: write and list ${names.primaryBucket}, nothing else`,
-                policy: json(primaryKey.arn.apply((keyArn) => writerPolicy(names.primaryBucket, keyArn))),
+                policy: primaryKey.arn.apply((keyArn) => writerPolicy(names.primaryBucket, keyArn)),
                 tags,
             },
             inPrimary,
         );
-        // The grant goes to a group, never to the user itself: rotating or replacing the user (or adding
-        // a second one during a key rotation) never touches what the jobs may do.
-        const writers = new iam.Group(`${name}-writers`, { name: names.writerGroup, path: "/sophia/" }, inPrimary);
-        new iam.GroupPolicyAttachment(`${name}-writer-attachment`, { group: writers.name, policyArn: writerGrant.arn }, inPrimary);
-        new iam.UserGroupMembership(`${name}-writer-membership`, { user: this.writer.name, groups: [writers.name] }, inPrimary);
 
         const restorers = new iam.Group(`${name}-restorers`, { name: names.restorerGroup, path: "/sophia/" }, inPrimary);
         const restorerGrant = new iam.Policy(

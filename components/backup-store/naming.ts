@@ -17,6 +17,10 @@ export interface BackupNames {
     readonly restorerGroup: string;
     /** The group the writer user belongs to; the write grant is attached to it, not to the user. */
     readonly writerGroup: string;
+    /** The IAM user a failover's restore job reads another stack's replica with (rotated through ESC). */
+    readonly restoreReaderUser: string;
+    /** Its group, which holds its read-only grant. */
+    readonly restoreReaderGroup: string;
     /** The role that administers the backup keys (and cannot use them). */
     readonly keyAdminRole: string;
     readonly replicationRole: string;
@@ -37,6 +41,8 @@ export function backupNames(environment: string, backup: Pick<BackupSettings, "r
         writerUser: `${base}-backup-writer`,
         restorerGroup: `${base}-backup-restorers`,
         writerGroup: `${base}-backup-writers`,
+        restoreReaderUser: `${base}-restore-reader`,
+        restoreReaderGroup: `${base}-restore-readers`,
         keyAdminRole: `${base}-backup-key-admin`,
         replicationRole: `${base}-backup-replication`,
         keyAlias: `alias/${base}-backups`,

@@ -9,6 +9,8 @@ export interface McpServerArgs {
     /** Secret values by name; the server receives only the ones its entry declares. */
     readonly secretValues: ReadonlyMap<string, pulumi.Input<string>>;
     readonly observability?: Observability;
+    /** What must be ready before the server starts, e.g. a failover's restore of its data. */
+    readonly after?: readonly pulumi.Resource[];
 }
 
 /** One MCP server: its secrets and its workload on the stack's platform. */
@@ -21,7 +23,7 @@ export class McpServer extends pulumi.ComponentResource {
         const { spec, platform } = args;
         const secretData = Object.fromEntries(spec.secrets.map((key) => [key, requireValue(args.secretValues, key, spec.name)]));
         const secrets = spec.secrets.length > 0 ? platform.secret(`${name}-secrets`, "mcp", secretData, this) : undefined;
-        const workload = platform.workload(mcpServerWorkload(spec, secrets, args.observability), this);
+        const workload = platform.workload({ ...mcpServerWorkload(spec, secrets, args.observability), after: args.after }, this);
         this.spec = spec;
         this.address = workload.address;
         this.registerOutputs({ address: this.address, image: spec.image, tier: spec.tier });

@@ -5,7 +5,7 @@ import { KubernetesPlatform } from "./kubernetes/platform";
 import { SwarmPlatform } from "./swarm/platform";
 import type { Platform } from "./types";
 
-export type { ConfigHandle, Group, PerTarget, Platform, ScheduledJobSpec, SecretHandle, WorkloadHandle, WorkloadSpec } from "./types";
+export type { ConfigHandle, Group, JobSpec, PerTarget, Platform, ScheduledJobSpec, SecretHandle, WorkloadHandle, WorkloadSpec } from "./types";
 export { cpuCores, memoryBytes } from "./quantity";
 
 export interface PlatformInputs {

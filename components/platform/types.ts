@@ -105,14 +105,15 @@ export interface WorkloadSpec {
     readonly hostMounts?: readonly string[];
     /** UID the image runs as; non-root. */
     readonly runAsUser?: number;
+    /** What must be deployed (and ready) before this is created, e.g. a restore before its clients. */
+    readonly after?: readonly pulumi.Resource[];
 }
 
-/** A job on a cron schedule (UTC), e.g. a backup. */
-export interface ScheduledJobSpec {
+/** A program that runs to completion once, e.g. a restore before the platform serves. */
+export interface JobSpec {
     readonly name: string;
     readonly group: Group;
     readonly image: string;
-    readonly schedule: string;
     readonly command: readonly string[];
     readonly env?: Readonly<Record<string, string>>;
     readonly secretEnv?: WorkloadSpec["secretEnv"];
@@ -123,6 +124,12 @@ export interface ScheduledJobSpec {
     readonly runAsUser?: number;
     /** Descriptive labels, e.g. `sophia.ai/backup-of: <workload>` on a backup job. */
     readonly labels?: Readonly<Record<string, string>>;
+    readonly after?: WorkloadSpec["after"];
+}
+
+/** A job on a cron schedule (UTC), e.g. a backup. */
+export interface ScheduledJobSpec extends JobSpec {
+    readonly schedule: string;
 }
 
 export interface WorkloadHandle {
@@ -152,6 +159,11 @@ export interface Platform {
     secret(name: string, group: Group, data: Readonly<Record<string, pulumi.Input<string>>>, parent: pulumi.Resource): SecretHandle;
     configFiles(name: string, group: Group, files: Readonly<Record<string, pulumi.Input<string>>>, parent: pulumi.Resource): ConfigHandle;
     scheduledJob(spec: ScheduledJobSpec, parent: pulumi.Resource): WorkloadHandle;
+    /**
+     * Runs `spec` once to completion. Where the target can tell (Kubernetes), the deployment waits
+     * for it to succeed, so whatever lists the handle's resources in `after` starts once it has.
+     */
+    job(spec: JobSpec, parent: pulumi.Resource): WorkloadHandle;
     /** Options every resource on this target takes (its provider), merged with the parent. */
     resourceOptions(parent: pulumi.Resource): pulumi.CustomResourceOptions;
     /** For the rare component whose shape differs by target (e.g. a Helm chart on Kubernetes). */

@@ -11,6 +11,11 @@ export interface PostgresSettings {
     readonly name: string;
     readonly user: string;
     readonly database: string;
+    /**
+     * Whether the server creates `database` on its first start. A stack that restores leaves it to
+     * the restore, which loads every database of the backup and refuses one that exists.
+     */
+    readonly createDatabase: boolean;
     readonly storageSize: string;
     readonly resources: Resources;
 }
@@ -19,6 +24,7 @@ export const DEFAULT_POSTGRES: PostgresSettings = {
     name: "postgres",
     user: "sophia",
     database: "sophia",
+    createDatabase: true,
     storageSize: "20Gi",
     resources: { requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "1", memory: "2Gi" } },
 };
@@ -30,7 +36,8 @@ export function postgresWorkload(s: PostgresSettings, credentials: SecretHandle)
         group: "data",
         image: POSTGRES_IMAGE,
         ports: [{ name: "postgres", port: POSTGRES_PORT }],
-        env: { POSTGRES_USER: s.user, POSTGRES_DB: s.database, PGDATA: "/var/lib/postgresql/data/pgdata" },
+        // The image creates POSTGRES_DB unless it is "postgres", which always exists.
+        env: { POSTGRES_USER: s.user, POSTGRES_DB: s.createDatabase ? s.database : "postgres", PGDATA: "/var/lib/postgresql/data/pgdata" },
         secretEnv: [{ env: "POSTGRES_PASSWORD", secret: credentials, key: "POSTGRES_PASSWORD" }],
         // The image reads POSTGRES_PASSWORD_FILE.
         secretsAsFiles: true,

@@ -44,6 +44,15 @@ export const ROTATED_CREDENTIALS: readonly RotatedCredential[] = [
             BACKUP_AWS_SECRET_ACCESS_KEY: { path: "current.secretAccessKey", secret: true },
         },
     },
+    // A failover stack's restore job: the same rotation, for its read-only IAM user.
+    {
+        id: "restoreAwsIamUser",
+        rotator: "aws-iam",
+        outputs: {
+            RESTORE_AWS_ACCESS_KEY_ID: { path: "current.accessKeyId", secret: false },
+            RESTORE_AWS_SECRET_ACCESS_KEY: { path: "current.secretAccessKey", secret: true },
+        },
+    },
 ];
 
 /**

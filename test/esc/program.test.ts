@@ -2,7 +2,7 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as YAML from "yaml";
 import { environmentLayout, providedConfigKeys, ROTATION_CRON } from "../../stacks/esc/environments";
-import { platformSecretNeeds } from "../../stacks/esc/needs";
+import { platformSecretNeeds, platformStacks } from "../../stacks/esc/needs";
 import { NOTIFIED_EVENTS } from "../../stacks/esc/resources";
 import { SECRET_MARKER } from "../../stacks/plan/recorder";
 import { EscRun, platformCopy, runEscProgram } from "../support/esc";
@@ -32,7 +32,9 @@ describe("ESC project (stacks/esc) under mocks", () => {
 
     it("gives each platform stack's imports a pulumiConfig key for every secret its inventory needs", () => {
         const { needs } = platformSecretNeeds(ROOT);
-        expect(needs.map((n) => n.stack)).to.deep.equal(["dev", "prod", "staging"]);
+        expect(needs.map((n) => n.stack))
+            .to.deep.equal(platformStacks(ROOT))
+            .and.include.members(["dev", "prod", "staging"]);
         const defs = definitions(run);
         const layout = environmentLayout("sophia", needs);
         for (const n of needs) {
@@ -121,10 +123,22 @@ describe("ESC project: rotated credentials", () => {
         const run = runEscProgram("platform", withPlatform, secretKeys);
         expect(run.code, run.stderr).to.equal(0);
         const schedules = ofType(run, "EnvironmentRotationSchedule");
-        expect(schedules.map((s) => s.inputs.environment).sort()).to.deep.equal(["dev-secrets", "prod-secrets", "staging-secrets"]);
+        expect(schedules.map((s) => s.inputs.environment).sort()).to.deep.equal(
+            platformStacks(ROOT)
+                .map((s) => `${s}-secrets`)
+                .sort(),
+        );
         for (const s of schedules) expect(s.inputs.scheduleCron).to.equal(ROTATION_CRON);
         const prod = YAML.parse(definitions(run)["sophia/prod-secrets"].yaml) as { values: Record<string, Record<string, { inputs: Record<string, string> }>> };
         expect(prod.values.backupAwsIamUser["fn::rotate::aws-iam"].inputs.userArn).to.equal("arn:aws:iam::333333333333:user/sophia-backup-prod");
+        // The failover stack rotates its restore reader's key too, each with its own IAM user.
+        const dr = YAML.parse(definitions(run)["sophia/prod-dr-secrets"].yaml) as {
+            values: Record<string, Record<string, { inputs: Record<string, string> }>>;
+        };
+        expect(dr.values.restoreAwsIamUser["fn::rotate::aws-iam"].inputs.userArn).to.match(/:user\/sophia\/sophia-prod-dr-restore-reader$/);
+        expect(dr.values.backupAwsIamUser["fn::rotate::aws-iam"].inputs.userArn).to.not.equal(
+            prod.values.backupAwsIamUser["fn::rotate::aws-iam"].inputs.userArn,
+        );
         const grants = ofType(run, "TeamEnvironmentPermission").map((r) => `${r.inputs.environment} ${r.inputs.team}`);
         expect(grants).to.include("prod-aws-login platform-admins");
         expect(grants, "CI never opens ESC's AWS login").to.not.include("prod-aws-login sophia-ci");

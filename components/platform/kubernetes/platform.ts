@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { ConfigHandle, Group, PerTarget, Platform, ScheduledJobSpec, SecretHandle, WorkloadHandle, WorkloadSpec } from "../types";
+import type { ConfigHandle, Group, JobSpec, PerTarget, Platform, ScheduledJobSpec, SecretHandle, WorkloadHandle, WorkloadSpec } from "../types";
 import { imageFrom } from "../images";
 import type { KubernetesFlavor } from "./flavor";
 import { defaultDenySpec, workloadNetworkPolicySpec } from "./network";
@@ -141,7 +141,7 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Plat
             spec: workloadPodSpec(spec, spec.name, this.args.flavor),
         };
         const persistent = (spec.volumes ?? []).filter((v) => v.persistent);
-        const workloadOpts = { ...opts, dependsOn: [this.namespace(spec.group), serviceAccount, ...secretDeps] };
+        const workloadOpts = { ...opts, dependsOn: [this.namespace(spec.group), serviceAccount, ...secretDeps, ...(spec.after ?? [])] };
         const workload =
             persistent.length > 0
                 ? new k8s.apps.v1.StatefulSet(
@@ -235,39 +235,78 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Plat
     }
 
     scheduledJob(requested: ScheduledJobSpec, parent: pulumi.Resource): WorkloadHandle {
+        return this.jobResources(requested, parent, "cronjob", (metadata, template, opts) => {
+            const { schedule } = requested;
+            return new k8s.batch.v1.CronJob(
+                `${requested.name}-cronjob`,
+                {
+                    metadata,
+                    spec: {
+                        schedule,
+                        timeZone: "Etc/UTC",
+                        concurrencyPolicy: "Forbid",
+                        successfulJobsHistoryLimit: 3,
+                        failedJobsHistoryLimit: 3,
+                        jobTemplate: { spec: { backoffLimit: 2, template } },
+                    },
+                },
+                opts,
+            );
+        });
+    }
+
+    /**
+     * A Job the provider waits for: `pulumi up` creates what depends on it only once it succeeded,
+     * and fails the update if it does not. It is kept after it finishes, so it runs once per stack.
+     */
+    job(requested: JobSpec, parent: pulumi.Resource): WorkloadHandle {
+        return this.jobResources(
+            requested,
+            parent,
+            "job",
+            (metadata, template, opts) =>
+                new k8s.batch.v1.Job(
+                    `${requested.name}-job`,
+                    { metadata, spec: { backoffLimit: ONE_SHOT_RETRIES, activeDeadlineSeconds: ONE_SHOT_DEADLINE_SECONDS, template } },
+                    { ...opts, customTimeouts: { create: `${ONE_SHOT_DEADLINE_SECONDS}s` } },
+                ),
+        );
+    }
+
+    /** What every job has: its service account, pod template and network policy; `create` makes the Job or CronJob. */
+    private jobResources(
+        requested: JobSpec,
+        parent: pulumi.Resource,
+        kind: "job" | "cronjob",
+        create: (
+            metadata: ReturnType<KubernetesPlatform["metadata"]>,
+            template: k8s.types.input.core.v1.PodTemplateSpec,
+            opts: pulumi.CustomResourceOptions,
+        ) => pulumi.CustomResource,
+    ): WorkloadHandle {
         const spec = { ...requested, image: imageFrom(this.args.registry, requested.image, this.args.imageDigests) };
         const opts = this.opts(parent, spec.group);
         const labels = workloadLabels(spec);
         const metadata = this.metadata(spec.name, spec.group, labels);
         const serviceAccount = new k8s.core.v1.ServiceAccount(`${spec.name}-sa`, { metadata, automountServiceAccountToken: false }, opts);
-        const cronJob = new k8s.batch.v1.CronJob(
-            `${spec.name}-cronjob`,
-            {
-                metadata,
-                spec: {
-                    schedule: spec.schedule,
-                    timeZone: "Etc/UTC",
-                    concurrencyPolicy: "Forbid",
-                    successfulJobsHistoryLimit: 3,
-                    failedJobsHistoryLimit: 3,
-                    jobTemplate: {
-                        spec: {
-                            backoffLimit: 2,
-                            template: { metadata: { labels }, spec: jobPodSpec(spec, spec.name) },
-                        },
-                    },
-                },
-            },
-            { ...opts, dependsOn: [serviceAccount, ...(spec.secretEnv ?? []).map((s) => s.secret.resource)] },
-        );
+        // The network policy comes first: a job's pod must reach its peers on its first try.
         const networkPolicy = new k8s.networking.v1.NetworkPolicy(
             `${spec.name}-netpol`,
             { metadata, spec: workloadNetworkPolicySpec({ ...spec, ports: [] }, (g) => this.namespaceName(g), this.args.flavor) },
             opts,
         );
-        return { address: spec.name, resources: [serviceAccount, cronJob, networkPolicy] };
+        const template = { metadata: { labels }, spec: jobPodSpec(spec, spec.name, kind === "job" ? "Never" : "OnFailure") };
+        const job = create(metadata, template, {
+            ...opts,
+            dependsOn: [serviceAccount, networkPolicy, ...(spec.secretEnv ?? []).map((s) => s.secret.resource), ...(spec.after ?? [])],
+        });
+        return { address: spec.name, resources: [serviceAccount, job, networkPolicy] };
     }
 }
+
+/** A one-shot job's retries, and how long it may take in all before the update fails. */
+const ONE_SHOT_RETRIES = 2;
+const ONE_SHOT_DEADLINE_SECONDS = 2 * 60 * 60;
 
 /** The Secrets and ConfigMaps a workload reads, which must exist before its pods start. */
 function mountedResources(spec: WorkloadSpec): pulumi.Resource[] {

@@ -1,5 +1,5 @@
 import type * as k8s from "@pulumi/kubernetes";
-import type { ScheduledJobSpec, WorkloadSpec } from "../types";
+import type { JobSpec, WorkloadSpec } from "../types";
 import type { KubernetesFlavor } from "./flavor";
 
 type PodSpec = k8s.types.input.core.v1.PodSpec;
@@ -146,13 +146,16 @@ export function workloadPodSpec(spec: WorkloadSpec, serviceAccountName: string, 
     };
 }
 
-/** The pod of a scheduled job: the same security, no probes, runs to completion. */
-export function jobPodSpec(spec: ScheduledJobSpec, serviceAccountName: string): PodSpec {
+/**
+ * The pod of a job: the same security, no probes, runs to completion. A one-shot job restarts in a
+ * new pod ("Never"), so each failed attempt's log stays readable.
+ */
+export function jobPodSpec(spec: JobSpec, serviceAccountName: string, restartPolicy: "Never" | "OnFailure" = "OnFailure"): PodSpec {
     const secrets = secretFiles(spec);
     return {
         serviceAccountName,
         automountServiceAccountToken: false,
-        restartPolicy: "OnFailure",
+        restartPolicy,
         securityContext: podSecurityContext(spec.runAsUser),
         containers: [
             {

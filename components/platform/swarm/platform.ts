@@ -1,9 +1,9 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { INGRESS_CONTROLLER } from "../types";
-import type { ConfigHandle, Group, PerTarget, Platform, ScheduledJobSpec, SecretHandle, WorkloadHandle, WorkloadSpec } from "../types";
+import type { ConfigHandle, Group, JobSpec, PerTarget, Platform, ScheduledJobSpec, SecretHandle, WorkloadHandle, WorkloadSpec } from "../types";
 import { imageFrom } from "../images";
-import { jobServiceArgs, workloadServiceArgs, SwarmObjects } from "./service";
+import { jobServiceArgs, oneShotServiceArgs, workloadServiceArgs, SwarmObjects } from "./service";
 
 export interface SwarmPlatformArgs {
     /** Docker engine of the Swarm manager, e.g. ssh://deploy@swarm-manager. */
@@ -121,7 +121,7 @@ export class SwarmPlatform extends pulumi.ComponentResource implements Platform 
         const service = new docker.Service(
             `${spec.name}-service`,
             workloadServiceArgs(spec, { networks, volumes, objects: this.objects, prefix: this.args.prefix }),
-            { ...this.resourceOptions(parent), dependsOn: [...networks, ...volumes.values()] },
+            { ...this.resourceOptions(parent), dependsOn: [...networks, ...volumes.values(), ...(spec.after ?? [])] },
         );
         return { address: spec.name, resources: [service] };
     }
@@ -134,7 +134,19 @@ export class SwarmPlatform extends pulumi.ComponentResource implements Platform 
         const service = new docker.Service(
             `${spec.name}-service`,
             jobServiceArgs(spec, crontab, { networks, volumes: new Map(), objects: this.objects, prefix: this.args.prefix }),
-            { ...this.resourceOptions(parent), dependsOn: networks },
+            { ...this.resourceOptions(parent), dependsOn: [...networks, ...(spec.after ?? [])] },
+        );
+        return { address: spec.name, resources: [service] };
+    }
+
+    /** A service whose task runs once; what lists it in `after` is created once the service is. */
+    job(requested: JobSpec, parent: pulumi.Resource): WorkloadHandle {
+        const spec = { ...requested, image: imageFrom(this.args.registry, requested.image, this.args.imageDigests) };
+        const networks = this.networksFor(spec);
+        const service = new docker.Service(
+            `${spec.name}-service`,
+            oneShotServiceArgs(spec, { networks, volumes: new Map(), objects: this.objects, prefix: this.args.prefix }),
+            { ...this.resourceOptions(parent), dependsOn: [...networks, ...(spec.after ?? [])] },
         );
         return { address: spec.name, resources: [service] };
     }

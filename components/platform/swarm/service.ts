@@ -1,5 +1,5 @@
 import type * as docker from "@pulumi/docker";
-import type { ConfigHandle, ScheduledJobSpec, WorkloadSpec } from "../types";
+import type { ConfigHandle, JobSpec, ScheduledJobSpec, WorkloadSpec } from "../types";
 import { cpuCores, memoryBytes } from "../quantity";
 import { DEFAULT_UID } from "../kubernetes/pod";
 
@@ -104,8 +104,10 @@ function workloadContainerSpec(
     };
 }
 
-/** A replicated Swarm service for a long-running workload. */
-export function workloadServiceArgs(spec: WorkloadSpec, ctx: SwarmContext): ServiceArgs {
+const RESTART_ALWAYS: docker.types.input.ServiceTaskSpecRestartPolicy = { condition: "any", delay: "5s", window: "120s" };
+
+/** A replicated Swarm service for a long-running workload (or, with another restart policy, a job). */
+export function workloadServiceArgs(spec: WorkloadSpec, ctx: SwarmContext, restartPolicy = RESTART_ALWAYS): ServiceArgs {
     const stateful = (spec.volumes ?? []).some((v) => v.persistent);
     const labels = labelList({
         "sophia.ai/group": spec.group,
@@ -119,7 +121,7 @@ export function workloadServiceArgs(spec: WorkloadSpec, ctx: SwarmContext): Serv
         taskSpec: {
             containerSpec: workloadContainerSpec(spec, ctx, labels),
             resources: resources(spec),
-            restartPolicy: { condition: "any", delay: "5s", window: "120s" },
+            restartPolicy,
             // The Docker socket is the manager's: a server that drives the engine runs there.
             placement: { constraints: (spec.hostMounts ?? []).length > 0 || stateful ? ["node.role == manager"] : [] },
             networksAdvanceds: ctx.networks.map((n) => ({ name: n.id, aliases: [spec.name] })),
@@ -164,4 +166,17 @@ export function jobServiceArgs(spec: ScheduledJobSpec, crontab: ConfigHandle, ct
         labels: { ...spec.labels, "sophia.ai/schedule": spec.schedule },
     };
     return workloadServiceArgs(asWorkload, ctx);
+}
+
+/**
+ * A one-replica service that runs the job once: Swarm restarts its task only on failure, at most
+ * twice, so a success stays done. Docker's job mode would say so directly, but the provider has no
+ * field for it; nor does it wait for the task to finish (docs/03-architecture/backups.md).
+ */
+export function oneShotServiceArgs(spec: JobSpec, ctx: SwarmContext): ServiceArgs {
+    return workloadServiceArgs({ ...spec, ports: [], replicas: 1, labels: { ...spec.labels, "sophia.ai/one-shot": "true" } }, ctx, {
+        condition: "on-failure",
+        delay: "10s",
+        maxAttempts: 2,
+    });
 }
