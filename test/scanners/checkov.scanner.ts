@@ -3,10 +3,10 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { filesUnder, planOf, ROOT } from "../support/plan";
+import { filesUnder, kubernetesStacks, planOf, ROOT } from "../support/plan";
 import { acceptedBy, ensureCheckov, readAccepted, scan, type Finding } from "./checkov";
 
-const STACKS_ON_KUBERNETES = ["staging", "prod"];
+const STACKS_ON_KUBERNETES = kubernetesStacks();
 const accepted = readAccepted();
 const everyFinding: Finding[] = [];
 

@@ -2,6 +2,8 @@ import { execFile, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { platformStacks } from "../../stacks/esc/needs";
+import { offlineStackSettings } from "../../stacks/plan/offlineSettings";
 import type { PlanFile } from "../../stacks/plan/planFile";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
@@ -97,4 +99,9 @@ export function unusedServerSlot(servers: readonly { name: string; port: number 
     let port = 20000;
     while (ports.has(port)) port++;
     return { name: `test-probe-${n}`, port };
+}
+
+/** The stacks whose files choose a Kubernetes target (k3s or kubernetes), read from Pulumi.<stack>.yaml. */
+export function kubernetesStacks(): string[] {
+    return platformStacks(ROOT).filter((stack) => offlineStackSettings(ROOT, stack).target !== "swarm");
 }

@@ -3,13 +3,13 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
-import { runPlan } from "../../support/plan";
+import { kubernetesStacks, runPlan } from "../../support/plan";
 import { applyPlan, assertAccepted, formatReport, KnownRefusal, StackReport, unexpectedRejections } from "./apply";
 import { buildEngine, RunningEngine, startEngine } from "./apiserver";
 
-// Staging (K3s) and prod (Kubernetes) applied to a real kube-apiserver: strict field validation,
+// Every stack on K3s or Kubernetes (read from the stack files) applied to a real kube-apiserver: strict field validation,
 // restricted Pod Security, the published CRDs of the custom kinds. See docs/02-development/engine-tests.md.
-const STACKS = ["staging", "prod"];
+const STACKS = kubernetesStacks();
 const BUILD_TIMEOUT_MS = 30 * 60_000;
 
 /**
@@ -38,7 +38,7 @@ function plantedCopy(stackDir: string, into: string, file: string, change: (obje
 type PodSpec = { containers: Record<string, unknown>[] };
 const templateSpec = (deployment: Record<string, unknown>) => (deployment.spec as { template: { spec: PodSpec } }).template.spec;
 
-describe("staging and prod on a real Kubernetes API server", function () {
+describe(`${STACKS.join(", ")} on a real Kubernetes API server`, function () {
     const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-engines-"));
     const reports = new Map<string, StackReport>();
     const planned = new Map<string, string>();
@@ -60,7 +60,7 @@ describe("staging and prod on a real Kubernetes API server", function () {
         fs.rmSync(scratch, { recursive: true, force: true });
     });
 
-    /** One engine per stack: staging and prod render the same namespaces and names. */
+    /** One engine per stack: the stacks render the same namespaces and names. */
     async function engineFor(name: string): Promise<RunningEngine> {
         const engine = await startEngine(binary, path.join(scratch, `engine-${name}`));
         running.push(engine);
