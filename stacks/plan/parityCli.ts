@@ -3,10 +3,12 @@
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { parseArgs } from "util";
 import { loadCatalog } from "../../catalog";
+import { CommandSpec, CommandValues, runCommand, USAGE_EXIT, UsageError } from "../command";
+import { TARGETS } from "../settings";
 import { compareShapes, environmentShape, formatParity } from "./parity";
 import type { PlanFile } from "./planFile";
+import { chooseStack } from "./stackChoice";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 
@@ -17,20 +19,43 @@ function planOn(stack: string, target: string, out: string): PlanFile {
         encoding: "utf8",
         env: { ...process.env, PULUMI_CONFIG: JSON.stringify({ ...JSON.parse(process.env.PULUMI_CONFIG ?? "{}"), "sophia:target": target }) },
     });
-    if (result.status !== 0) throw new Error(`the plan of ${stack} on ${target} failed (${result.status}):\n${result.stderr}${result.stdout}`);
+    const failure = `the plan of ${stack} on ${target} failed (${result.status}):\n${result.stderr}${result.stdout}`;
+    // The plan's exit 2 is the user's input (the stack file, the catalog): shown as it is, no trace.
+    if (result.status === USAGE_EXIT) throw new UsageError(failure);
+    if (result.status !== 0) throw new Error(failure);
     return JSON.parse(fs.readFileSync(path.join(dir, stack, "plan.json"), "utf8")) as PlanFile;
 }
 
-function main(): number {
-    const { values } = parseArgs({
-        options: {
-            stack: { type: "string", default: "dev" },
-            from: { type: "string", default: "swarm" },
-            to: { type: "string", default: "k3s" },
-            out: { type: "string", default: "out/parity" },
-        },
-    });
-    const [stack, from, to, out] = [values.stack, values.from, values.to, values.out];
+export const PARITY_COMMAND: CommandSpec = {
+    name: "npm run parity",
+    usage: "-- --stack <name> [--from swarm] [--to k3s] [--out <dir>]",
+    description: "Plans the stack on two targets (sophia:target overridden) and lists what differs: servers, replicas, secrets, alerts, routes, backups.",
+    options: {
+        stack: { type: "string", short: "s", value: "<name>", description: "the stack (a Pulumi.<name>.yaml); default $PULUMI_STACK" },
+        from: { type: "string", value: "<target>", description: `the target it runs on now (${TARGETS.join(" | ")}); default swarm` },
+        to: { type: "string", value: "<target>", description: `the target it moves to; default k3s` },
+        out: { type: "string", value: "<dir>", description: "where both plans and <stack>-parity.json go; default out/parity" },
+    },
+    examples: ["npm run parity -- --stack dev", "npm run parity -- --stack staging --from k3s --to kubernetes"],
+    exitCodes: [
+        [0, "the same platform on both targets"],
+        [1, "differences (each listed)"],
+        [2, "usage error: unknown stack or target, or the stack's plan refused its input"],
+        [3, "unexpected failure"],
+    ],
+    environment: [["PULUMI_STACK", "the stack when --stack is not given"]],
+};
+
+function target(flag: string, value: string): string {
+    if (!(TARGETS as readonly string[]).includes(value)) throw new UsageError(`--${flag} ${value}: not a target; use one of ${TARGETS.join(", ")}`);
+    return value;
+}
+
+function parity(values: CommandValues): number {
+    const { stack } = chooseStack(values.stack as string | undefined, process.env.PULUMI_STACK, ROOT);
+    const [from, to] = [target("from", String(values.from ?? "swarm")), target("to", String(values.to ?? "k3s"))];
+    if (from === to) throw new UsageError(`--from and --to are both ${from}: choose two different targets`);
+    const out = String(values.out ?? "out/parity");
     const before = environmentShape(planOn(stack, from, out), path.join(out, from, stack));
     const after = environmentShape(planOn(stack, to, out), path.join(out, to, stack));
     // Servers the catalog limits to other targets (docker-agent: Swarm only) are left out by design, and said so.
@@ -46,9 +71,4 @@ function main(): number {
     return differences.length === 0 ? 0 : 1;
 }
 
-try {
-    process.exit(main());
-} catch (error) {
-    process.stderr.write(`${(error as Error).message}\n`);
-    process.exit(2);
-}
+runCommand(PARITY_COMMAND, parity);

@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { compareShapes, EnvironmentShape, formatParity } from "../../stacks/plan/parity";
-import { ROOT } from "../support/plan";
+import { ROOT, runCli } from "../support/plan";
 
 describe("parity report: one environment planned on Swarm and on K3s", () => {
     let out: string;
@@ -61,5 +61,19 @@ describe("parity report: one environment planned on Swarm and on K3s", () => {
             "backups BackupJobs backup-jobs: absent → present",
         ]);
         expect(text).to.include(`${differences.length} difference(s): resolve or accept each before the cut-over.`);
+    });
+
+    it("exits 2 naming the flag and the fix on an unknown stack or target, before planning anything", () => {
+        for (const [args, message] of [
+            [["--stack", "prd"], /unknown stack "prd" \(from --stack\): did you mean prod\?/],
+            [["--stack", "dev", "--to", "k8s"], /--to k8s: not a target; use one of swarm, k3s, kubernetes/],
+            [["--stack", "dev", "--from", "k3s"], /--from and --to are both k3s/],
+        ] as const) {
+            const result = runCli("stacks/plan/parityCli.ts", [...args, "--out", path.join(out, "refused")]);
+            expect(result.code, result.stderr).to.equal(2);
+            expect(result.stderr).to.match(message);
+            expect(result.stderr).to.not.match(/\n\s+at /);
+            expect(fs.existsSync(path.join(out, "refused"))).to.be.false;
+        }
     });
 });
