@@ -30,7 +30,7 @@ const restore =
               registry: settings.registry,
               accessKeyId: secretValues.get("RESTORE_AWS_ACCESS_KEY_ID")!,
               secretAccessKey: secretValues.get("RESTORE_AWS_SECRET_ACCESS_KEY")!,
-              postgres: { workload: postgres.workloadName, address: postgres.address, port: postgres.port, user: postgres.user, password: postgres.password },
+              postgres: postgres.connection,
               after: [postgres],
           })
         : undefined;
@@ -65,7 +65,7 @@ if (settings.backup && backupStore) {
         fullBackupHour: settings.backup.fullBackupHour,
         accessKeyId: secretValues.get("BACKUP_AWS_ACCESS_KEY_ID")!,
         secretAccessKey: secretValues.get("BACKUP_AWS_SECRET_ACCESS_KEY")!,
-        postgres: { workload: postgres.workloadName, address: postgres.address, port: postgres.port, user: postgres.user, password: postgres.password },
+        postgres: postgres.connection,
         redis: { workload: redis.workloadName, address: redis.address, port: redis.port },
         after: afterRestore,
     });

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { BACKUP_KINDS } from "../../images/backup/src/layout";
+import type { PostgresConnection } from "../postgres";
 import type { Platform, ScheduledJobSpec } from "../platform/types";
 import { BACKUP_IMAGE_VERSION, backupJob, BackupSubject, PUSHGATEWAY_PORT, pushgatewayWorkload } from "./jobs";
 
@@ -13,13 +14,7 @@ export interface BackupJobsArgs {
     /** The writer's access key (ESC-rotated), as secrets. */
     readonly accessKeyId: pulumi.Input<string>;
     readonly secretAccessKey: pulumi.Input<string>;
-    readonly postgres: {
-        readonly workload: string;
-        readonly address: string;
-        readonly port: number;
-        readonly user: string;
-        readonly password: pulumi.Input<string>;
-    };
+    readonly postgres: PostgresConnection;
     readonly redis: { readonly workload: string; readonly address: string; readonly port: number };
     /** What must be ready before the jobs are scheduled: a failover's restore, so no backup races it. */
     readonly after?: readonly pulumi.Resource[];

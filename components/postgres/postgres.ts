@@ -8,6 +8,16 @@ export interface PostgresArgs {
     readonly settings?: Partial<PostgresSettings>;
 }
 
+/** How jobs reach the platform's PostgreSQL: the backup jobs and a failover's restore. */
+export interface PostgresConnection {
+    /** The workload's name, which jobs label themselves with (`sophia.ai/backup-of`). */
+    readonly workload: string;
+    readonly address: string;
+    readonly port: number;
+    readonly user: string;
+    readonly password: pulumi.Input<string>;
+}
+
 /** The platform's PostgreSQL with its exporter; the password is generated and kept in a platform secret. */
 export class Postgres extends pulumi.ComponentResource {
     /** The workload's name, which backup jobs label themselves with (`sophia.ai/backup-of`). */
@@ -16,6 +26,7 @@ export class Postgres extends pulumi.ComponentResource {
     readonly port = POSTGRES_PORT;
     readonly user: string;
     readonly password: pulumi.Output<string>;
+    readonly connection: PostgresConnection;
 
     constructor(name: string, args: PostgresArgs, opts?: pulumi.ComponentResourceOptions) {
         super("sophia:platform:Postgres", name, {}, opts);
@@ -28,6 +39,7 @@ export class Postgres extends pulumi.ComponentResource {
         this.address = server.address;
         this.user = s.user;
         this.password = pulumi.secret(password.result);
+        this.connection = { workload: this.workloadName, address: this.address, port: this.port, user: this.user, password: this.password };
         this.registerOutputs({ address: this.address, user: this.user });
     }
 }

@@ -4,6 +4,7 @@ import { BACKUP_IMAGE_VERSION } from "../backup-jobs/jobs";
 import { createAccessUser } from "../backup-store/accessUser";
 import { backupNames } from "../backup-store/naming";
 import { restorerPolicy } from "../backup-store/policies";
+import type { PostgresConnection } from "../postgres";
 import type { Platform } from "../platform/types";
 import type { BackupSettings, RestoreSettings } from "../../stacks/settings";
 import { restoreJob } from "./job";
@@ -19,13 +20,7 @@ export interface RestoreArgs {
     /** The restore reader's access key (ESC-rotated), as secrets. */
     readonly accessKeyId: pulumi.Input<string>;
     readonly secretAccessKey: pulumi.Input<string>;
-    readonly postgres: {
-        readonly workload: string;
-        readonly address: string;
-        readonly port: number;
-        readonly user: string;
-        readonly password: pulumi.Input<string>;
-    };
+    readonly postgres: PostgresConnection;
     /** What must be ready before the job loads the backup: PostgreSQL itself. */
     readonly after: readonly pulumi.Resource[];
 }
