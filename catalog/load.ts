@@ -8,15 +8,22 @@ import { Catalog, catalogSchema } from "./schema";
 /** The catalog the program deploys. */
 export const CATALOG_FILE = path.join(__dirname, "mcp-servers.yaml");
 
+/** Catalogs already validated, by file: a plan reads the catalog once per stack it checks, then the program. */
+const loaded = new Map<string, { text: string; catalog: Catalog }>();
+
 /** Reads and validates a catalog file; see validateCatalog. Each problem names its line and column. */
 export function loadCatalog(file: string = CATALOG_FILE): Catalog {
     const text = fs.readFileSync(file, "utf8");
+    const key = path.resolve(file);
+    const known = loaded.get(key);
+    if (known?.text === text) return known.catalog;
     const document = YAML.parseDocument(text, { prettyErrors: true });
     const source = path.basename(file);
     throwIfProblems(`Invalid catalog ${source}`, syntaxProblems(document, source));
     const { catalog, problems } = checkCatalog(document.toJS(), source);
     throwIfProblems(`Invalid catalog ${source}`, locateProblems(problems, source, text));
-    return deepFreeze(catalog!);
+    loaded.set(key, { text, catalog: deepFreeze(catalog!) });
+    return loaded.get(key)!.catalog;
 }
 
 /**

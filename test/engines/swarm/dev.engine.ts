@@ -8,7 +8,7 @@ import { loadCatalog } from "../../../catalog";
 import { planOf, runCliAsync } from "../../support/plan";
 import { requireBinary, waitFor } from "../../support/tools";
 import { Applied, applyPlan } from "./apply";
-import { containerOf, convergenceOf, fixtureService, probe, ProbeAnswer, ServiceConvergence, taskAddresses, unkeptFields } from "./cluster";
+import { containerOf, convergenceOf, fixtureService, probe, ProbeAnswer, ServiceConvergence, taskAddresses, tasksOf, unkeptFields } from "./cluster";
 import { Dockerd } from "./engine";
 import { forwardInto } from "./forward";
 import { buildImages } from "./images";
@@ -285,6 +285,13 @@ describe("the dev stack on a real Docker Swarm", function () {
             expect(wrongToken.stdout).to.include("401, the edge refused the token in SOPHIA_VERIFY_TOKEN");
 
             await scale(`sophia-${stopped.name}`, 0);
+            // Scaling down returns at once; the task stops after its grace period.
+            await waitFor(
+                `${stopped.name}'s task to stop`,
+                async () => ((await tasksOf(dockerd.api, `sophia-${stopped.name}`)).every((t) => t.state !== "running") ? true : undefined),
+                120_000,
+                2_000,
+            );
             const failed = await verify();
             expect(failed.code, failed.stdout).to.equal(1);
             expect(failed.stdout).to.match(new RegExp(`FAIL {2}edge ${stopped.name}: `));
