@@ -42,6 +42,16 @@ describe("the images workflow", () => {
         expect(sign.run).to.include('"${tag%:*}@$DIGEST"');
         expect(names.indexOf(scan.name)).to.be.lessThan(names.indexOf(sign.name));
     });
+    it("pushes by digest only and tags the digest after it is scanned and signed", () => {
+        const push = uses(build, "docker/build-push-action")!.with;
+        expect(push).to.not.have.property("tags");
+        expect(push.outputs).to.include("push-by-digest=true").and.include("push=${{ env.PUSH }}");
+        const names = steps(build).map((s) => s.name ?? s.uses);
+        const sign = steps(build).find((s) => /cosign sign --yes/.test(s.run ?? ""))!;
+        const tag = steps(build).find((s) => /imagetools create --tag/.test(s.run ?? ""))!;
+        expect(tag.run).to.include('"${tag%:*}@$DIGEST"');
+        expect(names.indexOf(tag.name)).to.be.greaterThan(names.indexOf(sign.name));
+    });
     it("signs keyless: the build job may mint an OIDC token and nothing else writes", () => {
         expect(images.permissions).to.deep.equal({ contents: "read" });
         expect(build.permissions).to.deep.equal({ contents: "read", "id-token": "write" });
