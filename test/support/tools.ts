@@ -15,6 +15,7 @@ export const DEBIAN_PACKAGES: Readonly<Record<string, string>> = {
     nginx: "nginx",
     openssl: "openssl",
     shellcheck: "shellcheck",
+    jq: "jq",
     sshd: "openssh-server",
     initdb: "postgresql",
     pg_ctl: "postgresql",
