@@ -8,6 +8,7 @@ import { BACKUP_TARGETS } from "../../images/backup/src/layout";
 import { escProvidedKeys, PROJECT_DIR } from "../plan/plan";
 import { readStackConfig } from "../plan/stackConfig";
 import { loadStackSettings } from "../settings";
+import { resolveServerSpecs } from "../specs";
 import type { RoutingConfig } from "./verify";
 
 export interface PublicServer {
@@ -33,11 +34,12 @@ export interface StackExpectations {
 export function stackExpectations(stack: string, projectDir = PROJECT_DIR, catalogFile?: string): StackExpectations {
     const { config } = readStackConfig(projectDir, stack, (environments) => escProvidedKeys(projectDir, catalogFile, environments));
     const settings = loadStackSettings(stack, (key) => config[`sophia:${key}`]);
-    const catalog = loadCatalog(catalogFile);
+    // The servers the stack's target runs, as the program resolves them (an entry may be limited to some targets).
+    const servers = resolveServerSpecs(loadCatalog(catalogFile), settings);
     const domain = settings.domain;
     const publicServers =
         settings.edge && domain
-            ? catalog.servers
+            ? servers
                   .filter((s) => s.expose === "public")
                   .map((s) => ({ name: s.name, url: `https://${mcpHost(s.name, domain)}${s.mcpPath}`, clients: s.clients }))
             : [];
@@ -45,7 +47,7 @@ export function stackExpectations(stack: string, projectDir = PROJECT_DIR, catal
         stack,
         domain,
         publicServers,
-        servers: catalog.servers.map((s) => s.name),
+        servers: servers.map((s) => s.name),
         alertmanager: alertmanagerConfig({ secretFile: (secret) => secret }),
         backups: settings.backup ? { targets: BACKUP_TARGETS, rpoSeconds: RPO_SECONDS } : undefined,
     };

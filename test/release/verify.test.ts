@@ -3,8 +3,11 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
+import { loadCatalog } from "../../catalog";
+import { platformStacks } from "../../stacks/esc/needs";
+import { offlineStackSettings } from "../../stacks/plan/offlineSettings";
 import { stackExpectations } from "../../stacks/release/expectations";
-import { runCliAsync } from "../support/plan";
+import { ROOT, runCliAsync } from "../support/plan";
 import { edgeCertificate, Fake, fakeAlertmanager, fakeEdge, fakePrometheus } from "./fakes";
 
 const CLI = "stacks/release/verifyCli.ts";
@@ -169,5 +172,27 @@ describe("npm run verify against fake endpoints", function () {
                 expect(run.stdout).to.equal("");
             });
         }
+    });
+});
+
+describe("what verify expects of a stack", () => {
+    const catalog = loadCatalog();
+
+    for (const stack of platformStacks(ROOT)) {
+        it(`${stack}: exactly the catalog servers its target runs, the public ones through the edge`, () => {
+            const { target } = offlineStackSettings(ROOT, stack);
+            const expected = stackExpectations(stack);
+            const runs = catalog.servers.filter((s) => s.targets.includes(target));
+            expect(expected.servers).to.deep.equal(runs.map((s) => s.name));
+            if (expected.publicServers.length > 0)
+                expect(expected.publicServers.map((s) => s.name)).to.deep.equal(runs.filter((s) => s.expose === "public").map((s) => s.name));
+            // A server limited to other targets (docker-agent runs on Swarm only) is not expected here.
+            for (const other of catalog.servers.filter((s) => !s.targets.includes(target))) expect(expected.servers).to.not.include(other.name);
+        });
+    }
+
+    it("some stack leaves out a server its target does not run, so the line above is exercised", () => {
+        const targets = platformStacks(ROOT).map((stack) => offlineStackSettings(ROOT, stack).target);
+        expect(catalog.servers.some((s) => targets.some((t) => !s.targets.includes(t)))).to.be.true;
     });
 });
