@@ -16,8 +16,8 @@ export const CLUSTER_PROJECT_DIR = __dirname;
 /** The address of a machine in an offline plan: only a launch knows the real one. */
 export const offlineIp = (machine: string): string => `offline-ip-of-${machine}`;
 
-/** Every cluster stack of the project, with its settings, in stack-file order. */
-export function clusterStacks(projectDir = CLUSTER_PROJECT_DIR): ClusterSettings[] {
+/** The raw config of every cluster stack file, by stack, in stack-file order. */
+function clusterStackFiles(projectDir: string): { stack: string; read: (key: string) => string | undefined }[] {
     return fs
         .readdirSync(projectDir)
         .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
@@ -30,8 +30,29 @@ export function clusterStacks(projectDir = CLUSTER_PROJECT_DIR): ClusterSettings
                 const value = config[`${CLUSTER_CONFIG_NAMESPACE}:${key}`];
                 return value === undefined ? undefined : typeof value === "string" ? value : JSON.stringify(value);
             };
-            return loadClusterSettings(stack, read, projectDir);
+            return { stack, read };
         });
+}
+
+/** Every cluster stack of the project, with its settings, in stack-file order. */
+export function clusterStacks(projectDir = CLUSTER_PROJECT_DIR): ClusterSettings[] {
+    return clusterStackFiles(projectDir).map(({ stack, read }) => loadClusterSettings(stack, read, projectDir));
+}
+
+/**
+ * The cluster stacks whose hand-offs `environments` import, validated; the other stack files are not
+ * read further, so one being edited (or invalid) never stops a platform plan that does not use it.
+ */
+function importedClusterStacks(environments: readonly string[], projectDir: string): ClusterSettings[] {
+    const imported = new Set(environments.map((e) => e.replace(/@.*$/, "")));
+    if (![...imported].some((e) => e.endsWith("-cluster"))) return [];
+    return clusterStackFiles(projectDir)
+        .filter(({ read }) => {
+            const esc = JSON.parse(read("esc") ?? "{}") as { project?: string };
+            const environment = read("environment") ?? "";
+            return imported.has(handoffEnvironmentRef({ environment, esc: { project: esc.project ?? "sophia" } } as ClusterSettings));
+        })
+        .map(({ stack, read }) => loadClusterSettings(stack, read, projectDir));
 }
 
 export interface OfflineHandoff {
@@ -43,11 +64,9 @@ export interface OfflineHandoff {
 
 /** The config the imported hand-off environments provide; environments that are not hand-offs provide nothing here. */
 export function offlineHandoffConfig(environments: readonly string[], projectDir = CLUSTER_PROJECT_DIR): OfflineHandoff {
-    const imported = new Set(environments.map((e) => e.replace(/@.*$/, "")));
     const values: Record<string, string> = {};
     const secretKeys: string[] = [];
-    if (![...imported].some((e) => e.endsWith("-cluster"))) return { values, secretKeys };
-    for (const settings of clusterStacks(projectDir).filter((s) => imported.has(handoffEnvironmentRef(s)))) {
+    for (const settings of importedClusterStacks(environments, projectDir)) {
         const swarm = settings.orchestrator === "swarm";
         const doc = handoffDocument(
             settings,
@@ -64,9 +83,5 @@ export function offlineHandoffConfig(environments: readonly string[], projectDir
 
 /** The pools of the cluster stacks whose hand-offs a platform stack file imports; none when it imports none. */
 export function importedClusterPools(environments: readonly string[], projectDir = CLUSTER_PROJECT_DIR): PoolCapacity[] {
-    const imported = new Set(environments.map((e) => e.replace(/@.*$/, "")));
-    if (![...imported].some((e) => e.endsWith("-cluster"))) return [];
-    return clusterStacks(projectDir)
-        .filter((s) => imported.has(handoffEnvironmentRef(s)))
-        .flatMap((s) => poolCapacities(s.pools));
+    return importedClusterStacks(environments, projectDir).flatMap((s) => poolCapacities(s.pools));
 }

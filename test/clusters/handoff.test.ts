@@ -1,9 +1,11 @@
 import { expect } from "chai";
 import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { platformNodeCapacity, poolCapacities } from "../../clusters/capacity";
 import { handoffDocument, handoffEnvironmentRef, renderHandoff } from "../../clusters/handoff";
 import { leaderName } from "../../clusters/hosts";
-import { clusterStacks, offlineHandoffConfig, offlineIp } from "../../clusters/offline";
+import { CLUSTER_PROJECT_DIR, clusterStacks, importedClusterPools, offlineHandoffConfig, offlineIp } from "../../clusters/offline";
 import { INSTANCE_TYPES } from "../../clusters/pricing";
 import { readStackConfig } from "../../stacks/plan/stackConfig";
 import { platformCopy } from "../support/esc";
@@ -56,5 +58,33 @@ describe("cluster hand-off to the platform stacks", () => {
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }
+    });
+});
+
+describe("the cluster stacks a platform plan reads", () => {
+    const stacks = clusterStacks();
+    let project: string;
+    before(() => {
+        // A copy of the cluster stack files, one of them broken: clusters/ itself stays as it is.
+        project = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-cluster-stacks-"));
+        for (const file of fs.readdirSync(CLUSTER_PROJECT_DIR).filter((f) => /^Pulumi\..+\.yaml$/.test(f)))
+            fs.copyFileSync(path.join(CLUSTER_PROJECT_DIR, file), path.join(project, file));
+        fs.writeFileSync(path.join(project, "Pulumi.broken.yaml"), "config:\n  sophia-clusters:environment: nowhere\n  sophia-clusters:managers: 5\n");
+    });
+    after(() => fs.rmSync(project, { recursive: true, force: true }));
+
+    it("validates only the stacks whose hand-offs are imported: a broken one that is not stops nothing", () => {
+        for (const s of stacks) {
+            const handoff = offlineHandoffConfig([handoffEnvironmentRef(s)], project);
+            expect(handoff).to.deep.equal(offlineHandoffConfig([handoffEnvironmentRef(s)]), s.stack);
+            expect(Object.keys(handoff.values), s.stack).to.not.be.empty;
+        }
+    });
+
+    it("still stops, naming the file, when the imported hand-off's stack is the broken one", () => {
+        expect(() => offlineHandoffConfig(["sophia/nowhere-cluster"], project)).to.throw(
+            /Invalid settings for cluster stack "broken"[\s\S]*Pulumi\.broken\.yaml/,
+        );
+        expect(() => importedClusterPools(["sophia/nowhere-cluster"], project)).to.throw(/Invalid settings for cluster stack "broken"/);
     });
 });
