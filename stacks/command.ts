@@ -1,8 +1,9 @@
-// What every command line of the repository shares (npm run plan, policy, bench, docs): --help,
-// usage errors that exit 2 with the usage line, and unexpected errors that exit 3 with a short
-// message (the stack trace only with SOPHIA_DEBUG=1).
+// What every command line of the repository shares (npm run plan, policy, verify, drill, …): --help;
+// usage errors and invalid input files (InvalidInputError) exit 2 with the reason and the usage line;
+// unexpected errors exit 3 with a short message (the stack trace only with SOPHIA_DEBUG=1).
 import { parseArgs } from "util";
 import { nearest } from "./nearest";
+import { InvalidInputError } from "./problems";
 
 export interface CommandOption {
     readonly type: "string" | "boolean";
@@ -33,6 +34,9 @@ export class UsageError extends Error {
         this.name = "UsageError";
     }
 }
+
+/** The user's to fix, exit 2: how the command was called, or an input file it read (a stack file, the catalog). */
+const isUsersToFix = (error: unknown): boolean => error instanceof UsageError || error instanceof InvalidInputError;
 
 export const USAGE_EXIT = 2;
 export const INTERNAL_EXIT = 3;
@@ -129,12 +133,12 @@ export async function runCommandLine(spec: CommandSpec, main: CommandMain, argv:
         return await main(values);
     } catch (error) {
         output.err(failureText(spec, error as Error));
-        return error instanceof UsageError ? USAGE_EXIT : INTERNAL_EXIT;
+        return isUsersToFix(error) ? USAGE_EXIT : INTERNAL_EXIT;
     }
 }
 
 function failureText(spec: CommandSpec, error: Error): string {
-    if (error instanceof UsageError) return `${spec.name}: ${error.message}\nUsage: ${usageLine(spec)}\nRun "${spec.name} -- --help" for the options.\n`;
+    if (isUsersToFix(error)) return `${spec.name}: ${error.message}\nUsage: ${usageLine(spec)}\nRun "${spec.name} -- --help" for the options.\n`;
     const trace = process.env[DEBUG_VARIABLE] === "1" ? `\n${error.stack ?? ""}` : `\n(set ${DEBUG_VARIABLE}=1 for the stack trace)`;
     return `${spec.name} failed unexpectedly: ${error.message}${trace}\n`;
 }

@@ -6,6 +6,7 @@ import * as YAML from "yaml";
 import { CATALOG_FILE, loadCatalog } from "../catalog";
 import { enabledRuleCount, readPolicyConfig } from "../policies/run";
 import { CommandSpec, helpText, parseCommandLine, runCommandLine, UsageError } from "../stacks/command";
+import { InvalidInputError } from "../stacks/problems";
 import { platformStacks } from "../stacks/esc/needs";
 import { platformCopy } from "./support/esc";
 import { planOf, ROOT, runCli, runPlan, unusedServerSlot } from "./support/plan";
@@ -228,6 +229,17 @@ describe("the command-line mechanics (stacks/command.ts)", () => {
         const debug = await capture(failing, [], { SOPHIA_DEBUG: "1" });
         expect(debug.code).to.equal(3);
         expect(debug.stderr).to.match(STACK_TRACE_LINE);
+    });
+
+    it("exits 2 on invalid input a command read (a stack file, the catalog): the problems, the usage line, no trace", async () => {
+        const invalid = await capture(() => {
+            throw new InvalidInputError("Invalid stack config Pulumi.dev.yaml", [{ where: "Pulumi.dev.yaml:3:3 sophia:target", message: 'got "swam"' }]);
+        }, []);
+        expect(invalid.code).to.equal(2);
+        expect(invalid.stderr).to.match(
+            /^npm run example: Invalid stack config Pulumi\.dev\.yaml[\s\S]*Pulumi\.dev\.yaml:3:3 sophia:target: got "swam"\nUsage: npm run example /,
+        );
+        expect(invalid.stderr).to.not.match(STACK_TRACE_LINE);
     });
 
     it("passes the options to the command and its exit code back; --help prints the help", async () => {

@@ -5,7 +5,6 @@ import { CommandSpec, CommandValues, runCommand, UsageError } from "../command";
 import { platformStacks } from "../esc/needs";
 import { readPlanFile } from "../plan/planFile";
 import { chooseStack } from "../plan/stackChoice";
-import { InvalidInputError } from "../problems";
 import { lockNameOf, ourImages, stackRegistries, tagsOf } from "./ours";
 import { imagesOfPlan, mergeStacks } from "./used";
 
@@ -79,12 +78,7 @@ function listStacks(values: CommandValues): number {
 function images(values: CommandValues): number {
     const modes = [values.stack !== undefined, values["all-stacks"] === true, values.ours === true].filter(Boolean).length;
     if (modes !== 1) throw new UsageError("give exactly one of --stack <name>, --all-stacks or --ours");
-    try {
-        return values.ours ? listOurs(values) : listStacks(values);
-    } catch (error) {
-        if (error instanceof InvalidInputError) throw new UsageError(error.message);
-        throw error;
-    }
+    return values.ours ? listOurs(values) : listStacks(values);
 }
 
 if (require.main === module) runCommand(IMAGES_COMMAND, images);

@@ -4,7 +4,6 @@ import * as fs from "fs";
 import * as path from "path";
 import { IMAGE_LOCK_FILE } from "../../catalog/imageLock";
 import { CommandSpec, CommandValues, runCommand, UsageError } from "../command";
-import { InvalidInputError } from "../problems";
 import { recordDigest } from "./lockRecord";
 
 export const RECORD_COMMAND: CommandSpec = {
@@ -31,13 +30,8 @@ function record(values: CommandValues): number {
     if (!values.digest) throw new UsageError("--digest sha256:<64 hex> is required");
     const lock = path.resolve(String(values.lock ?? IMAGE_LOCK_FILE));
     if (!fs.existsSync(lock)) throw new UsageError(`--lock: ${lock} does not exist`);
-    try {
-        const outcome = recordDigest(lock, String(values.image), String(values.digest));
-        process.stdout.write(`${outcome} ${String(values.image)} ${String(values.digest)} in ${path.relative(process.cwd(), lock)}\n`);
-    } catch (error) {
-        if (error instanceof InvalidInputError) throw new UsageError(error.message);
-        throw error;
-    }
+    const outcome = recordDigest(lock, String(values.image), String(values.digest));
+    process.stdout.write(`${outcome} ${String(values.image)} ${String(values.digest)} in ${path.relative(process.cwd(), lock)}\n`);
     return 0;
 }
 

@@ -13,7 +13,6 @@ import { platformStacks } from "../esc/needs";
 import { offlineStackSettings } from "../plan/offlineSettings";
 import { PROJECT_DIR } from "../plan/plan";
 import { chooseStack } from "../plan/stackChoice";
-import { InvalidInputError } from "../problems";
 import type { StackSettings } from "../settings";
 import { DatabaseCheck, DrillFacts, evaluateDrill, formatDrill } from "./drill";
 import { scratchServer, ScratchServer } from "./scratchDatabase";
@@ -55,15 +54,8 @@ export const DRILL_COMMAND: CommandSpec = {
     ],
 };
 
-/** The stack's validated settings; invalid ones are the user's to fix, said as the plan says them. */
-function settingsOf(stack: string): StackSettings {
-    try {
-        return offlineStackSettings(PROJECT_DIR, stack);
-    } catch (error) {
-        if (error instanceof InvalidInputError) throw new UsageError(error.message);
-        throw error;
-    }
-}
+/** The stack's validated settings; invalid ones stop the command with exit 2 (runCommand), said as the plan says them. */
+const settingsOf = (stack: string): StackSettings => offlineStackSettings(PROJECT_DIR, stack);
 
 const stacksWithBackups = (): string[] => platformStacks(PROJECT_DIR).filter((stack) => settingsOf(stack).backup !== undefined);
 

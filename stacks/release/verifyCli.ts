@@ -2,7 +2,6 @@
 import { CommandSpec, CommandValues, runCommand, UsageError } from "../command";
 import { PROJECT_DIR } from "../plan/plan";
 import { chooseStack } from "../plan/stackChoice";
-import { InvalidInputError } from "../problems";
 import { stackExpectations, StackExpectations } from "./expectations";
 import { addressOption, pemFileOption, secondsOption, urlOption } from "./options";
 import { LiveStack, verifyStack } from "./verify";
@@ -47,15 +46,6 @@ export const VERIFY_COMMAND: CommandSpec = {
     ],
 };
 
-function expectationsOf(stack: string): StackExpectations {
-    try {
-        return stackExpectations(stack, PROJECT_DIR);
-    } catch (error) {
-        if (error instanceof InvalidInputError) throw new UsageError(error.message);
-        throw error;
-    }
-}
-
 /** The live stack's addresses and credentials, every problem with them a usage error. */
 export function liveStackOf(values: CommandValues, expected: StackExpectations, environment: NodeJS.ProcessEnv): LiveStack {
     const prometheusUrl = urlOption("prometheus-url", "SOPHIA_PROMETHEUS_URL", values["prometheus-url"] as string | undefined, environment);
@@ -78,7 +68,7 @@ export function liveStackOf(values: CommandValues, expected: StackExpectations, 
 
 async function verify(values: CommandValues): Promise<number> {
     const { stack, source } = chooseStack(values.stack as string | undefined, process.env.PULUMI_STACK, PROJECT_DIR);
-    const expected = expectationsOf(stack);
+    const expected = stackExpectations(stack, PROJECT_DIR);
     const live = liveStackOf(values, expected, process.env);
     const started = Date.now();
     const results = await verifyStack(expected, live);
