@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { BACKUP_KINDS } from "../../images/backup/src/layout";
 import type { PostgresConnection } from "../postgres";
 import type { Platform, ScheduledJobSpec } from "../platform/types";
-import { BACKUP_IMAGE_VERSION, backupJob, BackupSubject, PUSHGATEWAY_PORT, pushgatewayWorkload } from "./jobs";
+import { backupImage, backupJob, BackupSubject, PUSHGATEWAY_PORT, pushgatewayWorkload } from "./jobs";
 
 export interface BackupJobsArgs {
     readonly platform: Platform;
@@ -46,7 +46,7 @@ export class BackupJobs extends pulumi.ComponentResource {
             { target: "redis", workload: args.redis.workload, env: { REDIS_URL: `redis://${args.redis.address}:${args.redis.port}` } },
         ];
         const settings = {
-            image: `${args.registry}/sophia-backup:${BACKUP_IMAGE_VERSION}`,
+            image: backupImage(args.registry),
             bucket: args.bucket,
             region: args.region,
             fullBackupHour: args.fullBackupHour,

@@ -5,6 +5,9 @@ import type { ScheduledJobSpec, SecretHandle, WorkloadSpec } from "../platform/t
 
 export { BACKUP_IMAGE_VERSION };
 
+/** The backup image (images/backup) in a stack's registry: the backup jobs and a failover's restore run it. */
+export const backupImage = (registry: string): string => `${registry}/sophia-backup:${BACKUP_IMAGE_VERSION}`;
+
 /** Label every backup job carries: the workload it backs up (policies check every stateful one has one). */
 export const BACKUP_OF_LABEL = "sophia.ai/backup-of";
 export const PUSHGATEWAY_PORT = 9091;

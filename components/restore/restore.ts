@@ -1,6 +1,6 @@
 import { Provider } from "@pulumi/aws/provider";
 import * as pulumi from "@pulumi/pulumi";
-import { BACKUP_IMAGE_VERSION } from "../backup-jobs/jobs";
+import { backupImage } from "../backup-jobs/jobs";
 import { createAccessUser } from "../backup-store/accessUser";
 import { backupNames } from "../backup-store/naming";
 import { restorerPolicy } from "../backup-store/policies";
@@ -61,7 +61,7 @@ export class Restore extends pulumi.ComponentResource {
         );
         const password = platform.secret(`${name}-postgres`, "backup", { PGPASSWORD: args.postgres.password }, this);
         const spec = restoreJob({
-            image: `${args.registry}/sophia-backup:${BACKUP_IMAGE_VERSION}`,
+            image: backupImage(args.registry),
             bucket: restore.bucket,
             region: restore.region,
             credentials,
