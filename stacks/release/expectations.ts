@@ -5,9 +5,8 @@ import { RPO_SECONDS } from "../../components/backup-jobs";
 import { mcpHost } from "../../components/edge/routes";
 import { alertmanagerConfig } from "../../components/monitoring";
 import { BACKUP_TARGETS } from "../../images/backup/src/layout";
-import { escProvidedKeys, PROJECT_DIR } from "../plan/plan";
-import { readStackConfig } from "../plan/stackConfig";
-import { loadStackSettings } from "../settings";
+import { offlineStackSettings } from "../plan/offlineSettings";
+import { PROJECT_DIR } from "../plan/plan";
 import { resolveServerSpecs } from "../specs";
 import type { RoutingConfig } from "./verify";
 
@@ -32,8 +31,7 @@ export interface StackExpectations {
 }
 
 export function stackExpectations(stack: string, projectDir = PROJECT_DIR, catalogFile?: string): StackExpectations {
-    const { config } = readStackConfig(projectDir, stack, (environments) => escProvidedKeys(projectDir, catalogFile, environments));
-    const settings = loadStackSettings(stack, (key) => config[`sophia:${key}`]);
+    const settings = offlineStackSettings(projectDir, stack, catalogFile);
     // The servers the stack's target runs, as the program resolves them (an entry may be limited to some targets).
     const servers = resolveServerSpecs(loadCatalog(catalogFile), settings);
     const domain = settings.domain;
