@@ -4,7 +4,20 @@ import pulumi from "@pulumi/eslint-plugin";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-    { ignores: ["node_modules/", "out/", "bin/", "coverage/", ".stryker-tmp/", "reports/", "policies/node_modules/", "**/*.mjs", "**/*.js"] },
+    {
+        ignores: [
+            "node_modules/",
+            "out/",
+            "bin/",
+            "coverage/",
+            ".clusters-invalid-*/",
+            ".stryker-tmp/",
+            "reports/",
+            "policies/node_modules/",
+            "**/*.mjs",
+            "**/*.js",
+        ],
+    },
     js.configs.recommended,
     ...tseslint.configs.recommendedTypeChecked,
     {

@@ -158,13 +158,16 @@ describe("cluster plan of a Swarm grown from 1 to 3 managers", () => {
 
 describe("cluster plan of an invalid stack", () => {
     it("exits 2 listing every problem with its line, writing no plan", () => {
-        // A stack file beside the project's own (the program reads its lines from there), removed after.
-        const stack = `invalid-${process.pid}`;
-        const file = path.join(CLUSTERS, `Pulumi.${stack}.yaml`);
+        // A copy of the project beside clusters/ (its imports resolve the same), so the invalid stack file
+        // is never seen by tests that read every stack of clusters/ in the other shard meanwhile.
+        const project = fs.mkdtempSync(path.join(ROOT, ".clusters-invalid-"));
+        fs.cpSync(CLUSTERS, project, { recursive: true });
+        const stack = "invalid";
         const text = fs.readFileSync(path.join(CLUSTERS, "Pulumi.prod.yaml"), "utf8");
-        fs.writeFileSync(file, text.replace("sophia-clusters:managers: 3", "sophia-clusters:managers: 5").replace("region: us-east-1", "region: mars"));
+        const broken = text.replace("sophia-clusters:managers: 3", "sophia-clusters:managers: 5").replace("region: us-east-1", "region: mars");
+        fs.writeFileSync(path.join(project, `Pulumi.${stack}.yaml`), broken);
         try {
-            const run = planCluster(stack);
+            const run = planCluster(stack, project);
             expect(run.code, run.stderr).to.equal(2);
             expect(run.stderr).to.match(new RegExp(`Pulumi\\.${stack}\\.yaml:8: sophia-clusters:managers: expected 1 or 3 .*\\(got 5\\)`));
             expect(run.stderr).to.match(/yaml:\d+: sophia-clusters:pools\.servers\.region: expected a Lambda region such as us-east-1 \(got "mars"\)/);
@@ -172,7 +175,7 @@ describe("cluster plan of an invalid stack", () => {
             expect(run.stderr).to.not.match(/\n\s+at /);
             expect(run.plan).to.equal(undefined);
         } finally {
-            fs.rmSync(file, { force: true });
+            fs.rmSync(project, { recursive: true, force: true });
         }
     });
 });
