@@ -18,6 +18,20 @@ function readmeExampleEntry(): string {
     return block[1];
 }
 
+/**
+ * The catalog's text without the server named `name`, if it has one: someone following the README
+ * may have added its example already, and the walkthrough adds it once more to the copy.
+ */
+export function withoutServer(catalogText: string, name: string): string {
+    const document = YAML.parseDocument(catalogText);
+    const servers = document.get("servers") as YAML.YAMLSeq<YAML.YAMLMap> | undefined;
+    const item = servers?.items.find((server) => server.get("name") === name);
+    if (!item?.range) return catalogText;
+    const start = catalogText.lastIndexOf("\n", item.range[0]) + 1;
+    const endOfLine = catalogText.indexOf("\n", item.range[1] - 1);
+    return catalogText.slice(0, start) + catalogText.slice(endOfLine < 0 ? catalogText.length : endOfLine + 1);
+}
+
 /** The repository's files as git knows them (tracked, and new ones not ignored), with its installed dependencies. */
 function repositoryCopy(): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-add-server-"));
@@ -66,17 +80,21 @@ describe("adding a server as the README says", function () {
 
     before(async () => {
         dir = repositoryCopy();
-        fs.appendFileSync(path.join(dir, "catalog", "mcp-servers.yaml"), readmeExampleEntry());
+        const catalog = path.join(dir, "catalog", "mcp-servers.yaml");
+        fs.writeFileSync(catalog, withoutServer(fs.readFileSync(catalog, "utf8"), entry[0].name) + readmeExampleEntry());
         // The README's plan, and `npm test`'s first step (pretest: npm run docs).
         [plan, docs] = await Promise.all([start(dir, "npm", ["run", "plan", "--", "--stack", "dev"]), start(dir, "npm", ["run", "docs"])]);
     });
     after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-    it("is one entry the README shows, new to the catalog", () => {
+    it("is one entry the README shows, new to the catalog unless someone followed the README already", () => {
         expect(entry).to.have.length(1);
-        const catalog = YAML.parse(fs.readFileSync(path.join(ROOT, "catalog", "mcp-servers.yaml"), "utf8")) as { servers: { name: string; port: number }[] };
-        expect(catalog.servers.map((s) => s.name)).to.not.include(entry[0].name);
-        expect(catalog.servers.map((s) => s.port)).to.not.include(entry[0].port);
+        const text = fs.readFileSync(path.join(ROOT, "catalog", "mcp-servers.yaml"), "utf8");
+        const others = (YAML.parse(text) as { servers: { name: string; port: number }[] }).servers.filter((s) => s.name !== entry[0].name);
+        expect(others.map((s) => s.port)).to.not.include(entry[0].port);
+        const before = YAML.parse(withoutServer(text, entry[0].name)) as { servers: { name: string }[] };
+        expect(before.servers.map((s) => s.name)).to.not.include(entry[0].name);
+        expect(before.servers).to.have.length(others.length);
     });
 
     it("plans: npm run plan -- --stack dev exits 0 with the new server and its secret", () => {
@@ -107,5 +125,22 @@ describe("adding a server as the README says", function () {
         ]);
         expect(mocha.code, mocha.output).to.equal(0);
         expect(mocha.output).to.match(/\d+ passing/);
+    });
+});
+
+describe("the walkthrough's catalog copy", () => {
+    const catalog = fs.readFileSync(path.join(ROOT, "catalog", "mcp-servers.yaml"), "utf8");
+    const example = readmeExampleEntry();
+    const name = (YAML.parse(example) as { name: string }[])[0].name;
+
+    it("takes out an example someone added already, leaving every other byte as it was", () => {
+        const base = withoutServer(catalog, name);
+        expect(withoutServer(base + example, name)).to.equal(base);
+        const [first, ...rest] = base.split("\n  - name: ");
+        expect(withoutServer(`${first}\n${example}  - name: ${rest.join("\n  - name: ")}`, name)).to.equal(base);
+    });
+
+    it("changes nothing when the catalog has no such server", () => {
+        expect(withoutServer(catalog, "no-such-server")).to.equal(catalog);
     });
 });
