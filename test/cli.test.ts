@@ -91,8 +91,8 @@ describe("npm run plan: choosing the stack", () => {
     });
 });
 
-describe("npm run plan: a failed plan leaves no plan.json", () => {
-    it("an unexpected failure exits 3 with a short message, no trace, and removes the previous plan.json", () => {
+describe("npm run plan: a failed plan changes nothing", () => {
+    it("an unexpected failure exits 3 with a short message, no trace, and keeps the previous plan.json", () => {
         const project = platformCopy();
         fs.writeFileSync(path.join(project, "index.ts"), 'throw new Error("planted failure in the program");\n');
         const out = tmp();
@@ -101,10 +101,10 @@ describe("npm run plan: a failed plan leaves no plan.json", () => {
         const run = runPlan(["--stack", "dev", "--project-dir", project], {}, out);
         fs.rmSync(project, { recursive: true, force: true });
         expect(run.code).to.equal(3);
-        expect(run.stderr).to.include(`No plan written (removed the previous ${path.join(out, "dev")}/plan.json).`);
+        expect(run.stderr).to.include(`No plan written (the previous ${path.join(out, "dev")}/plan.json is kept).`);
         expect(run.stderr).to.include("npm run plan failed unexpectedly: planted failure in the program\n(set SOPHIA_DEBUG=1 for the stack trace)");
         expect(run.stderr).to.not.match(STACK_TRACE_LINE);
-        expect(fs.existsSync(path.join(out, "dev", "plan.json"))).to.equal(false);
+        expect(fs.readFileSync(path.join(out, "dev", "plan.json"), "utf8")).to.equal("{}");
     });
 });
 
@@ -249,5 +249,45 @@ describe("the command-line mechanics (stacks/command.ts)", () => {
         expect(help.code).to.equal(0);
         expect(help.stdout).to.equal(helpText(spec));
         expect(help.stdout).to.include("  -q, --quick     faster").and.include("  SOPHIA_DEBUG=1  print the stack trace");
+    });
+});
+
+describe("npm run plan: a path option that cannot serve is a usage error, before anything is planned", () => {
+    const cases: [string, string[], RegExp][] = [
+        [
+            "a catalog that does not exist",
+            ["--catalog", "/nonexistent.yaml"],
+            /--catalog \/nonexistent\.yaml: cannot read it \(ENOENT\); pass a catalog YAML file/,
+        ],
+        ["a catalog that is a folder", ["--catalog", "catalog"], /--catalog catalog: cannot read it \(EISDIR\)/],
+        [
+            "a misspelt project",
+            ["--project", "cluster"],
+            /--project cluster: not a Pulumi project \(no Pulumi\.yaml there\); did you mean clusters\? The repository's other projects: clusters/,
+        ],
+        [
+            "a project that is not one",
+            ["--project", "docs"],
+            /--project docs: not a Pulumi project \(no Pulumi\.yaml there\)\. The repository's other projects: clusters/,
+        ],
+        ["an output that is a file", ["--out", "/dev/null"], /--out \/dev\/null: cannot write plans there \(ENOTDIR at \/dev\/null\); pass a folder/],
+        ["an output under a file", ["--out", "/dev/null/plans"], /--out \/dev\/null\/plans: cannot write plans there \(ENOTDIR at \/dev\/null\)/],
+    ];
+    for (const [what, args, message] of cases) {
+        it(`${what}: exit 2 with the fix, no trace`, () => {
+            const run = runCli("stacks/plan/cli.ts", ["--stack", "dev", ...args]);
+            expect(run.code, run.stderr).to.equal(2);
+            expect(run.stderr).to.match(message);
+            expect(run.stderr).to.include("Usage: npm run plan -- --stack <name>");
+            expect(run.stderr).to.not.match(STACK_TRACE_LINE);
+            expect(run.stdout).to.not.include("Planning stack");
+        });
+    }
+
+    it("creates an output folder that does not exist yet", () => {
+        const out = path.join(tmp(), "new", "plans");
+        const run = runPlan(["--stack", "dev"], {}, out);
+        expect(run.code, run.stderr).to.equal(0);
+        expect(fs.existsSync(path.join(out, "dev", "plan.json"))).to.equal(true);
     });
 });

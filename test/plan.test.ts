@@ -76,23 +76,25 @@ describe("npm run plan", () => {
         }
     });
 
-    it("rejects a bad catalog with exit 2, every problem, and no plan", () => {
+    it("rejects a bad catalog with exit 2, every problem, and the previous plan kept as it was", () => {
         const catalog = writeCatalog((servers) => {
             servers[1].port = servers[0].port;
             servers[2].version = "latest";
         });
-        // A plan.json from an earlier run must not outlive a failed one.
+        // The plan.json of an earlier run is the baseline for --diff: a failed run leaves it as it was.
         const out = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-plan-"));
         fs.mkdirSync(path.join(out, "dev"));
-        fs.writeFileSync(path.join(out, "dev", "plan.json"), JSON.stringify(planOf("dev").plan));
+        const previous = JSON.stringify(planOf("dev").plan);
+        fs.writeFileSync(path.join(out, "dev", "plan.json"), previous);
         const run = runPlan(["--stack", "dev", "--catalog", catalog], {}, out);
         expect(run.code).to.equal(2);
         expect(run.stderr).to.include("Invalid input: 2 problem(s)");
         expect(run.stderr).to.match(/mcp-servers.yaml:\d+:11 servers\[1\] \(codacy\).port: port 9001 is already used by servers\[0\] \(ai-memory\)/);
         expect(run.stderr).to.match(/mcp-servers.yaml:\d+:14 servers\[2\] \(anthropic-mcp\).version: "latest" is not a pinned version/);
-        expect(run.stderr).to.include(`No plan written (removed the previous ${path.join(out, "dev")}/plan.json); 0 resources were registered.`);
-        expect(run.plan).to.equal(undefined);
-        expect(fs.readdirSync(run.out)).to.deep.equal([]);
+        expect(run.stderr).to.include(`No plan written (the previous ${path.join(out, "dev")}/plan.json is kept); 0 resources were registered.`);
+        expect(fs.readFileSync(path.join(out, "dev", "plan.json"), "utf8")).to.equal(previous);
+        expect(fs.readdirSync(run.out)).to.deep.equal(["dev"]);
+        expect(fs.readdirSync(path.join(run.out, "dev"))).to.deep.equal(["plan.json"]);
     });
 
     it("diffs two plans by URN: added, removed, and each changed input with its old and new value", () => {

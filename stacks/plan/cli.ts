@@ -5,6 +5,7 @@ import { CommandSpec, CommandValues, runCommand, UsageError } from "../command";
 import { planExitCode, planStack, PROJECT_DIR } from "./plan";
 import { PlanFile, readPlanFile } from "./planFile";
 import { planProject } from "./projectCli";
+import { checkCatalogOption, checkOutOption, checkProjectOption } from "./planInputs";
 import { formatReport } from "./report";
 import { chooseStack } from "./stackChoice";
 
@@ -35,8 +36,8 @@ export const PLAN_COMMAND: CommandSpec = {
     exitCodes: [
         [0, "planned; no mandatory policy violation, every manifest valid"],
         [1, "planned, but a mandatory policy violation or an invalid manifest"],
-        [2, "usage error or invalid input (catalog, stack config, --diff file); no plan.json left in <out>/<stack>/"],
-        [3, "unexpected failure of the plan itself; no plan.json left in <out>/<stack>/"],
+        [2, "usage error or invalid input (catalog, stack config, --diff file); <out>/<stack>/ is left as it was"],
+        [3, "unexpected failure of the plan itself; <out>/<stack>/ is left as it was"],
     ],
     environment: [
         ["PULUMI_STACK", "the stack when --stack is not given"],
@@ -55,17 +56,17 @@ function readPreviousPlan(file: string | undefined): { file: string; plan: PlanF
     }
 }
 
-/** A failed plan leaves no plan.json behind that could be taken for this run's. */
-function removeStalePlan(dir: string): string {
-    const existed = fs.existsSync(path.join(dir, "plan.json"));
-    fs.rmSync(dir, { recursive: true, force: true });
-    return existed ? ` (removed the previous ${dir}/plan.json)` : "";
+/** A failed plan changes nothing: the previous plan stays, still good for --diff. */
+function keptPlan(dir: string): string {
+    return fs.existsSync(path.join(dir, "plan.json")) ? ` (the previous ${dir}/plan.json is kept)` : "";
 }
 
 async function plan(values: CommandValues): Promise<number> {
     const out = (values.out as string | undefined) ?? "out";
+    checkOutOption(out);
+    checkCatalogOption(values.catalog as string | undefined);
     if (values.project) {
-        const project = path.resolve(String(values.project));
+        const project = checkProjectOption(String(values.project), PROJECT_DIR);
         const { stack, source } = chooseStack(values.stack as string | undefined, process.env.PULUMI_STACK, project);
         process.stdout.write(`Planning stack ${stack} of ${path.basename(project)} (from ${source})\n`);
         return planProject(project, stack, out);
@@ -80,12 +81,12 @@ async function plan(values: CommandValues): Promise<number> {
     try {
         result = await planStack({ stack, out, catalog: values.catalog as string | undefined, projectDir, log: progress });
     } catch (error) {
-        process.stderr.write(`No plan written${removeStalePlan(dir)}.\n`);
+        process.stderr.write(`No plan written${keptPlan(dir)}.\n`);
         throw error;
     }
     if (result.status === "invalid-input") {
         process.stderr.write(`${result.error.message}\n`);
-        process.stderr.write(`No plan written${removeStalePlan(dir)}; ${result.registered} resources were registered.\n`);
+        process.stderr.write(`No plan written${keptPlan(dir)}; ${result.registered} resources were registered.\n`);
         return 2;
     }
     process.stdout.write(formatReport({ ...result, before, showSames: values["show-sames"] === true }));

@@ -1,10 +1,10 @@
-import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { contributedArtifacts } from "../../components/artifacts";
 import { enabledRuleCount, readPolicyConfig, runPolicies } from "../../policies/run";
 import { redactPlainSecrets } from "../../policies/stack/disallowSecretOutputs";
 import { loadCatalog } from "../../catalog";
+import { replaceDirectory } from "../files";
 import { InvalidInputError } from "../problems";
 import { platformSecretConsumers, secretInventory } from "../secrets";
 import { loadStackSettings } from "../settings";
@@ -147,17 +147,11 @@ export async function planStack(options: PlanOptions): Promise<PlanResult> {
         ),
     };
     const dir = path.join(options.out, options.stack);
-    fs.rmSync(dir, { recursive: true, force: true });
-    fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(path.join(dir, "plan.json"), JSON.stringify(plan, null, 2) + "\n");
-    for (const m of manifests) writeFile(path.join(dir, "k8s", m.file), manifestYaml(m));
-    for (const [file, content] of artifacts) writeFile(path.join(dir, file), content);
+    const files = new Map([["plan.json", JSON.stringify(plan, null, 2) + "\n"]]);
+    for (const m of manifests) files.set(path.join("k8s", m.file), manifestYaml(m));
+    for (const [file, content] of artifacts) files.set(file, content);
+    replaceDirectory(dir, files);
     return { status: "planned", plan, dir, schema, timings: { evaluateMs, totalMs: performance.now() - started } };
-}
-
-function writeFile(file: string, content: string): void {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, content);
 }
 
 /** 0 clean, 1 mandatory policy violations or invalid manifests. */

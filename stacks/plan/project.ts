@@ -1,7 +1,6 @@
 // The offline plan of another Pulumi project of the repository (the cluster project): its program
 // under the same recording mocks as the platform's, its artifacts (rendered scripts) written out,
 // secrets redacted, and the cost and capacity the program reports.
-import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { contributedArtifacts } from "../../components/artifacts";
@@ -10,6 +9,7 @@ import { clusterEscProvidedKeys } from "../../clusters/settings";
 import { offlineIp } from "../../clusters/offline";
 import type { ClusterCost } from "../../clusters/pricing";
 import type { PoolCapacity } from "../../clusters/capacity";
+import { replaceDirectory } from "../files";
 import { InvalidInputError } from "../problems";
 import { evaluateProgram } from "./evaluate";
 import { RecordedResource, RecordingMonitor } from "./recorder";
@@ -102,13 +102,7 @@ export async function planProjectStack(options: { projectDir: string; stack: str
         outputs,
     };
     const dir = path.join(options.out, stackConfig.project, options.stack);
-    fs.rmSync(dir, { recursive: true, force: true });
-    fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(path.join(dir, "plan.json"), JSON.stringify(plan, null, 2) + "\n");
-    for (const [file, content] of artifacts) {
-        fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
-        fs.writeFileSync(path.join(dir, file), content);
-    }
+    replaceDirectory(dir, new Map([["plan.json", JSON.stringify(plan, null, 2) + "\n"], ...artifacts]));
     return { status: "planned", plan, dir, text: formatProjectPlan(plan) };
 }
 
