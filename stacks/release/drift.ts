@@ -21,7 +21,8 @@ const previewSchema = z.object({
         )
         .nullish(),
     diagnostics: z.array(z.object({ urn: z.string().nullish(), message: z.string(), severity: z.string() })).nullish(),
-    changeSummary: z.record(z.string(), z.number()).nullish(),
+    // Pulumi always writes it (no omitempty): a file without it is not a preview, or was cut short.
+    changeSummary: z.record(z.string(), z.number()),
 });
 
 export interface DriftedResource {
@@ -76,6 +77,10 @@ export function parsePreview(stack: string, json: unknown): DriftReport {
     const errors = (preview.diagnostics ?? [])
         .filter((d) => d.severity === "error")
         .map((d) => (d.urn ? `${parseUrn(d.urn).name}: ${d.message.trim()}` : d.message.trim()));
+    // A finished preview has a step for every resource, the stack itself included, unchanged ones as "same".
+    if (errors.length === 0 && (preview.steps ?? []).length === 0) {
+        throw new Error("a preview that finished lists a step for every resource, the stack included, and this lists none: was the file cut short?");
+    }
     return { stack, drifted: driftedResources(preview.steps ?? []), changeSummary: preview.changeSummary ?? {}, errors };
 }
 

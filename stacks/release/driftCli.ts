@@ -3,6 +3,7 @@
 // names every drifted resource; the nightly drift workflow posts the report when there is any.
 import * as fs from "fs";
 import { CommandSpec, CommandValues, runCommand, UsageError } from "../command";
+import { writeFileAtomic } from "../files";
 import { PROJECT_DIR } from "../plan/plan";
 import { chooseStack } from "../plan/stackChoice";
 import { formatDrift, hasDrift, parsePreview } from "./drift";
@@ -58,7 +59,7 @@ function driftReport(values: CommandValues): number {
     }
     const text = formatDrift(report);
     process.stdout.write(text);
-    if (values.out) fs.writeFileSync(String(values.out), text);
+    if (values.out) writeFileAtomic(String(values.out), text);
     return hasDrift(report) ? 1 : 0;
 }
 

@@ -102,10 +102,18 @@ describe("npm run drift-report", function () {
     it("exits 2 naming the flag, the file and the fix on bad input", () => {
         const notJson = path.join(dir, "not.json");
         fs.writeFileSync(notJson, "Previewing update (prod)\n");
+        const empty = path.join(dir, "empty.json");
+        fs.writeFileSync(empty, "{}\n");
+        const noSteps = path.join(dir, "no-steps.json");
+        fs.writeFileSync(noSteps, JSON.stringify({ config: {}, changeSummary: {} }));
+        const packageJson = path.join(ROOT, "package.json");
         const cases: [string[], string][] = [
             [["--stack", STACK], "--preview is required"],
             [["--preview", path.join(dir, "missing.json"), "--stack", STACK], `--preview ${path.join(dir, "missing.json")}: cannot read it (ENOENT)`],
             [["--preview", notJson, "--stack", STACK], `--preview ${notJson}: not JSON (`],
+            [["--preview", empty, "--stack", STACK], `--preview ${empty}: not the JSON of \`pulumi preview --json\`: changeSummary:`],
+            [["--preview", packageJson, "--stack", STACK], `--preview ${packageJson}: not the JSON of \`pulumi preview --json\`: changeSummary:`],
+            [["--preview", noSteps, "--stack", STACK], `--preview ${noSteps}: a preview that finished lists a step for every resource`],
             [["--preview", path.join(FIXTURES, "preview-same.json"), "--stack", "nowhere"], 'unknown stack "nowhere" (from --stack)'],
             [["--preview", path.join(FIXTURES, "preview-same.json"), "--stack", STACK, "--json"], "unknown option --json"],
         ];
