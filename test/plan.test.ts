@@ -10,6 +10,7 @@ import { kubernetesManifests, validateManifests } from "../stacks/plan/manifests
 import { planExitCode } from "../stacks/plan/plan";
 import { formatSummary, summarize } from "../stacks/plan/summary";
 import type { PlanFile } from "../stacks/plan/planFile";
+import { platformStacks } from "../stacks/esc/needs";
 import { filesUnder, planOf, ROOT, runPlan } from "./support/plan";
 
 const schema = JSON.parse(fs.readFileSync(path.join(ROOT, "docs/04-deployment/plan.schema.json"), "utf8"));
@@ -95,6 +96,19 @@ describe("npm run plan", () => {
         expect(fs.readFileSync(path.join(out, "dev", "plan.json"), "utf8")).to.equal(previous);
         expect(fs.readdirSync(run.out)).to.deep.equal(["dev"]);
         expect(fs.readdirSync(path.join(run.out, "dev"))).to.deep.equal(["plan.json"]);
+    });
+
+    it("reports only the catalog's problems for an invalid catalog on every stack, whatever its target needs from ESC", () => {
+        const catalog = writeCatalog((servers) => {
+            servers[1].port = servers[0].port;
+        });
+        for (const stack of platformStacks(ROOT)) {
+            const run = runPlan(["--stack", stack, "--catalog", catalog]);
+            expect(run.code, `${stack}: ${run.stderr}`).to.equal(2);
+            expect(run.stderr, stack).to.include("Invalid input: 1 problem(s)");
+            expect(run.stderr, stack).to.match(/servers\[1\] \(\S+\)\.port: port \d+ is already used by servers\[0\]/);
+            expect(run.stderr, stack).to.not.include("kubeconfig");
+        }
     });
 
     it("diffs two plans by URN: added, removed, and each changed input with its old and new value", () => {

@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { loadCatalog } from "../../catalog";
+import type { ServerEntry } from "../../catalog/schema";
 import { readStackConfig } from "../plan/stackConfig";
 import { InvalidInputError, Problem } from "../problems";
 import { platformSecretConsumers, secretInventory } from "../secrets";
@@ -15,6 +16,22 @@ export function platformStacks(projectDir: string): string[] {
         .map((f) => /^Pulumi\.(.+)\.ya?ml$/.exec(f)?.[1])
         .filter((s): s is string => s !== undefined)
         .sort();
+}
+
+/**
+ * The catalog's servers; an invalid catalog adds its problems (once) and counts as no servers, so
+ * that what the platform itself needs (the kubeconfig, its own secrets) is still provided and the
+ * only problems reported are the catalog's.
+ */
+function catalogServers(file: string | undefined, problems: Problem[]): ServerEntry[] {
+    try {
+        return [...loadCatalog(file).servers];
+    } catch (error) {
+        if (!(error instanceof InvalidInputError)) throw error;
+        const known = new Set(problems.map((p) => `${p.where}\0${p.message}`));
+        problems.push(...error.problems.filter((p) => !known.has(`${p.where}\0${p.message}`)));
+        return [];
+    }
 }
 
 /**
@@ -36,12 +53,12 @@ export function platformSecretNeeds(
             const read = (key: string): string | undefined =>
                 config[`${CONFIG_NAMESPACE}:${key}`] ?? (key === KUBECONFIG_SECRET ? "provided by the stack's environment" : undefined);
             const settings = loadStackSettings(stack, read);
-            const catalog = loadCatalog(catalogFile ?? config[`${CONFIG_NAMESPACE}:catalog`]);
+            const servers = catalogServers(catalogFile ?? config[`${CONFIG_NAMESPACE}:catalog`], problems);
             needs.push({
                 stack,
                 target: settings.target,
-                inventory: secretInventory([...catalog.servers, ...platformSecretConsumers(settings)]),
-                catalogSecrets: [...new Set(catalog.servers.flatMap((s) => s.secrets))].sort(),
+                inventory: secretInventory([...servers, ...platformSecretConsumers(settings)]),
+                catalogSecrets: [...new Set(servers.flatMap((s) => s.secrets))].sort(),
             });
         } catch (error) {
             const file = `Pulumi.${stack}.yaml`;
