@@ -4,7 +4,10 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { compareShapes, EnvironmentShape, formatParity } from "../../stacks/plan/parity";
-import { ROOT, runCli } from "../support/plan";
+import { TARGETS } from "../../stacks/settings";
+import { offlineStackSettings } from "../../stacks/plan/offlineSettings";
+import { defaultMove } from "../../stacks/plan/parityCli";
+import { kubernetesStacks, ROOT, runCli } from "../support/plan";
 
 describe("parity report: one environment planned on Swarm and on K3s", () => {
     let out: string;
@@ -75,5 +78,27 @@ describe("parity report: one environment planned on Swarm and on K3s", () => {
             expect(result.stderr).to.not.match(/\n\s+at /);
             expect(fs.existsSync(path.join(out, "refused"))).to.be.false;
         }
+    });
+});
+
+describe("parity without --from and --to", () => {
+    it("compares a stack's next move on the migration path, or the move that brought it to the end", () => {
+        const moves = TARGETS.map((t) => defaultMove(t));
+        expect(moves).to.deep.equal([
+            { from: TARGETS[0], to: TARGETS[1] },
+            { from: TARGETS[1], to: TARGETS[2] },
+            { from: TARGETS[1], to: TARGETS[2] },
+        ]);
+    });
+
+    it("works out of the box on a stack that does not run on Swarm", function () {
+        this.timeout(300_000);
+        const stack = kubernetesStacks()[0];
+        const move = defaultMove(offlineStackSettings(ROOT, stack).target);
+        const out = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-parity-default-"));
+        const run = runCli("stacks/plan/parityCli.ts", ["--stack", stack, "--out", out]);
+        fs.rmSync(out, { recursive: true, force: true });
+        expect(run.code, run.stderr).to.be.oneOf([0, 1]);
+        expect(run.stdout).to.include(`Parity of stack ${stack}: ${move.from} → ${move.to}`);
     });
 });
