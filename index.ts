@@ -74,5 +74,6 @@ if (settings.backup && backupStore) {
 export const target = settings.target;
 export const serverAddresses = Object.fromEntries(mcpServers.map((s) => [s.spec.name, s.address]));
 export const edgeHosts = edge?.hosts ?? [];
-export const backupBuckets = backupStore ? { primary: backupStore.bucket, replica: backupStore.replicaBucket } : undefined;
+// Empty where the stack keeps no off-site backups (dev): an undefined output only earns a warning.
+export const backupBuckets = backupStore ? { primary: backupStore.bucket, replica: backupStore.replicaBucket } : {};
 export const otlpEndpoint = monitoring.otlpEndpoint;

@@ -60,6 +60,25 @@ describe("the plan preview (pulumi preview's tree)", () => {
         expect(many.at(-1)).to.equal("    … 10 more changed line(s)");
     });
 
+    it("cuts two long values around where they first differ, so the change shows on both sides", () => {
+        const [head, tail] = ["--config.file=/etc/prometheus/prometheus.yml ".repeat(5), " --web.enable-lifecycle".repeat(4)];
+        const [line] = changeLines({
+            path: "inputs.args",
+            before: `${head}--storage.tsdb.retention.time=15d${tail}`,
+            after: `${head}--storage.tsdb.retention.time=30d${tail}`,
+        });
+        const [before, after] = line.replace("~ args: ", "").split(" → ");
+        expect(before).to.not.equal(after);
+        expect(before).to.include("retention.time=15d").and.match(/^…/);
+        expect(after).to.include("retention.time=30d").and.match(/^…/);
+        for (const side of [before, after]) expect(side.length).to.be.at.most(120);
+        const file = changeLines({ path: "inputs.data.conf", before: `a: 1\n${head}old${tail}\n`, after: `a: 1\n${head}new${tail}\n` });
+        expect(file[1]).to.match(/^ {4}- …[^…]*old/);
+        expect(file[2]).to.match(/^ {4}\+ …[^…]*new/);
+        // A difference within the first line's width is shown from the start, as before.
+        expect(changeLines({ path: "x", before: `a${"b".repeat(300)}`, after: `c${"b".repeat(300)}` })[0]).to.match(/^~ x: "ab+… → "cb+…$/);
+    });
+
     it("shortens a type whose module is named after it, as pulumi does", () => {
         expect(displayType("aws:s3/bucketPolicy:BucketPolicy")).to.equal("aws:s3:BucketPolicy");
         expect(displayType("kubernetes:apps/v1:Deployment")).to.equal("kubernetes:apps/v1:Deployment");

@@ -92,23 +92,51 @@ export function countsLine(counts: Record<Operation, number>): string {
     return `Resources: ${parts.join(", ")}`;
 }
 
+const valueText = (value: unknown): string => (value === "[secret]" ? "[secret]" : (JSON.stringify(value) ?? "undefined"));
+
 /** A value on one line: JSON, secrets as [secret], long values cut with "…". */
 export function formatValue(value: unknown): string {
-    const text = value === "[secret]" ? "[secret]" : (JSON.stringify(value) ?? "undefined");
-    return text.length > MAX_VALUE ? `${text.slice(0, MAX_VALUE - 1)}…` : text;
+    return cut(valueText(value), 0);
+}
+
+/** At most MAX_VALUE characters of `text` from `start`, with "…" where some was left out. */
+function cut(text: string, start: number): string {
+    if (text.length <= MAX_VALUE) return text;
+    const from = Math.min(start, text.length - (MAX_VALUE - 2));
+    const head = from > 0 ? "…" : "";
+    const room = MAX_VALUE - head.length - 1;
+    const tail = from + room < text.length ? "…" : "";
+    return `${head}${text.slice(from, from + room + (tail ? 0 : 1))}${tail}`;
+}
+
+/** Context kept before the first changed character when a long value is cut. */
+const CONTEXT = 30;
+
+/**
+ * An old and a new text cut to one line each around where they first differ, so that two long
+ * values that differ only past the cut never look the same.
+ */
+export function cutPair(before: string, after: string): [string, string] {
+    let same = 0;
+    while (same < before.length && same < after.length && before[same] === after[same]) same++;
+    const start = same < MAX_VALUE - 1 ? 0 : same - CONTEXT;
+    return [cut(before, start), cut(after, start)];
 }
 
 /** Lines of a multi-line value that went (-) and came (+), in order; a rendered file's change at a glance. */
 function lineChanges(before: string, after: string): string[] {
     const count = (lines: string[]) => lines.reduce((m, l) => m.set(l, (m.get(l) ?? 0) + 1), new Map<string, number>());
-    const only = (lines: string[], other: Map<string, number>, sign: string) =>
-        lines.flatMap((l) => {
+    const only = (lines: string[], other: Map<string, number>) =>
+        lines.filter((l) => {
             const left = other.get(l) ?? 0;
             other.set(l, left - 1);
-            return left > 0 ? [] : [`${sign} ${l.length > MAX_VALUE ? `${l.slice(0, MAX_VALUE - 1)}…` : l}`];
+            return left <= 0;
         });
     const [old, next] = [before.split("\n"), after.split("\n")];
-    const lines = [...only(old, count(next), "-"), ...only(next, count(old), "+")];
+    const [removed, added] = [only(old, count(next)), only(next, count(old))];
+    // A removed line and the added line in its place are cut around their first difference.
+    const pair = (i: number): [string, string] => cutPair(removed[i] ?? "", added[i] ?? "");
+    const lines = [...removed.map((_, i) => `- ${pair(i)[0]}`), ...added.map((_, i) => `+ ${pair(i)[1]}`)];
     return lines.length > MAX_LINES ? [...lines.slice(0, MAX_LINES), `… ${lines.length - MAX_LINES} more changed line(s)`] : lines;
 }
 
@@ -120,7 +148,8 @@ export function changeLines(change: PropertyChange): string[] {
     if (typeof change.before === "string" && typeof change.after === "string" && `${change.before}${change.after}`.includes("\n")) {
         return [`~ ${path}: (multi-line value)`, ...lineChanges(change.before, change.after).map((l) => `    ${l}`)];
     }
-    return [`~ ${path}: ${formatValue(change.before)} → ${formatValue(change.after)}`];
+    const [before, after] = cutPair(valueText(change.before), valueText(change.after));
+    return [`~ ${path}: ${before} → ${after}`];
 }
 
 /**

@@ -17,17 +17,59 @@ export interface PlanReport {
     showSames?: boolean;
 }
 
+/** Names joined by ", " into lines of at most `width` characters (a longer name gets a line of its own). */
+export function wrapped(names: readonly string[], width: number): string[] {
+    const lines: string[] = [];
+    for (const name of names) {
+        const last = lines.length - 1;
+        if (last >= 0 && lines[last].length + 2 + name.length <= width) lines[last] += `, ${name}`;
+        else lines.push(name);
+    }
+    return lines;
+}
+
 function secretLines(plan: PlanFile): string[] {
     const lines = ["Secrets (names only):"];
     for (const [name, servers] of Object.entries(plan.summary.secretInventory)) lines.push(`  ${name.padEnd(22)} ${servers.join(", ")}`);
     if (plan.summary.placeholders.length > 0) {
         lines.push("", `Offline placeholders stood in for ${plan.summary.placeholders.length} secret key(s) that ESC or encrypted config provide:`);
-        lines.push(`  ${plan.summary.placeholders.join(", ")}`);
+        lines.push(...wrapped(plan.summary.placeholders, 150).map((line) => `  ${line}`));
     }
     return lines;
 }
 
-function checkLines(plan: PlanFile, schema: readonly SchemaResult[]): string[] {
+type Violation = PlanFile["policy"]["violations"][number];
+
+/** Non-mandatory violations of one rule shown one per line up to this many; beyond it, one line for them all. */
+const SHOWN_PER_RULE = 3;
+
+const resourceName = (urn: string): string => urn.split("::").pop() ?? urn;
+const violationLine = (v: Violation): string => `  [${v.level}] ${v.policy} ${resourceName(v.urn)}: ${v.message}`;
+
+/**
+ * Every mandatory violation on its own line; the others grouped by rule, so forty resources of one
+ * advisory rule take one line, not forty. plan.json keeps every violation in full.
+ */
+function violationLines(violations: readonly Violation[], planFile: string): string[] {
+    const lines = violations.filter((v) => v.level === "mandatory").map(violationLine);
+    const groups = new Map<string, Violation[]>();
+    for (const v of violations.filter((v) => v.level !== "mandatory"))
+        groups.set(`${v.level} ${v.policy}`, [...(groups.get(`${v.level} ${v.policy}`) ?? []), v]);
+    let grouped = false;
+    for (const group of groups.values()) {
+        if (group.length <= SHOWN_PER_RULE) {
+            lines.push(...group.map(violationLine));
+            continue;
+        }
+        const [first] = group;
+        lines.push(`  [${first.level}] ${first.policy}: ${group.length} resources, e.g. ${resourceName(first.urn)}: ${first.message}`);
+        grouped = true;
+    }
+    if (grouped) lines.push(`  (every violation: npm run policy -- --plan ${planFile})`);
+    return lines;
+}
+
+function checkLines(plan: PlanFile, schema: readonly SchemaResult[], planFile: string): string[] {
     const lines: string[] = [];
     const invalid = schema.filter((s) => s.error);
     if (schema.length > 0) {
@@ -37,7 +79,7 @@ function checkLines(plan: PlanFile, schema: readonly SchemaResult[]): string[] {
         for (const s of invalid) lines.push(`  INVALID ${s.file}: ${s.error}`);
     }
     const violations = plan.policy.violations;
-    for (const v of violations) lines.push(`  [${v.level}] ${v.policy} ${v.urn}: ${v.message}`);
+    lines.push(...violationLines(violations, planFile));
     const mandatory = violations.filter((v) => v.level === "mandatory").length;
     lines.push(
         `Policy: ${violations.length} violation(s), ${mandatory} mandatory (${plan.policy.rules ?? "?"} rules ran on ${plan.resources.length} resources)`,
@@ -62,7 +104,7 @@ export function formatReport(report: PlanReport): string {
         ...(plan.summary.nodePools ? [...formatNodePools(plan.summary.nodePools), ""] : []),
         ...secretLines(plan),
         "",
-        ...checkLines(plan, report.schema),
+        ...checkLines(plan, report.schema, `${dir}/plan.json`),
         preview.counts,
         `Wrote ${dir}/plan.json and ${plan.summary.artifacts.length} file(s) under ${dir}/ (evaluated in ${seconds(report.timings.evaluateMs)} s, planned in ${seconds(report.timings.totalMs)} s)`,
         "",
