@@ -5,6 +5,7 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import * as prettier from "prettier";
 import * as YAML from "yaml";
 import type { PlanFile } from "../stacks/plan/planFile";
 import { ROOT } from "./support/plan";
@@ -138,6 +139,15 @@ describe("the walkthrough's catalog copy", () => {
         expect(withoutServer(base + example, name)).to.equal(base);
         const [first, ...rest] = base.split("\n  - name: ");
         expect(withoutServer(`${first}\n${example}  - name: ${rest.join("\n  - name: ")}`, name)).to.equal(base);
+    });
+
+    it("with the README's and the guide's example appended, still passes npm run lint's Prettier check", async () => {
+        const file = path.join(ROOT, "catalog", "mcp-servers.yaml");
+        const options = { ...(await prettier.resolveConfig(file)), filepath: file };
+        const guide = fs.readFileSync(path.join(ROOT, "docs", "02-development", "adding-an-mcp-server.md"), "utf8");
+        const guideBlock = /```yaml\n([\s\S]*?)```/.exec(guide)![1].replace(/^ {3}/gm, "");
+        for (const entry of [example, guideBlock]) expect(await prettier.check(withoutServer(catalog, name) + entry, options), entry).to.equal(true);
+        expect(await prettier.check(`${catalog}  - name: x   # aligned comment\n`, options)).to.equal(false);
     });
 
     it("changes nothing when the catalog has no such server", () => {
