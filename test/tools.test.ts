@@ -76,3 +76,23 @@ describe("system tools the tests run", () => {
         expect(direct).to.deep.equal([]);
     });
 });
+
+describe("the docs of the system tools", () => {
+    const read = (file: string) => fs.readFileSync(path.join(__dirname, "..", file), "utf8");
+
+    it("README names every Debian package npm test installs", () => {
+        const readme = read("README.md");
+        for (const pkg of new Set(Object.values(DEBIAN_PACKAGES))) expect(readme, pkg).to.include(`\`${pkg}\``);
+    });
+
+    it("the troubleshooting table has a row for every binary, with its package", () => {
+        const rows = read("docs/06-troubleshooting/common-problems.md")
+            .split("\n")
+            .filter((line) => line.startsWith("| `"));
+        for (const [binary, pkg] of Object.entries(DEBIAN_PACKAGES)) {
+            const row = rows.find((line) => line.split("|")[1].includes(`\`${binary}\``));
+            expect(row, binary).to.not.equal(undefined);
+            expect(row!.split("|")[2].trim(), binary).to.equal(`\`${pkg}\``);
+        }
+    });
+});
