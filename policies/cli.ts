@@ -26,14 +26,17 @@ export const POLICY_COMMAND: CommandSpec = {
 };
 
 function readPackConfig(file: string | undefined, plan: PlanFile): PolicyPackConfig {
+    // Without --config, the stack's own file (policies/config/<stack>.json) is read.
+    const source = file ?? `policies/config/${plan.stack}.json`;
     let config: unknown;
     try {
         config = file ? JSON.parse(fs.readFileSync(file, "utf8")) : readPolicyConfig(plan.stack);
     } catch (error) {
-        throw new UsageError(`cannot read policy config: ${(error as Error).message}`);
+        const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+        throw new UsageError(`cannot read policy config ${source}: ${reason}; pass a JSON file of rule → enforcement level, such as policies/config/dev.json`);
     }
     const problems = configProblems(config, RULES);
-    if (problems.length > 0) throw new UsageError(`invalid policy config ${file}: ${problems.join("; ")}`);
+    if (problems.length > 0) throw new UsageError(`invalid policy config ${source}: ${problems.join("; ")}`);
     return config as PolicyPackConfig;
 }
 

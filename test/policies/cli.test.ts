@@ -117,6 +117,23 @@ describe("npm run policy on crafted plans", () => {
         fs.writeFileSync(config, JSON.stringify({ all: "advisory" }));
         expect(policy(writePlan("privileged-2", "prod", [privileged]), "--config", config).code).to.equal(0);
     });
+    it("names the --config file it cannot use, with the reason and the fix, exit 2", () => {
+        const plan = writePlan("config-errors", "prod", [privileged]);
+        const notJson = path.join(dir, "not-json.json");
+        fs.writeFileSync(notJson, "{ all: advisory");
+        const unknownRule = path.join(dir, "unknown-rule.json");
+        fs.writeFileSync(unknownRule, JSON.stringify({ "no-such-rule": "advisory" }));
+        const cases: [string, RegExp][] = [
+            [path.join(dir, "missing.json"), /cannot read policy config .*missing\.json: ENOENT; pass a JSON file of rule → enforcement level/],
+            [notJson, /cannot read policy config .*not-json\.json: .*JSON/],
+            [unknownRule, /invalid policy config .*unknown-rule\.json: no-such-rule: no such policy/],
+        ];
+        for (const [config, message] of cases) {
+            const result = policy(plan, "--config", config);
+            expect(result.code, config).to.equal(2);
+            expect(result.stderr).to.match(message);
+        }
+    });
     it("flags a placeholder secret in a plain stack output", () => {
         const stack = { urn: urn("prod", "pulumi:pulumi:Stack", "sophia-prod"), type: "pulumi:pulumi:Stack", name: "sophia-prod", inputs: {} };
         const file = writePlan("leak", "prod", [stack], {
