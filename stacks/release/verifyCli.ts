@@ -46,24 +46,46 @@ export const VERIFY_COMMAND: CommandSpec = {
     ],
 };
 
-/** The live stack's addresses and credentials, every problem with them a usage error. */
+/** The value `read` gives, or undefined with its usage error added to `problems`: every problem is reported at once. */
+function gathered<T>(problems: string[], read: () => T): T | undefined {
+    try {
+        return read();
+    } catch (error) {
+        if (!(error instanceof UsageError)) throw error;
+        problems.push(error.message);
+        return undefined;
+    }
+}
+
+const required = (message: string): never => {
+    throw new UsageError(message);
+};
+
+/** The live stack's addresses and credentials; every problem with them is listed in one usage error. */
 export function liveStackOf(values: CommandValues, expected: StackExpectations, environment: NodeJS.ProcessEnv): LiveStack {
-    const prometheusUrl = urlOption("prometheus-url", "SOPHIA_PROMETHEUS_URL", values["prometheus-url"] as string | undefined, environment);
-    const alertmanagerUrl = urlOption("alertmanager-url", "SOPHIA_ALERTMANAGER_URL", values["alertmanager-url"] as string | undefined, environment);
+    const problems: string[] = [];
     const tunnel = `open the tunnels first (${RUNBOOK})`;
-    if (!prometheusUrl) throw new UsageError(`no Prometheus URL: pass --prometheus-url or set SOPHIA_PROMETHEUS_URL; ${tunnel}`);
-    if (!alertmanagerUrl) throw new UsageError(`no Alertmanager URL: pass --alertmanager-url or set SOPHIA_ALERTMANAGER_URL; ${tunnel}`);
+    const prometheusUrl = gathered(
+        problems,
+        () =>
+            urlOption("prometheus-url", "SOPHIA_PROMETHEUS_URL", values["prometheus-url"] as string | undefined, environment) ??
+            required(`no Prometheus URL: pass --prometheus-url or set SOPHIA_PROMETHEUS_URL; ${tunnel}`),
+    );
+    const alertmanagerUrl = gathered(
+        problems,
+        () =>
+            urlOption("alertmanager-url", "SOPHIA_ALERTMANAGER_URL", values["alertmanager-url"] as string | undefined, environment) ??
+            required(`no Alertmanager URL: pass --alertmanager-url or set SOPHIA_ALERTMANAGER_URL; ${tunnel}`),
+    );
     const token = environment[TOKEN_VARIABLE];
     if (expected.publicServers.length > 0 && !token)
-        throw new UsageError(`${TOKEN_VARIABLE} is not set: export the edge service token of a client the public servers allow (never pass it as a flag)`);
-    return {
-        token,
-        prometheusUrl,
-        alertmanagerUrl,
-        connectTo: addressOption("edge-address", values["edge-address"] as string | undefined),
-        ca: pemFileOption("ca-file", values["ca-file"] as string | undefined),
-        timeoutMs: secondsOption("timeout", values.timeout as string | undefined, 10, 120) * 1000,
-    };
+        problems.push(`${TOKEN_VARIABLE} is not set: export the edge service token of a client the public servers allow (never pass it as a flag)`);
+    const connectTo = gathered(problems, () => addressOption("edge-address", values["edge-address"] as string | undefined));
+    const ca = gathered(problems, () => pemFileOption("ca-file", values["ca-file"] as string | undefined));
+    const timeout = gathered(problems, () => secondsOption("timeout", values.timeout as string | undefined, 10, 120));
+    if (problems.length === 1) throw new UsageError(problems[0]);
+    if (problems.length > 1) throw new UsageError(`${problems.length} problems:\n  - ${problems.join("\n  - ")}`);
+    return { token, prometheusUrl: prometheusUrl!, alertmanagerUrl: alertmanagerUrl!, connectTo, ca, timeoutMs: timeout! * 1000 };
 }
 
 async function verify(values: CommandValues): Promise<number> {

@@ -163,6 +163,12 @@ describe("npm run verify against fake endpoints", function () {
                 /--ca-file \/no\/such.pem: cannot read it \(ENOENT\)/,
             ],
             ["an unknown flag", ["--stack", "dev", "--prometheus", "http://x"], {}, /unknown option --prometheus \(did you mean --prometheus-url\?\)/],
+            [
+                "every missing prerequisite at once",
+                ["--stack", "dev", "--ca-file", "/no/such.pem"],
+                { SOPHIA_PROMETHEUS_URL: "", SOPHIA_ALERTMANAGER_URL: "", SOPHIA_VERIFY_TOKEN: "" },
+                /4 problems:\n {2}- no Prometheus URL: .*\n {2}- no Alertmanager URL: .*\n {2}- SOPHIA_VERIFY_TOKEN is not set: .*\n {2}- --ca-file \/no\/such\.pem: cannot read it/,
+            ],
         ];
         for (const [what, args, env, message] of cases) {
             it(what, async () => {
