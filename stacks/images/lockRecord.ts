@@ -4,6 +4,7 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { IMAGE_WITH_TAG, loadImageLock } from "../../catalog/imageLock";
 import { imageDigest } from "../../catalog/schema";
+import { writeFileAtomic } from "../files";
 import { throwIfProblems } from "../problems";
 
 export type RecordOutcome = "added" | "updated" | "unchanged";
@@ -52,6 +53,6 @@ export function recordDigest(file: string, image: string, digest: string): Recor
     } finally {
         fs.rmSync(path.dirname(candidate), { recursive: true });
     }
-    fs.writeFileSync(file, text);
+    writeFileAtomic(file, text);
     return outcome;
 }

@@ -6,11 +6,46 @@ import * as path from "path";
 import { IMAGE_LOCK_FILE, loadImageLock } from "../../catalog/imageLock";
 import { imageFrom } from "../../components/platform/images";
 import { withRecordedDigest } from "../../stacks/images/lockRecord";
-import { runCli } from "../support/plan";
+import { lockNamesOf } from "../../stacks/images/lockNames";
+import { platformStacks } from "../../stacks/esc/needs";
+import { planOf, ROOT, runCli } from "../support/plan";
+
+/** One folder with every stack's plan, <dir>/<stack>/plan.json, as `npm run plan` writes them into out/. */
+function allPlans(): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-plans-"));
+    for (const stack of platformStacks(ROOT)) fs.symlinkSync(path.join(planOf(stack).out, stack), path.join(dir, stack), "dir");
+    return dir;
+}
 
 const digestOf = (text: string) => `sha256:${createHash("sha256").update(text).digest("hex")}`;
 const committed = fs.readFileSync(IMAGE_LOCK_FILE, "utf8");
 const header = committed.slice(0, committed.indexOf("images:"));
+
+describe("the lock names of an image as a plan pulls it", () => {
+    const registries = ["registry.sophia-ai.com", "registry.dev.sophia-ai.com"];
+    it("names ours without the registry and upstream ones in each spelling the code may use", () => {
+        expect(lockNamesOf("registry.dev.sophia-ai.com/sophia-backup:1.0.0", registries)).to.deep.equal(["sophia-backup:1.0.0"]);
+        expect(lockNamesOf(`registry.sophia-ai.com/sophia-backup:1.0.0@${digestOf("a")}`, registries)).to.deep.equal(["sophia-backup:1.0.0"]);
+        expect(lockNamesOf("registry.sophia-ai.com/mirror/docker.io/library/redis:7", registries)).to.deep.equal([
+            "redis:7",
+            "library/redis:7",
+            "docker.io/library/redis:7",
+        ]);
+        expect(lockNamesOf("registry.sophia-ai.com/mirror/docker.io/prom/prometheus:v3", registries)).to.deep.equal([
+            "prom/prometheus:v3",
+            "docker.io/prom/prometheus:v3",
+        ]);
+        expect(lockNamesOf("registry.sophia-ai.com/mirror/quay.io/a/b:1", registries)).to.deep.equal(["quay.io/a/b:1"]);
+        expect(lockNamesOf("elsewhere.example/x:1", registries)).to.deep.equal(["elsewhere.example/x:1"]);
+    });
+    it("agrees with the program: every name imageFrom pulls through the mirror maps back to the name it was given", () => {
+        const registry = registries[0];
+        for (const image of ["redis:7", "prom/prometheus:v3", "quay.io/a/b:1", "sophia-x:1"]) {
+            const given = image.startsWith("sophia-") ? `${registry}/${image}` : image;
+            expect(lockNamesOf(imageFrom(registry, given), registries)).to.include(image);
+        }
+    });
+});
 
 describe("recording a pushed image's digest", () => {
     it("writes the entry one per line under the committed header, keeping every comment", () => {
@@ -36,6 +71,9 @@ describe("recording a pushed image's digest", () => {
 
     describe("npm run images:record", () => {
         let lock: string;
+        let plans: string;
+        before(() => (plans = allPlans()));
+        after(() => fs.rmSync(plans, { recursive: true, force: true }));
         beforeEach(() => {
             lock = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "lock-")), "images.lock.yaml");
             fs.copyFileSync(IMAGE_LOCK_FILE, lock);
@@ -43,7 +81,16 @@ describe("recording a pushed image's digest", () => {
         afterEach(() => fs.rmSync(path.dirname(lock), { recursive: true, force: true }));
 
         it("records the digest so the program pulls the image by it", () => {
-            const run = runCli("stacks/images/recordCli.ts", ["--image", "sophia-backup:1.0.0", "--digest", digestOf("pushed"), "--lock", lock]);
+            const run = runCli("stacks/images/recordCli.ts", [
+                "--image",
+                "sophia-backup:1.0.0",
+                "--digest",
+                digestOf("pushed"),
+                "--lock",
+                lock,
+                "--plans",
+                plans,
+            ]);
             expect(run.code, run.stderr).to.equal(0);
             expect(run.stdout).to.match(/^added sophia-backup:1\.0\.0 sha256:[0-9a-f]{64} in /);
             const registry = "registry.sophia-ai.com";
@@ -60,6 +107,44 @@ describe("recording a pushed image's digest", () => {
                 /--digest sha256:<64 hex> is required/,
             );
             expect(runCli("stacks/images/recordCli.ts", ["--image", "a:1", "--digest", digestOf("x"), "--lock", `${lock}.absent`]).code).to.equal(2);
+            expect(fs.readFileSync(lock, "utf8")).to.equal(committed);
+        });
+        it("records an upstream image under the name the code gives it", () => {
+            const run = runCli("stacks/images/recordCli.ts", [
+                "--image",
+                "prom/prometheus:v3.5.0",
+                "--digest",
+                digestOf("upstream"),
+                "--lock",
+                lock,
+                "--plans",
+                plans,
+            ]);
+            expect(run.code, run.stderr).to.equal(0);
+            expect(loadImageLock(lock)).to.deep.equal({ "prom/prometheus:v3.5.0": digestOf("upstream") });
+        });
+        it("exits 2 on an image no stack's plan pulls, suggesting the nearest, changing nothing", () => {
+            const cases: [string, RegExp][] = [
+                ["nosuch:1.0", /--image nosuch:1\.0: no stack's plan pulls it \(.*\)\. Run npm run images -- --all-stacks/],
+                ["sophia-backup:1.0.1", /--image sophia-backup:1\.0\.1: no stack's plan pulls it .*; did you mean sophia-backup:1\.0\.0\?/],
+            ];
+            for (const [image, message] of cases) {
+                const run = runCli("stacks/images/recordCli.ts", ["--image", image, "--digest", digestOf("x"), "--lock", lock, "--plans", plans]);
+                expect(run.code, image).to.equal(2);
+                expect(run.stderr).to.match(message);
+            }
+            const noPlans = runCli("stacks/images/recordCli.ts", [
+                "--image",
+                "sophia-backup:1.0.0",
+                "--digest",
+                digestOf("x"),
+                "--lock",
+                lock,
+                "--plans",
+                path.join(plans, "none"),
+            ]);
+            expect(noPlans.code).to.equal(2);
+            expect(noPlans.stderr).to.match(/cannot read the plan of \S+: .*\(run npm run plan -- --stack \S+ --out /);
             expect(fs.readFileSync(lock, "utf8")).to.equal(committed);
         });
         it("exits 2 on a lock file that is not valid YAML, changing nothing", () => {
