@@ -15,6 +15,7 @@ export default tseslint.config(
             "reports/",
             "policies/node_modules/",
             "**/*.mjs",
+            "**/*.cjs",
             "**/*.js",
         ],
     },

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { cpuQuantity, memoryQuantity, resourcesSchema, TARGETS, TIERS, Tier, Resources, type Target } from "../catalog/schema";
 import { deepFreeze } from "../catalog/load";
-import { backupNames } from "../components/backup-store/naming";
+import { backupNames } from "./backupNames";
 import { formatPath, friendlyIssueMessage, gotPrefix, Problem, readConfigValues, throwIfProblems, zodProblems } from "./problems";
 
 /** The config namespace of every key below: `sophia:<key>` in Pulumi.<stack>.yaml. */

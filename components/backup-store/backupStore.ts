@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { BackupSettings } from "../../stacks/settings";
 import { createAccessUser } from "./accessUser";
 import { accessLogLifecycleRules, backupLifecycleRules, imageLifecyclePolicy } from "./lifecycle";
-import { BackupNames, backupNames, bucketArn, BucketRole, ROLE_TAG } from "./naming";
+import { BackupNames, backupNames, bucketArn, BucketRole, ROLE_TAG } from "../../stacks/backupNames";
 import {
     accountOf,
     accountTrustPolicy,

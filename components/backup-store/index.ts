@@ -1,2 +1,2 @@
 export { BackupStore, type BackupStoreArgs } from "./backupStore";
-export { backupNames, ROLE_TAG, type BackupNames, type BucketRole } from "./naming";
+export { backupNames, ROLE_TAG, type BackupNames, type BucketRole } from "../../stacks/backupNames";

@@ -1,5 +1,5 @@
 import { JOBS_PREFIX } from "../../images/backup/src/layout";
-import { bucketArn, objectsArn } from "./naming";
+import { bucketArn, objectsArn } from "../../stacks/backupNames";
 
 /** An IAM policy document, as plain data. */
 export interface PolicyDocument {

@@ -1,11 +1,10 @@
 import * as k8s from "@pulumi/kubernetes";
-import type { KubernetesPlatform } from "../platform/kubernetes/platform";
 import * as pulumi from "@pulumi/pulumi";
 import type { EdgeSettings, StackSettings } from "../../stacks/settings";
 import type { ServerSpec } from "../../stacks/specs";
 import { contributeArtifact } from "../artifacts";
 import { secretPath } from "../platform/swarm/service";
-import type { Group, Platform, SecretHandle } from "../platform/types";
+import type { Group, KubernetesTarget, Platform, SecretHandle } from "../platform/types";
 import { certManagerValues, ingressNginxValues } from "./chartValues";
 import { GatewayModel, renderGatewayConfig } from "./gatewayConfig";
 import { acmeSolverPolicy, clusterIssuer, IngressControllerTraits, INGRESS_NGINX, K3S_TRAEFIK, routeIngress } from "./kubernetesRoutes";
@@ -104,7 +103,7 @@ export class Edge extends pulumi.ComponentResource {
         );
 
         const hosts = [...mcp.map((r) => ({ name: `route-${r.server}`, host: r.host })), ...uis.map((r) => ({ name: `route-${r.name}`, host: r.host }))];
-        const kubernetesFrontDoor = (controller: IngressControllerTraits, installController: boolean) => (cluster: KubernetesPlatform) => {
+        const kubernetesFrontDoor = (controller: IngressControllerTraits, installController: boolean) => (cluster: KubernetesTarget) => {
             const namespace = cluster.namespaceName("edge");
             const options = { ...platform.resourceOptions(this), dependsOn: [...gateway.resources] };
             const certManager = edge.tls === "acme" ? this.certManager(name, edge, controller, installController, cluster, platform) : [];
@@ -152,7 +151,7 @@ export class Edge extends pulumi.ComponentResource {
         edge: EdgeSettings,
         controller: IngressControllerTraits,
         installController: boolean,
-        cluster: KubernetesPlatform,
+        cluster: KubernetesTarget,
         platform: Platform,
     ): pulumi.Resource[] {
         const options = platform.resourceOptions(this);

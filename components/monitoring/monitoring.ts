@@ -5,9 +5,8 @@ import type { ServerSpec } from "../../stacks/specs";
 import { contributeArtifact } from "../artifacts";
 import { HTTP_PORT_NAME } from "../mcp-server/workload";
 import { PRIVATE_RANGES } from "../platform/kubernetes/network";
-import type { KubernetesPlatform } from "../platform/kubernetes/platform";
 import { secretPath } from "../platform/swarm/service";
-import type { ConfigHandle, Platform, SecretHandle } from "../platform/types";
+import type { ConfigHandle, KubernetesTarget, Platform, SecretHandle } from "../platform/types";
 import { renderMonitoringFiles } from "./files";
 import { JAEGER_PORTS, jaegerConfigYaml, jaegerWorkload, otlpEndpoint } from "./jaeger";
 import {
@@ -151,7 +150,7 @@ export class Monitoring extends pulumi.ComponentResource {
     }
 
     /** The kube-prometheus-stack and prometheus-adapter charts, one ServiceMonitor and PrometheusRule per server. */
-    private deployKubernetes({ name, args, receivers, grafanaAdmin, jaegerAddress }: Shared, platform: KubernetesPlatform): Record<string, string> {
+    private deployKubernetes({ name, args, receivers, grafanaAdmin, jaegerAddress }: Shared, platform: KubernetesTarget): Record<string, string> {
         const namespace = platform.namespaceName("monitoring");
         const opts = { ...platform.resourceOptions(this), dependsOn: [platform.namespace("monitoring")] };
         const secretFile = alertmanagerSecretFile(receivers.name);

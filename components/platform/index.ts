@@ -5,7 +5,18 @@ import { KubernetesPlatform } from "./kubernetes/platform";
 import { SwarmPlatform } from "./swarm/platform";
 import type { Platform } from "./types";
 
-export type { ConfigHandle, Group, JobSpec, PerTarget, Platform, ScheduledJobSpec, SecretHandle, WorkloadHandle, WorkloadSpec } from "./types";
+export type {
+    ConfigHandle,
+    Group,
+    JobSpec,
+    KubernetesTarget,
+    PerTarget,
+    Platform,
+    ScheduledJobSpec,
+    SecretHandle,
+    WorkloadHandle,
+    WorkloadSpec,
+} from "./types";
 export { cpuCores, memoryBytes } from "./quantity";
 
 export interface PlatformInputs {

@@ -1,8 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Resources } from "../../catalog/schema";
 import type { Target } from "../../stacks/settings";
-import type { KubernetesPlatform } from "./kubernetes/platform";
-import type { SwarmPlatform } from "./swarm/platform";
+import type * as k8s from "@pulumi/kubernetes";
 
 /**
  * Workloads are grouped by concern; each group is a namespace on Kubernetes and an overlay network
@@ -144,9 +143,9 @@ export interface WorkloadHandle {
  * adapter itself, for what only that target has (a namespace's name, the cluster's provider).
  */
 export interface PerTarget<T> {
-    readonly swarm: (swarm: SwarmPlatform) => T;
-    readonly kubernetes: (cluster: KubernetesPlatform) => T;
-    readonly k3s?: (cluster: KubernetesPlatform) => T;
+    readonly swarm: (swarm: Platform) => T;
+    readonly kubernetes: (cluster: KubernetesTarget) => T;
+    readonly k3s?: (cluster: KubernetesTarget) => T;
 }
 
 /**
@@ -168,4 +167,16 @@ export interface Platform {
     resourceOptions(parent: pulumi.Resource): pulumi.CustomResourceOptions;
     /** For the rare component whose shape differs by target (e.g. a Helm chart on Kubernetes). */
     pick<T>(choices: PerTarget<T>): T;
+}
+
+/** What a Kubernetes cluster (K3s or full) offers beyond the Platform: its namespaces, storage and provider. */
+export interface KubernetesTarget extends Platform {
+    /** The stack's registry, whose mirror Helm charts pull their images through. */
+    readonly registry: string;
+    readonly storageClass: string;
+    namespaceName(group: Group): string;
+    /** The group's namespace, created with its default-deny policy on first use. */
+    namespace(group: Group): k8s.core.v1.Namespace;
+    /** Options that place a resource in the cluster: its parent and the cluster's provider. */
+    resourceOptions(parent: pulumi.Resource): pulumi.CustomResourceOptions;
 }

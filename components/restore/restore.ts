@@ -2,7 +2,7 @@ import { Provider } from "@pulumi/aws/provider";
 import * as pulumi from "@pulumi/pulumi";
 import { backupImage } from "../backup-jobs/jobs";
 import { createAccessUser } from "../backup-store/accessUser";
-import { backupNames } from "../backup-store/naming";
+import { backupNames } from "../../stacks/backupNames";
 import { restorerPolicy } from "../backup-store/policies";
 import type { PostgresConnection } from "../postgres";
 import type { Platform } from "../platform/types";

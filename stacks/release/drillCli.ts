@@ -4,7 +4,7 @@
 import { randomBytes } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { backupNames } from "../../components/backup-store/naming";
+import { backupNames } from "../backupNames";
 import { dateOfStamp } from "../../images/backup/src/layout";
 import { countRows } from "../../images/backup/src/postgres";
 import { listBackups, restore } from "../../images/backup/src/restore";

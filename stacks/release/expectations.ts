@@ -8,7 +8,22 @@ import { BACKUP_TARGETS } from "../../images/backup/src/layout";
 import { offlineStackSettings } from "../plan/offlineSettings";
 import { PROJECT_DIR } from "../plan/plan";
 import { resolveServerSpecs } from "../specs";
-import type { RoutingConfig } from "./verify";
+
+export interface Route {
+    readonly receiver?: string;
+    readonly matchers?: readonly string[];
+    readonly continue?: boolean;
+    readonly routes?: readonly Route[];
+}
+export interface Receiver {
+    readonly name: string;
+    readonly [integration: string]: unknown;
+}
+/** The parts of an Alertmanager configuration that decide who hears of an alert. */
+export interface RoutingConfig {
+    readonly route?: Route;
+    readonly receivers?: readonly Receiver[];
+}
 
 export interface PublicServer {
     readonly name: string;

@@ -3,7 +3,7 @@
 import * as YAML from "yaml";
 import { LAST_SUCCESS_METRIC } from "../../components/backup-jobs";
 import { TARGET_LABELS } from "../../components/monitoring/metricsContract";
-import type { StackExpectations } from "./expectations";
+import type { Receiver, Route, RoutingConfig, StackExpectations } from "./expectations";
 import { httpRequest, HttpAnswer, HttpOptions } from "./http";
 
 export type CheckStatus = "pass" | "fail" | "skip";
@@ -124,22 +124,6 @@ export async function checkAlertmanager(expected: StackExpectations, live: LiveS
             ? result(check, "pass", `loaded the rendered routing: receivers ${receiverNames(expected.alertmanager).join(", ")}`)
             : result(check, "fail", `the loaded configuration is not the rendered one: ${differences.join("; ")}`),
     ];
-}
-
-interface Route {
-    readonly receiver?: string;
-    readonly matchers?: readonly string[];
-    readonly continue?: boolean;
-    readonly routes?: readonly Route[];
-}
-interface Receiver {
-    readonly name: string;
-    readonly [integration: string]: unknown;
-}
-/** The parts of an Alertmanager configuration that decide who hears of an alert. */
-export interface RoutingConfig {
-    readonly route?: Route;
-    readonly receivers?: readonly Receiver[];
 }
 
 const receiverNames = (config: RoutingConfig): string[] => (config.receivers ?? []).map((r) => r.name);

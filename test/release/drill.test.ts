@@ -6,7 +6,7 @@ import * as path from "path";
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { expect } from "chai";
 import { Client } from "pg";
-import { backupNames } from "../../components/backup-store/naming";
+import { backupNames } from "../../stacks/backupNames";
 import { backupKey, dateOfStamp, JOBS_PREFIX, Manifest, stampOf } from "../../images/backup/src/layout";
 import { countRows } from "../../images/backup/src/postgres";
 import { platformStacks } from "../../stacks/esc/needs";

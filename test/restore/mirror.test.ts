@@ -3,7 +3,7 @@
 // environment name, its backup regions swapped, the restore source). This is the runbook's
 // monthly "the stack file is current" check, made a test (docs/05-operations/failover.md).
 import { expect } from "chai";
-import { backupNames } from "../../components/backup-store/naming";
+import { backupNames } from "../../stacks/backupNames";
 import { platformStacks } from "../../stacks/esc/needs";
 import { offlineStackSettings } from "../../stacks/plan/offlineSettings";
 import { ROOT } from "../support/plan";

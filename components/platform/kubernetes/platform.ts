@@ -1,11 +1,11 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { ConfigHandle, Group, JobSpec, PerTarget, Platform, ScheduledJobSpec, SecretHandle, WorkloadHandle, WorkloadSpec } from "../types";
+import type { ConfigHandle, Group, JobSpec, KubernetesTarget, PerTarget, ScheduledJobSpec, SecretHandle, WorkloadHandle, WorkloadSpec } from "../types";
 import { imageFrom } from "../images";
 import type { KubernetesFlavor } from "./flavor";
 import { defaultDenySpec, workloadNetworkPolicySpec } from "./network";
 import { jobPodSpec, selectorLabels, workloadLabels, workloadPodSpec } from "./pod";
-import { scrapeLabels } from "../swarm/service";
+import { scrapeLabels } from "../conventions";
 
 export interface KubernetesPlatformArgs {
     readonly flavor: KubernetesFlavor;
@@ -21,7 +21,7 @@ export interface KubernetesPlatformArgs {
 }
 
 /** The cluster: its provider and one namespace per group, each with a default-deny NetworkPolicy. */
-export class KubernetesPlatform extends pulumi.ComponentResource implements Platform {
+export class KubernetesPlatform extends pulumi.ComponentResource implements KubernetesTarget {
     readonly target: KubernetesFlavor["name"];
     readonly provider: k8s.Provider;
     private readonly namespaces = new Map<Group, k8s.core.v1.Namespace>();

@@ -1,5 +1,6 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type { JobSpec, WorkloadSpec } from "../types";
+import { DEFAULT_UID } from "../conventions";
 import type { KubernetesFlavor } from "./flavor";
 
 type PodSpec = k8s.types.input.core.v1.PodSpec;
@@ -7,8 +8,6 @@ type Container = k8s.types.input.core.v1.Container;
 type Volume = k8s.types.input.core.v1.Volume;
 type VolumeMount = k8s.types.input.core.v1.VolumeMount;
 
-/** UID for images that do not name one: any non-root UID works with a read-only root filesystem. */
-export const DEFAULT_UID = 10001;
 /** Writable scratch space; the root filesystem is read-only. */
 const SCRATCH = { name: "tmp", mountPath: "/tmp" };
 

@@ -1,7 +1,7 @@
 import type * as docker from "@pulumi/docker";
 import type { ConfigHandle, JobSpec, ScheduledJobSpec, WorkloadSpec } from "../types";
 import { cpuCores, memoryBytes } from "../quantity";
-import { DEFAULT_UID } from "../kubernetes/pod";
+import { DEFAULT_UID, scrapeLabels } from "../conventions";
 
 /** Docker secrets and configs created so far, by handle name and then by key or file. */
 export interface SwarmObjects {
@@ -57,13 +57,6 @@ function mounts(spec: WorkloadSpec, ctx: SwarmContext): docker.types.input.Servi
     );
     const host = (spec.hostMounts ?? []).map((path) => ({ target: path, source: path, type: "bind" }));
     return [...scratch, ...volumes, ...host];
-}
-
-/** Labels that Prometheus' dockerswarm service discovery reads (see the monitoring scrape config). */
-export function scrapeLabels(spec: Pick<WorkloadSpec, "metrics" | "ports">): Record<string, string> {
-    if (!spec.metrics) return {};
-    const port = spec.ports.find((p) => p.name === spec.metrics!.port);
-    return { "prometheus.io/scrape": "true", "prometheus.io/port": String(port?.port), "prometheus.io/path": spec.metrics.path };
 }
 
 /** The health endpoint when there is one, else the main port, else the main process. */

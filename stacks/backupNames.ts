@@ -1,5 +1,3 @@
-import type { BackupSettings } from "../../stacks/settings";
-
 /** What a bucket is for; its `sophia.ai/role` tag, which policies read to tell buckets apart. */
 export type BucketRole = "backups" | "backup-replica" | "access-logs";
 
@@ -31,7 +29,7 @@ export interface BackupNames {
  * Deterministic names: the runbook, the ESC key rotator and the IAM policies refer to them, and S3
  * bucket ARNs hold neither account nor region (arn:aws:s3:::<name>), so policies need no lookups.
  */
-export function backupNames(environment: string, backup: Pick<BackupSettings, "region" | "replicaRegion">): BackupNames {
+export function backupNames(environment: string, backup: { readonly region: string; readonly replicaRegion: string }): BackupNames {
     const base = `sophia-${environment}`;
     return {
         primaryBucket: `${base}-backups-${backup.region}`,
