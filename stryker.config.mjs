@@ -25,8 +25,8 @@ const TARGETS = {
     settings: { mutate: ["stacks/settings.ts"], tests: ["test/settings.test.ts", "test/monitoring/settings.test.ts", "test/stackSettings.test.ts"] },
     plan: {
         mutate: [
-            functionRange("stacks/plan/plan.ts", "export function planExitCode"),
-            functionRange("stacks/plan/plan.ts", "export async function resolveArtifact"),
+            functionRange("commands/plan/plan.ts", "export function planExitCode"),
+            functionRange("commands/plan/plan.ts", "export async function resolveArtifact"),
             "components/artifacts.ts",
         ],
         tests: ["test/planGuards.test.ts"],

@@ -7,7 +7,7 @@ import * as os from "os";
 import * as path from "path";
 import * as prettier from "prettier";
 import * as YAML from "yaml";
-import type { PlanFile } from "../stacks/plan/planFile";
+import type { PlanFile } from "../commands/plan/planFile";
 import { ROOT } from "./support/plan";
 
 /** The yaml block of the README's "Add an MCP server" section, as written. */

@@ -4,17 +4,17 @@ import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
 import { CATALOG_FILE, loadCatalog } from "../catalog";
-import { enabledRuleCount, readPolicyConfig } from "../policies/run";
-import { CommandSpec, helpText, parseCommandLine, runCommandLine, UsageError } from "../stacks/command";
+import { enabledRuleCount, readPolicyConfig } from "../commands/policy/run";
+import { CommandSpec, helpText, parseCommandLine, runCommandLine, UsageError } from "../commands/command";
 import { InvalidInputError } from "../stacks/problems";
-import { platformStacks } from "../stacks/esc/needs";
+import { platformStacks } from "../esc/needs";
 import { platformCopy } from "./support/esc";
 import { planOf, ROOT, runCli, runPlan, unusedServerSlot } from "./support/plan";
 
 /** The four command lines and the file each runs (package.json's scripts). */
 const COMMANDS = [
-    { name: "npm run plan", file: "stacks/plan/cli.ts" },
-    { name: "npm run policy", file: "policies/cli.ts" },
+    { name: "npm run plan", file: "commands/plan/cli.ts" },
+    { name: "npm run policy", file: "commands/policy/cli.ts" },
     { name: "npm run bench", file: "test/bench/plan.bench.ts" },
     { name: "npm run docs", file: "docs/generate/index.ts" },
 ];
@@ -166,7 +166,7 @@ describe("npm run plan: the preview", () => {
 describe("npm run policy: the result line", () => {
     it("says how many violations, how many mandatory, and how many rules ran on how many resources", () => {
         const { out, plan } = planOf("prod");
-        const run = runCli("policies/cli.ts", ["--plan", path.join(out, "prod", "plan.json")]);
+        const run = runCli("commands/policy/cli.ts", ["--plan", path.join(out, "prod", "plan.json")]);
         expect(run.code, run.stderr).to.equal(0);
         const rules = enabledRuleCount(readPolicyConfig("prod"));
         expect(run.stdout.trimEnd().split("\n").at(-1)).to.equal(
@@ -176,7 +176,7 @@ describe("npm run policy: the result line", () => {
     });
 });
 
-describe("the command-line mechanics (stacks/command.ts)", () => {
+describe("the command-line mechanics (commands/command.ts)", () => {
     const spec: CommandSpec = {
         name: "npm run example",
         usage: "-- --size <n>",
@@ -275,7 +275,7 @@ describe("npm run plan: a path option that cannot serve is a usage error, before
     ];
     for (const [what, args, message] of cases) {
         it(`${what}: exit 2 with the fix, no trace`, () => {
-            const run = runCli("stacks/plan/cli.ts", ["--stack", "dev", ...args]);
+            const run = runCli("commands/plan/cli.ts", ["--stack", "dev", ...args]);
             expect(run.code, run.stderr).to.equal(2);
             expect(run.stderr).to.match(message);
             expect(run.stderr).to.include("Usage: npm run plan -- --stack <name>");

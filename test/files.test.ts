@@ -2,7 +2,7 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { replaceDirectory, writeFileAtomic } from "../stacks/files";
+import { replaceDirectory, writeFileAtomic } from "../commands/files";
 
 describe("writing outputs so that a failed run changes nothing", () => {
     let dir: string;

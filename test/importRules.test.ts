@@ -47,7 +47,10 @@ describe("the rooms' import rules (npm run lint:imports)", function () {
         ],
         [
             "components-not-commands",
-            { "components/x.ts": 'import { plan } from "../stacks/plan/plan";\nexport const x = plan;\n', "stacks/plan/plan.ts": "export const plan = 1;\n" },
+            {
+                "components/x.ts": 'import { plan } from "../commands/plan/plan";\nexport const x = plan;\n',
+                "commands/plan/plan.ts": "export const plan = 1;\n",
+            },
         ],
         [
             "stack-inputs-not-components-or-commands",
@@ -56,8 +59,8 @@ describe("the rooms' import rules (npm run lint:imports)", function () {
         [
             "stack-inputs-not-components-or-commands",
             {
-                "stacks/specs.ts": 'import { verify } from "./release/verify";\nexport const s = verify;\n',
-                "stacks/release/verify.ts": "export const verify = 1;\n",
+                "stacks/specs.ts": 'import { verify } from "../commands/release/verify";\nexport const s = verify;\n',
+                "commands/release/verify.ts": "export const verify = 1;\n",
             },
         ],
         [
@@ -66,11 +69,15 @@ describe("the rooms' import rules (npm run lint:imports)", function () {
         ],
         [
             "policies-stand-alone",
-            { "policies/rule.ts": 'import { c } from "../stacks/command";\nexport const r = c;\n', "stacks/command.ts": "export const c = 1;\n" },
+            { "policies/rule.ts": 'import { c } from "../commands/command";\nexport const r = c;\n', "commands/command.ts": "export const c = 1;\n" },
+        ],
+        [
+            "policies-stand-alone",
+            { "policies/limits.ts": 'import { s } from "../stacks/settings";\nexport const r = s;\n', "stacks/settings.ts": "export const s = 1;\n" },
         ],
     ];
     for (const [rule, files] of cases) {
-        it(`fail on a planted breach of ${rule}: ${Object.keys(files)[0]}`, () => {
+        it(`fail on a planted breach of ${rule}: ${Object.keys(files).join(" → ")}`, () => {
             const dir = scratch(files);
             const run = lintImports(dir);
             fs.rmSync(dir, { recursive: true, force: true });
@@ -81,8 +88,8 @@ describe("the rooms' import rules (npm run lint:imports)", function () {
 
     it("let tests reach into any room, and the commands use the program", () => {
         const dir = scratch({
-            "test/x.test.ts": 'import { plan } from "../stacks/plan/plan";\nimport { x } from "../components/x";\nexport const t = [plan, x];\n',
-            "stacks/plan/plan.ts": 'import { x } from "../../components/x";\nexport const plan = x;\n',
+            "test/x.test.ts": 'import { plan } from "../commands/plan/plan";\nimport { x } from "../components/x";\nexport const t = [plan, x];\n',
+            "commands/plan/plan.ts": 'import { x } from "../../components/x";\nexport const plan = x;\n',
             "components/x.ts": 'import { s } from "../stacks/settings";\nexport const x = s;\n',
             "stacks/settings.ts": "export const s = 1;\n",
         });

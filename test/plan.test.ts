@@ -5,12 +5,12 @@ import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
 import { CATALOG_FILE } from "../catalog";
-import { changedPaths, diffPlans } from "../stacks/plan/diff";
-import { kubernetesManifests, validateManifests } from "../stacks/plan/manifests";
-import { planExitCode } from "../stacks/plan/plan";
-import { formatSummary, summarize } from "../stacks/plan/summary";
-import type { PlanFile } from "../stacks/plan/planFile";
-import { platformStacks } from "../stacks/esc/needs";
+import { changedPaths, diffPlans } from "../commands/plan/diff";
+import { kubernetesManifests, validateManifests } from "../commands/plan/manifests";
+import { planExitCode } from "../commands/plan/plan";
+import { formatSummary, summarize } from "../commands/plan/summary";
+import type { PlanFile } from "../commands/plan/planFile";
+import { platformStacks } from "../esc/needs";
 import { filesUnder, planOf, ROOT, runPlan } from "./support/plan";
 
 const schema = JSON.parse(fs.readFileSync(path.join(ROOT, "docs/04-deployment/plan.schema.json"), "utf8"));

@@ -3,9 +3,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { contributeArtifact, contributedArtifacts } from "../components/artifacts";
-import type { SchemaResult } from "../stacks/plan/manifests";
-import { planExitCode, resolveArtifact } from "../stacks/plan/plan";
-import type { PlanFile, PolicyViolation } from "../stacks/plan/planFile";
+import type { SchemaResult } from "../commands/plan/manifests";
+import { planExitCode, resolveArtifact } from "../commands/plan/plan";
+import type { PlanFile, PolicyViolation } from "../commands/plan/planFile";
 
 describe("plan artifacts", () => {
     it("are written as their text when they hold no secret", async () => {

@@ -1,6 +1,6 @@
 import { expect } from "chai";
-import { changeLines, countsLine, displayType, formatPreview, formatValue } from "../stacks/plan/preview";
-import type { PlanFile } from "../stacks/plan/planFile";
+import { changeLines, countsLine, displayType, formatPreview, formatValue } from "../commands/plan/preview";
+import type { PlanFile } from "../commands/plan/planFile";
 
 import { planOf } from "./support/plan";
 

@@ -1,6 +1,6 @@
 import { expect } from "chai";
-import { formatReport, wrapped } from "../stacks/plan/report";
-import type { PlanFile } from "../stacks/plan/planFile";
+import { formatReport, wrapped } from "../commands/plan/report";
+import type { PlanFile } from "../commands/plan/planFile";
 import { planOf } from "./support/plan";
 
 type Violation = PlanFile["policy"]["violations"][number];

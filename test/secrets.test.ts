@@ -3,10 +3,10 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { loadCatalog } from "../catalog";
-import { environmentLayout, providedConfigKeys } from "../stacks/esc/environments";
-import { platformSecretNeeds } from "../stacks/esc/needs";
-import type { PlanFile } from "../stacks/plan/planFile";
-import { SECRET_MARKER } from "../stacks/plan/recorder";
+import { environmentLayout, providedConfigKeys } from "../esc/environments";
+import { platformSecretNeeds } from "../esc/needs";
+import type { PlanFile } from "../commands/plan/planFile";
+import { SECRET_MARKER } from "../commands/plan/recorder";
 import { platformCopy } from "./support/esc";
 import { filesUnder, planOf, ROOT, runPlan } from "./support/plan";
 

@@ -2,8 +2,8 @@ import { expect } from "chai";
 import { loadCatalog } from "../catalog";
 import { leaderName } from "../clusters/hosts";
 import { clusterStacks, offlineIp } from "../clusters/offline";
-import { SECRET_MARKER } from "../stacks/plan/recorder";
-import type { PlanFile } from "../stacks/plan/planFile";
+import { SECRET_MARKER } from "../commands/plan/recorder";
+import type { PlanFile } from "../commands/plan/planFile";
 import { planOf } from "./support/plan";
 
 const catalog = loadCatalog();

@@ -1,5 +1,5 @@
-import type { RecordedResource } from "../../stacks/plan/recorder";
-import type { PlanFile } from "../../stacks/plan/planFile";
+import type { RecordedResource } from "../../commands/plan/recorder";
+import type { PlanFile } from "../../commands/plan/planFile";
 
 /** The few input fields the diagram reads. */
 interface WorkloadInputs {

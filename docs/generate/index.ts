@@ -4,8 +4,8 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { CommandSpec, CommandValues, runCommand } from "../../stacks/command";
-import type { PlanFile } from "../../stacks/plan/planFile";
+import { CommandSpec, CommandValues, runCommand } from "../../commands/command";
+import type { PlanFile } from "../../commands/plan/planFile";
 import { GENERATED_DOCS } from "./list";
 import { projectStacks, ROOT } from "./stacks";
 
@@ -33,7 +33,7 @@ function planAll(): PlanFile[] {
         return projectStacks().map((stack) => {
             const run = spawnSync(
                 process.execPath,
-                ["-r", "ts-node/register/transpile-only", path.join(ROOT, "stacks/plan/cli.ts"), "--stack", stack, "--out", out],
+                ["-r", "ts-node/register/transpile-only", path.join(ROOT, "commands/plan/cli.ts"), "--stack", stack, "--out", out],
                 { cwd: ROOT, encoding: "utf8" },
             );
             if (run.status !== 0 && run.status !== 1) throw new Error(`plan of ${stack} failed:\n${run.stderr}`);

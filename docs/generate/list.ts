@@ -1,7 +1,7 @@
 import * as path from "path";
 import { loadCatalog } from "../../catalog";
 import { POLICY_DOC, renderPolicyDoc } from "../../policies/docs";
-import type { PlanFile } from "../../stacks/plan/planFile";
+import type { PlanFile } from "../../commands/plan/planFile";
 import { renderAlertReference, renderIncidentClasses } from "./alerts";
 import { renderArchitecture } from "./architecture";
 import { renderScannerFindings } from "./scannerFindings";

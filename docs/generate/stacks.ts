@@ -1,6 +1,6 @@
 import * as path from "path";
-import { platformStacks } from "../../stacks/esc/needs";
-import { offlineStackSettings } from "../../stacks/plan/offlineSettings";
+import { platformStacks } from "../../esc/needs";
+import { offlineStackSettings } from "../../commands/plan/offlineSettings";
 import type { StackSettings } from "../../stacks/settings";
 
 export const ROOT = path.resolve(__dirname, "..", "..");

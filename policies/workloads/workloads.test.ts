@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { createHash } from "crypto";
 import { resolveRule } from "../config";
-import { readPolicyConfig } from "../run";
+import { readPolicyConfig } from "../../commands/policy/run";
 import { checkResource, compliantPodSpec, swarmService, workload, type Fixture } from "../../test/policies/fixtures";
 import { WORKLOAD_TYPES } from "../kubernetes/workloads";
 import { fromApprovedRegistry, isPinned, parseImage } from "../images";

@@ -2,7 +2,7 @@
 import { expect } from "chai";
 import { EXEMPTIONS } from "../../policies/exemptions";
 import { planOf } from "../support/plan";
-import type { RecordedResource } from "../../stacks/plan/recorder";
+import type { RecordedResource } from "../../commands/plan/recorder";
 
 const ofType = (resources: RecordedResource[], type: string) => resources.filter((r) => r.type === `aws:${type}`);
 const json = (text: unknown) => JSON.parse(text as string);

@@ -9,7 +9,7 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { CATALOG_FILE, loadCatalog } from "../../catalog";
 import { TIERS } from "../../catalog/schema";
-import { CommandSpec, CommandValues, runCommand, UsageError } from "../../stacks/command";
+import { CommandSpec, CommandValues, runCommand, UsageError } from "../../commands/command";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const WORKER = path.join(__dirname, "worker.ts");

@@ -4,8 +4,8 @@
 //   floor <count>                          - the same runtime registering <count> bare resources
 import * as pulumi from "@pulumi/pulumi";
 import * as runtimeSettings from "@pulumi/pulumi/runtime/settings";
-import { planStack } from "../../stacks/plan/plan";
-import { installMonitor, RecordingMonitor } from "../../stacks/plan/recorder";
+import { planStack } from "../../commands/plan/plan";
+import { installMonitor, RecordingMonitor } from "../../commands/plan/recorder";
 
 class Bare extends pulumi.CustomResource {
     constructor(name: string, props: Record<string, unknown>) {

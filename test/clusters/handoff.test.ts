@@ -7,7 +7,7 @@ import { handoffDocument, handoffEnvironmentRef, renderHandoff } from "../../clu
 import { leaderName } from "../../clusters/hosts";
 import { CLUSTER_PROJECT_DIR, clusterStacks, importedClusterPools, offlineHandoffConfig, offlineIp } from "../../clusters/offline";
 import { INSTANCE_TYPES } from "../../clusters/pricing";
-import { readStackConfig } from "../../stacks/plan/stackConfig";
+import { readStackConfig } from "../../commands/plan/stackConfig";
 import { platformCopy } from "../support/esc";
 import { ROOT } from "../support/plan";
 

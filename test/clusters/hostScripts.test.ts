@@ -11,7 +11,7 @@ import { renderSwarmInit, renderSwarmJoin, renderSwarmLabels, SWARM_PEER_PORTS }
 import { hostScripts } from "../../clusters/hosts";
 import { loadClusterSettings } from "../../clusters/settings";
 import { CLUSTER_CONFIG_NAMESPACE } from "../../clusters/settings";
-import { readStackConfig } from "../../stacks/plan/stackConfig";
+import { readStackConfig } from "../../commands/plan/stackConfig";
 import { requireBinary, runTool } from "../support/tools";
 import { ROOT } from "../support/plan";
 

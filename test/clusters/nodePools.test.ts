@@ -1,9 +1,9 @@
 import { expect } from "chai";
 import { poolCapacities } from "../../clusters/capacity";
 import { clusterStacks } from "../../clusters/offline";
-import { formatNodePools, nodePoolsSummary, requestedGpus } from "../../stacks/plan/nodePools";
-import type { RecordedResource } from "../../stacks/plan/recorder";
-import { summarize } from "../../stacks/plan/summary";
+import { formatNodePools, nodePoolsSummary, requestedGpus } from "../../commands/plan/nodePools";
+import type { RecordedResource } from "../../commands/plan/recorder";
+import { summarize } from "../../commands/plan/summary";
 
 const resource = (type: string, inputs: Record<string, unknown>): RecordedResource => ({
     urn: `urn:${type}`,

@@ -3,10 +3,10 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { compareShapes, EnvironmentShape, formatParity } from "../../stacks/plan/parity";
+import { compareShapes, EnvironmentShape, formatParity } from "../../commands/plan/parity";
 import { TARGETS } from "../../stacks/settings";
-import { offlineStackSettings } from "../../stacks/plan/offlineSettings";
-import { defaultMove } from "../../stacks/plan/parityCli";
+import { offlineStackSettings } from "../../commands/plan/offlineSettings";
+import { defaultMove } from "../../commands/plan/parityCli";
 import { kubernetesStacks, ROOT, runCli } from "../support/plan";
 
 describe("parity report: one environment planned on Swarm and on K3s", () => {
@@ -17,7 +17,7 @@ describe("parity report: one environment planned on Swarm and on K3s", () => {
         out = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-parity-"));
         const result = spawnSync(
             process.execPath,
-            ["-r", "ts-node/register/transpile-only", path.join(ROOT, "stacks/plan/parityCli.ts"), "--stack", "dev", "--out", out],
+            ["-r", "ts-node/register/transpile-only", path.join(ROOT, "commands/plan/parityCli.ts"), "--stack", "dev", "--out", out],
             {
                 cwd: ROOT,
                 encoding: "utf8",
@@ -72,7 +72,7 @@ describe("parity report: one environment planned on Swarm and on K3s", () => {
             [["--stack", "dev", "--to", "k8s"], /--to k8s: not a target; use one of swarm, k3s, kubernetes/],
             [["--stack", "dev", "--from", "k3s"], /--from and --to are both k3s/],
         ] as const) {
-            const result = runCli("stacks/plan/parityCli.ts", [...args, "--out", path.join(out, "refused")]);
+            const result = runCli("commands/plan/parityCli.ts", [...args, "--out", path.join(out, "refused")]);
             expect(result.code, result.stderr).to.equal(2);
             expect(result.stderr).to.match(message);
             expect(result.stderr).to.not.match(/\n\s+at /);
@@ -96,7 +96,7 @@ describe("parity without --from and --to", () => {
         const stack = kubernetesStacks()[0];
         const move = defaultMove(offlineStackSettings(ROOT, stack).target);
         const out = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-parity-default-"));
-        const run = runCli("stacks/plan/parityCli.ts", ["--stack", stack, "--out", out]);
+        const run = runCli("commands/plan/parityCli.ts", ["--stack", stack, "--out", out]);
         fs.rmSync(out, { recursive: true, force: true });
         expect(run.code, run.stderr).to.be.oneOf([0, 1]);
         expect(run.stdout).to.include(`Parity of stack ${stack}: ${move.from} → ${move.to}`);

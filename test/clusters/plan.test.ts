@@ -7,9 +7,9 @@ import { platformNodeCapacity } from "../../clusters/capacity";
 import { hostScripts } from "../../clusters/hosts";
 import { HOURS_PER_MONTH, INSTANCE_TYPES } from "../../clusters/pricing";
 import { CLUSTER_CONFIG_NAMESPACE, ClusterSettings, loadClusterSettings } from "../../clusters/settings";
-import type { ProjectPlanFile } from "../../stacks/plan/project";
-import { PLACEHOLDER_PREFIX, readStackConfig } from "../../stacks/plan/stackConfig";
-import { SECRET_MARKER } from "../../stacks/plan/recorder";
+import type { ProjectPlanFile } from "../../commands/plan/project";
+import { PLACEHOLDER_PREFIX, readStackConfig } from "../../commands/plan/stackConfig";
+import { SECRET_MARKER } from "../../commands/plan/recorder";
 import { filesUnder, ROOT, runCli } from "../support/plan";
 
 const CLUSTERS = path.join(ROOT, "clusters");
@@ -25,7 +25,7 @@ interface ClusterPlanRun {
 /** `npm run plan -- --project <dir> --stack <stack>` in its own process, as a user runs it. */
 function planCluster(stack: string, projectDir = CLUSTERS, config: Record<string, string> = {}): ClusterPlanRun {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-cluster-plan-"));
-    const result = runCli("stacks/plan/cli.ts", ["--project", projectDir, "--stack", stack, "--out", out], { PULUMI_CONFIG: JSON.stringify(config) });
+    const result = runCli("commands/plan/cli.ts", ["--project", projectDir, "--stack", stack, "--out", out], { PULUMI_CONFIG: JSON.stringify(config) });
     const dir = path.join(out, "sophia-clusters", stack);
     const file = path.join(dir, "plan.json");
     return {

@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { CLUSTER_CONFIG_NAMESPACE, loadClusterSettings } from "../../clusters/settings";
-import { readStackConfig } from "../../stacks/plan/stackConfig";
+import { readStackConfig } from "../../commands/plan/stackConfig";
 import { InvalidInputError } from "../../stacks/problems";
 import { ROOT } from "../support/plan";
 

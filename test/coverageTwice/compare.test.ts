@@ -17,8 +17,8 @@ const file = (lines: [number, number], branches: [number, number]) => ({
 describe("comparing two coverage measurements", () => {
     const first: CoverageSummary = {
         total: file([90, 100], [18, 20]),
-        [path.join(ROOT, "stacks/release/rollback.ts")]: file([70, 70], [8, 8]),
-        [path.join(ROOT, "stacks/plan/plan.ts")]: file([20, 30], [10, 12]),
+        [path.join(ROOT, "commands/release/rollback.ts")]: file([70, 70], [8, 8]),
+        [path.join(ROOT, "commands/plan/plan.ts")]: file([20, 30], [10, 12]),
     };
 
     it("finds nothing when every figure of every file agrees, and says the totals", () => {
@@ -33,26 +33,26 @@ describe("comparing two coverage measurements", () => {
         const second: CoverageSummary = {
             ...first,
             total: file([66, 100], [10, 20]),
-            [path.join(ROOT, "stacks/release/rollback.ts")]: file([46, 70], [2, 8]),
+            [path.join(ROOT, "commands/release/rollback.ts")]: file([46, 70], [2, 8]),
         };
         const differences = coverageDifferences(first, second, ROOT);
         expect(differences.map((d) => `${d.file} ${d.metric}`)).to.deep.equal([
             "total lines",
             "total statements",
             "total branches",
-            "stacks/release/rollback.ts lines",
-            "stacks/release/rollback.ts statements",
-            "stacks/release/rollback.ts branches",
+            "commands/release/rollback.ts lines",
+            "commands/release/rollback.ts statements",
+            "commands/release/rollback.ts branches",
         ]);
         const report = differencesReport(differences, first);
         expect(report).to.match(/^Coverage differs between two runs of the same suite \(6 figures\):\n/);
-        expect(report).to.include("  stacks/release/rollback.ts: branches 8/8 (100%) in the first run, 2/8 (25%) in the second\n");
+        expect(report).to.include("  commands/release/rollback.ts: branches 8/8 (100%) in the first run, 2/8 (25%) in the second\n");
     });
 
     it("counts a different total as a difference even when the covered count agrees", () => {
-        const second: CoverageSummary = { ...first, [path.join(ROOT, "stacks/plan/plan.ts")]: file([20, 30], [10, 14]) };
+        const second: CoverageSummary = { ...first, [path.join(ROOT, "commands/plan/plan.ts")]: file([20, 30], [10, 14]) };
         expect(coverageDifferences(first, second, ROOT)).to.deep.equal([
-            { file: "stacks/plan/plan.ts", metric: "branches", first: f(10, 12), second: f(10, 14) },
+            { file: "commands/plan/plan.ts", metric: "branches", first: f(10, 12), second: f(10, 14) },
         ]);
     });
 

@@ -4,7 +4,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { z } from "zod";
-import { runCommand, UsageError } from "../../stacks/command";
+import { runCommand, UsageError } from "../../commands/command";
 import { coverageDifferences, CoverageSummary, differencesReport } from "./compare";
 
 const ROOT = path.resolve(__dirname, "..", "..");

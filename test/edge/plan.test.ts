@@ -8,7 +8,7 @@ import { loadCatalog } from "../../catalog";
 import { nginxServers } from "../../policies/edge/routes";
 import { loadProgramInputs } from "../../stacks/inputs";
 import { InvalidInputError } from "../../stacks/problems";
-import type { RecordedResource } from "../../stacks/plan/recorder";
+import type { RecordedResource } from "../../commands/plan/recorder";
 import { planOf, ROOT, runPlan } from "../support/plan";
 
 const catalog = loadCatalog();

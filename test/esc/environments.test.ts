@@ -11,7 +11,7 @@ import {
     stackEnvironmentDocument,
     StackSecretNeeds,
     valuesEnvironmentDocument,
-} from "../../stacks/esc/environments";
+} from "../../esc/environments";
 
 const catalogSecrets = ["OPENAI_API_KEY", "SNOWFLAKE_PASSWORD"];
 const needs = (stack: string, target: StackSecretNeeds["target"], platform: Record<string, string[]> = {}): StackSecretNeeds => ({

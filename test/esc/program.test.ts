@@ -1,10 +1,10 @@
 import { expect } from "chai";
 import * as fs from "fs";
 import * as YAML from "yaml";
-import { environmentLayout, providedConfigKeys, ROTATION_CRON } from "../../stacks/esc/environments";
-import { platformSecretNeeds, platformStacks } from "../../stacks/esc/needs";
-import { NOTIFIED_EVENTS } from "../../stacks/esc/resources";
-import { SECRET_MARKER } from "../../stacks/plan/recorder";
+import { environmentLayout, providedConfigKeys, ROTATION_CRON } from "../../esc/environments";
+import { platformSecretNeeds, platformStacks } from "../../esc/needs";
+import { NOTIFIED_EVENTS } from "../../esc/resources";
+import { SECRET_MARKER } from "../../commands/plan/recorder";
 import { EscRun, platformCopy, runEscProgram } from "../support/esc";
 import { ROOT } from "../support/plan";
 
@@ -17,7 +17,7 @@ const ofType = (run: EscRun, type: string) =>
     run.resources.filter((r) => r.type === `pulumiservice:index:${type}`) as (EscRun["resources"][number] & { inputs: Record<string, any> })[];
 const definitions = (run: EscRun) => run.outputs.definitions as Record<string, { owner: string; yaml: string }>;
 
-describe("ESC project (stacks/esc) under mocks", () => {
+describe("ESC project (esc) under mocks", () => {
     let run: EscRun;
     before(() => {
         run = runEscProgram("platform", slack, secretKeys);

@@ -4,7 +4,7 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { IMAGES_DIR, ourImages } from "../../stacks/images/ours";
+import { IMAGES_DIR, ourImages } from "../../commands/images/ours";
 import { ROOT } from "../support/plan";
 
 const dockerfile = (name: string) => fs.readFileSync(path.join(IMAGES_DIR, name, "Dockerfile"), "utf8");

@@ -5,9 +5,9 @@ import * as os from "os";
 import * as path from "path";
 import { IMAGE_LOCK_FILE, loadImageLock } from "../../catalog/imageLock";
 import { imageFrom } from "../../components/platform/images";
-import { withRecordedDigest } from "../../stacks/images/lockRecord";
-import { lockNamesOf } from "../../stacks/images/lockNames";
-import { platformStacks } from "../../stacks/esc/needs";
+import { withRecordedDigest } from "../../commands/images/lockRecord";
+import { lockNamesOf } from "../../commands/images/lockNames";
+import { platformStacks } from "../../esc/needs";
 import { planOf, ROOT, runCli } from "../support/plan";
 
 /** One folder with every stack's plan, <dir>/<stack>/plan.json, as `npm run plan` writes them into out/. */
@@ -81,7 +81,7 @@ describe("recording a pushed image's digest", () => {
         afterEach(() => fs.rmSync(path.dirname(lock), { recursive: true, force: true }));
 
         it("records the digest so the program pulls the image by it", () => {
-            const run = runCli("stacks/images/recordCli.ts", [
+            const run = runCli("commands/images/recordCli.ts", [
                 "--image",
                 "sophia-backup:1.0.0",
                 "--digest",
@@ -99,18 +99,18 @@ describe("recording a pushed image's digest", () => {
             );
         });
         it("exits 2 on a bad digest, a missing flag or a missing lock file, changing nothing", () => {
-            const bad = runCli("stacks/images/recordCli.ts", ["--image", "sophia-backup:1.0.0", "--digest", "sha256:1234", "--lock", lock]);
+            const bad = runCli("commands/images/recordCli.ts", ["--image", "sophia-backup:1.0.0", "--digest", "sha256:1234", "--lock", lock]);
             expect(bad.code).to.equal(2);
             expect(bad.stderr).to.match(/--digest: expected sha256:<64 lowercase hex digits>, got "sha256:1234"/);
             expect(bad.stderr).to.not.match(/\n\s+at /);
-            expect(runCli("stacks/images/recordCli.ts", ["--image", "sophia-backup:1.0.0", "--lock", lock]).stderr).to.match(
+            expect(runCli("commands/images/recordCli.ts", ["--image", "sophia-backup:1.0.0", "--lock", lock]).stderr).to.match(
                 /--digest sha256:<64 hex> is required/,
             );
-            expect(runCli("stacks/images/recordCli.ts", ["--image", "a:1", "--digest", digestOf("x"), "--lock", `${lock}.absent`]).code).to.equal(2);
+            expect(runCli("commands/images/recordCli.ts", ["--image", "a:1", "--digest", digestOf("x"), "--lock", `${lock}.absent`]).code).to.equal(2);
             expect(fs.readFileSync(lock, "utf8")).to.equal(committed);
         });
         it("records an upstream image under the name the code gives it", () => {
-            const run = runCli("stacks/images/recordCli.ts", [
+            const run = runCli("commands/images/recordCli.ts", [
                 "--image",
                 "prom/prometheus:v3.5.0",
                 "--digest",
@@ -129,11 +129,11 @@ describe("recording a pushed image's digest", () => {
                 ["sophia-backup:1.0.1", /--image sophia-backup:1\.0\.1: no stack's plan pulls it .*; did you mean sophia-backup:1\.0\.0\?/],
             ];
             for (const [image, message] of cases) {
-                const run = runCli("stacks/images/recordCli.ts", ["--image", image, "--digest", digestOf("x"), "--lock", lock, "--plans", plans]);
+                const run = runCli("commands/images/recordCli.ts", ["--image", image, "--digest", digestOf("x"), "--lock", lock, "--plans", plans]);
                 expect(run.code, image).to.equal(2);
                 expect(run.stderr).to.match(message);
             }
-            const noPlans = runCli("stacks/images/recordCli.ts", [
+            const noPlans = runCli("commands/images/recordCli.ts", [
                 "--image",
                 "sophia-backup:1.0.0",
                 "--digest",
@@ -149,7 +149,7 @@ describe("recording a pushed image's digest", () => {
         });
         it("exits 2 on a lock file that is not valid YAML, changing nothing", () => {
             fs.writeFileSync(lock, "images: [unclosed\n");
-            const run = runCli("stacks/images/recordCli.ts", ["--image", "a:1", "--digest", digestOf("x"), "--lock", lock]);
+            const run = runCli("commands/images/recordCli.ts", ["--image", "a:1", "--digest", digestOf("x"), "--lock", lock]);
             expect(run.code).to.equal(2);
             expect(run.stderr).to.match(/Invalid image lock/);
             expect(fs.readFileSync(lock, "utf8")).to.equal("images: [unclosed\n");

@@ -4,9 +4,9 @@ import * as os from "os";
 import * as path from "path";
 import { BACKUP_IMAGE_VERSION } from "../../components/backup-jobs/jobs";
 import { InvalidInputError } from "../../stacks/problems";
-import { platformStacks } from "../../stacks/esc/needs";
-import { IMAGES_DIR, lockNameOf, ourImages, stackRegistries, tagsOf } from "../../stacks/images/ours";
-import { imagesOfPlan } from "../../stacks/images/used";
+import { platformStacks } from "../../esc/needs";
+import { IMAGES_DIR, lockNameOf, ourImages, stackRegistries, tagsOf } from "../../commands/images/ours";
+import { imagesOfPlan } from "../../commands/images/used";
 import { planOf, ROOT, runCli } from "../support/plan";
 
 const withDockerfile = fs.readdirSync(IMAGES_DIR).filter((d) => fs.existsSync(path.join(IMAGES_DIR, d, "Dockerfile")));
@@ -56,7 +56,7 @@ describe("our images", () => {
         for (const image of pulled) expect(tags).to.include(image);
     });
     it("npm run images -- --ours --json lists them with repository, version, context, lock name and tags", () => {
-        const run = runCli("stacks/images/cli.ts", ["--ours", "--json"]);
+        const run = runCli("commands/images/cli.ts", ["--ours", "--json"]);
         expect(run.code, run.stderr).to.equal(0);
         expect(JSON.parse(run.stdout)).to.deep.equal(ourImages().map((i) => ({ ...i, lock: lockNameOf(i), tags: tagsOf(i, stackRegistries()) })));
     });

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { MAX_ACCEPTANCE_DAYS, readTrivyIgnore, trivyIgnoreProblems } from "../../stacks/images/trivyIgnore";
+import { MAX_ACCEPTANCE_DAYS, readTrivyIgnore, trivyIgnoreProblems } from "../../commands/images/trivyIgnore";
 
 const today = new Date();
 const inDays = (days: number) => new Date(today.getTime() + days * 86_400_000).toISOString().slice(0, 10);

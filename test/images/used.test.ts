@@ -5,8 +5,8 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { loadCatalog } from "../../catalog/load";
 import { HELM_RELEASE } from "../../policies/helm/values";
-import { platformStacks } from "../../stacks/esc/needs";
-import { imagesOfPlan, mergeStacks } from "../../stacks/images/used";
+import { platformStacks } from "../../esc/needs";
+import { imagesOfPlan, mergeStacks } from "../../commands/images/used";
 import { planOf, ROOT, runCli } from "../support/plan";
 
 const STACKS = platformStacks(ROOT);
@@ -70,7 +70,7 @@ describe("the images a stack pulls (the container audit's list)", function () {
     describe("npm run images", () => {
         const stack = STACKS[STACKS.length - 1];
         it("prints a stack's images one per line, as its plan pulls them", () => {
-            const run = runCli("stacks/images/cli.ts", ["--stack", stack, "--plans", planOf(stack).out]);
+            const run = runCli("commands/images/cli.ts", ["--stack", stack, "--plans", planOf(stack).out]);
             expect(run.code, run.stderr).to.equal(0);
             expect(run.stdout.trimEnd().split("\n")).to.deep.equal(imagesOfPlan(planOf(stack).plan!).images);
         });
@@ -78,20 +78,20 @@ describe("the images a stack pulls (the container audit's list)", function () {
             // Each stack's shared plan sits in a folder of its own; gather them into one --plans folder.
             const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plans-"));
             for (const s of STACKS) fs.cpSync(path.join(planOf(s).out, s, "plan.json"), path.join(dir, s, "plan.json"));
-            const run = runCli("stacks/images/cli.ts", ["--all-stacks", "--json", "--plans", dir]);
+            const run = runCli("commands/images/cli.ts", ["--all-stacks", "--json", "--plans", dir]);
             fs.rmSync(dir, { recursive: true });
             expect(run.code, run.stderr).to.equal(0);
             expect(JSON.parse(run.stdout)).to.deep.equal(mergeStacks(STACKS.map((s) => imagesOfPlan(planOf(s).plan!))));
         });
         it("exits 2 on an unknown stack, a missing plan, or no mode", () => {
-            const unknown = runCli("stacks/images/cli.ts", ["--stack", "nope"]);
+            const unknown = runCli("commands/images/cli.ts", ["--stack", "nope"]);
             expect(unknown.code).to.equal(2);
             expect(unknown.stderr).to.match(/unknown stack "nope"/);
-            const missing = runCli("stacks/images/cli.ts", ["--stack", stack, "--plans", path.join(ROOT, "no-such-plans")]);
+            const missing = runCli("commands/images/cli.ts", ["--stack", stack, "--plans", path.join(ROOT, "no-such-plans")]);
             expect(missing.code).to.equal(2);
             expect(missing.stderr).to.match(new RegExp(`cannot read the plan of ${stack}: .* does not exist \\(run npm run plan -- --stack ${stack}`));
-            expect(runCli("stacks/images/cli.ts", []).stderr).to.match(/give exactly one of --stack <name>, --all-stacks or --ours/);
-            expect(runCli("stacks/images/cli.ts", ["--ours", "--all-stacks"]).code).to.equal(2);
+            expect(runCli("commands/images/cli.ts", []).stderr).to.match(/give exactly one of --stack <name>, --all-stacks or --ours/);
+            expect(runCli("commands/images/cli.ts", ["--ours", "--all-stacks"]).code).to.equal(2);
         });
     });
 });

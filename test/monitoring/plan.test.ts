@@ -5,8 +5,8 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { loadCatalog } from "../../catalog";
 import { LATENCY_P95_METRIC } from "../../components/monitoring/metricsContract";
-import type { RecordedResource } from "../../stacks/plan/recorder";
-import { PLACEHOLDER_PREFIX } from "../../stacks/plan/stackConfig";
+import type { RecordedResource } from "../../commands/plan/recorder";
+import { PLACEHOLDER_PREFIX } from "../../commands/plan/stackConfig";
 import { filesUnder, planOf } from "../support/plan";
 import { runTool } from "../support/tools";
 

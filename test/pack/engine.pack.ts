@@ -4,8 +4,8 @@
 // what the offline runner reports, and catch every planted violation.
 import * as rpc from "@pulumi/pulumi/runtime/rpc";
 import { expect } from "chai";
-import { platformStacks } from "../../stacks/esc/needs";
-import type { PlanFile, PolicyViolation } from "../../stacks/plan/planFile";
+import { platformStacks } from "../../esc/needs";
+import type { PlanFile, PolicyViolation } from "../../commands/plan/planFile";
 import { RULES } from "../../policies/rules";
 import { EnginePack, type EngineResource } from "../support/engine";
 import { engineResources, lines, runnerViolations, secretConfig, STACK_TYPE, stackRun } from "../support/engineRuns";

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { SwarmPlatform } from "../../components/platform/swarm/platform";
-import { SECRET_MARKER } from "../../stacks/plan/recorder";
+import { SECRET_MARKER } from "../../commands/plan/recorder";
 import { monitor, recordedUnder, settled } from "../support/setup";
 import { TestParent, workloadSpec } from "../support/workloads";
 

@@ -3,15 +3,15 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import type { PlanFile } from "../../stacks/plan/planFile";
-import type { RecordedResource } from "../../stacks/plan/recorder";
+import type { PlanFile } from "../../commands/plan/planFile";
+import type { RecordedResource } from "../../commands/plan/recorder";
 import { planOf, ROOT } from "../support/plan";
 
 type Obj = Record<string, any>;
 
 /** `npm run policy -- --plan <file>`, as a contributor runs it. */
 function policy(planFile: string, ...extra: string[]) {
-    const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, "policies/cli.ts"), "--plan", planFile, ...extra], {
+    const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, "commands/policy/cli.ts"), "--plan", planFile, ...extra], {
         cwd: ROOT,
         encoding: "utf8",
         timeout: 60_000,

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
 import { configProblems, resolveRule } from "../../policies/config";
-import { readPolicyConfig } from "../../policies/run";
+import { readPolicyConfig } from "../../commands/policy/run";
 import { RULES } from "../../policies/rules";
 import { ROOT } from "../support/plan";
 

@@ -6,7 +6,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { platformStacks } from "../../stacks/esc/needs";
+import { platformStacks } from "../../esc/needs";
 import { ROOT } from "../support/plan";
 import { requireBinary } from "../support/tools";
 

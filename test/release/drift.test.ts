@@ -4,14 +4,14 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { expect } from "chai";
-import { platformStacks } from "../../stacks/esc/needs";
-import { formatDrift, hasDrift, parsePreview, parseUrn } from "../../stacks/release/drift";
+import { platformStacks } from "../../esc/needs";
+import { formatDrift, hasDrift, parsePreview, parseUrn } from "../../commands/release/drift";
 import { ROOT, runCli } from "../support/plan";
 
 const FIXTURES = path.join(__dirname, "fixtures");
 const fixture = (name: string): unknown => JSON.parse(fs.readFileSync(path.join(FIXTURES, `preview-${name}.json`), "utf8"));
 const STACK = platformStacks(ROOT)[0];
-const CLI = "stacks/release/driftCli.ts";
+const CLI = "commands/release/driftCli.ts";
 
 describe("drift report", () => {
     it("takes the resource's own type and name from a URN, parents and all", () => {

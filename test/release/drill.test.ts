@@ -9,9 +9,9 @@ import { Client } from "pg";
 import { backupNames } from "../../stacks/backupNames";
 import { backupKey, dateOfStamp, JOBS_PREFIX, Manifest, stampOf } from "../../images/backup/src/layout";
 import { countRows } from "../../images/backup/src/postgres";
-import { platformStacks } from "../../stacks/esc/needs";
-import { offlineStackSettings } from "../../stacks/plan/offlineSettings";
-import type { DrillResult } from "../../stacks/release/drill";
+import { platformStacks } from "../../esc/needs";
+import { offlineStackSettings } from "../../commands/plan/offlineSettings";
+import type { DrillResult } from "../../commands/release/drill";
 import { PostgresCluster, S3Server, tempRoot } from "../backup/servers";
 import { ROOT, runProgram } from "../support/plan";
 import { freePort, postgresServerBin, requireBinary } from "../support/tools";
@@ -63,7 +63,7 @@ describe("npm run drill: the restore drill against real PostgreSQL and an S3-com
         return { ...(JSON.parse(await getText(manifest)) as Manifest), manifestKey: manifest };
     };
     const drill = (extra: NodeJS.ProcessEnv = {}, args: string[] = []) =>
-        runProgram("stacks/release/drillCli.ts", ["--stack", drilled.stack, ...args], { ...base, SOPHIA_DRILL_DATABASE_URL: databaseUrl, ...extra });
+        runProgram("commands/release/drillCli.ts", ["--stack", drilled.stack, ...args], { ...base, SOPHIA_DRILL_DATABASE_URL: databaseUrl, ...extra });
     const scratchLeft = () => admin("postgres", async (c) => (await c.query(`SELECT datname FROM pg_database WHERE datname LIKE 'sophia\\_drill\\_%'`)).rows);
 
     before(async function () {
@@ -242,16 +242,16 @@ describe("npm run drill: the restore drill against real PostgreSQL and an S3-com
         );
         expect(wrong.stderr).to.include("password authentication failed");
         expect(wrong.stderr).to.not.include(postgres!.password);
-        const unknown = await runProgram("stacks/release/drillCli.ts", ["--stack", "nowhere"], base);
+        const unknown = await runProgram("commands/release/drillCli.ts", ["--stack", "nowhere"], base);
         expect(unknown.code).to.equal(2);
         expect(unknown.stderr).to.include(`unknown stack "nowhere" (from --stack)`);
         expect(withoutBackups, "a stack without backups to test against").to.not.equal(undefined);
-        const none = await runProgram("stacks/release/drillCli.ts", ["--stack", withoutBackups!.stack], { ...base, SOPHIA_DRILL_DATABASE_URL: databaseUrl });
+        const none = await runProgram("commands/release/drillCli.ts", ["--stack", withoutBackups!.stack], { ...base, SOPHIA_DRILL_DATABASE_URL: databaseUrl });
         expect(none.code).to.equal(2);
         expect(none.stderr).to.include(
             `stack ${withoutBackups!.stack} (from --stack) has no backups: Pulumi.${withoutBackups!.stack}.yaml sets no sophia:backup`,
         );
-        const list = await runProgram("stacks/release/drillCli.ts", ["--list-stacks"], base);
+        const list = await runProgram("commands/release/drillCli.ts", ["--list-stacks"], base);
         expect(list.code).to.equal(0);
         expect(JSON.parse(list.stdout)).to.deep.equal(stacks.filter((s) => s.settings.backup).map((s) => s.stack));
     });

@@ -1,7 +1,7 @@
 // The drill's verdict from what it observed: each objective and each count judged on its own.
 import { expect } from "chai";
 import { RPO_SECONDS, RTO_SECONDS } from "../../components/backup-jobs/objectives";
-import { DrillFacts, evaluateDrill, formatDrill } from "../../stacks/release/drill";
+import { DrillFacts, evaluateDrill, formatDrill } from "../../commands/release/drill";
 
 const passing: DrillFacts = {
     stack: "staging",

@@ -5,13 +5,13 @@ import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
 import { ALERT_SECRETS, alertmanagerYaml, SEVERITY_RECEIVERS } from "../../components/monitoring";
-import { stackExpectations } from "../../stacks/release/expectations";
-import { checkAlertmanager } from "../../stacks/release/verify";
+import { stackExpectations } from "../../commands/release/expectations";
+import { checkAlertmanager } from "../../commands/release/verify";
 import { Sink, startSink } from "../monitoring/support/fakeServer";
 import { runCliAsync } from "../support/plan";
 import { freePort, requireBinary, waitFor } from "../support/tools";
 
-const CLI = "stacks/release/notifyCli.ts";
+const CLI = "commands/release/notifyCli.ts";
 const ROUTING_KEY = "test-routing-key";
 
 /**

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { decideRollback, RollbackInputs, stepOutputs, verifyOutcome } from "../../stacks/release/rollback";
+import { decideRollback, RollbackInputs, stepOutputs, verifyOutcome } from "../../commands/release/rollback";
 import { runCli } from "../support/plan";
 
 const NEW = "a".repeat(40);
@@ -67,7 +67,7 @@ describe("rollback decision after npm run verify", () => {
 
     it("the CLI writes the decision as step outputs, and refuses a malformed SHA with exit 2", () => {
         const output = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "sophia-rollback-")), "output");
-        const run = runCli("stacks/release/rollbackCli.ts", ["--verify-exit", "1", "--commit", NEW, "--verified-commit", GOOD], { GITHUB_OUTPUT: output });
+        const run = runCli("commands/release/rollbackCli.ts", ["--verify-exit", "1", "--commit", NEW, "--verified-commit", GOOD], { GITHUB_OUTPUT: output });
         expect(run.code, run.stderr).to.equal(0);
         const outputs = Object.fromEntries(
             fs
@@ -78,7 +78,7 @@ describe("rollback decision after npm run verify", () => {
         );
         expect(outputs).to.include({ action: "roll-back", "rollback-to": GOOD, severity: "critical" });
         fs.rmSync(path.dirname(output), { recursive: true });
-        const bad = runCli("stacks/release/rollbackCli.ts", ["--verify-exit", "1", "--commit", "abc"]);
+        const bad = runCli("commands/release/rollbackCli.ts", ["--verify-exit", "1", "--commit", "abc"]);
         expect(bad.code).to.equal(2);
         expect(bad.stderr).to.include('--commit "abc": expected a full commit SHA (40 lowercase hex digits)');
     });

@@ -4,13 +4,13 @@ import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
 import { loadCatalog } from "../../catalog";
-import { platformStacks } from "../../stacks/esc/needs";
-import { offlineStackSettings } from "../../stacks/plan/offlineSettings";
-import { stackExpectations } from "../../stacks/release/expectations";
+import { platformStacks } from "../../esc/needs";
+import { offlineStackSettings } from "../../commands/plan/offlineSettings";
+import { stackExpectations } from "../../commands/release/expectations";
 import { ROOT, runCliAsync } from "../support/plan";
 import { edgeCertificate, Fake, fakeAlertmanager, fakeEdge, fakePrometheus } from "./fakes";
 
-const CLI = "stacks/release/verifyCli.ts";
+const CLI = "commands/release/verifyCli.ts";
 const TOKEN = "verify-client.fake-secret";
 
 /**

@@ -4,8 +4,8 @@
 // monthly "the stack file is current" check, made a test (docs/05-operations/failover.md).
 import { expect } from "chai";
 import { backupNames } from "../../stacks/backupNames";
-import { platformStacks } from "../../stacks/esc/needs";
-import { offlineStackSettings } from "../../stacks/plan/offlineSettings";
+import { platformStacks } from "../../esc/needs";
+import { offlineStackSettings } from "../../commands/plan/offlineSettings";
 import { ROOT } from "../support/plan";
 
 const stacks = platformStacks(ROOT).map((stack) => ({ stack, settings: offlineStackSettings(ROOT, stack) }));

@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { RESTORE_OF_LABEL } from "../../components/restore";
-import type { RecordedResource } from "../../stacks/plan/recorder";
+import type { RecordedResource } from "../../commands/plan/recorder";
 import { platformCopy } from "../support/esc";
 import { planOf, ROOT, runPlan } from "../support/plan";
 

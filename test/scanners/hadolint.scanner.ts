@@ -5,7 +5,7 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { IMAGES_DIR, ourImages } from "../../stacks/images/ours";
+import { IMAGES_DIR, ourImages } from "../../commands/images/ours";
 import { ROOT } from "../support/plan";
 import { ensurePipTool } from "./checkov";
 

@@ -16,7 +16,7 @@ import * as engineGrpc from "@pulumi/pulumi/proto/engine_grpc_pb";
 import * as engine from "@pulumi/pulumi/proto/engine_pb";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
-import type { PolicyViolation } from "../../stacks/plan/planFile";
+import type { PolicyViolation } from "../../commands/plan/planFile";
 import { ROOT } from "./plan";
 
 export const PACK_DIR = path.join(ROOT, "policies");

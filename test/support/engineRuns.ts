@@ -5,10 +5,10 @@
  * the recorder would have written: secrets and unknowns as markers), so the two can be compared.
  */
 import * as rpc from "@pulumi/pulumi/runtime/rpc";
-import type { PolicyViolation } from "../../stacks/plan/planFile";
-import type { PlanFile } from "../../stacks/plan/planFile";
-import { computedOutputs, RecordedResource, redactSerialized, SECRET_MARKER, UNKNOWN_MARKER } from "../../stacks/plan/recorder";
-import { readPolicyConfig, runPolicies } from "../../policies/run";
+import type { PolicyViolation } from "../../commands/plan/planFile";
+import type { PlanFile } from "../../commands/plan/planFile";
+import { computedOutputs, RecordedResource, redactSerialized, SECRET_MARKER, UNKNOWN_MARKER } from "../../commands/plan/recorder";
+import { readPolicyConfig, runPolicies } from "../../commands/policy/run";
 import type { EngineResource, StackRun } from "./engine";
 
 export const STACK_TYPE = "pulumi:pulumi:Stack";

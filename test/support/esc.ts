@@ -3,10 +3,10 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
-import type { RecordedResource } from "../../stacks/plan/recorder";
+import type { RecordedResource } from "../../commands/plan/recorder";
 import { ROOT } from "./plan";
 
-export const ESC_DIR = path.join(ROOT, "stacks", "esc");
+export const ESC_DIR = path.join(ROOT, "esc");
 
 export interface EscRun {
     code: number;

@@ -2,9 +2,9 @@ import { execFile, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { platformStacks } from "../../stacks/esc/needs";
-import { offlineStackSettings } from "../../stacks/plan/offlineSettings";
-import type { PlanFile } from "../../stacks/plan/planFile";
+import { platformStacks } from "../../esc/needs";
+import { offlineStackSettings } from "../../commands/plan/offlineSettings";
+import type { PlanFile } from "../../commands/plan/planFile";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
 
@@ -18,7 +18,7 @@ export interface PlanRun {
 
 /** Runs `npm run plan`'s program in its own process (mocks are per process), as a user would. */
 export function runPlan(args: string[], env: Record<string, string> = {}, out = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-plan-"))): PlanRun {
-    const result = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, "stacks/plan/cli.ts"), "--out", out, ...args], {
+    const result = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, "commands/plan/cli.ts"), "--out", out, ...args], {
         cwd: ROOT,
         encoding: "utf8",
         env: { ...process.env, ...env },

@@ -1,6 +1,6 @@
 // Installs Pulumi's mock runtime once for the in-process tests; mocks are global to a process.
 import * as runtimeSettings from "@pulumi/pulumi/runtime/settings";
-import { installMonitor, RecordingMonitor } from "../../stacks/plan/recorder";
+import { installMonitor, RecordingMonitor } from "../../commands/plan/recorder";
 
 export const monitor = new RecordingMonitor();
 installMonitor(monitor, "sophia", "test");

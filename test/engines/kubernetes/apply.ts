@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import type { PlanFile } from "../../../stacks/plan/planFile";
+import type { PlanFile } from "../../../commands/plan/planFile";
 import { waitFor } from "../../support/tools";
 import { ApiResponse, KubeClient } from "./client";
 import { operatorCrds } from "./crds";

@@ -2,7 +2,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import type { PlanFile } from "../../../stacks/plan/planFile";
+import type { PlanFile } from "../../../commands/plan/planFile";
 import { goCommand } from "./apiserver";
 import type { KubeObject } from "./workloads";
 

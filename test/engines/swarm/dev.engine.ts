@@ -270,7 +270,7 @@ describe("the dev stack on a real Docker Swarm", function () {
             SOPHIA_ALERTMANAGER_URL: `http://127.0.0.1:${alertmanager}`,
             SOPHIA_VERIFY_TOKEN: `${stopped.clients[0]}.${secretOf("EDGE_OIDC_CLIENT_SECRET")}`,
         };
-        const verify = (extra: Record<string, string> = {}) => runCliAsync("stacks/release/verifyCli.ts", args, { ...env, ...extra });
+        const verify = (extra: Record<string, string> = {}) => runCliAsync("commands/release/verifyCli.ts", args, { ...env, ...extra });
         try {
             const passed = await verify();
             mark("verified");

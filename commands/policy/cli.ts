@@ -1,11 +1,11 @@
 // npm run policy -- --plan <plan.json> [--config <policy config.json>]
 // Runs the pack's rules on a plan file; exit 0 clean (advisories allowed), 1 mandatory violations, 2 usage errors or unreadable input.
 import * as fs from "fs";
-import { CommandSpec, CommandValues, runCommand, UsageError } from "../stacks/command";
-import { PlanFile, readPlanFile } from "../stacks/plan/planFile";
-import { PLACEHOLDER_PREFIX } from "../stacks/plan/stackConfig";
-import { configProblems, PolicyPackConfig } from "./config";
-import { RULES } from "./rules";
+import { CommandSpec, CommandValues, runCommand, UsageError } from "../command";
+import { PlanFile, readPlanFile } from "../plan/planFile";
+import { PLACEHOLDER_PREFIX } from "../plan/stackConfig";
+import { configProblems, PolicyPackConfig } from "../../policies/config";
+import { RULES } from "../../policies/rules";
 import { enabledRuleCount, readPolicyConfig, runPolicies } from "./run";
 
 export const POLICY_COMMAND: CommandSpec = {

@@ -24,7 +24,7 @@ export const PLAN_COMMAND: CommandSpec = {
         catalog: { type: "string", value: "<file>", description: "plan another catalog file instead of catalog/mcp-servers.yaml" },
         // Another directory of stack files (Pulumi.yaml, Pulumi.<stack>.yaml), e.g. a local stack being tried out.
         "project-dir": { type: "string", value: "<dir>", description: "another directory of stack files (Pulumi.yaml, Pulumi.<stack>.yaml)" },
-        // Another Pulumi project of the repository, e.g. clusters: planned by stacks/plan/project.ts.
+        // Another Pulumi project of the repository, e.g. clusters: planned by commands/plan/project.ts.
         project: { type: "string", value: "<dir>", description: "plan another Pulumi project of the repository (clusters) instead of the platform" },
     },
     examples: [

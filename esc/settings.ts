@@ -1,10 +1,10 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { formatPath, friendlyIssueMessage, gotPrefix, readConfigValues, throwIfProblems, zodProblems } from "../problems";
+import { formatPath, friendlyIssueMessage, gotPrefix, readConfigValues, throwIfProblems, zodProblems } from "../stacks/problems";
 import { DEFAULT_ENVIRONMENT_PROJECT } from "./environments";
 
-/** The config namespace of the ESC project: `sophia-esc:<key>` in stacks/esc/Pulumi.<stack>.yaml. */
+/** The config namespace of the ESC project: `sophia-esc:<key>` in esc/Pulumi.<stack>.yaml. */
 export const ESC_CONFIG_NAMESPACE = "sophia-esc";
 
 const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "expected a name of letters, digits, '.', '_' or '-'");
@@ -17,7 +17,7 @@ const escSettingsSchema = z.strictObject({
     /** ESC project of the environments: the stacks import `<project>/common` and `<project>/<stack>`. */
     environmentProject: name.default(DEFAULT_ENVIRONMENT_PROJECT),
     /** The platform project whose stacks these environments serve, relative to this project. */
-    platformDir: z.string().default(path.join("..", "..")),
+    platformDir: z.string().default(".."),
     teams: z
         .strictObject({
             /** Opens the environments to deploy (read and decrypt), never edits them. */

@@ -4,16 +4,16 @@
 import { randomBytes } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { backupNames } from "../backupNames";
+import { backupNames } from "../../stacks/backupNames";
 import { dateOfStamp } from "../../images/backup/src/layout";
 import { countRows } from "../../images/backup/src/postgres";
 import { listBackups, restore } from "../../images/backup/src/restore";
 import { CommandSpec, CommandValues, runCommand, UsageError } from "../command";
-import { platformStacks } from "../esc/needs";
+import { platformStacks } from "../../esc/needs";
 import { offlineStackSettings } from "../plan/offlineSettings";
 import { PROJECT_DIR } from "../plan/plan";
 import { chooseStack } from "../plan/stackChoice";
-import type { StackSettings } from "../settings";
+import type { StackSettings } from "../../stacks/settings";
 import { DatabaseCheck, DrillFacts, evaluateDrill, formatDrill } from "./drill";
 import { scratchServer, ScratchServer } from "./scratchDatabase";
 

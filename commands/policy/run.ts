@@ -1,14 +1,14 @@
 import * as fs from "fs";
 import * as path from "path";
-import type { RecordedResource } from "../stacks/plan/recorder";
-import type { PolicyViolation } from "../stacks/plan/planFile";
-import { configProblems, PolicyPackConfig, resolveRule } from "./config";
-import type { PolicyResource, Rule } from "./rule";
-import { RULES } from "./rules";
-import { STACK } from "./stack/disallowSecretOutputs";
+import type { RecordedResource } from "../plan/recorder";
+import type { PolicyViolation } from "../plan/planFile";
+import { configProblems, PolicyPackConfig, resolveRule } from "../../policies/config";
+import type { PolicyResource, Rule } from "../../policies/rule";
+import { RULES } from "../../policies/rules";
+import { STACK } from "../../policies/stack/disallowSecretOutputs";
 
 /** Where each stack's policy config lives: policies/config/<stack>.json (also passed to `pulumi preview --policy-pack-config`). */
-export const POLICY_CONFIG_DIR = path.join(__dirname, "config");
+export const POLICY_CONFIG_DIR = path.resolve(__dirname, "..", "..", "policies", "config");
 
 /** The stack's policy config; a stack without a file gets every rule mandatory. */
 export function readPolicyConfig(stack: string, dir = POLICY_CONFIG_DIR): PolicyPackConfig {

@@ -5,7 +5,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { loadCatalog } from "../../catalog";
 import { CommandSpec, CommandValues, runCommand, USAGE_EXIT, UsageError } from "../command";
-import { TARGETS } from "../settings";
+import { TARGETS } from "../../stacks/settings";
 import type { Target } from "../../catalog/schema";
 import { offlineStackSettings } from "./offlineSettings";
 import { compareShapes, environmentShape, formatParity } from "./parity";

@@ -1,8 +1,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { platformStacks } from "../esc/needs";
-import { throwIfProblems } from "../problems";
+import { platformStacks } from "../../esc/needs";
+import { throwIfProblems } from "../../stacks/problems";
 
 /** Where our images live: one directory per image, each with a Dockerfile. */
 export const IMAGES_DIR = path.resolve(__dirname, "..", "..", "images");

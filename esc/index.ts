@@ -1,7 +1,7 @@
 // The ESC environments of the Sophia platform, defined as code. Its own project: a stack cannot
 // safely define the environments it imports (it would open them before creating them).
 import * as pulumi from "@pulumi/pulumi";
-import { throwIfProblems } from "../problems";
+import { throwIfProblems } from "../stacks/problems";
 import { COMMON_ENVIRONMENT, environmentLayout, providedConfigKeys } from "./environments";
 import { platformSecretNeeds } from "./needs";
 import { createEnvironments, definedEnvironments } from "./resources";

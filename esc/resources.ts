@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as service from "@pulumi/pulumiservice";
-import { Problem, throwIfProblems } from "../problems";
+import { Problem, throwIfProblems } from "../stacks/problems";
 import {
     EnvironmentLayout,
     loginEnvironmentDocument,

@@ -1,7 +1,7 @@
 import * as path from "path";
 import { UsageError } from "../command";
-import { platformStacks } from "../esc/needs";
-import { nearest } from "../nearest";
+import { platformStacks } from "../../esc/needs";
+import { nearest } from "../../stacks/nearest";
 
 export interface StackChoice {
     readonly stack: string;

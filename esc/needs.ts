@@ -1,12 +1,12 @@
 import * as fs from "fs";
 import * as path from "path";
-import { loadCatalog } from "../../catalog";
-import type { ServerEntry } from "../../catalog/schema";
-import { readStackConfig } from "../plan/stackConfig";
-import { InvalidInputError, Problem } from "../problems";
-import { platformSecretConsumers, secretInventory } from "../secrets";
-import { CONFIG_NAMESPACE, loadStackSettings } from "../settings";
-import { locateProblems } from "../yamlSource";
+import { loadCatalog } from "../catalog";
+import type { ServerEntry } from "../catalog/schema";
+import { readStackConfig } from "../commands/plan/stackConfig";
+import { InvalidInputError, Problem } from "../stacks/problems";
+import { platformSecretConsumers, secretInventory } from "../stacks/secrets";
+import { CONFIG_NAMESPACE, loadStackSettings } from "../stacks/settings";
+import { locateProblems } from "../stacks/yamlSource";
 import { KUBECONFIG_SECRET, StackSecretNeeds } from "./environments";
 
 /** The stacks of the platform project: one Pulumi.<stack>.yaml each. */

@@ -5,7 +5,7 @@ import * as YAML from "yaml";
 import { IMAGE_WITH_TAG, loadImageLock } from "../../catalog/imageLock";
 import { imageDigest } from "../../catalog/schema";
 import { writeFileAtomic } from "../files";
-import { throwIfProblems } from "../problems";
+import { throwIfProblems } from "../../stacks/problems";
 
 export type RecordOutcome = "added" | "updated" | "unchanged";
 

@@ -7,7 +7,7 @@ import { alertmanagerConfig } from "../../components/monitoring";
 import { BACKUP_TARGETS } from "../../images/backup/src/layout";
 import { offlineStackSettings } from "../plan/offlineSettings";
 import { PROJECT_DIR } from "../plan/plan";
-import { resolveServerSpecs } from "../specs";
+import { resolveServerSpecs } from "../../stacks/specs";
 
 export interface Route {
     readonly receiver?: string;

@@ -2,8 +2,8 @@
 // usage errors and invalid input files (InvalidInputError) exit 2 with the reason and the usage line;
 // unexpected errors exit 3 with a short message (the stack trace only with SOPHIA_DEBUG=1).
 import { parseArgs } from "util";
-import { nearest } from "./nearest";
-import { InvalidInputError } from "./problems";
+import { nearest } from "../stacks/nearest";
+import { InvalidInputError } from "../stacks/problems";
 
 export interface CommandOption {
     readonly type: "string" | "boolean";

@@ -2,8 +2,8 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { offlineHandoffConfig } from "../../clusters/offline";
-import { throwIfProblems } from "../problems";
-import { syntaxProblems } from "../yamlSource";
+import { throwIfProblems } from "../../stacks/problems";
+import { syntaxProblems } from "../../stacks/yamlSource";
 
 /** Marks a value the plan made up because only ESC or an encrypted stack secret holds the real one. */
 export const PLACEHOLDER_PREFIX = "offline-placeholder:";

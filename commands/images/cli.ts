@@ -2,7 +2,7 @@
 // The images to scan: those the stacks' offline plans pull (the weekly container audit), or ours (the images workflow).
 import * as path from "path";
 import { CommandSpec, CommandValues, runCommand, UsageError } from "../command";
-import { platformStacks } from "../esc/needs";
+import { platformStacks } from "../../esc/needs";
 import { readPlanFile } from "../plan/planFile";
 import { chooseStack } from "../plan/stackChoice";
 import { lockNameOf, ourImages, stackRegistries, tagsOf } from "./ours";

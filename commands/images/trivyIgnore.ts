@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { z } from "zod";
-import { formatPath, Problem, zodProblems } from "../problems";
+import { formatPath, Problem, zodProblems } from "../../stacks/problems";
 
 /** The reviewed list of accepted Trivy findings, in Trivy's own .trivyignore.yaml format (`trivy --ignorefile`). */
 export const TRIVY_IGNORE_FILE = path.resolve(__dirname, "..", "..", "images", "trivyignore.yaml");

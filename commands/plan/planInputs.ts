@@ -3,7 +3,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { UsageError } from "../command";
-import { nearest } from "../nearest";
+import { nearest } from "../../stacks/nearest";
 
 const reason = (error: unknown): string => (error as NodeJS.ErrnoException).code ?? (error as Error).message;
 

@@ -1,8 +1,8 @@
 // The ESC environments the platform's stacks import, as plain data: which environment provides
 // which secret config key, and the YAML documents that say so. Pure: no Pulumi, no files.
 import * as YAML from "yaml";
-import { SecretInventory, secretConfigKey } from "../secrets";
-import type { Target } from "../settings";
+import { SecretInventory, secretConfigKey } from "../stacks/secrets";
+import type { Target } from "../stacks/settings";
 
 /** The ESC project the environments live in (`sophia/common`, `sophia/prod`). */
 export const DEFAULT_ENVIRONMENT_PROJECT = "sophia";

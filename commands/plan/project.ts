@@ -10,7 +10,7 @@ import { offlineIp } from "../../clusters/offline";
 import type { ClusterCost } from "../../clusters/pricing";
 import type { PoolCapacity } from "../../clusters/capacity";
 import { replaceDirectory } from "../files";
-import { InvalidInputError } from "../problems";
+import { InvalidInputError } from "../../stacks/problems";
 import { evaluateProgram } from "./evaluate";
 import { RecordedResource, RecordingMonitor } from "./recorder";
 import { readStackConfig } from "./stackConfig";
