@@ -114,6 +114,12 @@ export function parseCommandLine(spec: CommandSpec, argv: readonly string[]): Co
 
 export type CommandMain = (values: CommandValues) => number | Promise<number>;
 
+/** A command as `sophia` runs it: how it is called, and what it does. */
+export interface Command {
+    readonly spec: CommandSpec;
+    readonly main: CommandMain;
+}
+
 /** Where a command's own messages (help, usage errors, failures) go. */
 export interface CommandOutput {
     out(text: string): void;
@@ -137,13 +143,17 @@ export async function runCommandLine(spec: CommandSpec, main: CommandMain, argv:
     }
 }
 
+/** How to ask this command for its help: npm needs `--` before the command's own options. */
+const helpCall = (spec: CommandSpec): string => (spec.name.startsWith("npm run ") ? `${spec.name} -- --help` : `${spec.name} --help`);
+
 function failureText(spec: CommandSpec, error: Error): string {
-    if (isUsersToFix(error)) return `${spec.name}: ${error.message}\nUsage: ${usageLine(spec)}\nRun "${spec.name} -- --help" for the options.\n`;
+    if (isUsersToFix(error)) return `${spec.name}: ${error.message}\nUsage: ${usageLine(spec)}\nRun "${helpCall(spec)}" for the options.\n`;
     const trace = process.env[DEBUG_VARIABLE] === "1" ? `\n${error.stack ?? ""}` : `\n(set ${DEBUG_VARIABLE}=1 for the stack trace)`;
     return `${spec.name} failed unexpectedly: ${error.message}${trace}\n`;
 }
 
 /** Runs a command as a program: parses process.argv and exits with the command's code. */
 export function runCommand(spec: CommandSpec, main: CommandMain): void {
-    void runCommandLine(spec, main, process.argv.slice(2)).then((code) => process.exit(code));
+    // Exit once what was written has reached the pipe or file behind stdout and stderr.
+    void runCommandLine(spec, main, process.argv.slice(2)).then((code) => process.stdout.write("", () => process.stderr.write("", () => process.exit(code))));
 }

@@ -83,8 +83,8 @@ describe("adding a server as the README says", function () {
         dir = repositoryCopy();
         const catalog = path.join(dir, "catalog", "mcp-servers.yaml");
         fs.writeFileSync(catalog, withoutServer(fs.readFileSync(catalog, "utf8"), entry[0].name) + readmeExampleEntry());
-        // The README's plan, and `npm test`'s first step (pretest: npm run docs).
-        [plan, docs] = await Promise.all([start(dir, "npm", ["run", "plan", "--", "--stack", "dev"]), start(dir, "npm", ["run", "docs"])]);
+        // The README's plan (npx sophia plan), and `npm test`'s first step (pretest: npm run docs).
+        [plan, docs] = await Promise.all([start(dir, "npx", ["sophia", "plan", "--stack", "dev"]), start(dir, "npm", ["run", "docs"])]);
     });
     after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -98,7 +98,7 @@ describe("adding a server as the README says", function () {
         expect(before.servers).to.have.length(others.length);
     });
 
-    it("plans: npm run plan -- --stack dev exits 0 with the new server and its secret", () => {
+    it("plans: npx sophia plan --stack dev exits 0 with the new server and its secret", () => {
         expect(plan.code, plan.output).to.equal(0);
         const planned = JSON.parse(fs.readFileSync(path.join(dir, "out", "dev", "plan.json"), "utf8")) as PlanFile;
         const servers = planned.resources.filter((r) => r.type === "sophia:platform:McpServer").map((r) => r.name);

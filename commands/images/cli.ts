@@ -1,7 +1,7 @@
 // npm run images -- (--stack <name> | --all-stacks | --ours) [--plans <dir>] [--json]
 // The images to scan: those the stacks' offline plans pull (the weekly container audit), or ours (the images workflow).
 import * as path from "path";
-import { CommandSpec, CommandValues, runCommand, UsageError } from "../command";
+import { CommandSpec, CommandValues, runCommand, UsageError, type Command } from "../command";
 import { platformStacks } from "../../esc/needs";
 import { readPlanFile } from "../plan/planFile";
 import { chooseStack } from "../plan/stackChoice";
@@ -80,5 +80,8 @@ function images(values: CommandValues): number {
     if (modes !== 1) throw new UsageError("give exactly one of --stack <name>, --all-stacks or --ours");
     return values.ours ? listOurs(values) : listStacks(values);
 }
+
+/** What `sophia images` runs (commands/sophia.js). */
+export const command: Command = { spec: IMAGES_COMMAND, main: images };
 
 if (require.main === module) runCommand(IMAGES_COMMAND, images);

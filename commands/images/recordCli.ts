@@ -3,7 +3,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { IMAGE_LOCK_FILE } from "../../catalog/imageLock";
-import { CommandSpec, CommandValues, runCommand, UsageError } from "../command";
+import { CommandSpec, CommandValues, runCommand, UsageError, type Command } from "../command";
 import { platformStacks } from "../../esc/needs";
 import { nearest } from "../../stacks/nearest";
 import { readPlanFile } from "../plan/planFile";
@@ -74,5 +74,8 @@ function record(values: CommandValues): number {
     process.stdout.write(`${outcome} ${String(values.image)} ${String(values.digest)} in ${path.relative(process.cwd(), lock)}\n`);
     return 0;
 }
+
+/** What `sophia images:record` runs (commands/sophia.js). */
+export const command: Command = { spec: RECORD_COMMAND, main: record };
 
 if (require.main === module) runCommand(RECORD_COMMAND, record);

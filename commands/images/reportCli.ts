@@ -2,7 +2,7 @@
 // The weekly container audit's issue body, from the Trivy JSON reports of every scanned image.
 import * as fs from "fs";
 import * as path from "path";
-import { CommandSpec, CommandValues, runCommand, UsageError } from "../command";
+import { CommandSpec, CommandValues, runCommand, UsageError, type Command } from "../command";
 import { renderAudit, TrivyReport, trivyReportSchema } from "./trivyReport";
 
 export const REPORT_COMMAND: CommandSpec = {
@@ -64,5 +64,8 @@ function report(values: CommandValues): number {
     process.stdout.write(renderAudit({ reports, failures: readFailures(values.failed as string | undefined), severities }));
     return 0;
 }
+
+/** What `sophia images:report` runs (commands/sophia.js). */
+export const command: Command = { spec: REPORT_COMMAND, main: report };
 
 if (require.main === module) runCommand(REPORT_COMMAND, report);

@@ -1,7 +1,7 @@
 // npm run plan -- --stack <name> [--out <dir>] [--diff <old plan.json>] [--show-sames] [--catalog <file>] [--project-dir <dir>] [--project <dir>]
 import * as fs from "fs";
 import * as path from "path";
-import { CommandSpec, CommandValues, runCommand, UsageError } from "../command";
+import { CommandSpec, CommandValues, runCommand, UsageError, type Command } from "../command";
 import { planExitCode, planStack, PROJECT_DIR } from "./plan";
 import { PlanFile, readPlanFile } from "./planFile";
 import { planProject } from "./projectCli";
@@ -93,4 +93,7 @@ async function plan(values: CommandValues): Promise<number> {
     return planExitCode(result.plan, result.schema);
 }
 
-runCommand(PLAN_COMMAND, plan);
+/** What `sophia plan` runs (commands/sophia.js). */
+export const command: Command = { spec: PLAN_COMMAND, main: plan };
+
+if (require.main === module) runCommand(PLAN_COMMAND, plan);

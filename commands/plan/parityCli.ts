@@ -4,7 +4,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { loadCatalog } from "../../catalog";
-import { CommandSpec, CommandValues, runCommand, USAGE_EXIT, UsageError } from "../command";
+import { CommandSpec, CommandValues, runCommand, USAGE_EXIT, UsageError, type Command } from "../command";
 import { TARGETS } from "../../stacks/settings";
 import type { Target } from "../../catalog/schema";
 import { offlineStackSettings } from "./offlineSettings";
@@ -96,5 +96,8 @@ function parity(values: CommandValues): number {
     fs.writeFileSync(path.join(out, `${stack}-parity.json`), JSON.stringify({ stack, from, to, before, after, differences, byDesign }, null, 2) + "\n");
     return differences.length === 0 ? 0 : 1;
 }
+
+/** What `sophia parity` runs (commands/sophia.js). */
+export const command: Command = { spec: PARITY_COMMAND, main: parity };
 
 if (require.main === module) runCommand(PARITY_COMMAND, parity);

@@ -1,7 +1,7 @@
 // npm run policy -- --plan <plan.json> [--config <policy config.json>]
 // Runs the pack's rules on a plan file; exit 0 clean (advisories allowed), 1 mandatory violations, 2 usage errors or unreadable input.
 import * as fs from "fs";
-import { CommandSpec, CommandValues, runCommand, UsageError } from "../command";
+import { CommandSpec, CommandValues, runCommand, UsageError, type Command } from "../command";
 import { PlanFile, readPlanFile } from "../plan/planFile";
 import { PLACEHOLDER_PREFIX } from "../plan/stackConfig";
 import { configProblems, PolicyPackConfig } from "../../policies/config";
@@ -61,4 +61,7 @@ function policy(values: CommandValues): number {
     return mandatory.length > 0 ? 1 : 0;
 }
 
-runCommand(POLICY_COMMAND, policy);
+/** What `sophia policy` runs (commands/sophia.js). */
+export const command: Command = { spec: POLICY_COMMAND, main: policy };
+
+if (require.main === module) runCommand(POLICY_COMMAND, policy);

@@ -2,7 +2,7 @@
 // Reads the JSON of `pulumi preview --expect-no-changes --json` (run after `pulumi refresh`) and
 // names every drifted resource; the nightly drift workflow posts the report when there is any.
 import * as fs from "fs";
-import { CommandSpec, CommandValues, runCommand, UsageError } from "../command";
+import { CommandSpec, CommandValues, runCommand, UsageError, type Command } from "../command";
 import { writeFileAtomic } from "../files";
 import { PROJECT_DIR } from "../plan/plan";
 import { chooseStack } from "../plan/stackChoice";
@@ -63,4 +63,7 @@ function driftReport(values: CommandValues): number {
     return hasDrift(report) ? 1 : 0;
 }
 
-runCommand(DRIFT_COMMAND, driftReport);
+/** What `sophia drift-report` runs (commands/sophia.js). */
+export const command: Command = { spec: DRIFT_COMMAND, main: driftReport };
+
+if (require.main === module) runCommand(DRIFT_COMMAND, driftReport);

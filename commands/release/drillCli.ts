@@ -8,7 +8,7 @@ import { backupNames } from "../../stacks/backupNames";
 import { dateOfStamp } from "../../images/backup/src/layout";
 import { countRows } from "../../images/backup/src/postgres";
 import { listBackups, restore } from "../../images/backup/src/restore";
-import { CommandSpec, CommandValues, runCommand, UsageError } from "../command";
+import { CommandSpec, CommandValues, runCommand, UsageError, type Command } from "../command";
 import { platformStacks } from "../../esc/needs";
 import { offlineStackSettings } from "../plan/offlineSettings";
 import { PROJECT_DIR } from "../plan/plan";
@@ -140,5 +140,8 @@ async function drill(values: CommandValues): Promise<number> {
     }
     return result.verdict === "pass" ? 0 : 1;
 }
+
+/** What `sophia drill` runs (commands/sophia.js). */
+export const command: Command = { spec: DRILL_COMMAND, main: drill };
 
 if (require.main === module) runCommand(DRILL_COMMAND, drill);

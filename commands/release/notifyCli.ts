@@ -2,7 +2,7 @@
 import * as fs from "fs";
 import { TIERS, Tier } from "../../catalog/schema";
 import { DOCS_BASE_URL, RUNBOOK_DOC, runbookUrl, RUNBOOKS, AlertName } from "../../components/monitoring/runbooks";
-import { CommandSpec, CommandValues, runCommand, UsageError } from "../command";
+import { CommandSpec, CommandValues, runCommand, UsageError, type Command } from "../command";
 import { PROJECT_DIR } from "../plan/plan";
 import { chooseStack } from "../plan/stackChoice";
 import { Destinations, Notification, PAGERDUTY_EVENTS_URL, sendNotification } from "./notify";
@@ -100,4 +100,7 @@ async function notify(values: CommandValues): Promise<number> {
     return delivered ? 0 : 1;
 }
 
-runCommand(NOTIFY_COMMAND, notify);
+/** What `sophia notify` runs (commands/sophia.js). */
+export const command: Command = { spec: NOTIFY_COMMAND, main: notify };
+
+if (require.main === module) runCommand(NOTIFY_COMMAND, notify);

@@ -1,6 +1,6 @@
 // npm run rollback-decision -- --verify-exit <code> --commit <sha> [--verified-commit <sha>] [--rolling-back]
 import * as fs from "fs";
-import { CommandSpec, CommandValues, runCommand, UsageError } from "../command";
+import { CommandSpec, CommandValues, runCommand, UsageError, type Command } from "../command";
 import { decideRollback, stepOutputs, verifyOutcome } from "./rollback";
 
 export const ROLLBACK_COMMAND: CommandSpec = {
@@ -50,4 +50,7 @@ function decide(values: CommandValues): number {
     return 0;
 }
 
-runCommand(ROLLBACK_COMMAND, decide);
+/** What `sophia rollback-decision` runs (commands/sophia.js). */
+export const command: Command = { spec: ROLLBACK_COMMAND, main: decide };
+
+if (require.main === module) runCommand(ROLLBACK_COMMAND, decide);

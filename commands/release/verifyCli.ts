@@ -1,5 +1,5 @@
 // npm run verify -- --stack <name> [--prometheus-url <url>] [--alertmanager-url <url>] [--edge-address <host:port>] [--ca-file <pem>] [--timeout <s>]
-import { CommandSpec, CommandValues, runCommand, UsageError } from "../command";
+import { CommandSpec, CommandValues, runCommand, UsageError, type Command } from "../command";
 import { PROJECT_DIR } from "../plan/plan";
 import { chooseStack } from "../plan/stackChoice";
 import { stackExpectations, StackExpectations } from "./expectations";
@@ -98,4 +98,7 @@ async function verify(values: CommandValues): Promise<number> {
     return verifyExitCode(results);
 }
 
-runCommand(VERIFY_COMMAND, verify);
+/** What `sophia verify` runs (commands/sophia.js). */
+export const command: Command = { spec: VERIFY_COMMAND, main: verify };
+
+if (require.main === module) runCommand(VERIFY_COMMAND, verify);

@@ -4,7 +4,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { CommandSpec, CommandValues, runCommand } from "../../commands/command";
+import { CommandSpec, CommandValues, runCommand, type Command } from "../../commands/command";
 import type { PlanFile } from "../../commands/plan/planFile";
 import { GENERATED_DOCS } from "./list";
 import { projectStacks, ROOT } from "./stacks";
@@ -67,4 +67,7 @@ function main(values: CommandValues): number {
     return 0;
 }
 
-runCommand(DOCS_COMMAND, main);
+/** What `sophia docs` runs (commands/sophia.js). */
+export const command: Command = { spec: DOCS_COMMAND, main: main };
+
+if (require.main === module) runCommand(DOCS_COMMAND, main);

@@ -1,0 +1,81 @@
+// `sophia`, the operators' one command (package.json "bin"): its list, each command's help, the same
+// exit codes as the npm scripts it stands beside, and output that reaches a pipe whole.
+import { expect } from "chai";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { ROOT } from "./support/plan";
+
+/* eslint-disable @typescript-eslint/no-require-imports */
+const { COMMANDS } = require("../commands/sophia.js") as { COMMANDS: [string, string, string][] };
+
+const SOPHIA = path.join(ROOT, "commands", "sophia.js");
+const sophia = (args: string[], env: Record<string, string> = {}) => {
+    const run = spawnSync(process.execPath, [SOPHIA, ...args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, ...env }, timeout: 120_000 });
+    return { code: run.status, stdout: run.stdout, stderr: run.stderr };
+};
+const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { bin: Record<string, string>; scripts: Record<string, string> };
+
+describe("sophia, the operators' one command", function () {
+    this.timeout(300_000);
+
+    it("is the package's bin, so npx sophia runs it after npm ci", () => {
+        expect(pkg.bin).to.deep.equal({ sophia: "commands/sophia.js" });
+        expect(fs.readFileSync(SOPHIA, "utf8")).to.match(/^#!\/usr\/bin\/env node\n/);
+        expect(fs.statSync(SOPHIA).mode & 0o111, "executable").to.not.equal(0);
+    });
+
+    it("lists every command with what it does, with or without --help, exit 0", () => {
+        for (const args of [[], ["--help"], ["-h"], ["help"]]) {
+            const run = sophia(args);
+            expect(run.code, args.join(" ")).to.equal(0);
+            for (const [name, , about] of COMMANDS) expect(run.stdout).to.include(`  ${name}`).and.include(about);
+        }
+    });
+
+    it("runs each command's own module, the one its npm script of the same name runs", () => {
+        for (const [name, module] of COMMANDS) {
+            expect(pkg.scripts[name], name).to.match(new RegExp(`${module.replace(/[/.]/g, "\\$&")}\\.ts$`));
+            const { command } = require(path.join(ROOT, module)) as { command?: { spec: { name: string } } };
+            expect(command?.spec.name, name).to.equal(`npm run ${name}`);
+        }
+    });
+
+    for (const [name] of COMMANDS) {
+        it(`sophia ${name} --help: usage, options and exit codes as sophia shows them, exit 0`, () => {
+            const run = sophia([name, "--help"]);
+            expect(run.code, run.stderr).to.equal(0);
+            expect(run.stdout).to.include(`Usage:\n  sophia ${name}`).and.include("Exit codes:");
+            expect(run.stdout).to.not.match(/npm run [\w:-]+ --/);
+        });
+    }
+
+    it("refuses an unknown command with exit 2, the nearest one and where to look", () => {
+        const run = sophia(["plna", "--stack", "dev"]);
+        expect(run.code).to.equal(2);
+        expect(run.stderr).to.equal('sophia: unknown command "plna" (did you mean plan?)\nRun "sophia --help" for the commands.\n');
+    });
+
+    it("exits as the command does: 2 with the fix on a usage error, naming sophia", () => {
+        const run = sophia(["plan", "--stack", "nosuch"]);
+        expect(run.code).to.equal(2);
+        expect(run.stderr).to.match(/^sophia plan: unknown stack "nosuch"/);
+        expect(run.stderr).to.include('Run "sophia plan --help" for the options.');
+        expect(run.stderr).to.not.match(/\n\s+at /);
+    });
+
+    it("plans a stack as npm run plan does, and its output through a pipe is the output to a file", () => {
+        const out = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-cli-"));
+        const toFile = path.join(out, "plan.txt");
+        const shell = (command: string) => spawnSync("bash", ["-c", command], { cwd: ROOT, encoding: "utf8", timeout: 120_000 });
+        const file = shell(`node ${SOPHIA} plan --stack dev --out ${out}/a > ${toFile}`);
+        const piped = shell(`node ${SOPHIA} plan --stack dev --out ${out}/b | cat`);
+        expect(file.status, file.stderr).to.equal(0);
+        expect(piped.status, piped.stderr).to.equal(0);
+        const normalize = (text: string) => text.replace(/\/[ab]\/dev\//g, "/x/dev/").replace(/\d+\.\d s/g, "N s");
+        expect(normalize(piped.stdout)).to.equal(normalize(fs.readFileSync(toFile, "utf8")));
+        expect(fs.readFileSync(path.join(out, "a", "dev", "plan.json"), "utf8")).to.equal(fs.readFileSync(path.join(out, "b", "dev", "plan.json"), "utf8"));
+        fs.rmSync(out, { recursive: true, force: true });
+    });
+});
