@@ -3,10 +3,9 @@
 import * as path from "path";
 import { CommandSpec, CommandValues, runCommand, UsageError, type Command } from "../command";
 import { platformStacks } from "../../esc/needs";
-import { readPlanFile } from "../plan/planFile";
 import { chooseStack } from "../plan/stackChoice";
 import { lockNameOf, ourImages, stackRegistries, tagsOf } from "./ours";
-import { imagesOfPlan, mergeStacks } from "./used";
+import { imagesOfPlan, mergeStacks, readStackPlans } from "./used";
 
 const PROJECT_DIR = path.resolve(__dirname, "..", "..");
 
@@ -57,16 +56,7 @@ function listOurs(values: CommandValues): number {
 function listStacks(values: CommandValues): number {
     const stacks = values["all-stacks"] ? platformStacks(PROJECT_DIR) : [chooseStack(values.stack as string | undefined, undefined, PROJECT_DIR).stack];
     const plansDir = path.resolve(String(values.plans ?? "out"));
-    const merged = mergeStacks(
-        stacks.map((stack) => {
-            const file = path.join(plansDir, stack, "plan.json");
-            try {
-                return imagesOfPlan(readPlanFile(file));
-            } catch (error) {
-                throw new UsageError(`cannot read the plan of ${stack}: ${(error as Error).message} (run npm run plan -- --stack ${stack} --out ${plansDir})`);
-            }
-        }),
-    );
+    const merged = mergeStacks(readStackPlans(stacks, plansDir).map(imagesOfPlan));
     print(
         values,
         merged.images.map((i) => i.image),

@@ -6,9 +6,9 @@ import { IMAGE_LOCK_FILE } from "../../catalog/imageLock";
 import { CommandSpec, CommandValues, runCommand, UsageError, type Command } from "../command";
 import { platformStacks } from "../../esc/needs";
 import { nearest } from "../../stacks/nearest";
-import { readPlanFile } from "../plan/planFile";
 import { recordDigest, withRecordedDigest } from "./lockRecord";
 import { lockNamesOfPlans } from "./lockNames";
+import { readStackPlans } from "./used";
 import { stackRegistries } from "./ours";
 
 const PROJECT_DIR = path.resolve(__dirname, "..", "..");
@@ -46,14 +46,7 @@ export const RECORD_COMMAND: CommandSpec = {
 /** The image must be one some stack's plan pulls: a digest for anything else would only sit in the lock. */
 function checkUsed(image: string, plansDir: string): void {
     const stacks = platformStacks(PROJECT_DIR);
-    const plans = stacks.map((stack) => {
-        const file = path.join(plansDir, stack, "plan.json");
-        try {
-            return readPlanFile(file);
-        } catch (error) {
-            throw new UsageError(`cannot read the plan of ${stack}: ${(error as Error).message} (run npm run plan -- --stack ${stack} --out ${plansDir})`);
-        }
-    });
+    const plans = readStackPlans(stacks, plansDir);
     const { names, primary } = lockNamesOfPlans(plans, stackRegistries(PROJECT_DIR));
     if (names.has(image)) return;
     const guess = nearest(image, primary);

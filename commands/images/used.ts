@@ -1,6 +1,8 @@
 import { HELM_RELEASE } from "../../policies/helm/values";
 import { imagesOf } from "../../policies/workloads/containers";
-import type { PlanFile } from "../plan/planFile";
+import * as path from "path";
+import { UsageError } from "../command";
+import { PlanFile, readPlanFile } from "../plan/planFile";
 
 /** A Helm release of a plan: its images come from the chart, rendered with these values (helm template). */
 export interface HelmReleaseImages {
@@ -52,4 +54,15 @@ export function mergeStacks(stacks: readonly StackImages[]): { images: { image: 
         images: [...byImage.keys()].sort().map((image) => ({ image, stacks: [...byImage.get(image)!].sort() })),
         helmReleases: stacks.flatMap((s) => s.helmReleases),
     };
+}
+
+/** Each stack's plan, <plansDir>/<stack>/plan.json; a missing or unreadable one is a usage error naming the command that writes it. */
+export function readStackPlans(stacks: readonly string[], plansDir: string): PlanFile[] {
+    return stacks.map((stack) => {
+        try {
+            return readPlanFile(path.join(plansDir, stack, "plan.json"));
+        } catch (error) {
+            throw new UsageError(`cannot read the plan of ${stack}: ${(error as Error).message} (run npm run plan -- --stack ${stack} --out ${plansDir})`);
+        }
+    });
 }
