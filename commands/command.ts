@@ -152,8 +152,21 @@ function failureText(spec: CommandSpec, error: Error): string {
     return `${spec.name} failed unexpectedly: ${error.message}${trace}\n`;
 }
 
+/**
+ * A reader that stops early (`| head`) closes the pipe: the rest of the output has nowhere to go,
+ * which is no failure of the command, so it is dropped and the command ends with its own code.
+ */
+export function dropOutputOnClosedPipe(): void {
+    for (const stream of [process.stdout, process.stderr]) {
+        stream.on("error", (error: NodeJS.ErrnoException) => {
+            if (error.code !== "EPIPE") throw error;
+        });
+    }
+}
+
 /** Runs a command as a program: parses process.argv and exits with the command's code. */
 export function runCommand(spec: CommandSpec, main: CommandMain): void {
+    dropOutputOnClosedPipe();
     // Exit once what was written has reached the pipe or file behind stdout and stderr.
     void runCommandLine(spec, main, process.argv.slice(2)).then((code) => process.stdout.write("", () => process.stderr.write("", () => process.exit(code))));
 }

@@ -77,7 +77,8 @@ function main(argv) {
         const hint = guess ? ` (did you mean ${guess}?)` : "";
         return exit(2, process.stderr, `sophia: unknown command "${name}"${hint}\nRun "sophia --help" for the commands.\n`);
     }
-    const { runCommandLine } = require(path.join(ROOT, "commands", "command"));
+    const { dropOutputOnClosedPipe, runCommandLine } = require(path.join(ROOT, "commands", "command"));
+    dropOutputOnClosedPipe();
     const { command } = require(path.join(ROOT, entry[1]));
     return runCommandLine(asSophia(name, command.spec), command.main, args).then((code) => process.stdout.write("", () => exit(code, process.stderr, "")));
 }

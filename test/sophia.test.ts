@@ -5,7 +5,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ROOT } from "./support/plan";
+import { planOf, ROOT } from "./support/plan";
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 const { COMMANDS } = require("../commands/sophia.js") as { COMMANDS: [string, string, string][] };
@@ -77,5 +77,28 @@ describe("sophia, the operators' one command", function () {
         expect(normalize(piped.stdout)).to.equal(normalize(fs.readFileSync(toFile, "utf8")));
         expect(fs.readFileSync(path.join(out, "a", "dev", "plan.json"), "utf8")).to.equal(fs.readFileSync(path.join(out, "b", "dev", "plan.json"), "utf8"));
         fs.rmSync(out, { recursive: true, force: true });
+    });
+
+    describe("output through a pipe", () => {
+        const shell = (command: string) => spawnSync("bash", ["-o", "pipefail", "-c", command], { cwd: ROOT, encoding: "utf8", timeout: 120_000 });
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-pipe-"));
+        after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+        const commands: [string, string][] = COMMANDS.map(([name]) => [`${name} --help`, `node ${SOPHIA} ${name} --help`]);
+        // A long report: the policy rules over the prod plan, a few hundred lines.
+        commands.push(["policy on the prod plan", `node ${SOPHIA} policy --plan ${path.join(planOf("prod").out, "prod", "plan.json")}`]);
+        for (const [what, command] of commands) {
+            it(`${what}: | cat gives the bytes > file gives, and | head -1 ends quietly`, () => {
+                const file = path.join(dir, "out.txt");
+                const toFile = shell(`${command} > ${file}`);
+                const piped = shell(`${command} | cat`);
+                expect(piped.status, piped.stderr).to.equal(toFile.status);
+                expect(piped.stdout).to.equal(fs.readFileSync(file, "utf8"));
+                expect(piped.stdout.length).to.be.above(0);
+                const head = shell(`${command} | head -1`);
+                expect(head.stdout).to.equal(`${piped.stdout.split("\n")[0]}\n`);
+                expect(head.stderr).to.not.match(/EPIPE|\n\s+at /);
+            });
+        }
     });
 });
