@@ -164,9 +164,13 @@ export function dropOutputOnClosedPipe(): void {
     }
 }
 
+/** Exits with `code` once what was written has reached the pipe or file behind stdout and stderr. */
+export function exitWhenWritten(code: number): void {
+    process.stdout.write("", () => process.stderr.write("", () => process.exit(code)));
+}
+
 /** Runs a command as a program: parses process.argv and exits with the command's code. */
 export function runCommand(spec: CommandSpec, main: CommandMain): void {
     dropOutputOnClosedPipe();
-    // Exit once what was written has reached the pipe or file behind stdout and stderr.
-    void runCommandLine(spec, main, process.argv.slice(2)).then((code) => process.stdout.write("", () => process.stderr.write("", () => process.exit(code))));
+    void runCommandLine(spec, main, process.argv.slice(2)).then(exitWhenWritten);
 }

@@ -43,7 +43,7 @@ function help() {
     ].join("\n");
 }
 
-/** Writes `text` and exits once it has reached the pipe or file behind stdout/stderr. */
+/** Writes `text` and exits once it has reached the pipe or file behind it (before any TypeScript is loaded). */
 function exit(code, stream, text) {
     stream.write(text, () => process.exit(code));
 }
@@ -77,10 +77,10 @@ function main(argv) {
         const hint = guess ? ` (did you mean ${guess}?)` : "";
         return exit(2, process.stderr, `sophia: unknown command "${name}"${hint}\nRun "sophia --help" for the commands.\n`);
     }
-    const { dropOutputOnClosedPipe, runCommandLine } = require(path.join(ROOT, "commands", "command"));
+    const { dropOutputOnClosedPipe, exitWhenWritten, runCommandLine } = require(path.join(ROOT, "commands", "command"));
     dropOutputOnClosedPipe();
     const { command } = require(path.join(ROOT, entry[1]));
-    return runCommandLine(asSophia(name, command.spec), command.main, args).then((code) => process.stdout.write("", () => exit(code, process.stderr, "")));
+    return runCommandLine(asSophia(name, command.spec), command.main, args).then(exitWhenWritten);
 }
 
 module.exports = { COMMANDS, asSophia };
