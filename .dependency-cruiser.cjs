@@ -38,7 +38,7 @@ module.exports = {
     ],
     options: {
         doNotFollow: { path: "node_modules" },
-        exclude: { path: ["node_modules", "^out/", "^coverage/", "^bin/", "^reports/", "^\\.stryker-tmp/", "^\\.clusters-invalid-"] },
+        exclude: { path: ["node_modules", "^out/", "^coverage/", "^build/", "^reports/", "^\\.stryker-tmp/", "^\\.clusters-invalid-"] },
         tsConfig: { fileName: "tsconfig.json" },
         tsPreCompilationDeps: true,
     },

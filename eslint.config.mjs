@@ -8,7 +8,7 @@ export default tseslint.config(
         ignores: [
             "node_modules/",
             "out/",
-            "bin/",
+            "build/",
             "coverage/",
             ".clusters-invalid-*/",
             ".stryker-tmp/",

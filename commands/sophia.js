@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // sophia: the operators' commands under one name. `sophia --help` lists them and `sophia <command>
 // --help` explains one; the npm scripts of the same names run the same modules. Plain JavaScript, so
-// that the list shows at once; a command's module is TypeScript, transpiled as it loads (its types
-// are checked by npm run typecheck).
+// that the list shows at once; a command's module is TypeScript, run as its compiled JavaScript
+// (build.js: compiled on first use when missing or stale; types are checked by npm run typecheck).
 "use strict";
 const path = require("path");
 
@@ -67,7 +67,7 @@ function main(argv) {
     const [name, ...args] = argv;
     if (name === undefined || name === "--help" || name === "-h" || name === "help") return exit(0, process.stdout, help());
     const entry = COMMANDS.find(([known]) => known === name);
-    require("ts-node").register({ transpileOnly: true, projectSearchDir: ROOT });
+    require("./build").register();
     if (!entry) {
         const { nearest } = require(path.join(ROOT, "stacks", "nearest"));
         const guess = nearest(

@@ -16,11 +16,15 @@ const ROOT = path.resolve(__dirname, "..", "..");
 
 function planOn(stack: string, target: string, out: string): PlanFile {
     const dir = path.join(out, target);
-    const result = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(__dirname, "cli.ts"), "--stack", stack, "--out", dir], {
-        cwd: ROOT,
-        encoding: "utf8",
-        env: { ...process.env, PULUMI_CONFIG: JSON.stringify({ ...JSON.parse(process.env.PULUMI_CONFIG ?? "{}"), "sophia:target": target }) },
-    });
+    const result = spawnSync(
+        process.execPath,
+        ["-r", path.join(ROOT, "commands", "register.js"), path.join(__dirname, "cli.ts"), "--stack", stack, "--out", dir],
+        {
+            cwd: ROOT,
+            encoding: "utf8",
+            env: { ...process.env, PULUMI_CONFIG: JSON.stringify({ ...JSON.parse(process.env.PULUMI_CONFIG ?? "{}"), "sophia:target": target }) },
+        },
+    );
     const failure = `the plan of ${stack} on ${target} failed (${result.status}):\n${result.stderr}${result.stdout}`;
     // The plan's exit 2 is the user's input (the stack file, the catalog): shown as it is, no trace.
     if (result.status === USAGE_EXIT) throw new UsageError(failure);
