@@ -22,7 +22,7 @@ describe("the plan's printed report", () => {
         const text = report([violation("disallow-privileged", "mandatory", "a"), violation("disallow-privileged", "mandatory", "b"), ...advisories]);
         expect(text).to.include("  [mandatory] disallow-privileged a: a is wrong\n  [mandatory] disallow-privileged b: b is wrong\n");
         expect(text).to.include("  [advisory] require-image-digests: 40 resources, e.g. svc-0: svc-0 is wrong\n");
-        expect(text).to.include("  (every violation: npm run policy -- --plan out/dev/plan.json)\n");
+        expect(text).to.include("  (every violation: npx sophia policy --plan out/dev/plan.json)\n");
         expect(text).to.not.include("svc-1");
         expect(text).to.include("Policy: 42 violation(s), 2 mandatory");
     });

@@ -51,7 +51,7 @@ function checkUsed(image: string, plansDir: string): void {
     if (names.has(image)) return;
     const guess = nearest(image, primary);
     throw new UsageError(
-        `--image ${image}: no stack's plan pulls it (${stacks.join(", ")} in ${plansDir})${guess ? `; did you mean ${guess}?` : "."} Run npm run images -- --all-stacks for the images in use`,
+        `--image ${image}: no stack's plan pulls it (${stacks.join(", ")} in ${plansDir})${guess ? `; did you mean ${guess}?` : "."} Run npx sophia images --all-stacks for the images in use`,
     );
 }
 

@@ -62,7 +62,7 @@ export function readStackPlans(stacks: readonly string[], plansDir: string): Pla
         try {
             return readPlanFile(path.join(plansDir, stack, "plan.json"));
         } catch (error) {
-            throw new UsageError(`cannot read the plan of ${stack}: ${(error as Error).message} (run npm run plan -- --stack ${stack} --out ${plansDir})`);
+            throw new UsageError(`cannot read the plan of ${stack}: ${(error as Error).message} (run npx sophia plan --stack ${stack} --out ${plansDir})`);
         }
     });
 }

@@ -65,7 +65,7 @@ function violationLines(violations: readonly Violation[], planFile: string): str
         lines.push(`  [${first.level}] ${first.policy}: ${group.length} resources, e.g. ${resourceName(first.urn)}: ${first.message}`);
         grouped = true;
     }
-    if (grouped) lines.push(`  (every violation: npm run policy -- --plan ${planFile})`);
+    if (grouped) lines.push(`  (every violation: npx sophia policy --plan ${planFile})`);
     return lines;
 }
 

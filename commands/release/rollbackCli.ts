@@ -37,7 +37,7 @@ function sha(flag: string, value: string | undefined, required: boolean): string
 function decide(values: CommandValues): number {
     const exit = values["verify-exit"] as string | undefined;
     if (exit === undefined || !/^\d+$/.test(exit))
-        throw new UsageError(`--verify-exit ${exit === undefined ? "is required" : `"${exit}"`}: expected npm run verify's exit code`);
+        throw new UsageError(`--verify-exit ${exit === undefined ? "is required" : `"${exit}"`}: expected the exit code of sophia verify`);
     const decision = decideRollback({
         verify: verifyOutcome(Number(exit)),
         commit: sha("commit", values.commit as string | undefined, true)!,

@@ -125,7 +125,7 @@ describe("recording a pushed image's digest", () => {
         });
         it("exits 2 on an image no stack's plan pulls, suggesting the nearest, changing nothing", () => {
             const cases: [string, RegExp][] = [
-                ["nosuch:1.0", /--image nosuch:1\.0: no stack's plan pulls it \(.*\)\. Run npm run images -- --all-stacks/],
+                ["nosuch:1.0", /--image nosuch:1\.0: no stack's plan pulls it \(.*\)\. Run npx sophia images --all-stacks/],
                 ["sophia-backup:1.0.1", /--image sophia-backup:1\.0\.1: no stack's plan pulls it .*; did you mean sophia-backup:1\.0\.0\?/],
             ];
             for (const [image, message] of cases) {
@@ -144,7 +144,7 @@ describe("recording a pushed image's digest", () => {
                 path.join(plans, "none"),
             ]);
             expect(noPlans.code).to.equal(2);
-            expect(noPlans.stderr).to.match(/cannot read the plan of \S+: .*\(run npm run plan -- --stack \S+ --out /);
+            expect(noPlans.stderr).to.match(/cannot read the plan of \S+: .*\(run npx sophia plan --stack \S+ --out /);
             expect(fs.readFileSync(lock, "utf8")).to.equal(committed);
         });
         it("exits 2 on a lock file that is not valid YAML, changing nothing", () => {

@@ -89,7 +89,7 @@ describe("the images a stack pulls (the container audit's list)", function () {
             expect(unknown.stderr).to.match(/unknown stack "nope"/);
             const missing = runCli("commands/images/cli.ts", ["--stack", stack, "--plans", path.join(ROOT, "no-such-plans")]);
             expect(missing.code).to.equal(2);
-            expect(missing.stderr).to.match(new RegExp(`cannot read the plan of ${stack}: .* does not exist \\(run npm run plan -- --stack ${stack}`));
+            expect(missing.stderr).to.match(new RegExp(`cannot read the plan of ${stack}: .* does not exist \\(run npx sophia plan --stack ${stack}`));
             expect(runCli("commands/images/cli.ts", []).stderr).to.match(/give exactly one of --stack <name>, --all-stacks or --ours/);
             expect(runCli("commands/images/cli.ts", ["--ours", "--all-stacks"]).code).to.equal(2);
         });
