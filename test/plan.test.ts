@@ -161,4 +161,18 @@ describe("npm run plan", () => {
         expect(roomy.fits.requests).to.equal(true);
         expect(formatSummary(roomy)).to.include("Fits by requests; limits overcommit the nodes");
     });
+
+    it("adds CPU up to the same total whatever order the resources were registered in", () => {
+        for (const stack of platformStacks(ROOT)) {
+            const resources = planOf(stack).plan!.resources;
+            const capacity = { nodes: 3, cpu: "8", memory: "32Gi" };
+            const forward = summarize(resources, capacity).usage;
+            const backward = summarize([...resources].reverse(), capacity).usage;
+            expect(backward, stack).to.deep.equal(forward);
+            // Whole millicores: no floating-point tail such as 7.1899999999999995.
+            for (const row of [forward.total, ...Object.values(forward.byTier)]) {
+                expect(Math.round(row.requests.cpu * 1000) / 1000, stack).to.equal(row.requests.cpu);
+            }
+        }
+    });
 });

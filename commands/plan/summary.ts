@@ -65,12 +65,18 @@ function kubernetesUsage(inputs: KubernetesProps): WorkloadUsage | undefined {
     };
 }
 
+/**
+ * Cores added in whole millicores (Kubernetes' finest CPU unit), so that a total is the same number
+ * whatever order the workloads were registered in (0.1 + 0.2 is not 0.2 + 0.1 in floating point).
+ */
+export const addCores = (a: number, b: number): number => Math.round((a + b) * 1000) / 1000;
+
 /** The containers' requests or limits, added up. */
 const sumOf = (containers: readonly Container[], key: "requests" | "limits"): Compute =>
     containers.reduce<Compute>(
         (acc, c) => {
             const q = quantity(c.resources?.[key]);
-            return { cpu: acc.cpu + q.cpu, memoryBytes: acc.memoryBytes + q.memoryBytes };
+            return { cpu: addCores(acc.cpu, q.cpu), memoryBytes: acc.memoryBytes + q.memoryBytes };
         },
         { cpu: 0, memoryBytes: 0 },
     );
@@ -105,9 +111,9 @@ function workloadUsage(resources: RecordedResource[]): WorkloadUsage[] {
 
 function add(row: UsageRow, u: WorkloadUsage): void {
     row.replicas += u.replicas;
-    row.requests.cpu += u.requests.cpu * u.replicas;
+    row.requests.cpu = addCores(row.requests.cpu, u.requests.cpu * u.replicas);
     row.requests.memoryBytes += u.requests.memoryBytes * u.replicas;
-    row.limits.cpu += u.limits.cpu * u.replicas;
+    row.limits.cpu = addCores(row.limits.cpu, u.limits.cpu * u.replicas);
     row.limits.memoryBytes += u.limits.memoryBytes * u.replicas;
 }
 
