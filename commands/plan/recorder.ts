@@ -103,8 +103,10 @@ export class RecordingMonitor extends MockMonitor {
         super({
             newResource: (args: pulumi.runtime.MockResourceArgs) => ({
                 id: args.custom ? `${args.name}-id` : undefined,
-                // Echo the inputs as outputs; names the engine would auto-generate get the resource name.
-                state: { name: args.name, ...(args.inputs as Record<string, unknown>), ...computedOutputs(args) },
+                // Only what the engine would add: outside a preview, the SDK itself resolves every output the
+                // engine leaves out to its input (runtime/resource.ts, resolveOutputs), so echoing the inputs
+                // would only serialize them once more. A name the engine would auto-generate is the resource's.
+                state: { ...((args.inputs as { name?: unknown }).name === undefined ? { name: args.name } : {}), ...computedOutputs(args) },
             }),
             call: (args: pulumi.runtime.MockCallArgs) => {
                 throw new Error(`the program called ${args.token}, which the offline plan cannot answer: a deployment must not depend on live reads`);
