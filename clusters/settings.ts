@@ -1,12 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { formatPath, Problem, readConfigValues, throwIfProblems } from "../stacks/problems";
+import { LAMBDA_API_URL } from "./lambda/client";
 import { INSTANCE_TYPES } from "./pricing";
+
+export { LAMBDA_API_URL };
 import { locateKey } from "./stackFile";
 
 /** The config namespace of the cluster project: `sophia-clusters:<key>` in clusters/Pulumi.<stack>.yaml. */
 export const CLUSTER_CONFIG_NAMESPACE = "sophia-clusters";
-export const LAMBDA_API_URL = "https://cloud.lambdalabs.com/api/v1";
 
 export const ORCHESTRATORS = ["swarm", "k3s"] as const;
 export type Orchestrator = (typeof ORCHESTRATORS)[number];

@@ -42,7 +42,7 @@ describe("cluster settings (clusters/Pulumi.<stack>.yaml)", () => {
         for (const stack of ["dev", "staging", "prod"]) {
             const s = settingsOf(CLUSTERS, stack);
             expect(s.pools.length, stack).to.be.greaterThan(0);
-            expect(s.lambdaApiUrl).to.equal("https://cloud.lambdalabs.com/api/v1");
+            expect(s.lambdaApiUrl, "the published base URL").to.equal("https://cloud.lambda.ai/api/v1");
         }
         const staging = settingsOf(CLUSTERS, "staging");
         expect(staging.orchestrator).to.equal("k3s");
