@@ -88,8 +88,8 @@ function launchRequest(inputs: MachineInputs): LaunchRequest {
 
 /** Answers that say the API did not launch: a launch may be sent again after them. */
 const notLaunched = (error: unknown): boolean => (error as LambdaError).status === 429 || isProviderError(error);
-/** Answers after which nobody knows whether the API launched (a 5xx, a dropped connection). */
-const outcomeUnknown = (error: unknown): boolean => (error as LambdaError).status >= 500 || (error as LambdaError).status === 0;
+/** Answers after which nobody knows whether the API acted (a 5xx, a dropped connection). */
+export const outcomeUnknown = (error: unknown): boolean => (error as LambdaError).status >= 500 || (error as LambdaError).status === 0;
 
 /**
  * Launches once. After an answer that leaves the outcome open, the tags say whether the instance
@@ -217,15 +217,26 @@ export interface SshKeyInputs extends LambdaConnection {
 
 type ApiSshKey = Schemas["SSHKey"];
 
+async function findSshKey(inputs: SshKeyInputs): Promise<ApiSshKey | undefined> {
+    const keys = await lambdaRequest<{ data: ApiSshKey[] }>(inputs, "GET", "/ssh-keys");
+    return keys.data.find((k) => k.name === inputs.name && k.public_key.trim() === inputs.publicKey.trim());
+}
+
 /** An SSH key of the account, registered from its public half; any change replaces it. */
 export const sshKeyProvider = {
     async create(inputs: SshKeyInputs) {
-        const keys = await lambdaRequest<{ data: ApiSshKey[] }>(inputs, "GET", "/ssh-keys");
         // A key of this name left by a create that never wrote its state: the same key is taken over.
-        const existing = keys.data.find((k) => k.name === inputs.name && k.public_key.trim() === inputs.publicKey.trim());
+        const existing = await findSshKey(inputs);
         if (existing) return { id: existing.id, outs: { ...inputs } };
-        const created = await lambdaRequest<{ data: ApiSshKey }>(inputs, "POST", "/ssh-keys", { name: inputs.name, public_key: inputs.publicKey });
-        return { id: created.data.id, outs: { ...inputs } };
+        try {
+            const body: Schemas["AddSSHKeyRequest"] = { name: inputs.name, public_key: inputs.publicKey };
+            const created = await lambdaRequest<{ data: ApiSshKey }>(inputs, "POST", "/ssh-keys", body, { idempotent: false });
+            return { id: created.data.id, outs: { ...inputs } };
+        } catch (error) {
+            const made = outcomeUnknown(error) ? await findSshKey(inputs) : undefined;
+            if (made) return { id: made.id, outs: { ...inputs } };
+            throw error;
+        }
     },
     async read(id: string, props: SshKeyInputs) {
         const keys = await lambdaRequest<{ data: ApiSshKey[] }>(props, "GET", "/ssh-keys");

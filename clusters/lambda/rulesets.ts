@@ -2,7 +2,7 @@
 // The account-wide /firewall-rules list is shared by every stack and person of the account and is
 // never read or written here.
 import type * as pulumi from "@pulumi/pulumi";
-import { diffInputs, isNotFound, LambdaConnection, LambdaError, lambdaRequest, RULESET_IN_USE, Schemas } from "./provider";
+import { diffInputs, isNotFound, outcomeUnknown, LambdaConnection, LambdaError, lambdaRequest, RULESET_IN_USE, Schemas } from "./provider";
 
 export type FirewallRule = Schemas["FirewallRule"];
 type ApiRuleset = Schemas["FirewallRuleset"];
@@ -65,8 +65,15 @@ export const rulesetProvider = {
             region: inputs.region as Schemas["FirewallRulesetCreateRequest"]["region"],
             rules: inputs.initialRules,
         };
-        const created = await lambdaRequest<{ data: ApiRuleset }>(inputs, "POST", "/firewall-rulesets", body, { idempotent: false });
-        return { id: created.data.id, outs: { ...inputs } };
+        try {
+            const created = await lambdaRequest<{ data: ApiRuleset }>(inputs, "POST", "/firewall-rulesets", body, { idempotent: false });
+            return { id: created.data.id, outs: { ...inputs } };
+        } catch (error) {
+            // A 5xx or a dropped connection may come after the ruleset was made: its name and region find it.
+            const made = outcomeUnknown(error) ? await findRuleset(inputs) : undefined;
+            if (made) return { id: made.id, outs: { ...inputs } };
+            throw error;
+        }
     },
     async read(id: string, props: RulesetInputs) {
         const ruleset = await getRuleset(props, id);
