@@ -124,9 +124,9 @@ const usd = (n: number): string => `$${n.toFixed(2)}`;
 function instanceLines(plan: ProjectPlanFile): string[] {
     const lines: string[] = [];
     if (plan.summary.instances) {
-        lines.push("", "Instances        pool           instance type            region            firewall ruleset");
+        lines.push("", "Instances              pool           instance type            region            firewall ruleset");
         for (const i of plan.summary.instances)
-            lines.push(`  ${i.name.padEnd(14)} ${i.pool.padEnd(14)} ${i.instanceType.padEnd(24)} ${i.region.padEnd(17)} ${i.ruleset}`);
+            lines.push(`  ${i.name.padEnd(20)} ${i.pool.padEnd(14)} ${i.instanceType.padEnd(24)} ${i.region.padEnd(17)} ${i.ruleset}`);
     }
     if (plan.summary.rulesets) {
         lines.push("", "Firewall rulesets (one per region, attached at launch; the account-wide /firewall-rules list is never touched)");
