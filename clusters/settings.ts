@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { formatPath, Problem, readConfigValues, throwIfProblems } from "../stacks/problems";
 import { LAMBDA_API_URL } from "./lambda/client";
+import lambdaApiDocument from "./lambda/openapi-1.8.3.json";
 import { INSTANCE_TYPES } from "./pricing";
 
 export { LAMBDA_API_URL };
@@ -31,13 +32,16 @@ const cidr = z
     )
     .refine((c) => !c.endsWith("/0"), "SSH open to every address is not allowed: name the office or VPN ranges, e.g. 203.0.113.0/24");
 
+/** The regions Lambda's published API accepts (PublicRegionCode of its document). */
+export const LAMBDA_REGIONS: readonly string[] = lambdaApiDocument.components.schemas.PublicRegionCode.enum;
+
 const poolSchema = z.strictObject({
     /** swarm: manager | worker; k3s: server | agent. */
     role: z.enum(ROLES, { error: () => `expected one of ${ROLES.join(", ")}` }),
     /** A Lambda Cloud instance type of clusters/pricing.ts, e.g. gpu_1x_gh200. */
     instanceType: z.string().refine((t) => t in INSTANCE_TYPES, `expected a known Lambda instance type: ${Object.keys(INSTANCE_TYPES).join(", ")}`),
     /** Lambda region, e.g. us-east-1. */
-    region: z.string().regex(/^[a-z]+-[a-z]+-\d$/, "expected a Lambda region such as us-east-1"),
+    region: z.string().refine((r) => LAMBDA_REGIONS.includes(r), `expected a Lambda region such as us-east-1, one of ${LAMBDA_REGIONS.join(", ")}`),
     count: z.number().int("expected a whole number of machines").min(0).max(50),
     /** Whether the pool's GPUs are offered to workloads (drivers checked, container toolkit, device plugin); default: the type has GPUs. */
     gpu: z.boolean().optional(),

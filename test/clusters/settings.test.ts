@@ -56,10 +56,11 @@ describe("cluster settings (clusters/Pulumi.<stack>.yaml)", () => {
                 .replace("sophia-clusters:managers: 3", "sophia-clusters:managers: 2")
                 .replace("instanceType: gpu_1x_a100_sxm4", "instanceType: gpu_9x_imaginary")
                 .replace("    - 203.0.113.0/24", "    - 0.0.0.0/0")
-                .replace("      count: 2", "      count: 1.5"),
+                .replace("      count: 2", "      count: 1.5")
+                .replace("region: us-east-1", "region: us-east-9"),
         );
         const problems = problemsOf(dir, "prod");
-        expect(problems).to.have.length(4);
+        expect(problems).to.have.length(5);
         const text = fs.readFileSync(path.join(dir, "Pulumi.prod.yaml"), "utf8").split("\n");
         const lineOf = (needle: string) => text.findIndex((l) => l.includes(needle)) + 1;
         expect(problems).to.include(
@@ -72,6 +73,10 @@ describe("cluster settings (clusters/Pulumi.<stack>.yaml)", () => {
         );
         expect(problems.find((p) => p.includes("allowedSshCidrs"))).to.equal(
             `Pulumi.prod.yaml:${lineOf("0.0.0.0/0")}: sophia-clusters:allowedSshCidrs[0]: SSH open to every address is not allowed: name the office or VPN ranges, e.g. 203.0.113.0/24 (got "0.0.0.0/0")`,
+        );
+        // The regions are those of Lambda's published document: a well-formed name it does not have is refused.
+        expect(problems.find((p) => p.includes(".region"))).to.match(
+            new RegExp(`^Pulumi.prod.yaml:${lineOf("us-east-9")}: sophia-clusters:pools\\.\\w+\\.region: expected a Lambda region such as us-east-1, one of .*us-west-1.* \\(got "us-east-9"\\)$`),
         );
         expect(problems.find((p) => p.includes("pools.workers.count"))).to.equal(
             `Pulumi.prod.yaml:${lineOf("count: 1.5")}: sophia-clusters:pools.workers.count: expected a whole number of machines (got 1.5)`,
