@@ -55,9 +55,10 @@ export const instances = machines.map((m) => ({
 export const firewallRulesets = [...rulesets.keys()].map((region) => ({ name: rulesetName(settings, region), region }));
 /** Price per hour and month from the API's /instance-types (not secret, though the key reads it), or the dated fallback. */
 export const cost = pulumi.unsecret(
-    pulumi
-        .all([api.apiUrl, api.apiKey])
-        .apply(([apiUrl, apiKey]) =>
-            clusterCost({ apiUrl, apiKey }, settings.pools.map((p) => ({ name: p.name, instanceType: p.instanceType, region: p.region, count: p.count }))),
+    pulumi.all([api.apiUrl, api.apiKey]).apply(([apiUrl, apiKey]) =>
+        clusterCost(
+            { apiUrl, apiKey },
+            settings.pools.map((p) => ({ name: p.name, instanceType: p.instanceType, region: p.region, count: p.count })),
         ),
+    ),
 );

@@ -53,8 +53,14 @@ function schedule(): Map<string, number> {
     return (holder[slot] ??= new Map<string, number>());
 }
 
+/** A rate limit: calls of one kind to one API URL, at least intervalMs apart. */
+interface Bucket {
+    readonly key: string;
+    readonly intervalMs: number;
+}
+
 /** Waits for a time every bucket allows and books it in all of them at once (a launch counts as a request too). */
-async function takeSlot(buckets: readonly { key: string; intervalMs: number }[]): Promise<void> {
+async function takeSlot(buckets: readonly Bucket[]): Promise<void> {
     const slots = schedule();
     const now = Date.now();
     const at = Math.max(now, ...buckets.map((b) => slots.get(b.key) ?? 0));
@@ -135,29 +141,45 @@ async function attempt(conn: LambdaConnection, method: string, path: string, bod
     }
 }
 
+/** One attempt: the parsed answer, or the error it ended with (a 429 holds the bucket back first). */
+async function sendOnce<T>(
+    conn: LambdaConnection,
+    method: string,
+    path: string,
+    body: unknown,
+    options: RequestOptions,
+    hold: (retryAfter: string | null) => void,
+): Promise<{ value: T } | { error: LambdaError }> {
+    try {
+        const response = await attempt(conn, method, path, body, options.timeoutMs);
+        if (response.status >= 300 && response.status < 400) throw redirectError(method, path, response.status, response.headers.get("location"));
+        const text = await response.text();
+        if (response.ok) return { value: (text ? JSON.parse(text) : {}) as T };
+        if (response.status === 429) hold(response.headers.get("retry-after"));
+        return { error: lambdaError(method, path, response.status, text) };
+    } catch (thrown) {
+        if ((thrown as LambdaError).code === REDIRECT_REFUSED || (thrown as LambdaError).status === undefined) throw thrown;
+        return { error: thrown as LambdaError };
+    }
+}
+
+/** The limits a call keeps: every call the general one; a launch its own as well. */
+function bucketsOf(conn: LambdaConnection, path: string): { general: Bucket; own: Bucket } {
+    const pacing = conn.pacing ?? DOCUMENTED_PACING;
+    const general = { key: `${conn.apiUrl} request`, intervalMs: pacing.requestIntervalMs };
+    if (path !== "/instance-operations/launch") return { general, own: general };
+    return { general, own: { key: `${conn.apiUrl} launch`, intervalMs: pacing.launchIntervalMs } };
+}
+
 /** One API call, paced and retried as the document asks; returns the parsed JSON answer. */
 export async function lambdaRequest<T>(conn: LambdaConnection, method: string, path: string, body?: unknown, options: RequestOptions = {}): Promise<T> {
-    const pacing = conn.pacing ?? DOCUMENTED_PACING;
-    const idempotent = options.idempotent ?? true;
-    const launch = path === "/instance-operations/launch";
-    const bucket = `${conn.apiUrl} ${launch ? "launch" : "request"}`;
-    const interval = launch ? pacing.launchIntervalMs : pacing.requestIntervalMs;
+    const { general, own } = bucketsOf(conn, path);
+    const attempts = options.maxAttempts ?? MAX_ATTEMPTS;
     for (let n = 1; ; n++) {
-        const general = { key: `${conn.apiUrl} request`, intervalMs: pacing.requestIntervalMs };
-        await takeSlot(launch ? [general, { key: bucket, intervalMs: pacing.launchIntervalMs }] : [general]);
-        let error: LambdaError;
-        try {
-            const response = await attempt(conn, method, path, body, options.timeoutMs);
-            if (response.status >= 300 && response.status < 400) throw redirectError(method, path, response.status, response.headers.get("location"));
-            const text = await response.text();
-            if (response.ok) return (text ? JSON.parse(text) : {}) as T;
-            error = lambdaError(method, path, response.status, text);
-            if (response.status === 429) holdBucket(bucket, retryDelayMs(response.headers.get("retry-after"), n, interval));
-        } catch (thrown) {
-            error = thrown as LambdaError;
-            if (error.code === REDIRECT_REFUSED) throw error;
-        }
-        if (!retryable(error, idempotent) || n >= (options.maxAttempts ?? MAX_ATTEMPTS)) throw error;
-        if (error.status !== 429) await sleep(retryDelayMs(null, n, interval));
+        await takeSlot(own === general ? [general] : [general, own]);
+        const result = await sendOnce<T>(conn, method, path, body, options, (retryAfter) => holdBucket(own.key, retryDelayMs(retryAfter, n, own.intervalMs)));
+        if ("value" in result) return result.value;
+        if (!retryable(result.error, options.idempotent ?? true) || n >= attempts) throw result.error;
+        if (result.error.status !== 429) await sleep(retryDelayMs(null, n, own.intervalMs));
     }
 }

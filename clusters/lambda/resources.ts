@@ -71,11 +71,7 @@ export class LambdaSshKey extends pulumi.dynamic.Resource {
 
 /** The stack's firewall ruleset of one region: its machines carry it from launch. */
 export class LambdaFirewallRuleset extends pulumi.dynamic.Resource {
-    constructor(
-        name: string,
-        args: { api: LambdaApi; name: string; region: string; initialRules: FirewallRule[] },
-        opts?: pulumi.CustomResourceOptions,
-    ) {
+    constructor(name: string, args: { api: LambdaApi; name: string; region: string; initialRules: FirewallRule[] }, opts?: pulumi.CustomResourceOptions) {
         super(
             rulesetProvider,
             name,

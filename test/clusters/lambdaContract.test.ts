@@ -12,7 +12,10 @@ const LAMBDA = path.join(ROOT, "clusters", "lambda");
 describe("Lambda Cloud API contract (clusters/lambda/openapi-1.8.3.json)", () => {
     it("is the published document, unedited: its SHA-256 is the one its provenance records", () => {
         const recorded = /SHA-256 \| `([0-9a-f]{64})`/.exec(fs.readFileSync(path.join(LAMBDA, "README.md"), "utf8"))?.[1];
-        const actual = crypto.createHash("sha256").update(fs.readFileSync(path.join(LAMBDA, "openapi-1.8.3.json"))).digest("hex");
+        const actual = crypto
+            .createHash("sha256")
+            .update(fs.readFileSync(path.join(LAMBDA, "openapi-1.8.3.json")))
+            .digest("hex");
         expect(actual).to.equal(recorded);
     });
 

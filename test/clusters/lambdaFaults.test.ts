@@ -82,7 +82,9 @@ describe("Lambda Cloud faults: nothing orphaned, and the next run converges", ()
         expect(api.instances.size).to.equal(1);
         expect(api.untracked(state)).to.deep.equal([]);
         api.fail("launchInstance", { ...UNAVAILABLE, afterActing: true });
-        const second = await machineProvider.create(machineOf(api, rulesetId, { name: "dev-gpu-1", hostname: "dev-gpu-1", tags: { "sophia-clusters:machine": "dev-gpu-1" } }));
+        const second = await machineProvider.create(
+            machineOf(api, rulesetId, { name: "dev-gpu-1", hostname: "dev-gpu-1", tags: { "sophia-clusters:machine": "dev-gpu-1" } }),
+        );
         state.push(second.id);
         expect(api.instances.size, "a provider error after acting is found by the tags, not launched again").to.equal(2);
         expect(api.untracked(state)).to.deep.equal([]);

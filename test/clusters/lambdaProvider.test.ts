@@ -31,9 +31,13 @@ describe("Lambda Cloud providers against a server that enforces the published do
     });
 
     it("rejects what the document rejects: the server's validator is the judge", async () => {
-        const bad = await lambdaRequest({ apiUrl: api.url, apiKey: api.apiKey, pacing: FAST }, "POST", "/instance-operations/launch", { region_name: "mars" }, { idempotent: false }).catch(
-            (e: Error) => e.message,
-        );
+        const bad = await lambdaRequest(
+            { apiUrl: api.url, apiKey: api.apiKey, pacing: FAST },
+            "POST",
+            "/instance-operations/launch",
+            { region_name: "mars" },
+            { idempotent: false },
+        ).catch((e: Error) => e.message);
         expect(bad).to.match(/400 global\/invalid-parameters/);
         expect(api.violations.join("\n")).to.match(/request launchInstance/);
         api.violations.length = 0;
@@ -80,7 +84,9 @@ describe("Lambda Cloud providers against a server that enforces the published do
 
     it("refuses to launch beside a tagged instance of another type or region, naming it", async () => {
         const first = await machineProvider.create(machine());
-        const other = await machineProvider.create(machine({ instanceType: "gpu_1x_gh200", region: "us-west-1", firewallRulesetIds: [] })).catch((e: Error) => e.message);
+        const other = await machineProvider
+            .create(machine({ instanceType: "gpu_1x_gh200", region: "us-west-1", firewallRulesetIds: [] }))
+            .catch((e: Error) => e.message);
         expect(other).to.include(`${first.id} (gpu_1x_a10 in us-east-1, active)`);
         expect(other).to.include("None is launched beside them");
         expect(api.seen("launchInstance")).to.have.length(1);
@@ -137,10 +143,7 @@ describe("Lambda Cloud providers against a server that enforces the published do
         const again = await rulesetProvider.create(rulesetOf(api));
         expect(again.id, "adopted by name and region").to.equal(rulesetId);
         expect(api.seen("createFirewallRuleset")).to.have.length(1);
-        const rules = [
-            ...rulesetOf(api).initialRules,
-            { protocol: "all" as const, source_network: "198.51.100.7/32", description: "cluster peer" },
-        ];
+        const rules = [...rulesetOf(api).initialRules, { protocol: "all" as const, source_network: "198.51.100.7/32", description: "cluster peer" }];
         const conn = { apiUrl: api.url, apiKey: api.apiKey, pacing: FAST };
         const written = await rulesetRulesProvider.create({ ...conn, rulesetId, rules });
         expect(api.rulesets.get(rulesetId)!.rules).to.deep.equal(rules);

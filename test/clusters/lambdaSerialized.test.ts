@@ -39,10 +39,18 @@ describe("Lambda providers as Pulumi serializes them into the state", () => {
             }
             const machine = { ...machineOf(api, "@id:ruleset"), sshKeyName: "sophia-dev" };
             const steps = [
-                { name: "key", file: files.sshKeyProvider, inputs: { apiUrl: api.url, apiKey: api.apiKey, pacing: machine.pacing, name: "sophia-dev", publicKey: "ssh-ed25519 AAAA dev" } },
+                {
+                    name: "key",
+                    file: files.sshKeyProvider,
+                    inputs: { apiUrl: api.url, apiKey: api.apiKey, pacing: machine.pacing, name: "sophia-dev", publicKey: "ssh-ed25519 AAAA dev" },
+                },
                 { name: "ruleset", file: files.rulesetProvider, inputs: rulesetOf(api) },
                 { name: "machine", file: files.machineProvider, inputs: machine },
-                { name: "rules", file: files.rulesetRulesProvider, inputs: { apiUrl: api.url, apiKey: api.apiKey, pacing: machine.pacing, rulesetId: "@id:ruleset", rules: rulesetOf(api).initialRules } },
+                {
+                    name: "rules",
+                    file: files.rulesetRulesProvider,
+                    inputs: { apiUrl: api.url, apiKey: api.apiKey, pacing: machine.pacing, rulesetId: "@id:ruleset", rules: rulesetOf(api).initialRules },
+                },
             ];
             const child = spawn(process.execPath, ["-e", RUNNER], { cwd: dir, env: { PATH: process.env.PATH, STEPS: JSON.stringify(steps) }, stdio: "pipe" });
             let stdout = "";

@@ -133,7 +133,10 @@ for (const stack of ["dev", "staging", "prod", "dev-k3s"]) {
             const rulesets = plan.resources.filter((r) => "initialRules" in r.inputs) as Recorded[];
             const regions = poolRegions(settings);
             expect(rulesets.map((r) => r.inputs.name)).to.have.members(regions.map((region) => rulesetName(settings, region)));
-            expect(plan.resources.filter((r) => "owner" in r.inputs), "no share of the account-wide /firewall-rules").to.deep.equal([]);
+            expect(
+                plan.resources.filter((r) => "owner" in r.inputs),
+                "no share of the account-wide /firewall-rules",
+            ).to.deep.equal([]);
             for (const m of machinesOf(plan)) {
                 const own = rulesets.find((r) => r.inputs.region === m.inputs.region)!;
                 expect(m.propertyDependencies?.firewallRulesetIds, m.name).to.deep.equal([own.urn]);
@@ -142,9 +145,13 @@ for (const stack of ["dev", "staging", "prod", "dev-k3s"]) {
             const rules = plan.resources.filter((r) => "rulesetId" in r.inputs) as Recorded[];
             expect(rules).to.have.length(regions.length);
             const peers = machinesOf(plan).map((m) => `offline-ip-of-${m.inputs.name}/32`);
-            for (const r of rules) expect(r.inputs.rules.filter((x: { protocol: string }) => x.protocol === "all").map((x: { source_network: string }) => x.source_network)).to.have.members(peers);
+            for (const r of rules)
+                expect(
+                    r.inputs.rules.filter((x: { protocol: string }) => x.protocol === "all").map((x: { source_network: string }) => x.source_network),
+                ).to.have.members(peers);
             for (const region of regions) expect(run.stdout).to.match(new RegExp(`\\n  ${rulesetName(settings, region)} +${region}\\n`));
-            for (const m of machinesOf(plan)) expect(run.stdout).to.match(new RegExp(`\\n  ${m.inputs.name} .* ${m.inputs.region} +${rulesetName(settings, m.inputs.region)}\\n`));
+            for (const m of machinesOf(plan))
+                expect(run.stdout).to.match(new RegExp(`\\n  ${m.inputs.name} .* ${m.inputs.region} +${rulesetName(settings, m.inputs.region)}\\n`));
         });
 
         it("never writes a secret value: the key placeholders appear nowhere", () => {
@@ -194,7 +201,9 @@ describe("cluster plan of an invalid stack", () => {
             const run = planCluster(stack, project);
             expect(run.code, run.stderr).to.equal(2);
             expect(run.stderr).to.match(new RegExp(`Pulumi\\.${stack}\\.yaml:8: sophia-clusters:managers: expected 1 or 3 .*\\(got 5\\)`));
-            expect(run.stderr).to.match(/yaml:\d+: sophia-clusters:pools\.servers\.region: expected a Lambda region such as us-east-1, one of [a-z0-9, -]+ \(got "mars"\)/);
+            expect(run.stderr).to.match(
+                /yaml:\d+: sophia-clusters:pools\.servers\.region: expected a Lambda region such as us-east-1, one of [a-z0-9, -]+ \(got "mars"\)/,
+            );
             expect(run.stderr).to.include("No plan written; no resource was registered.");
             expect(run.stderr).to.not.match(/\n\s+at /);
             expect(run.plan).to.equal(undefined);

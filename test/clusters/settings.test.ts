@@ -76,7 +76,9 @@ describe("cluster settings (clusters/Pulumi.<stack>.yaml)", () => {
         );
         // The regions are those of Lambda's published document: a well-formed name it does not have is refused.
         expect(problems.find((p) => p.includes(".region"))).to.match(
-            new RegExp(`^Pulumi.prod.yaml:${lineOf("us-east-9")}: sophia-clusters:pools\\.\\w+\\.region: expected a Lambda region such as us-east-1, one of .*us-west-1.* \\(got "us-east-9"\\)$`),
+            new RegExp(
+                `^Pulumi.prod.yaml:${lineOf("us-east-9")}: sophia-clusters:pools\\.\\w+\\.region: expected a Lambda region such as us-east-1, one of .*us-west-1.* \\(got "us-east-9"\\)$`,
+            ),
         );
         expect(problems.find((p) => p.includes("pools.workers.count"))).to.equal(
             `Pulumi.prod.yaml:${lineOf("count: 1.5")}: sophia-clusters:pools.workers.count: expected a whole number of machines (got 1.5)`,

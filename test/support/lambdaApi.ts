@@ -115,7 +115,7 @@ async function backendFor(): Promise<OpenAPIBackend> {
         quick: false,
         validate: true,
         ajvOpts: { strict: false },
-        customizeAjv: (ajv) => addFormatsTo(ajv as unknown as Ajv) as any,
+        customizeAjv: (ajv) => addFormatsTo(ajv),
     });
     const auth = (c: Context, api: LambdaApi) => api.authorized(c);
     backend.registerSecurityHandler("bearerAuth", auth);
@@ -127,7 +127,11 @@ async function backendFor(): Promise<OpenAPIBackend> {
     backend.register({
         ...handlers,
         unauthorizedHandler: (c: Context, api: LambdaApi) =>
-            api.answer(c, 401, errorBody("global/invalid-api-key", "API key was invalid, expired, or deleted.", "Check your API key or create a new one, then try again.")),
+            api.answer(
+                c,
+                401,
+                errorBody("global/invalid-api-key", "API key was invalid, expired, or deleted.", "Check your API key or create a new one, then try again."),
+            ),
         validationFail: (c: Context, api: LambdaApi) => {
             api.violations.push(`request ${c.operation.operationId}: ${JSON.stringify(c.validation.errors)}`);
             return api.answer(c, 400, errorBody("global/invalid-parameters", "Invalid request data."));
@@ -243,8 +247,10 @@ export class LambdaApi {
 
     /** Every answer is validated against the document before it leaves. */
     answer(c: Context, status: number, body: unknown, headers?: Record<string, string>): Answer {
-        const documented = Object.keys((c.operation.responses ?? {}) as object).includes(String(status));
-        const valid = documented ? this.backend!.validateResponse(body, c.operation, status) : { valid: this.undocumentedError(body), errors: this.undocumentedError.errors };
+        const documented = Object.keys(c.operation.responses ?? {}).includes(String(status));
+        const valid = documented
+            ? this.backend!.validateResponse(body, c.operation, status)
+            : { valid: this.undocumentedError(body), errors: this.undocumentedError.errors };
         if (!valid.valid) this.violations.push(`answer ${status} of ${c.operation.operationId}: ${JSON.stringify(valid.errors)}`);
         return { status, body, headers };
     }
@@ -253,7 +259,9 @@ export class LambdaApi {
         const launch = c.operation.operationId === "launchInstance";
         const wait = Math.max(this.lastRequest + this.requestIntervalMs - now, launch ? this.lastLaunch + this.launchIntervalMs - now : 0);
         if (wait <= 0) return undefined;
-        return this.answer(c, 429, errorBody("global/too-many-requests", "Too many requests.", "Slow down."), { "retry-after": String(Math.ceil(wait / 1000)) });
+        return this.answer(c, 429, errorBody("global/too-many-requests", "Too many requests.", "Slow down."), {
+            "retry-after": String(Math.ceil(wait / 1000)),
+        });
     }
 
     /** Bearer <key>, or Basic with the key and a colon, as the document allows. */
@@ -308,7 +316,8 @@ export class LambdaApi {
         if (i.status !== "booting") return;
         const n = (this.polls.get(i.id) ?? 0) + 1;
         this.polls.set(i.id, n);
-        if (n > this.bootPolls) Object.assign(i, { status: "active", ip: `198.51.100.${Number(i.id.slice(-4))}`, private_ip: `10.0.2.${Number(i.id.slice(-4))}` });
+        if (n > this.bootPolls)
+            Object.assign(i, { status: "active", ip: `198.51.100.${Number(i.id.slice(-4))}`, private_ip: `10.0.2.${Number(i.id.slice(-4))}` });
     }
 
     newId(prefix: string): string {
@@ -340,9 +349,8 @@ function instanceType(name: string): Schemas["InstanceType"] {
     };
 }
 
-/** Launch as the document describes it: one SSH key that exists, capacity in the region, rulesets of the same region. */
-function launch(api: LambdaApi, c: Context): Answer {
-    const body = c.request.body as Schemas["InstanceLaunchRequest"];
+/** What the API refuses a launch for: not exactly one SSH key that exists, a ruleset of another region, no capacity. */
+function launchRefusal(api: LambdaApi, c: Context, body: Schemas["InstanceLaunchRequest"]): Answer | undefined {
     if (body.ssh_key_names.length !== 1) return api.error(c, 400, "global/invalid-parameters", "Exactly one SSH key must be specified.");
     if (!api.sshKeys.some((k) => k.name === body.ssh_key_names[0]))
         return api.error(c, 404, "global/object-does-not-exist", "ssh key not found", "Check the SSH key name.");
@@ -351,6 +359,15 @@ function launch(api: LambdaApi, c: Context): Answer {
         return api.error(c, 400, "global/invalid-parameters", `Every firewall ruleset must exist in region ${body.region_name}.`);
     if (!(api.capacity[body.region_name] ?? []).includes(body.instance_type_name))
         return api.error(c, 400, "instance-operations/launch/insufficient-capacity", "Not enough capacity to fulfill launch request.");
+    return undefined;
+}
+
+/** Launch as the document describes it: the instance boots with its name, hostname, tags and rulesets. */
+function launch(api: LambdaApi, c: Context): Answer {
+    const body = c.request.body as Schemas["InstanceLaunchRequest"];
+    const refused = launchRefusal(api, c, body);
+    if (refused) return refused;
+    const rulesets = (body.firewall_rulesets ?? []).map((r) => api.rulesets.get(r.id)!);
     const id = api.newId("i");
     api.instances.set(id, {
         id,
@@ -365,7 +382,7 @@ function launch(api: LambdaApi, c: Context): Answer {
         tags: body.tags ?? [],
         firewall_rulesets: body.firewall_rulesets ?? [],
     });
-    for (const r of rulesets) r!.instance_ids.push(id);
+    for (const r of rulesets) r.instance_ids.push(id);
     return api.ok(c, { instance_ids: [id] });
 }
 
@@ -431,7 +448,14 @@ function instanceOperations(api: LambdaApi): Record<string, (c: Context) => Answ
             const body = c.request.body as Schemas["FirewallRulesetCreateRequest"];
             if ([...api.rulesets.values()].some((r) => r.name === body.name && r.region.name === body.region))
                 return api.error(c, 409, "global/duplicate", "A firewall ruleset of this name exists in the region.");
-            const ruleset: Ruleset = { id: api.newId("r"), name: body.name, region: region(body.region), rules: body.rules, created: new Date().toISOString(), instance_ids: [] };
+            const ruleset: Ruleset = {
+                id: api.newId("r"),
+                name: body.name,
+                region: region(body.region),
+                rules: body.rules,
+                created: new Date().toISOString(),
+                instance_ids: [],
+            };
             api.rulesets.set(ruleset.id, ruleset);
             return api.ok(c, ruleset);
         },
@@ -513,4 +537,3 @@ export function expectContractKept(api: LambdaApi): void {
     expect(api.violations, "requests and answers outside the published document").to.deep.equal([]);
     expect([...api.seen("firewallRulesList"), ...api.seen("firewallRulesSet")], "the account-wide /firewall-rules list").to.deep.equal([]);
 }
-
