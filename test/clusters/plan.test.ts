@@ -215,10 +215,11 @@ describe("cluster plan of an invalid stack", () => {
 
 describe("cluster plan with the Lambda API reachable", () => {
     it("prices each pool from GET /instance-types and says whether its region has capacity now, never showing the key", async () => {
+        const stack = "staging";
         const api = await startLambdaApi();
+        api.capacity[settingsOf(stack).pools.find((p) => p.gpu)!.region] = []; // the GPU pool's region has no capacity now
         const out = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-cluster-plan-"));
         try {
-            const stack = "staging";
             const run = await runCliAsync("commands/plan/cli.ts", ["--project", CLUSTERS, "--stack", stack, "--out", out], {
                 PULUMI_CONFIG: JSON.stringify({ "sophia-clusters:lambdaApiUrl": api.url, "sophia-clusters:lambdaApiKey": api.apiKey }),
                 PULUMI_CONFIG_SECRET_KEYS: JSON.stringify(["sophia-clusters:lambdaApiKey"]),
@@ -233,6 +234,8 @@ describe("cluster plan with the Lambda API reachable", () => {
                 expect(row.usdPerHour, pool.name).to.be.closeTo((API_PRICE_CENTS(pool.instanceType) / 100) * pool.count, 0.005);
                 expect(row.capacityNow, pool.name).to.equal((api.capacity[pool.region] ?? []).includes(pool.instanceType));
             }
+            expect(cost.pools.map((p) => p.capacityNow)).to.include(false);
+            for (const row of cost.pools.filter((p) => p.capacityNow === false)) expect(run.stdout).to.include(`NO CAPACITY in ${row.region} now`);
             expect(run.stdout).to.include("on-demand prices from the API");
             expect(run.stdout).to.include(`$${cost.usdPerHour.toFixed(2)}/h`);
             expect(api.seen("listInstanceTypes")[0].authorization).to.equal(`Bearer ${api.apiKey}`);
