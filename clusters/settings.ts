@@ -75,7 +75,13 @@ const settingsSchema = z.strictObject({
     /** Machines by pool name (a DNS label: machine names are <stack>-<pool>-<n>). */
     pools: z.record(label, poolSchema).refine((p) => Object.keys(p).length > 0, "expected at least one pool"),
     /** Lambda Cloud API base URL; another one reaches a proxy or a test double. */
-    lambdaApiUrl: z.url({ protocol: /^https?$/, error: "expected the http(s) URL of the Lambda Cloud API" }).default(LAMBDA_API_URL),
+    lambdaApiUrl: z
+        .url({ protocol: /^https?$/, error: `expected the http(s) URL of the Lambda Cloud API, such as ${LAMBDA_API_URL}` })
+        .refine(
+            (u) => u.startsWith("https://") || ["127.0.0.1", "localhost", "[::1]"].includes(new URL(u).hostname),
+            `expected an https URL such as ${LAMBDA_API_URL}: the API key must not travel in clear (plain http only to 127.0.0.1 or localhost)`,
+        )
+        .default(LAMBDA_API_URL),
     /** Where the hand-off goes: the ESC environment <project>/<environment>-cluster of this organization. */
     esc: z.strictObject({ organization: label, project: label.default("sophia") }),
 });

@@ -93,6 +93,21 @@ describe("cluster settings (clusters/Pulumi.<stack>.yaml)", () => {
         expect(problems.some((p) => /^Pulumi.staging.yaml:\d+: sophia-clusters:k3sVersion: orchestrator k3s needs a pinned release/.test(p))).to.be.true;
     });
 
+    it("refuses an API URL that would send the key in clear, and allows plain http only to this machine", () => {
+        const withUrl = (url: string) => () =>
+            loadClusterSettings(
+                "dev",
+                (k) => (k === "lambdaApiUrl" ? url : readStackConfig(CLUSTERS, "dev", () => []).config[`${CLUSTER_CONFIG_NAMESPACE}:${k}`]),
+                CLUSTERS,
+            );
+        expect(withUrl("http://cloud.lambda.ai/api/v1")).to.throw(
+            InvalidInputError,
+            /sophia-clusters:lambdaApiUrl: expected an https URL such as https:\/\/cloud.lambda.ai\/api\/v1: the API key must not travel in clear .*\(got "http:\/\/cloud.lambda.ai\/api\/v1"\)/,
+        );
+        expect(withUrl("http://127.0.0.1:8080/api/v1")().lambdaApiUrl).to.equal("http://127.0.0.1:8080/api/v1");
+        expect(withUrl("https://proxy.example/api/v1")().lambdaApiUrl).to.equal("https://proxy.example/api/v1");
+    });
+
     it("refuses structured keys that are not YAML structures and keys it does not know", () => {
         const problems = problemsOf(
             editedStack("dev", (t) => t.replace("sophia-clusters:esc:", "sophia-clusters:colour: blue\n  sophia-clusters:esc:")),
