@@ -30,7 +30,7 @@ describe("Lambda Cloud providers against a server that enforces the published do
         await api.close();
     });
 
-    it("rejects what the document rejects: the server's validator is the judge", async () => {
+    it("rejects what the document rejects, in requests and in its own answers: the validator is the judge", async () => {
         const bad = await lambdaRequest(
             { apiUrl: api.url, apiKey: api.apiKey, pacing: FAST },
             "POST",
@@ -45,6 +45,12 @@ describe("Lambda Cloud providers against a server that enforces the published do
         expect(unauthorized).to.equal(
             "Lambda Cloud API GET /instances failed with 401 global/invalid-api-key: API key was invalid, expired, or deleted. (Check your API key or create a new one, then try again.)",
         );
+        // The server's own answers are held to the document too: an instance in a state it does not list is caught.
+        const { id } = await machineProvider.create(machine());
+        Object.assign(api.instances.get(id)!, { status: "exploding" });
+        await lambdaRequest({ apiUrl: api.url, apiKey: api.apiKey, pacing: FAST }, "GET", `/instances/${id}`);
+        expect(api.violations.join("\n")).to.match(/answer 200 of getInstance: .*status/);
+        api.violations.length = 0;
     });
 
     it("sends the key as a Bearer header to the published base URL, which is the default", async () => {
