@@ -121,8 +121,9 @@ async function backendFor(): Promise<OpenAPIBackend> {
     backend.registerSecurityHandler("bearerAuth", auth);
     backend.registerSecurityHandler("basicAuth", auth);
     const handlers: Record<string, (c: Context, api: LambdaApi) => Answer> = {};
-    for (const operationId of Object.keys(instanceOperations(undefined as unknown as LambdaApi))) {
-        handlers[operationId] = (c, api) => api.handle(c, operationId, instanceOperations(api)[operationId]);
+    // The operations this server serves (a server of its own lists them); each request runs its server's handler.
+    for (const operationId of Object.keys(new LambdaApi().operations)) {
+        handlers[operationId] = (c, api) => api.handle(c, operationId, api.operations[operationId]);
     }
     backend.register({
         ...handlers,
@@ -180,6 +181,8 @@ export class LambdaApi {
     private nextId = 1;
     private server?: http.Server;
     private backend?: OpenAPIBackend;
+    /** The document's operations this server serves, by operationId. */
+    readonly operations: Record<string, (c: Context) => Answer> = instanceOperations(this);
     private readonly undocumentedError = undocumentedErrorValidator();
 
     constructor(options: LambdaApiOptions = {}) {
