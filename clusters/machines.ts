@@ -46,8 +46,8 @@ export function initialRules(settings: ClusterSettings): FirewallRule[] {
 }
 
 /**
- * The initial rules plus everything from the cluster's own machines. Every protocol, since a
- * ruleset can name only tcp, udp and icmp and the cluster needs more between its nodes (ESP, IP
+ * The initial rules plus everything from the cluster's own machines. Every protocol ("all"), since
+ * a ruleset can otherwise name only tcp, udp and icmp and the nodes need more between them (ESP, IP
  * protocol 50, for Swarm's encrypted overlay); each host's own firewall narrows it to the ports.
  */
 export function firewallRules(settings: ClusterSettings, peers: readonly string[]): FirewallRule[] {
