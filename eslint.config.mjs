@@ -13,6 +13,8 @@ export default tseslint.config(
             ".clusters-invalid-*/",
             ".stryker-tmp/",
             "reports/",
+            // Generated from Lambda's OpenAPI document by `npm run lambda:types`.
+            "clusters/lambda/api.d.ts",
             "policies/node_modules/",
             "**/*.mjs",
             "**/*.cjs",

@@ -7,7 +7,7 @@ import { poolCapacities, platformNodeCapacity } from "./capacity";
 import { Connection, createHandoff, handoffDocument, handoffEnvironmentRef, renderHandoff } from "./handoff";
 import { hostScripts } from "./hosts";
 import { K3sCluster } from "./k3s";
-import { Machines } from "./machines";
+import { Machines, rulesetName } from "./machines";
 import { HostPreparation } from "./preparation";
 import { clusterCost } from "./pricing";
 import { CLUSTER_CONFIG_NAMESPACE, loadClusterSettings } from "./settings";
@@ -20,7 +20,7 @@ const privateKey = config.requireSecret("sshPrivateKey");
 
 for (const [file, text] of hostScripts(settings)) contributeArtifact(file, text);
 
-const { machines } = new Machines("machines", { settings, api });
+const { machines, rulesets } = new Machines("machines", { settings, api });
 const { ready } = new HostPreparation("prepare", { settings, machines, privateKey });
 const clusterArgs = { settings, machines, privateKey, ready };
 const cluster = settings.orchestrator === "swarm" ? new SwarmCluster("swarm", clusterArgs) : new K3sCluster("k3s", clusterArgs);
@@ -44,4 +44,21 @@ export const platformConnection = cluster instanceof K3sCluster ? { kubeconfig: 
 export const escEnvironment = handoffEnvironmentRef(settings);
 export const nodeCapacity = platformNodeCapacity(settings.pools);
 export const pools = poolCapacities(settings.pools);
-export const cost = clusterCost(settings.pools.map((p) => ({ name: p.name, instanceType: p.instanceType, count: p.count })));
+/** The stack's instances and the firewall ruleset each carries. */
+export const instances = machines.map((m) => ({
+    name: m.name,
+    pool: m.pool.name,
+    instanceType: m.pool.instanceType,
+    region: m.pool.region,
+    ruleset: rulesetName(settings, m.pool.region),
+}));
+export const firewallRulesets = [...rulesets.keys()].map((region) => ({ name: rulesetName(settings, region), region }));
+/** Price per hour and month from the API's /instance-types (not secret, though the key reads it), or the dated fallback. */
+export const cost = pulumi.unsecret(
+    pulumi.all([api.apiUrl, api.apiKey]).apply(([apiUrl, apiKey]) =>
+        clusterCost(
+            { apiUrl, apiKey },
+            settings.pools.map((p) => ({ name: p.name, instanceType: p.instanceType, region: p.region, count: p.count })),
+        ),
+    ),
+);

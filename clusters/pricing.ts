@@ -1,7 +1,11 @@
 // Lambda Cloud instance types the clusters may use: their shape (what the platform can schedule on
-// them) and their published on-demand price. One dated table: a price review edits it here.
+// them, known offline) and the cost of the pools. Prices and capacity come from the API's
+// GET /instance-types; the dated table's prices stand in only when the API cannot be reached (an
+// offline plan has no key), and the cost says which it is.
+import type { LambdaConnection } from "./lambda/client";
+import { instanceTypes } from "./lambda/provider";
 
-/** When the prices below were read from the source, and where. */
+/** When the fallback prices below were read from the source, and where. */
 export const PRICES_AS_OF = "2025-06-01";
 export const PRICES_SOURCE = "https://lambda.ai/service/gpu-cloud#pricing (on-demand, per instance-hour, USD)";
 
@@ -33,27 +37,89 @@ export const HOURS_PER_MONTH = 730.5;
 export interface PoolCost {
     readonly pool: string;
     readonly instanceType: string;
+    readonly region: string;
     readonly count: number;
     readonly usdPerHour: number;
     readonly usdPerMonth: number;
+    /** Whether the pool's region has capacity for its type now; unknown (absent) with the fallback table. */
+    readonly capacityNow?: boolean;
 }
 
 export interface ClusterCost {
     readonly pools: readonly PoolCost[];
     readonly usdPerHour: number;
     readonly usdPerMonth: number;
+    /** "api": read from GET /instance-types at asOf; "fallback": the dated table, because the API could not be read. */
+    readonly pricesFrom: "api" | "fallback";
     readonly asOf: string;
     readonly source: string;
 }
 
+export interface PricedPool {
+    readonly name: string;
+    readonly instanceType: string;
+    readonly region: string;
+    readonly count: number;
+}
+
 const cents = (usd: number): number => Math.round(usd * 100) / 100;
 
-/** Monthly cost of the pools at the table's prices, each pool and in all. */
-export function clusterCost(pools: readonly { name: string; instanceType: string; count: number }[]): ClusterCost {
+interface PriceSheet {
+    readonly usdPerHour: (instanceType: string) => number;
+    readonly capacityNow: (instanceType: string, region: string) => boolean | undefined;
+}
+
+function costOf(pools: readonly PricedPool[], sheet: PriceSheet, from: Pick<ClusterCost, "pricesFrom" | "asOf" | "source">): ClusterCost {
     const rows = pools.map((p): PoolCost => {
-        const hourly = INSTANCE_TYPES[p.instanceType].usdPerHour * p.count;
-        return { pool: p.name, instanceType: p.instanceType, count: p.count, usdPerHour: cents(hourly), usdPerMonth: cents(hourly * HOURS_PER_MONTH) };
+        const hourly = sheet.usdPerHour(p.instanceType) * p.count;
+        const capacityNow = sheet.capacityNow(p.instanceType, p.region);
+        return {
+            pool: p.name,
+            instanceType: p.instanceType,
+            region: p.region,
+            count: p.count,
+            usdPerHour: cents(hourly),
+            usdPerMonth: cents(hourly * HOURS_PER_MONTH),
+            ...(capacityNow === undefined ? {} : { capacityNow }),
+        };
     });
-    const hourly = pools.reduce((sum, p) => sum + INSTANCE_TYPES[p.instanceType].usdPerHour * p.count, 0);
-    return { pools: rows, usdPerHour: cents(hourly), usdPerMonth: cents(hourly * HOURS_PER_MONTH), asOf: PRICES_AS_OF, source: PRICES_SOURCE };
+    const hourly = pools.reduce((sum, p) => sum + sheet.usdPerHour(p.instanceType) * p.count, 0);
+    return { pools: rows, usdPerHour: cents(hourly), usdPerMonth: cents(hourly * HOURS_PER_MONTH), ...from };
+}
+
+/** The cost at the dated table's prices, saying why the API's were not used. */
+export function fallbackCost(pools: readonly PricedPool[], reason: string): ClusterCost {
+    return costOf(
+        pools,
+        { usdPerHour: (t) => INSTANCE_TYPES[t].usdPerHour, capacityNow: () => undefined },
+        { pricesFrom: "fallback", asOf: PRICES_AS_OF, source: `dated fallback table (${PRICES_SOURCE}); the API's prices could not be read: ${reason}` },
+    );
+}
+
+/** The cost at the API's prices (price_cents_per_hour) with each pool's capacity now. */
+export function apiCost(pools: readonly PricedPool[], types: Awaited<ReturnType<typeof instanceTypes>>, asOf: string, apiUrl: string): ClusterCost {
+    const missing = [...new Set(pools.map((p) => p.instanceType))].filter((t) => !(t in types));
+    if (missing.length > 0) throw new Error(`GET ${apiUrl}/instance-types does not list ${missing.join(", ")}: the account cannot launch them`);
+    return costOf(
+        pools,
+        {
+            usdPerHour: (t) => types[t].instance_type.price_cents_per_hour / 100,
+            capacityNow: (t, region) => types[t].regions_with_capacity_available.some((r) => r.name === region),
+        },
+        { pricesFrom: "api", asOf, source: `GET ${apiUrl}/instance-types (price_cents_per_hour, regions_with_capacity_available)` },
+    );
+}
+
+/** How long a plan waits for the prices before it takes the fallback table. */
+export const PRICE_LOOKUP_TIMEOUT_MS = 10_000;
+
+/** The pools' cost from the API now; the dated table when the API cannot be reached (no network, a placeholder key). */
+export async function clusterCost(conn: LambdaConnection, pools: readonly PricedPool[], now: () => Date = () => new Date()): Promise<ClusterCost> {
+    let types: Awaited<ReturnType<typeof instanceTypes>>;
+    try {
+        types = await instanceTypes(conn, { timeoutMs: PRICE_LOOKUP_TIMEOUT_MS, maxAttempts: 1 });
+    } catch (error) {
+        return fallbackCost(pools, (error as Error).message);
+    }
+    return apiCost(pools, types, now().toISOString(), conn.apiUrl);
 }

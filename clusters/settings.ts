@@ -1,12 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { formatPath, Problem, readConfigValues, throwIfProblems } from "../stacks/problems";
+import { LAMBDA_API_URL } from "./lambda/client";
+import lambdaApiDocument from "./lambda/openapi-1.8.3.json";
 import { INSTANCE_TYPES } from "./pricing";
+
+export { LAMBDA_API_URL };
 import { locateKey } from "./stackFile";
 
 /** The config namespace of the cluster project: `sophia-clusters:<key>` in clusters/Pulumi.<stack>.yaml. */
 export const CLUSTER_CONFIG_NAMESPACE = "sophia-clusters";
-export const LAMBDA_API_URL = "https://cloud.lambdalabs.com/api/v1";
 
 export const ORCHESTRATORS = ["swarm", "k3s"] as const;
 export type Orchestrator = (typeof ORCHESTRATORS)[number];
@@ -29,13 +32,16 @@ const cidr = z
     )
     .refine((c) => !c.endsWith("/0"), "SSH open to every address is not allowed: name the office or VPN ranges, e.g. 203.0.113.0/24");
 
+/** The regions Lambda's published API accepts (PublicRegionCode of its document). */
+export const LAMBDA_REGIONS: readonly string[] = lambdaApiDocument.components.schemas.PublicRegionCode.enum;
+
 const poolSchema = z.strictObject({
     /** swarm: manager | worker; k3s: server | agent. */
     role: z.enum(ROLES, { error: () => `expected one of ${ROLES.join(", ")}` }),
     /** A Lambda Cloud instance type of clusters/pricing.ts, e.g. gpu_1x_gh200. */
     instanceType: z.string().refine((t) => t in INSTANCE_TYPES, `expected a known Lambda instance type: ${Object.keys(INSTANCE_TYPES).join(", ")}`),
     /** Lambda region, e.g. us-east-1. */
-    region: z.string().regex(/^[a-z]+-[a-z]+-\d$/, "expected a Lambda region such as us-east-1"),
+    region: z.string().refine((r) => LAMBDA_REGIONS.includes(r), `expected a Lambda region such as us-east-1, one of ${LAMBDA_REGIONS.join(", ")}`),
     count: z.number().int("expected a whole number of machines").min(0).max(50),
     /** Whether the pool's GPUs are offered to workloads (drivers checked, container toolkit, device plugin); default: the type has GPUs. */
     gpu: z.boolean().optional(),
@@ -69,7 +75,13 @@ const settingsSchema = z.strictObject({
     /** Machines by pool name (a DNS label: machine names are <stack>-<pool>-<n>). */
     pools: z.record(label, poolSchema).refine((p) => Object.keys(p).length > 0, "expected at least one pool"),
     /** Lambda Cloud API base URL; another one reaches a proxy or a test double. */
-    lambdaApiUrl: z.url({ protocol: /^https?$/, error: "expected the http(s) URL of the Lambda Cloud API" }).default(LAMBDA_API_URL),
+    lambdaApiUrl: z
+        .url({ protocol: /^https?$/, error: `expected the http(s) URL of the Lambda Cloud API, such as ${LAMBDA_API_URL}` })
+        .refine(
+            (u) => u.startsWith("https://") || ["127.0.0.1", "localhost", "[::1]"].includes(new URL(u).hostname),
+            `expected an https URL such as ${LAMBDA_API_URL}: the API key must not travel in clear (plain http only to 127.0.0.1 or localhost)`,
+        )
+        .default(LAMBDA_API_URL),
     /** Where the hand-off goes: the ESC environment <project>/<environment>-cluster of this organization. */
     esc: z.strictObject({ organization: label, project: label.default("sophia") }),
 });

@@ -1,98 +1,27 @@
-// Dynamic providers over the Lambda Cloud API (instances, SSH keys, the account's firewall rules).
-// Pulumi serializes a dynamic provider's code into the state and runs it in the engine's process:
-// this file imports nothing at run time and captures no state, and everything a call needs (the API
-// URL and key) arrives as the resource's inputs.
+// Dynamic providers over the Lambda Cloud API: instances and SSH keys (firewall rulesets are in
+// rulesets.ts). Pulumi serializes a dynamic provider's code into the state and runs it in the
+// engine's process: everything a call needs (the API URL and key) arrives as the resource's inputs.
 import type * as pulumi from "@pulumi/pulumi";
+import { INSUFFICIENT_CAPACITY, isNotFound, isProviderError, LambdaConnection, LambdaError, lambdaRequest, RequestOptions, Schemas } from "./client";
 
-export interface LambdaConnection {
-    /** Base URL, e.g. https://cloud.lambdalabs.com/api/v1. */
-    readonly apiUrl: string;
-    readonly apiKey: string;
-}
+export * from "./client";
 
-/** Lambda's error document: `{ "error": { "code", "message", "suggestion" } }`. */
-interface ErrorDocument {
-    error?: { code?: string; message?: string; suggestion?: string };
-}
-
-export type LambdaError = Error & { status: number; code: string };
-
-export const INSUFFICIENT_CAPACITY = "instance-operations/launch/insufficient-capacity";
-export const NOT_FOUND = "global/object-does-not-exist";
-/** Attempts per call, the first included; retried on 429 and 5xx (launch only on 429: a 5xx may have launched). */
-export const MAX_ATTEMPTS = 5;
-const MAX_DELAY_MS = 30_000;
-
-function retryDelayMs(retryAfter: string | null, attempt: number): number {
-    const seconds = retryAfter === null ? NaN : Number(retryAfter);
-    if (Number.isFinite(seconds) && seconds >= 0) return Math.min(seconds * 1000, MAX_DELAY_MS);
-    return Math.min(1000 * 2 ** (attempt - 1), MAX_DELAY_MS);
-}
-
-function errorDocument(text: string): ErrorDocument {
-    try {
-        return JSON.parse(text) as ErrorDocument;
-    } catch {
-        // A proxy's HTML page, say: its start is the best message there is.
-        return { error: { message: text.slice(0, 200) } };
-    }
-}
-
-function lambdaError(method: string, path: string, status: number, text: string): LambdaError {
-    const doc = errorDocument(text);
-    const code = doc.error?.code ?? `http-${status}`;
-    const suggestion = doc.error?.suggestion ? ` (${doc.error.suggestion})` : "";
-    const error = new Error(`Lambda Cloud API ${method} ${path} failed with ${status} ${code}: ${doc.error?.message ?? "no message"}${suggestion}`);
-    return Object.assign(error, { status, code });
-}
-
-/**
- * One API call: Bearer authentication, JSON both ways, and bounded exponential backoff on 429 and
- * 5xx (honouring Retry-After). `idempotent: false` retries only 429, which the API answers before acting.
- */
-export async function lambdaRequest<T>(conn: LambdaConnection, method: string, path: string, body?: unknown, idempotent = true): Promise<T> {
-    const init = requestInit(conn, method, body);
-    for (let attempt = 1; ; attempt++) {
-        const response = await fetch(`${conn.apiUrl.replace(/\/+$/, "")}${path}`, init);
-        const text = await response.text();
-        if (response.ok) return (text ? JSON.parse(text) : {}) as T;
-        const retryable = response.status === 429 || (idempotent && response.status >= 500);
-        if (!retryable || attempt >= MAX_ATTEMPTS) throw lambdaError(method, path, response.status, text);
-        await new Promise((resolve) => setTimeout(resolve, retryDelayMs(response.headers.get("retry-after"), attempt)));
-    }
-}
-
-function requestInit(conn: LambdaConnection, method: string, body: unknown): RequestInit {
-    const json: Record<string, string> = body === undefined ? {} : { "Content-Type": "application/json" };
-    return {
-        method,
-        headers: { Authorization: `Bearer ${conn.apiKey}`, Accept: "application/json", ...json },
-        body: body === undefined ? undefined : JSON.stringify(body),
-    };
-}
-
-const isNotFound = (error: unknown): boolean => (error as LambdaError).status === 404 || (error as LambdaError).code === NOT_FOUND;
-
-interface ApiInstance {
-    id: string;
-    name?: string | null;
-    ip?: string | null;
-    private_ip?: string | null;
-    hostname?: string | null;
-    status: "booting" | "active" | "unhealthy" | "terminating" | "terminated";
-}
-
-interface InstanceTypeEntry {
-    instance_type: { name: string; price_cents_per_hour: number; specs: { vcpus: number; memory_gib: number; gpus: number } };
-    regions_with_capacity_available: { name: string; description?: string }[];
-}
+type ApiInstance = Schemas["Instance"];
+type LaunchRequest = Schemas["InstanceLaunchRequest"];
 
 export interface MachineInputs extends LambdaConnection {
+    /** Display name in the Lambda console: <stack>-<pool>-<n>. */
     readonly name: string;
+    /** Written to /etc/hostname at launch; the machine name (a DNS label). */
+    readonly hostname: string;
+    /** Marks the instance as this resource's: a create first adopts an instance carrying all of them. */
+    readonly tags: Record<string, string>;
     readonly instanceType: string;
     readonly region: string;
     readonly sshKeyName: string;
     readonly fileSystemNames: string[];
+    /** Firewall rulesets attached at launch (the stack's ruleset of the region). */
+    readonly firewallRulesetIds: string[];
     /** How long a launch may take to become active, and how often it is polled. */
     readonly bootTimeoutSeconds: number;
     readonly pollSeconds: number;
@@ -101,34 +30,96 @@ export interface MachineInputs extends LambdaConnection {
 export interface MachineOutputs extends MachineInputs {
     readonly ip: string;
     readonly privateIp: string;
-    readonly hostname: string;
     readonly status: string;
+}
+
+interface InstanceTypeEntry {
+    instance_type: Schemas["InstanceType"];
+    regions_with_capacity_available: Schemas["Region"][];
+}
+
+/** Every instance type with its price and the regions that have capacity now (GET /instance-types). */
+export async function instanceTypes(conn: LambdaConnection, options: RequestOptions = {}): Promise<Record<string, InstanceTypeEntry>> {
+    return (await lambdaRequest<{ data: Schemas["InstanceTypes"] }>(conn, "GET", "/instance-types", undefined, options)).data;
 }
 
 /** The message an operator acts on: where it failed, and where the type is available now. */
 export async function capacityMessage(conn: LambdaConnection, instanceType: string, region: string): Promise<string> {
-    const types = await lambdaRequest<{ data: Record<string, InstanceTypeEntry> }>(conn, "GET", "/instance-types");
-    const regions = (types.data[instanceType]?.regions_with_capacity_available ?? []).map((r) => r.name).sort();
+    const types = await instanceTypes(conn);
+    const regions = (types[instanceType]?.regions_with_capacity_available ?? []).map((r) => r.name).sort();
     const where = regions.length > 0 ? `regions with ${instanceType} capacity now: ${regions.join(", ")}` : `no region has ${instanceType} capacity now`;
     return `Lambda Cloud has no capacity for ${instanceType} in ${region}; ${where}. Set the pool's region to one of them, or choose another instance type, and run again.`;
 }
 
-async function launch(inputs: MachineInputs): Promise<string> {
-    const body = {
-        region_name: inputs.region,
+const GONE = new Set(["terminated", "terminating", "preempted"]);
+
+/** Live instances carrying every one of this resource's tags. */
+async function taggedInstances(inputs: MachineInputs): Promise<ApiInstance[]> {
+    const all = (await lambdaRequest<{ data: ApiInstance[] }>(inputs, "GET", "/instances")).data;
+    const has = (i: ApiInstance, key: string, value: string): boolean => (i.tags ?? []).some((t) => t.key === key && t.value === value);
+    return all.filter((i) => !GONE.has(i.status) && Object.entries(inputs.tags).every(([k, v]) => has(i, k, v)));
+}
+
+/** The instance a create takes over: one with this resource's tags, type and region; none when there is none. */
+async function adoptable(inputs: MachineInputs): Promise<ApiInstance | undefined> {
+    const tagged = await taggedInstances(inputs);
+    if (tagged.length === 0) return undefined;
+    const fits = tagged.filter((i) => i.instance_type.name === inputs.instanceType && i.region.name === inputs.region);
+    if (tagged.length === 1 && fits.length === 1) return fits[0];
+    const found = tagged.map((i) => `${i.id} (${i.instance_type.name} in ${i.region.name}, ${i.status})`).join(", ");
+    throw new Error(
+        `Lambda instances already carry the tags of ${inputs.name} (${JSON.stringify(inputs.tags)}): ${found}. None is launched beside them. ` +
+            `Terminate the ones that should not exist (POST /instance-operations/terminate with their ids, or in the Lambda console) and run again.`,
+    );
+}
+
+function launchRequest(inputs: MachineInputs): LaunchRequest {
+    return {
+        region_name: inputs.region as LaunchRequest["region_name"],
         instance_type_name: inputs.instanceType,
         ssh_key_names: [inputs.sshKeyName],
         file_system_names: inputs.fileSystemNames,
-        quantity: 1,
         name: inputs.name,
+        hostname: inputs.hostname,
+        tags: Object.entries(inputs.tags).map(([key, value]) => ({ key, value })),
+        firewall_rulesets: inputs.firewallRulesetIds.map((id) => ({ id })),
     };
-    try {
-        const launched = await lambdaRequest<{ data: { instance_ids: string[] } }>(inputs, "POST", "/instance-operations/launch", body, false);
-        return launched.data.instance_ids[0];
-    } catch (error) {
-        if ((error as LambdaError).code === INSUFFICIENT_CAPACITY)
-            throw new Error(await capacityMessage(inputs, inputs.instanceType, inputs.region), { cause: error });
-        throw error;
+}
+
+/** Answers that say the API did not launch: a launch may be sent again after them. */
+const notLaunched = (error: unknown): boolean => (error as LambdaError).status === 429 || isProviderError(error);
+/** Answers after which nobody knows whether the API acted (a 5xx, a dropped connection). */
+export const outcomeUnknown = (error: unknown): boolean => (error as LambdaError).status >= 500 || (error as LambdaError).status === 0;
+
+/**
+ * Launches once. After an answer that leaves the outcome open, the tags say whether the instance
+ * exists; a launch is never sent again unless the API said it did not launch.
+ */
+async function launch(inputs: MachineInputs): Promise<string> {
+    for (let attempt = 1; ; attempt++) {
+        try {
+            const launched = await lambdaRequest<{ data: Schemas["InstanceLaunchResponse"] }>(
+                inputs,
+                "POST",
+                "/instance-operations/launch",
+                launchRequest(inputs),
+                { idempotent: false },
+            );
+            return launched.data.instance_ids[0];
+        } catch (error) {
+            if ((error as LambdaError).code === INSUFFICIENT_CAPACITY)
+                throw new Error(await capacityMessage(inputs, inputs.instanceType, inputs.region), { cause: error });
+            const found = notLaunched(error) || outcomeUnknown(error) ? await adoptable(inputs) : undefined;
+            if (found) return found.id;
+            if (isProviderError(error) && attempt < 3) continue;
+            if (outcomeUnknown(error))
+                throw new Error(
+                    `${(error as Error).message}. No instance with the tags of ${inputs.name} exists yet; run again: ` +
+                        `the next create adopts the instance by its tags if the launch went through, and launches only if it did not.`,
+                    { cause: error },
+                );
+            throw error;
+        }
     }
 }
 
@@ -141,7 +132,7 @@ async function getInstance(conn: LambdaConnection, id: string): Promise<ApiInsta
     }
 }
 
-const FAILED_BOOT = new Set(["terminated", "unhealthy"]);
+const FAILED_BOOT = new Set(["terminated", "terminating", "preempted", "unhealthy"]);
 
 async function waitUntilActive(inputs: MachineInputs, id: string): Promise<ApiInstance> {
     const deadline = Date.now() + inputs.bootTimeoutSeconds * 1000;
@@ -162,23 +153,31 @@ const machineState = (inputs: MachineInputs, instance: ApiInstance): MachineOutp
     name: instance.name ?? inputs.name,
     ip: instance.ip ?? "",
     privateIp: instance.private_ip ?? "",
-    hostname: instance.hostname ?? "",
     status: instance.status,
 });
 
 const sameValue = (a: unknown, b: unknown): boolean => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 
 /** Which changed inputs replace the resource and which update it in place. */
-export function diffInputs<T extends object>(olds: T, news: T, replaceKeys: readonly (keyof T)[], updateKeys: readonly (keyof T)[]): pulumi.dynamic.DiffResult {
+export function diffInputs<T extends object>(
+    olds: T,
+    news: T,
+    replaceKeys: readonly (keyof T)[],
+    updateKeys: readonly (keyof T)[],
+    deleteBeforeReplace = false,
+): pulumi.dynamic.DiffResult {
     const replaces = replaceKeys.filter((k) => !sameValue(olds[k], news[k])).map(String);
     const updates = updateKeys.filter((k) => !sameValue(olds[k], news[k])).map(String);
-    return { changes: replaces.length + updates.length > 0, replaces, deleteBeforeReplace: false };
+    return { changes: replaces.length + updates.length > 0, replaces, deleteBeforeReplace };
 }
 
-/** A Lambda instance. Type, region, SSH key and file systems are fixed at launch; the name is updated in place. */
+/**
+ * A Lambda instance. Everything but the name is fixed at launch. A replacement terminates the old
+ * instance first: it carries the same tags, and a create adopts what carries its tags.
+ */
 export const machineProvider = {
     async create(inputs: MachineInputs) {
-        const id = await launch(inputs);
+        const id = (await adoptable(inputs))?.id ?? (await launch(inputs));
         return { id, outs: machineState(inputs, await waitUntilActive(inputs, id)) };
     },
     async read(id: string, props: MachineOutputs) {
@@ -192,8 +191,9 @@ export const machineProvider = {
             diffInputs<MachineInputs>(
                 olds,
                 news,
-                ["instanceType", "region", "sshKeyName", "fileSystemNames"],
-                ["name", "apiUrl", "apiKey", "bootTimeoutSeconds", "pollSeconds"],
+                ["instanceType", "region", "sshKeyName", "fileSystemNames", "hostname", "tags", "firewallRulesetIds"],
+                ["name", "apiUrl", "apiKey", "pacing", "bootTimeoutSeconds", "pollSeconds"],
+                true,
             ),
         );
     },
@@ -215,17 +215,28 @@ export interface SshKeyInputs extends LambdaConnection {
     readonly publicKey: string;
 }
 
-interface ApiSshKey {
-    id: string;
-    name: string;
-    public_key: string;
+type ApiSshKey = Schemas["SSHKey"];
+
+async function findSshKey(inputs: SshKeyInputs): Promise<ApiSshKey | undefined> {
+    const keys = await lambdaRequest<{ data: ApiSshKey[] }>(inputs, "GET", "/ssh-keys");
+    return keys.data.find((k) => k.name === inputs.name && k.public_key.trim() === inputs.publicKey.trim());
 }
 
 /** An SSH key of the account, registered from its public half; any change replaces it. */
 export const sshKeyProvider = {
     async create(inputs: SshKeyInputs) {
-        const created = await lambdaRequest<{ data: ApiSshKey }>(inputs, "POST", "/ssh-keys", { name: inputs.name, public_key: inputs.publicKey });
-        return { id: created.data.id, outs: { ...inputs } };
+        // A key of this name left by a create that never wrote its state: the same key is taken over.
+        const existing = await findSshKey(inputs);
+        if (existing) return { id: existing.id, outs: { ...inputs } };
+        try {
+            const body: Schemas["AddSSHKeyRequest"] = { name: inputs.name, public_key: inputs.publicKey };
+            const created = await lambdaRequest<{ data: ApiSshKey }>(inputs, "POST", "/ssh-keys", body, { idempotent: false });
+            return { id: created.data.id, outs: { ...inputs } };
+        } catch (error) {
+            const made = outcomeUnknown(error) ? await findSshKey(inputs) : undefined;
+            if (made) return { id: made.id, outs: { ...inputs } };
+            throw error;
+        }
     },
     async read(id: string, props: SshKeyInputs) {
         const keys = await lambdaRequest<{ data: ApiSshKey[] }>(props, "GET", "/ssh-keys");
@@ -234,7 +245,7 @@ export const sshKeyProvider = {
         return { id, props: { ...props, name: key.name, publicKey: key.public_key } };
     },
     diff(_id: string, olds: SshKeyInputs, news: SshKeyInputs) {
-        return Promise.resolve(diffInputs<SshKeyInputs>(olds, news, ["name", "publicKey"], ["apiUrl", "apiKey"]));
+        return Promise.resolve(diffInputs<SshKeyInputs>(olds, news, ["name", "publicKey"], ["apiUrl", "apiKey", "pacing"]));
     },
     update(_id: string, _olds: SshKeyInputs, news: SshKeyInputs) {
         return Promise.resolve({ outs: { ...news } });
@@ -245,49 +256,5 @@ export const sshKeyProvider = {
         } catch (error) {
             if (!isNotFound(error)) throw error;
         }
-    },
-} satisfies pulumi.dynamic.ResourceProvider;
-
-/** One inbound rule of the account's firewall, in the API's shape. */
-export interface FirewallRule {
-    readonly protocol: "tcp" | "udp" | "icmp" | "all";
-    readonly port_range?: [number, number];
-    readonly source_network: string;
-    readonly description: string;
-}
-
-export interface FirewallInputs extends LambdaConnection {
-    /** Marks this stack's rules (the description's prefix): the account's firewall is shared by every stack. */
-    readonly owner: string;
-    readonly rules: FirewallRule[];
-}
-
-const ownedBy = (owner: string, rule: FirewallRule): boolean => rule.description.startsWith(`${owner}:`);
-
-/** Writes this stack's rules beside everyone else's, which it never touches. */
-async function putOwnRules(inputs: FirewallInputs, own: FirewallRule[]): Promise<FirewallRule[]> {
-    const current = await lambdaRequest<{ data: FirewallRule[] }>(inputs, "GET", "/firewall-rules");
-    const others = current.data.filter((r) => !ownedBy(inputs.owner, r));
-    const written = await lambdaRequest<{ data: FirewallRule[] }>(inputs, "PUT", "/firewall-rules", { data: [...others, ...own] });
-    return written.data.filter((r) => ownedBy(inputs.owner, r));
-}
-
-/** This stack's share of the account's inbound firewall rules (GET/PUT /firewall-rules). */
-export const firewallProvider = {
-    async create(inputs: FirewallInputs) {
-        return { id: `firewall-rules-${inputs.owner}`, outs: { ...inputs, rules: await putOwnRules(inputs, inputs.rules) } };
-    },
-    async read(id: string, props: FirewallInputs) {
-        const current = await lambdaRequest<{ data: FirewallRule[] }>(props, "GET", "/firewall-rules");
-        return { id, props: { ...props, rules: current.data.filter((r) => ownedBy(props.owner, r)) } };
-    },
-    diff(_id: string, olds: FirewallInputs, news: FirewallInputs) {
-        return Promise.resolve(diffInputs<FirewallInputs>(olds, news, ["owner"], ["rules", "apiUrl", "apiKey"]));
-    },
-    async update(_id: string, _olds: FirewallInputs, news: FirewallInputs) {
-        return { outs: { ...news, rules: await putOwnRules(news, news.rules) } };
-    },
-    async delete(_id: string, props: FirewallInputs) {
-        await putOwnRules(props, []);
     },
 } satisfies pulumi.dynamic.ResourceProvider;

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { FirewallRule, firewallProvider, machineProvider, sshKeyProvider } from "./provider";
+import { machineProvider, sshKeyProvider } from "./provider";
+import { FirewallRule, rulesetProvider, rulesetRulesProvider } from "./rulesets";
 
 /** How every Lambda resource reaches the API; the key is a secret (from ESC) and stays one in state. */
 export interface LambdaApi {
@@ -17,6 +18,10 @@ export interface LambdaMachineArgs {
     readonly api: LambdaApi;
     /** Display name in the Lambda console: <stack>-<pool>-<n>. */
     readonly name: pulumi.Input<string>;
+    /** Identifies the instance as this resource's: a create adopts an instance carrying all of them. */
+    readonly tags: Record<string, string>;
+    /** The rulesets it carries from launch: the stack's ruleset of its region. */
+    readonly firewallRulesetIds: pulumi.Input<pulumi.Input<string>[]>;
     readonly instanceType: pulumi.Input<string>;
     readonly region: pulumi.Input<string>;
     readonly sshKeyName: pulumi.Input<string>;
@@ -27,7 +32,6 @@ export interface LambdaMachineArgs {
 export class LambdaMachine extends pulumi.dynamic.Resource {
     declare readonly ip: pulumi.Output<string>;
     declare readonly privateIp: pulumi.Output<string>;
-    declare readonly hostname: pulumi.Output<string>;
     declare readonly status: pulumi.Output<string>;
 
     constructor(name: string, args: LambdaMachineArgs, opts?: pulumi.CustomResourceOptions) {
@@ -37,6 +41,9 @@ export class LambdaMachine extends pulumi.dynamic.Resource {
             {
                 ...args.api,
                 name: args.name,
+                hostname: args.name,
+                tags: args.tags,
+                firewallRulesetIds: args.firewallRulesetIds,
                 instanceType: args.instanceType,
                 region: args.region,
                 sshKeyName: args.sshKeyName,
@@ -46,7 +53,6 @@ export class LambdaMachine extends pulumi.dynamic.Resource {
                 pollSeconds: 10,
                 ip: undefined,
                 privateIp: undefined,
-                hostname: undefined,
                 status: undefined,
             },
             sealed(opts),
@@ -63,9 +69,26 @@ export class LambdaSshKey extends pulumi.dynamic.Resource {
     }
 }
 
-/** This stack's inbound rules in the account's firewall, beside the rules of every other stack. */
-export class LambdaFirewallRules extends pulumi.dynamic.Resource {
-    constructor(name: string, args: { api: LambdaApi; owner: string; rules: pulumi.Input<FirewallRule[]> }, opts?: pulumi.CustomResourceOptions) {
-        super(firewallProvider, name, { ...args.api, owner: args.owner, rules: args.rules }, sealed(opts));
+/** The stack's firewall ruleset of one region: its machines carry it from launch. */
+export class LambdaFirewallRuleset extends pulumi.dynamic.Resource {
+    constructor(name: string, args: { api: LambdaApi; name: string; region: string; initialRules: FirewallRule[] }, opts?: pulumi.CustomResourceOptions) {
+        super(
+            rulesetProvider,
+            name,
+            // Terminated instances let go of the ruleset within minutes; a delete waits that long.
+            { ...args.api, name: args.name, region: args.region, initialRules: args.initialRules, releaseTimeoutSeconds: 900, pollSeconds: 10 },
+            sealed(opts),
+        );
+    }
+}
+
+/** The rules of a ruleset, written once its machines have addresses (their peers' rules need them). */
+export class LambdaFirewallRulesetRules extends pulumi.dynamic.Resource {
+    constructor(
+        name: string,
+        args: { api: LambdaApi; rulesetId: pulumi.Input<string>; rules: pulumi.Input<FirewallRule[]> },
+        opts?: pulumi.CustomResourceOptions,
+    ) {
+        super(rulesetRulesProvider, name, { ...args.api, rulesetId: args.rulesetId, rules: args.rules }, sealed(opts));
     }
 }

@@ -25,9 +25,20 @@ export interface ProjectPlanFile {
         placeholders: string[];
         artifacts: string[];
         pools?: PoolCapacity[];
+        instances?: PlannedInstance[];
+        rulesets?: { name: string; region: string }[];
         cost?: ClusterCost;
     };
     outputs: Record<string, unknown>;
+}
+
+/** An instance of the cluster stack and the firewall ruleset it carries from launch. */
+export interface PlannedInstance {
+    name: string;
+    pool: string;
+    instanceType: string;
+    region: string;
+    ruleset: string;
 }
 
 export type ProjectPlanResult = { status: "invalid-input"; error: InvalidInputError } | { status: "planned"; plan: ProjectPlanFile; dir: string; text: string };
@@ -97,6 +108,8 @@ export async function planProjectStack(options: { projectDir: string; stack: str
             placeholders: stackConfig.placeholders,
             artifacts: [...artifacts.keys()].sort(),
             pools: outputs.pools as PoolCapacity[] | undefined,
+            instances: outputs.instances as PlannedInstance[] | undefined,
+            rulesets: outputs.firewallRulesets as { name: string; region: string }[] | undefined,
             cost: outputs.cost as ClusterCost | undefined,
         },
         outputs,
@@ -107,6 +120,20 @@ export async function planProjectStack(options: { projectDir: string; stack: str
 }
 
 const usd = (n: number): string => `$${n.toFixed(2)}`;
+
+function instanceLines(plan: ProjectPlanFile): string[] {
+    const lines: string[] = [];
+    if (plan.summary.instances) {
+        lines.push("", "Instances              pool           instance type            region            firewall ruleset");
+        for (const i of plan.summary.instances)
+            lines.push(`  ${i.name.padEnd(20)} ${i.pool.padEnd(14)} ${i.instanceType.padEnd(24)} ${i.region.padEnd(17)} ${i.ruleset}`);
+    }
+    if (plan.summary.rulesets) {
+        lines.push("", "Firewall rulesets (one per region, attached at launch; the account-wide /firewall-rules list is never touched)");
+        for (const r of plan.summary.rulesets) lines.push(`  ${r.name.padEnd(30)} ${r.region}`);
+    }
+    return lines;
+}
 
 export function formatProjectPlan(plan: ProjectPlanFile): string {
     const lines = [`Plan of stack ${plan.stack} (${plan.project})`, "", `Resources: ${plan.summary.resourceCount}`];
@@ -119,13 +146,17 @@ export function formatProjectPlan(plan: ProjectPlanFile): string {
             );
         }
     }
+    lines.push(...instanceLines(plan));
     const cost = plan.summary.cost;
     if (cost) {
-        lines.push("", `Cost (on-demand prices of ${cost.asOf}, ${cost.source}):`);
-        for (const p of cost.pools)
+        const from = cost.pricesFrom === "api" ? "from the API" : "DATED FALLBACK";
+        lines.push("", `Cost (on-demand prices ${from}, as of ${cost.asOf}; ${cost.source}):`);
+        for (const p of cost.pools) {
+            const capacity = p.capacityNow === undefined ? "capacity unknown" : p.capacityNow ? "capacity now" : `NO CAPACITY in ${p.region} now`;
             lines.push(
-                `  ${p.pool.padEnd(14)} ${p.count} × ${p.instanceType.padEnd(24)} ${usd(p.usdPerHour).padStart(9)}/h ${usd(p.usdPerMonth).padStart(11)}/month`,
+                `  ${p.pool.padEnd(14)} ${p.count} × ${p.instanceType.padEnd(24)} ${usd(p.usdPerHour).padStart(9)}/h ${usd(p.usdPerMonth).padStart(11)}/month  ${capacity}`,
             );
+        }
         lines.push(`  ${"total".padEnd(14)} ${" ".repeat(30)} ${usd(cost.usdPerHour).padStart(9)}/h ${usd(cost.usdPerMonth).padStart(11)}/month`);
     }
     lines.push("", `Artifacts: ${plan.summary.artifacts.length} (${plan.summary.artifacts.join(", ")})`);

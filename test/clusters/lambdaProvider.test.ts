@@ -1,182 +1,252 @@
 import { expect } from "chai";
-import { firewallProvider, lambdaRequest, MachineInputs, machineProvider, MAX_ATTEMPTS, sshKeyProvider } from "../../clusters/lambda/provider";
-import { FakeLambda, startFakeLambda } from "../support/fakeLambda";
+import * as http from "http";
+import type { AddressInfo } from "net";
+import {
+    DOCUMENTED_LIMITS,
+    DOCUMENTED_PACING,
+    LAMBDA_API_URL,
+    lambdaRequest,
+    type MachineInputs,
+    machineProvider,
+    MAX_ATTEMPTS,
+    retryDelayMs,
+    sshKeyProvider,
+} from "../../clusters/lambda/provider";
+import { rulesetProvider, rulesetRulesProvider } from "../../clusters/lambda/rulesets";
+import { expectContractKept, FAST, FAST_LIMITS, LambdaApi, machineOf, rulesetOf, startLambdaApi } from "../support/lambdaApi";
 
-describe("Lambda Cloud dynamic providers against a fake API on 127.0.0.1", () => {
-    let fake: FakeLambda;
-    let conn: { apiUrl: string; apiKey: string };
-    const machine = (over: Partial<MachineInputs> = {}): MachineInputs => ({
-        ...conn,
-        name: "dev-gpu-0",
-        instanceType: "gpu_1x_a10",
-        region: "us-east-1",
-        sshKeyName: "sophia-dev",
-        fileSystemNames: [],
-        bootTimeoutSeconds: 5,
-        pollSeconds: 0.01,
-        ...over,
-    });
+describe("Lambda Cloud providers against a server that enforces the published document", () => {
+    let api: LambdaApi;
+    let rulesetId: string;
+    const machine = (over: Partial<MachineInputs> = {}) => machineOf(api, rulesetId, over);
 
     beforeEach(async () => {
-        fake = await startFakeLambda();
-        conn = { apiUrl: fake.url, apiKey: fake.apiKey };
-        await sshKeyProvider.create({ ...conn, name: "sophia-dev", publicKey: "ssh-ed25519 AAAA dev" });
+        api = await startLambdaApi(FAST_LIMITS);
+        await sshKeyProvider.create({ apiUrl: api.url, apiKey: api.apiKey, pacing: FAST, name: "sophia-dev", publicKey: "ssh-ed25519 AAAA dev" });
+        rulesetId = (await rulesetProvider.create(rulesetOf(api))).id;
     });
-    afterEach(() => fake.close());
-
-    it("registers an SSH key, reads it back, replaces it on any change and deletes it", async () => {
-        const inputs = { ...conn, name: "ops", publicKey: "ssh-ed25519 BBBB ops" };
-        const created = await sshKeyProvider.create(inputs);
-        expect(fake.sshKeys.map((k) => k.name)).to.include("ops");
-        expect((await sshKeyProvider.read(created.id, inputs)).id).to.equal(created.id);
-        const diff = await sshKeyProvider.diff(created.id, inputs, { ...inputs, publicKey: "ssh-ed25519 CCCC ops" });
-        expect(diff.replaces).to.deep.equal(["publicKey"]);
-        await sshKeyProvider.delete(created.id, inputs);
-        expect(fake.sshKeys.map((k) => k.name)).to.not.include("ops");
-        expect((await sshKeyProvider.read(created.id, inputs)).id, "a deleted key reads as gone").to.equal(undefined);
-        await sshKeyProvider.delete(created.id, inputs); // already gone: nothing to do
+    afterEach(async () => {
+        expectContractKept(api);
+        await api.close();
     });
 
-    it("launches an instance, waits for it to boot and returns its addresses", async () => {
-        fake.bootPolls = 2;
+    it("rejects what the document rejects, in requests and in its own answers: the validator is the judge", async () => {
+        const bad = await lambdaRequest(
+            { apiUrl: api.url, apiKey: api.apiKey, pacing: FAST },
+            "POST",
+            "/instance-operations/launch",
+            { region_name: "mars" },
+            { idempotent: false },
+        ).catch((e: Error) => e.message);
+        expect(bad).to.match(/400 global\/invalid-parameters/);
+        expect(api.violations.join("\n")).to.match(/request launchInstance/);
+        api.violations.length = 0;
+        const unauthorized = await lambdaRequest({ apiUrl: api.url, apiKey: "wrong-key", pacing: FAST }, "GET", "/instances").catch((e: Error) => e.message);
+        expect(unauthorized).to.equal(
+            "Lambda Cloud API GET /instances failed with 401 global/invalid-api-key: API key was invalid, expired, or deleted. (Check your API key or create a new one, then try again.)",
+        );
+        // The server's own answers are held to the document too: an instance in a state it does not list is caught.
+        const { id } = await machineProvider.create(machine());
+        Object.assign(api.instances.get(id)!, { status: "exploding" });
+        await lambdaRequest({ apiUrl: api.url, apiKey: api.apiKey, pacing: FAST }, "GET", `/instances/${id}`);
+        expect(api.violations.join("\n")).to.match(/answer 200 of getInstance: .*status/);
+        api.violations.length = 0;
+    });
+
+    it("sends the key as a Bearer header to the published base URL, which is the default", async () => {
+        await lambdaRequest({ apiUrl: api.url, apiKey: api.apiKey, pacing: FAST }, "GET", "/instances");
+        expect(api.seen("listInstances")[0].authorization).to.equal(`Bearer ${api.apiKey}`);
+        expect(LAMBDA_API_URL).to.equal("https://cloud.lambda.ai/api/v1");
+    });
+
+    it("launches once with name, hostname, tags and the region's ruleset, then waits for booting to become active", async () => {
+        api.bootPolls = 2;
         const { id, outs } = await machineProvider.create(machine());
-        const instance = fake.instances.get(id)!;
-        expect(instance.status).to.equal("active");
+        const launches = api.seen("launchInstance");
+        expect(launches).to.have.length(1);
+        expect(launches[0].body).to.deep.include({
+            name: "dev-gpu-0",
+            hostname: "dev-gpu-0",
+            tags: [
+                { key: "sophia-clusters:stack", value: "dev" },
+                { key: "sophia-clusters:machine", value: "dev-gpu-0" },
+            ],
+            firewall_rulesets: [{ id: rulesetId }],
+        });
+        const instance = api.instances.get(id)!;
         expect(outs).to.include({ ip: instance.ip, privateIp: instance.private_ip, status: "active", name: "dev-gpu-0" });
-        expect(fake.requests.filter((r) => r === `GET /instances/${id}`)).to.have.length(3);
-        const launch = fake.requests.indexOf("POST /instance-operations/launch");
-        expect(launch).to.be.at.least(0);
+        expect(api.seen("getInstance")).to.have.length(3);
+        expect(api.rulesets.get(rulesetId)!.instance_ids).to.deep.equal([id]);
     });
 
-    it("replaces on a new type, region, SSH key or file system, and renames in place", async () => {
+    it("adopts an instance that carries its tags instead of launching a second one", async () => {
+        const first = await machineProvider.create(machine());
+        // The state of that create was lost: the next create finds the instance by its tags.
+        const again = await machineProvider.create(machine());
+        expect(again.id).to.equal(first.id);
+        expect(api.seen("launchInstance")).to.have.length(1);
+        expect(api.instances.size).to.equal(1);
+    });
+
+    it("refuses to launch beside a tagged instance of another type or region, naming it", async () => {
+        const first = await machineProvider.create(machine());
+        const other = await machineProvider
+            .create(machine({ instanceType: "gpu_1x_gh200", region: "us-west-1", firewallRulesetIds: [] }))
+            .catch((e: Error) => e.message);
+        expect(other).to.include(`${first.id} (gpu_1x_a10 in us-east-1, active)`);
+        expect(other).to.include("None is launched beside them");
+        expect(api.seen("launchInstance")).to.have.length(1);
+    });
+
+    it("replaces (terminating first) on a new type, region, key, file system, hostname, tags or ruleset, and renames in place", async () => {
         const { id, outs } = await machineProvider.create(machine());
-        const olds = outs;
         for (const [key, value] of [
             ["instanceType", "gpu_1x_gh200"],
             ["region", "us-west-1"],
             ["sshKeyName", "other"],
             ["fileSystemNames", ["data"]],
+            ["hostname", "other"],
+            ["tags", { "sophia-clusters:machine": "other" }],
+            ["firewallRulesetIds", ["r2"]],
         ] as const) {
-            const diff = await machineProvider.diff(id, olds, machine({ [key]: value }));
-            expect(diff, key).to.deep.include({ changes: true, replaces: [key] });
+            const diff = await machineProvider.diff(id, outs, machine({ [key]: value }));
+            expect(diff, key).to.deep.include({ changes: true, replaces: [key], deleteBeforeReplace: true });
         }
-        expect(await machineProvider.diff(id, olds, machine())).to.deep.include({ changes: false, replaces: [] });
-        const rename = await machineProvider.diff(id, olds, machine({ name: "dev-gpu-a" }));
-        expect(rename).to.deep.include({ changes: true, replaces: [] });
-        const updated = await machineProvider.update(id, olds, machine({ name: "dev-gpu-a" }));
+        expect(await machineProvider.diff(id, outs, machine())).to.deep.include({ changes: false, replaces: [] });
+        const updated = await machineProvider.update(id, outs, machine({ name: "dev-gpu-a" }));
         expect(updated.outs.name).to.equal("dev-gpu-a");
-        expect(fake.instances.get(id)!.name).to.equal("dev-gpu-a");
-        expect(fake.requests).to.include(`POST /instances/${id}`);
+        expect(api.instances.get(id)!.name).to.equal("dev-gpu-a");
     });
 
-    it("terminates on delete, and tolerates an instance that is already gone", async () => {
-        const { id, outs } = await machineProvider.create(machine());
-        await machineProvider.delete(id, outs);
-        expect(fake.instances.has(id)).to.be.false;
-        await machineProvider.delete(id, outs);
-    });
-
-    it("reads an instance terminated out of band as gone (an empty id), so refresh drops it", async () => {
+    it("terminates on delete, tolerates an instance already gone, and reads a terminated one as gone", async () => {
         const { id, outs } = await machineProvider.create(machine());
         expect((await machineProvider.read(id, outs)).id).to.equal(id);
-        fake.instances.delete(id);
-        const read = await machineProvider.read(id, outs);
-        expect(read.id).to.equal(undefined);
+        await machineProvider.delete(id, outs);
+        expect(api.instances.get(id)?.status ?? "gone").to.be.oneOf(["terminating", "gone"]);
+        await lambdaRequest({ apiUrl: api.url, apiKey: api.apiKey, pacing: FAST }, "GET", "/instances");
+        expect(api.instances.has(id)).to.equal(false);
+        expect((await machineProvider.read(id, outs)).id).to.equal(undefined);
+        await machineProvider.delete(id, outs);
     });
 
-    it("names the region, the type and the regions that have it when capacity is short", async () => {
-        let message = "";
-        try {
-            await machineProvider.create(machine({ instanceType: "gpu_1x_gh200", region: "us-east-1" }));
-        } catch (error) {
-            message = (error as Error).message;
-        }
+    it("names the regions that have the type when capacity is short, and launches nothing", async () => {
+        const message = await machineProvider.create(machine({ instanceType: "gpu_1x_gh200" })).catch((e: Error) => e.message);
         expect(message).to.equal(
             "Lambda Cloud has no capacity for gpu_1x_gh200 in us-east-1; regions with gpu_1x_gh200 capacity now: us-east-3, us-west-1. " +
                 "Set the pool's region to one of them, or choose another instance type, and run again.",
         );
-        expect(fake.instances.size).to.equal(0);
-        fake.capacity["us-east-3"] = [];
-        fake.capacity["us-west-1"] = [];
-        const none = await machineProvider.create(machine({ instanceType: "gpu_1x_gh200" })).catch((e: Error) => e.message);
-        expect(none).to.include("no region has gpu_1x_gh200 capacity now");
+        expect(api.instances.size).to.equal(0);
+    });
+
+    it("never launches into a ruleset of another region (the server refuses it as the API does)", async () => {
+        const west = await rulesetProvider.create(rulesetOf(api, { name: "sophia-dev-us-west-1", region: "us-west-1" }));
+        const wrong = await machineProvider.create(machine({ firewallRulesetIds: [west.id] })).catch((e: Error) => e.message);
+        expect(wrong).to.match(/400 global\/invalid-parameters: Every firewall ruleset must exist in region us-east-1/);
+        expect(api.instances.size).to.equal(0);
+    });
+
+    it("keeps one ruleset per name and region, writes its rules whole, and adopts it after a lost state", async () => {
+        const again = await rulesetProvider.create(rulesetOf(api));
+        expect(again.id, "adopted by name and region").to.equal(rulesetId);
+        expect(api.seen("createFirewallRuleset")).to.have.length(1);
+        const rules = [...rulesetOf(api).initialRules, { protocol: "all" as const, source_network: "198.51.100.7/32", description: "cluster peer" }];
+        const conn = { apiUrl: api.url, apiKey: api.apiKey, pacing: FAST };
+        const written = await rulesetRulesProvider.create({ ...conn, rulesetId, rules });
+        expect(api.rulesets.get(rulesetId)!.rules).to.deep.equal(rules);
+        expect((await rulesetRulesProvider.read(written.id, { ...conn, rulesetId, rules: [] })).props.rules).to.deep.equal(rules);
+        const fewer = rules.slice(0, 1);
+        await rulesetRulesProvider.update(written.id, written.outs, { ...conn, rulesetId, rules: fewer });
+        expect(api.rulesets.get(rulesetId)!.rules).to.deep.equal(fewer);
+        expect((await rulesetProvider.diff(rulesetId, rulesetOf(api), rulesetOf(api, { region: "us-west-1" }))).replaces).to.deep.equal(["region"]);
+    });
+
+    it("deletes a ruleset once its terminated instances let go of it, and names the instances that do not", async () => {
+        const { id, outs } = await machineProvider.create(machine());
+        api.releasePolls = 5;
+        await machineProvider.delete(id, outs);
+        await rulesetProvider.delete(rulesetId, rulesetOf(api));
+        expect(api.rulesets.size).to.equal(0);
+        expect(api.seen("deleteFirewallRuleset").length, "retried while in use").to.be.greaterThan(1);
+
+        const kept = (await rulesetProvider.create(rulesetOf(api))).id;
+        const held = await machineProvider.create(machine({ firewallRulesetIds: [kept] }));
+        const message = await rulesetProvider.delete(kept, rulesetOf(api, { releaseTimeoutSeconds: 0.2 })).catch((e: Error) => e.message);
+        expect(message).to.match(new RegExp(`is still used by instance\\(s\\) ${held.id} after 0.2 s. Terminate them`));
+        expect(api.rulesets.has(kept)).to.equal(true);
     });
 
     it("retries 429 and 5xx with backoff, boundedly, and never retries a launch after a 5xx", async () => {
-        fake.failNext(429, 2);
-        fake.failNext(503, 1);
-        const keys = await lambdaRequest<{ data: unknown[] }>(conn, "GET", "/ssh-keys");
-        expect(keys.data).to.have.length(1);
-        expect(fake.requests.filter((r) => r === "GET /ssh-keys")).to.have.length(4);
+        const conn = { apiUrl: api.url, apiKey: api.apiKey, pacing: FAST };
+        api.requests.length = 0;
+        api.fail("listSSHKeys", { status: 429, code: "global/too-many-requests", retryAfter: "0" }, 2);
+        api.fail("listSSHKeys", { status: 503, code: "global/internal-error" });
+        expect((await lambdaRequest<{ data: unknown[] }>(conn, "GET", "/ssh-keys")).data).to.have.length(1);
+        expect(api.seen("listSSHKeys")).to.have.length(4);
+        api.fail("listSSHKeys", { status: 429, code: "global/too-many-requests", retryAfter: "0" }, MAX_ATTEMPTS);
+        expect(await lambdaRequest(conn, "GET", "/ssh-keys").catch((e: Error) => e.message)).to.match(/failed with 429 global\/too-many-requests/);
 
-        fake.failNext(429, MAX_ATTEMPTS);
-        const bounded = await lambdaRequest(conn, "GET", "/ssh-keys").catch((e: Error) => e.message);
-        expect(bounded).to.match(/failed with 429 global\/too-many-requests: try again/);
-
-        fake.requests.length = 0;
-        fake.failNext(502, 1);
+        api.fail("launchInstance", { status: 502, code: "global/internal-error" });
         const launch = await machineProvider.create(machine()).catch((e: Error) => e.message);
-        expect(launch).to.match(/POST \/instance-operations\/launch failed with 502/);
-        expect(fake.requests.filter((r) => r.startsWith("POST /instance-operations/launch"))).to.have.length(1);
-        fake.failNext(429, 1);
-        const { id } = await machineProvider.create(machine());
-        expect(fake.instances.has(id), "a throttled launch is retried").to.be.true;
+        expect(launch).to.match(/launch failed with 502 .* No instance with the tags of dev-gpu-0 exists yet; run again/);
+        expect(api.seen("launchInstance")).to.have.length(1);
     });
 
-    it("honours a Retry-After delay before the next attempt", async () => {
-        fake.failNext(429, 1, "1");
-        const started = Date.now();
-        await lambdaRequest(conn, "GET", "/ssh-keys");
-        expect(Date.now() - started).to.be.at.least(900);
+    it("backs a throttled launch off for at least the launch interval, never sooner", async () => {
+        api.fail("launchInstance", { status: 429, code: "global/too-many-requests" }, 2);
+        await machineProvider.create(machine());
+        const at = api.seen("launchInstance").map((r) => r.at);
+        expect(at).to.have.length(3);
+        for (let i = 1; i < at.length; i++) expect(at[i] - at[i - 1], `launch ${i}`).to.be.at.least(FAST_LIMITS.launchIntervalMs);
+        expect(retryDelayMs(null, 1, DOCUMENTED_PACING.launchIntervalMs), "the documented launch limit").to.be.at.least(12_000);
+        expect(retryDelayMs("3", 1, DOCUMENTED_PACING.requestIntervalMs), "Retry-After is honoured").to.equal(3000);
     });
 
-    it("backs off exponentially without Retry-After, and reports a proxy's page when the body is not JSON", async () => {
-        fake.failNext(503, 1, null);
-        const started = Date.now();
-        await lambdaRequest(conn, "GET", "/ssh-keys");
-        expect(Date.now() - started, "the first backoff is a second").to.be.at.least(900);
-        fake.failNext(404, 1, null, "<html>Not Found</html>");
-        const page = await lambdaRequest(conn, "GET", "/ssh-keys").catch((e: Error) => e.message);
-        expect(page).to.equal("Lambda Cloud API GET /ssh-keys failed with 404 http-404: <html>Not Found</html>");
-    });
-
-    it("reports the API's error code and suggestion, never the key", async () => {
-        const wrong = await lambdaRequest({ ...conn, apiKey: "wrong-key" }, "GET", "/instances/x").catch((e: Error) => e.message);
-        expect(wrong).to.equal("Lambda Cloud API GET /instances/x failed with 401 global/invalid-api-key: API key was invalid, expired, or deleted.");
-        const bad = await machineProvider.create(machine({ sshKeyName: "missing" })).catch((e: Error) => e.message);
-        expect(bad).to.match(/400 global\/invalid-parameters: ssh key not found/);
-        expect(bad).to.not.include(fake.apiKey);
-        fake.capacity["us-east-1"] = [];
-        const short = await machineProvider.create(machine()).catch((e: Error) => e.message);
-        expect(short).to.include("regions with gpu_1x_a10 capacity now: us-west-1");
-    });
-
-    it("fails a boot that does not finish in time, and one that turns unhealthy", async () => {
-        fake.bootPolls = 1000;
-        const slow = await machineProvider.create(machine({ bootTimeoutSeconds: 0.05 })).catch((e: Error) => e.message);
-        expect(slow).to.match(/is still booting after 0.05 s/);
-        fake.bootPolls = 1000;
-        const launched = machineProvider.create(machine());
-        await new Promise((r) => setTimeout(r, 30));
-        for (const i of fake.instances.values()) if (i.status === "booting") i.status = "unhealthy";
-        expect(await launched.catch((e: Error) => e.message)).to.match(/became unhealthy while booting/);
-    });
-
-    it("manages only its own share of the account's firewall rules", async () => {
-        const rule = (port: number) => ({
-            protocol: "tcp" as const,
-            port_range: [port, port] as [number, number],
-            source_network: "203.0.113.0/24",
-            description: `sophia-dev: ${port}`,
+    it("refuses a redirect and never sends the key to where it points", async () => {
+        const elsewhere: (string | undefined)[] = [];
+        const target = http.createServer((req, res) => {
+            elsewhere.push(req.headers.authorization);
+            res.end("{}");
         });
-        const inputs = { ...conn, owner: "sophia-dev", rules: [rule(22)] };
-        const created = await firewallProvider.create(inputs);
-        expect(fake.firewallRules).to.have.length(2);
-        expect((fake.firewallRules[0] as { description: string }).description).to.equal("another team: SSH");
-        expect((await firewallProvider.diff(created.id, created.outs, { ...inputs, rules: [rule(22), rule(6443)] })).replaces).to.deep.equal([]);
-        await firewallProvider.update(created.id, created.outs, { ...inputs, rules: [rule(22), rule(6443)] });
-        expect((await firewallProvider.read(created.id, inputs)).props.rules).to.have.length(2);
-        await firewallProvider.delete(created.id, inputs);
-        expect(fake.firewallRules).to.have.length(1);
+        const redirector = http.createServer((req, res) => {
+            res.writeHead(307, { location: `http://127.0.0.1:${(target.address() as AddressInfo).port}${req.url}` });
+            res.end();
+        });
+        await new Promise<void>((r) => target.listen(0, "127.0.0.1", r));
+        await new Promise<void>((r) => redirector.listen(0, "127.0.0.1", r));
+        try {
+            const url = `http://127.0.0.1:${(redirector.address() as AddressInfo).port}/api/v1`;
+            const message = await lambdaRequest({ apiUrl: url, apiKey: api.apiKey, pacing: FAST }, "GET", "/instances").catch((e: Error) => e.message);
+            expect(message).to.include("answered 307 redirecting to http://127.0.0.1:");
+            expect(message).to.include("Set sophia-clusters:lambdaApiUrl to the published https://cloud.lambda.ai/api/v1");
+            expect(message).to.not.include(api.apiKey);
+            expect(elsewhere, "requests that reached the redirect's target").to.deep.equal([]);
+        } finally {
+            target.close();
+            redirector.close();
+        }
     });
+});
+
+describe("Lambda Cloud rate limits as documented (1 request a second, 1 launch per 12 s)", () => {
+    it("paces two launches 12 s apart and every request a second apart, so the server never answers 429", async () => {
+        const api = await startLambdaApi();
+        try {
+            const conn = { apiUrl: api.url, apiKey: api.apiKey };
+            await sshKeyProvider.create({ ...conn, name: "sophia-dev", publicKey: "ssh-ed25519 AAAA dev" });
+            const ruleset = await rulesetProvider.create({ ...rulesetOf(api), pacing: undefined });
+            const documented = (name: string) => ({
+                ...machineOf(api, ruleset.id, { name, hostname: name, tags: { "sophia-clusters:machine": name }, pollSeconds: 0 }),
+                pacing: undefined,
+            });
+            await Promise.all([machineProvider.create(documented("dev-gpu-0")), machineProvider.create(documented("dev-gpu-1"))]);
+            const launches = api.seen("launchInstance").map((r) => r.at);
+            expect(launches).to.have.length(2);
+            expect(launches[1] - launches[0]).to.be.at.least(DOCUMENTED_LIMITS.launchIntervalMs);
+            const all = api.requests.map((r) => r.at);
+            for (let i = 1; i < all.length; i++) expect(all[i] - all[i - 1], `request ${i}`).to.be.at.least(DOCUMENTED_LIMITS.requestIntervalMs);
+            expectContractKept(api);
+        } finally {
+            await api.close();
+        }
+    }).timeout(60_000);
 });

@@ -5,12 +5,14 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { platformNodeCapacity } from "../../clusters/capacity";
 import { hostScripts } from "../../clusters/hosts";
+import { machineTags, poolRegions, rulesetName } from "../../clusters/machines";
 import { HOURS_PER_MONTH, INSTANCE_TYPES } from "../../clusters/pricing";
 import { CLUSTER_CONFIG_NAMESPACE, ClusterSettings, loadClusterSettings } from "../../clusters/settings";
 import type { ProjectPlanFile } from "../../commands/plan/project";
 import { PLACEHOLDER_PREFIX, readStackConfig } from "../../commands/plan/stackConfig";
 import { SECRET_MARKER } from "../../commands/plan/recorder";
-import { filesUnder, ROOT, runCli } from "../support/plan";
+import { API_PRICE_CENTS, startLambdaApi } from "../support/lambdaApi";
+import { filesUnder, ROOT, runCli, runCliAsync } from "../support/plan";
 
 const CLUSTERS = path.join(ROOT, "clusters");
 
@@ -115,12 +117,41 @@ for (const stack of ["dev", "staging", "prod", "dev-k3s"]) {
             }
         });
 
-        it("reports the monthly cost from the dated price table", () => {
+        it("reports the monthly cost from the dated fallback table when the API cannot be read (no key offline), saying so", () => {
             const cost = run.plan!.summary.cost!;
             const expected = settings.pools.reduce((sum, p) => sum + INSTANCE_TYPES[p.instanceType].usdPerHour * p.count * HOURS_PER_MONTH, 0);
             expect(cost.usdPerMonth).to.be.closeTo(expected, 0.01);
+            expect(cost).to.include({ pricesFrom: "fallback" });
             expect(cost.asOf).to.match(/^\d{4}-\d{2}-\d{2}$/);
+            expect(cost.source).to.match(/^dated fallback table .*; the API's prices could not be read: Lambda Cloud API GET \/instance-types /);
+            expect(run.stdout).to.include("on-demand prices DATED FALLBACK");
             expect(run.stdout).to.include(`$${cost.usdPerMonth.toFixed(2)}/month`);
+        });
+
+        it("gives each region of its pools one firewall ruleset that its machines carry from launch, and never the account-wide list", () => {
+            const plan = run.plan!;
+            const rulesets = plan.resources.filter((r) => "initialRules" in r.inputs) as Recorded[];
+            const regions = poolRegions(settings);
+            expect(rulesets.map((r) => r.inputs.name)).to.have.members(regions.map((region) => rulesetName(settings, region)));
+            expect(
+                plan.resources.filter((r) => "owner" in r.inputs),
+                "no share of the account-wide /firewall-rules",
+            ).to.deep.equal([]);
+            for (const m of machinesOf(plan)) {
+                const own = rulesets.find((r) => r.inputs.region === m.inputs.region)!;
+                expect(m.propertyDependencies?.firewallRulesetIds, m.name).to.deep.equal([own.urn]);
+                expect(m.inputs).to.deep.include({ hostname: m.inputs.name, tags: machineTags(settings, m.inputs.name) });
+            }
+            const rules = plan.resources.filter((r) => "rulesetId" in r.inputs) as Recorded[];
+            expect(rules).to.have.length(regions.length);
+            const peers = machinesOf(plan).map((m) => `offline-ip-of-${m.inputs.name}/32`);
+            for (const r of rules)
+                expect(
+                    r.inputs.rules.filter((x: { protocol: string }) => x.protocol === "all").map((x: { source_network: string }) => x.source_network),
+                ).to.have.members(peers);
+            for (const region of regions) expect(run.stdout).to.match(new RegExp(`\\n  ${rulesetName(settings, region)} +${region}\\n`));
+            for (const m of machinesOf(plan))
+                expect(run.stdout).to.match(new RegExp(`\\n  ${m.inputs.name} .* ${m.inputs.region} +${rulesetName(settings, m.inputs.region)}\\n`));
         });
 
         it("never writes a secret value: the key placeholders appear nowhere", () => {
@@ -170,12 +201,50 @@ describe("cluster plan of an invalid stack", () => {
             const run = planCluster(stack, project);
             expect(run.code, run.stderr).to.equal(2);
             expect(run.stderr).to.match(new RegExp(`Pulumi\\.${stack}\\.yaml:8: sophia-clusters:managers: expected 1 or 3 .*\\(got 5\\)`));
-            expect(run.stderr).to.match(/yaml:\d+: sophia-clusters:pools\.servers\.region: expected a Lambda region such as us-east-1 \(got "mars"\)/);
+            expect(run.stderr).to.match(
+                /yaml:\d+: sophia-clusters:pools\.servers\.region: expected a Lambda region such as us-east-1, one of [a-z0-9, -]+ \(got "mars"\)/,
+            );
             expect(run.stderr).to.include("No plan written; no resource was registered.");
             expect(run.stderr).to.not.match(/\n\s+at /);
             expect(run.plan).to.equal(undefined);
         } finally {
             fs.rmSync(project, { recursive: true, force: true });
+        }
+    });
+});
+
+describe("cluster plan with the Lambda API reachable", () => {
+    it("prices each pool from GET /instance-types and says whether its region has capacity now, never showing the key", async () => {
+        const stack = "staging";
+        const api = await startLambdaApi();
+        api.capacity[settingsOf(stack).pools.find((p) => p.gpu)!.region] = []; // the GPU pool's region has no capacity now
+        const out = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-cluster-plan-"));
+        try {
+            const run = await runCliAsync("commands/plan/cli.ts", ["--project", CLUSTERS, "--stack", stack, "--out", out], {
+                PULUMI_CONFIG: JSON.stringify({ "sophia-clusters:lambdaApiUrl": api.url, "sophia-clusters:lambdaApiKey": api.apiKey }),
+                PULUMI_CONFIG_SECRET_KEYS: JSON.stringify(["sophia-clusters:lambdaApiKey"]),
+            });
+            expect(run.code, run.stderr).to.equal(0);
+            const plan = JSON.parse(fs.readFileSync(path.join(out, "sophia-clusters", stack, "plan.json"), "utf8")) as ProjectPlanFile;
+            const cost = plan.summary.cost!;
+            expect(cost.pricesFrom).to.equal("api");
+            expect(cost.source).to.equal(`GET ${api.url}/instance-types (price_cents_per_hour, regions_with_capacity_available)`);
+            for (const pool of settingsOf(stack).pools) {
+                const row = cost.pools.find((p) => p.pool === pool.name)!;
+                expect(row.usdPerHour, pool.name).to.be.closeTo((API_PRICE_CENTS(pool.instanceType) / 100) * pool.count, 0.005);
+                expect(row.capacityNow, pool.name).to.equal((api.capacity[pool.region] ?? []).includes(pool.instanceType));
+            }
+            expect(cost.pools.map((p) => p.capacityNow)).to.include(false);
+            for (const row of cost.pools.filter((p) => p.capacityNow === false)) expect(run.stdout).to.include(`NO CAPACITY in ${row.region} now`);
+            expect(run.stdout).to.include("on-demand prices from the API");
+            expect(run.stdout).to.include(`$${cost.usdPerHour.toFixed(2)}/h`);
+            expect(api.seen("listInstanceTypes")[0].authorization).to.equal(`Bearer ${api.apiKey}`);
+            expect(api.violations).to.deep.equal([]);
+            expect(run.stdout).to.not.include(api.apiKey);
+            for (const file of filesUnder(path.join(out, "sophia-clusters", stack))) expect(fs.readFileSync(file, "utf8"), file).to.not.include(api.apiKey);
+        } finally {
+            await api.close();
+            fs.rmSync(out, { recursive: true, force: true });
         }
     });
 });

@@ -42,7 +42,7 @@ describe("cluster settings (clusters/Pulumi.<stack>.yaml)", () => {
         for (const stack of ["dev", "staging", "prod"]) {
             const s = settingsOf(CLUSTERS, stack);
             expect(s.pools.length, stack).to.be.greaterThan(0);
-            expect(s.lambdaApiUrl).to.equal("https://cloud.lambdalabs.com/api/v1");
+            expect(s.lambdaApiUrl, "the published base URL").to.equal("https://cloud.lambda.ai/api/v1");
         }
         const staging = settingsOf(CLUSTERS, "staging");
         expect(staging.orchestrator).to.equal("k3s");
@@ -56,10 +56,11 @@ describe("cluster settings (clusters/Pulumi.<stack>.yaml)", () => {
                 .replace("sophia-clusters:managers: 3", "sophia-clusters:managers: 2")
                 .replace("instanceType: gpu_1x_a100_sxm4", "instanceType: gpu_9x_imaginary")
                 .replace("    - 203.0.113.0/24", "    - 0.0.0.0/0")
-                .replace("      count: 2", "      count: 1.5"),
+                .replace("      count: 2", "      count: 1.5")
+                .replace("region: us-east-1", "region: us-east-9"),
         );
         const problems = problemsOf(dir, "prod");
-        expect(problems).to.have.length(4);
+        expect(problems).to.have.length(5);
         const text = fs.readFileSync(path.join(dir, "Pulumi.prod.yaml"), "utf8").split("\n");
         const lineOf = (needle: string) => text.findIndex((l) => l.includes(needle)) + 1;
         expect(problems).to.include(
@@ -73,6 +74,12 @@ describe("cluster settings (clusters/Pulumi.<stack>.yaml)", () => {
         expect(problems.find((p) => p.includes("allowedSshCidrs"))).to.equal(
             `Pulumi.prod.yaml:${lineOf("0.0.0.0/0")}: sophia-clusters:allowedSshCidrs[0]: SSH open to every address is not allowed: name the office or VPN ranges, e.g. 203.0.113.0/24 (got "0.0.0.0/0")`,
         );
+        // The regions are those of Lambda's published document: a well-formed name it does not have is refused.
+        expect(problems.find((p) => p.includes(".region"))).to.match(
+            new RegExp(
+                `^Pulumi.prod.yaml:${lineOf("us-east-9")}: sophia-clusters:pools\\.\\w+\\.region: expected a Lambda region such as us-east-1, one of .*us-west-1.* \\(got "us-east-9"\\)$`,
+            ),
+        );
         expect(problems.find((p) => p.includes("pools.workers.count"))).to.equal(
             `Pulumi.prod.yaml:${lineOf("count: 1.5")}: sophia-clusters:pools.workers.count: expected a whole number of machines (got 1.5)`,
         );
@@ -84,6 +91,21 @@ describe("cluster settings (clusters/Pulumi.<stack>.yaml)", () => {
         expect(problems.some((p) => /sophia-clusters:pools.servers.role: orchestrator k3s has roles server and agent \(got "manager"\)/.test(p))).to.be.true;
         expect(problems.some((p) => /sophia-clusters:managers: the server pools have 0 machine\(s\) but managers is 1/.test(p))).to.be.true;
         expect(problems.some((p) => /^Pulumi.staging.yaml:\d+: sophia-clusters:k3sVersion: orchestrator k3s needs a pinned release/.test(p))).to.be.true;
+    });
+
+    it("refuses an API URL that would send the key in clear, and allows plain http only to this machine", () => {
+        const withUrl = (url: string) => () =>
+            loadClusterSettings(
+                "dev",
+                (k) => (k === "lambdaApiUrl" ? url : readStackConfig(CLUSTERS, "dev", () => []).config[`${CLUSTER_CONFIG_NAMESPACE}:${k}`]),
+                CLUSTERS,
+            );
+        expect(withUrl("http://cloud.lambda.ai/api/v1")).to.throw(
+            InvalidInputError,
+            /sophia-clusters:lambdaApiUrl: expected an https URL such as https:\/\/cloud.lambda.ai\/api\/v1: the API key must not travel in clear .*\(got "http:\/\/cloud.lambda.ai\/api\/v1"\)/,
+        );
+        expect(withUrl("http://127.0.0.1:8080/api/v1")().lambdaApiUrl).to.equal("http://127.0.0.1:8080/api/v1");
+        expect(withUrl("https://proxy.example/api/v1")().lambdaApiUrl).to.equal("https://proxy.example/api/v1");
     });
 
     it("refuses structured keys that are not YAML structures and keys it does not know", () => {
