@@ -65,6 +65,7 @@ export function k3sScript(settings: ClusterSettings, pool: Pool, first: boolean)
         clusterCidr: settings.k3sClusterCidr,
         serviceCidr: settings.k3sServiceCidr,
         gpu: pool.gpu,
+        releaseUrl: settings.k3sReleaseUrl,
     });
 }
 

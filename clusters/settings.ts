@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { formatPath, Problem, readConfigValues, throwIfProblems } from "../stacks/problems";
 import { INSTANCE_TYPES } from "./pricing";
+import { K3S_RELEASE_URL } from "./scripts/k3s";
 import { locateKey } from "./stackFile";
 
 /** The config namespace of the cluster project: `sophia-clusters:<key>` in clusters/Pulumi.<stack>.yaml. */
@@ -66,6 +67,8 @@ const settingsSchema = z.strictObject({
         .string()
         .regex(/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/, "expected a DNS name or IPv4 address that reaches the K3s servers, e.g. k3s.prod.sophia.internal")
         .optional(),
+    /** Where K3s releases are downloaded from: K3s's GitHub releases, or a mirror with the same layout (same checksums). */
+    k3sReleaseUrl: z.url({ protocol: /^https?$/, error: "expected the http(s) URL of K3s's releases or a mirror of them" }).default(K3S_RELEASE_URL),
     /** K3s's pod and service networks (its defaults); every node's firewall lets them in. */
     k3sClusterCidr: cidr.default("10.42.0.0/16"),
     k3sServiceCidr: cidr.default("10.43.0.0/16"),
@@ -123,7 +126,10 @@ function poolProblems(s: z.output<typeof settingsSchema>, problem: (p: PropertyK
         );
     }
     if (s.orchestrator === "k3s" && !s.k3sRegistrationAddress) {
-        problem(["k3sRegistrationAddress"], "orchestrator k3s needs a fixed registration address every node joins through, e.g. k3s.prod.sophia.internal (a DNS name with every server's address)");
+        problem(
+            ["k3sRegistrationAddress"],
+            "orchestrator k3s needs a fixed registration address every node joins through, e.g. k3s.prod.sophia.internal (a DNS name with every server's address)",
+        );
     }
 }
 

@@ -31,7 +31,12 @@ export interface K3sInput {
     readonly serviceCidr: string;
     /** GPU nodes: containerd's default runtime is nvidia, so every pod there sees the GPUs it is given. */
     readonly gpu: boolean;
+    /** Where the releases are downloaded from: K3s's GitHub releases, or a mirror with the same layout. */
+    readonly releaseUrl: string;
 }
+
+/** K3s's own release downloads: <url>/<version, + as %2B>/<asset>. */
+export const K3S_RELEASE_URL = "https://github.com/k3s-io/k3s/releases/download";
 
 /** The release asset of the K3s binary for an architecture. */
 export const k3sBinary = (arch: Arch): string => (arch === "amd64" ? "k3s" : "k3s-arm64");
@@ -124,7 +129,7 @@ ${readStdinSecret("token", "the cluster token")}install_file /etc/rancher/k3s/cl
 restart=$FILE_CHANGED
 
 if [ ! -x /usr/local/bin/k3s ] || [ "$(/usr/local/bin/k3s --version | awk 'NR == 1 { print $3 }')" != "$VERSION" ]; then
-    release="https://github.com/k3s-io/k3s/releases/download/\${VERSION//+/%2B}"
+    release="${input.releaseUrl}/\${VERSION//+/%2B}"
     download=$(mktemp -d)
     curl -fsSL -o "$download/${binary}" "$release/${binary}"
     curl -fsSL -o "$download/sha256sums" "$release/sha256sum-${input.arch}.txt"

@@ -5,7 +5,7 @@ import * as os from "os";
 import * as path from "path";
 import { renderDocker } from "../../clusters/scripts/docker";
 import { DOCKER_USER_BEGIN, renderHardening, SSHD_HARDENING } from "../../clusters/scripts/hardening";
-import { K3S_PEER_PORTS, K3sInput, renderK3s, renderK3sGpuAddons } from "../../clusters/scripts/k3s";
+import { K3S_PEER_PORTS, K3S_RELEASE_URL, K3sInput, renderK3s, renderK3sGpuAddons } from "../../clusters/scripts/k3s";
 import { NVIDIA_REPOSITORY, renderNvidia } from "../../clusters/scripts/nvidia";
 import { renderSwarmInit, renderSwarmJoin, renderSwarmLabels, SWARM_PEER_PORTS, SWARM_PEER_PROTOCOLS } from "../../clusters/scripts/swarm";
 import { hostScripts } from "../../clusters/hosts";
@@ -154,6 +154,7 @@ describe("host scripts on a test host (mount namespace, overlays, shims)", funct
         clusterCidr: "10.42.0.0/16",
         serviceCidr: "10.43.0.0/16",
         gpu: false,
+        releaseUrl: K3S_RELEASE_URL,
         ...over,
     });
 
