@@ -3,8 +3,20 @@ import { poolScripts, PUBLIC_PORTS } from "../../clusters/hosts";
 import { runScriptCommand } from "../../clusters/scripts/common";
 import { SWARM_PEER_PORTS } from "../../clusters/scripts/swarm";
 import type { Pool } from "../../clusters/settings";
-import { INTERNET_ADDRESS, keyPair, nthAddress, PEER_RANGE, RAW_COUNT, RAW_SEND, remote, requireRoot, stackSettings } from "./fixture";
-import { Lab } from "./lab";
+import {
+    importBusybox,
+    INTERNET_ADDRESS,
+    keyPair,
+    nthAddress,
+    PEER_RANGE,
+    RAW_COUNT,
+    RAW_SEND,
+    remote,
+    requireRoot,
+    stackSettings,
+    startDockerd,
+} from "./fixture";
+import { Lab, waitFor } from "./lab";
 
 /**
  * The dev stack's Swarm hosts on real machines (network namespaces with their own sshd and
@@ -95,5 +107,39 @@ describe("Swarm hosts of the dev stack: hardening and firewall over real SSH", f
         expect(JSON.parse(lab.fileOn(m.name, "etc/docker/daemon.json"))["log-driver"]).to.equal("local");
         expect(await run(m.name, `id -nG ${settings.sshUser}`)).to.match(/\bdocker\b/);
         expect(await run(m.name, runScriptCommand("docker", docker))).to.equal("sophia: docker: no changes");
+    });
+
+    it("lets only the public ports through to published containers (DOCKER-USER), the peers reaching every one", async () => {
+        const [target, peer] = machines;
+        const docker = await startDockerd(lab, target.name);
+        const image = importBusybox(lab, docker);
+        const [publicPort] = PUBLIC_PORTS.map((p) => Number(p.port));
+        const privatePort = 8080;
+        docker([
+            "run",
+            "-d",
+            "--name",
+            "web",
+            "-p",
+            `${publicPort}:7000`,
+            "-p",
+            `${privatePort}:7000`,
+            image,
+            "/bin/busybox",
+            "httpd",
+            "-f",
+            "-p",
+            "7000",
+            "-h",
+            "/www",
+        ]);
+        // Docker has put its jump to DOCKER-USER first in FORWARD, in the machine's own namespace.
+        expect(lab.run(target.name, "iptables", ["-S", "FORWARD"]).stdout).to.match(/^-A FORWARD -j DOCKER-USER$/m);
+        await waitFor(() => lab.probeTcp(peer.name, target.address, privatePort) === "open", "the container's port from a peer", 20_000);
+        expect(lab.probeTcp("internet", target.address, publicPort), "a public port, published").to.equal("open");
+        expect(lab.probeTcp("internet", target.address, privatePort), "a published port not meant to be public").to.equal("filtered");
+        expect(lab.probeTcp("admin", target.address, privatePort), "admins reach SSH, not containers").to.equal("filtered");
+        expect(lab.probeTcp(peer.name, target.address, privatePort), "a peer").to.equal("open");
+        docker(["rm", "-f", "web"]);
     });
 });
