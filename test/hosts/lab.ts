@@ -181,13 +181,14 @@ for dir in /etc /usr/local /var/lib /home /root; do
     mkdir -p "$root/upper$dir" "$root/work$dir"
     mount -t overlay overlay -o "lowerdir=$dir,upperdir=$root/upper$dir,workdir=$root/work$dir" "$dir"
 done
+# What this machine lacks (systemd): named stand-ins, first on every PATH. Copied before /tmp is
+# emptied, since the checkout may live there.
+install -m 0755 "$shims"/* /usr/local/bin/
 mount -t tmpfs tmpfs /run
 mount -t tmpfs tmpfs /tmp
 hostname ${spec.name}
 echo ${spec.name} >/etc/hostname
 echo "127.0.1.1 ${spec.name}" >>/etc/hosts
-# What this machine lacks (systemd, nvidia-smi): named stand-ins, first on every PATH.
-install -m 0755 "$shims"/* /usr/local/bin/
 mkdir -p /var/lib/sophia-shim /run/sshd
 id ${user} >/dev/null 2>&1 || useradd -m -s /bin/bash ${user}
 # No password at all ("*"), not a locked one ("!"): sshd without PAM refuses locked accounts.
