@@ -5,7 +5,7 @@ import { CLUSTER_CONFIG_NAMESPACE, ClusterSettings, loadClusterSettings } from "
 import { readStackConfig } from "../../commands/plan/stackConfig";
 import { requireBinary } from "../support/tools";
 import { ROOT } from "../support/plan";
-import { Lab, waitFor } from "./lab";
+import { Lab } from "./lab";
 import { Connection, runRemoteCommand, RemoteCommandArgs } from "./remoteCommand";
 
 const CLUSTERS = path.join(ROOT, "clusters");
@@ -71,54 +71,14 @@ for source, n in sorted(counts.items()):
     print(source, n)
 `;
 
-/**
- * A real dockerd in a machine's network namespace, with its own data-root, exec-root, pidfile and
- * socket, and a private mount namespace so its mounts go with it (not the machine's private /sys:
- * under one it cannot find the devices cgroup). It writes its iptables rules (published ports,
- * the DOCKER-USER jump) into the machine's network namespace.
- */
-export async function startDockerd(lab: Lab, machine: string): Promise<(args: string[]) => string> {
-    const dir = path.join(lab.dir, `docker-${machine}`);
-    fs.mkdirSync(dir, { recursive: true });
-    const socket = path.join(dir, "docker.sock");
-    lab.start(machine, "unshare", [
-        "--mount",
-        "--propagation",
-        "private",
-        "dockerd",
-        `--data-root=${dir}/data`,
-        `--exec-root=${dir}/exec`,
-        `--pidfile=${dir}/docker.pid`,
-        `--host=unix://${socket}`,
-        "--storage-driver=vfs",
-        "--log-level=warn",
-    ]);
-    const docker = (args: string[]): string =>
-        execFileSync("docker", ["--host", `unix://${socket}`, ...args], { encoding: "utf8", timeout: 60_000, stdio: ["ignore", "pipe", "pipe"] }).trim();
-    await waitFor(
-        () => {
-            try {
-                docker(["info", "--format", "{{.ID}}"]);
-                return true;
-            } catch {
-                return false;
-            }
-        },
-        `dockerd on ${machine}`,
-        60_000,
-    );
-    return docker;
-}
-
-/** A local image from this machine's static busybox: nothing is pulled. */
-export function importBusybox(lab: Lab, docker: (args: string[]) => string): string {
+/** A tar of a root file system with this machine's static busybox: `docker import` makes it an image, nothing is pulled. */
+export function busyboxTar(lab: Lab): string {
+    const tar = path.join(lab.dir, "busybox.tar");
+    if (fs.existsSync(tar)) return tar;
     const root = path.join(lab.dir, "busybox-root");
     fs.mkdirSync(path.join(root, "bin"), { recursive: true });
     fs.copyFileSync(requireBinary("busybox"), path.join(root, "bin", "busybox"));
     fs.chmodSync(path.join(root, "bin", "busybox"), 0o755);
-    fs.mkdirSync(path.join(root, "www"), { recursive: true });
-    const tar = path.join(lab.dir, "busybox.tar");
     execFileSync("tar", ["-C", root, "-cf", tar, "."]);
-    docker(["import", tar, "sophia-test/busybox:local"]);
-    return "sophia-test/busybox:local";
+    return tar;
 }

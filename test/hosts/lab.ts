@@ -28,6 +28,7 @@ export class Lab {
     readonly switchNs: string;
     private readonly namespaces: string[] = [];
     private readonly processes: ChildProcess[] = [];
+    private readonly cgroupParents: string[] = [];
     private readonly hosts = new Map<string, { ns: string; address: string; upper: string }>();
 
     constructor(tag: string) {
@@ -71,7 +72,8 @@ export class Lab {
         const root = path.join(this.dir, spec.name);
         fs.mkdirSync(root, { recursive: true });
         const setup = path.join(root, "setup.sh");
-        fs.writeFileSync(setup, machineSetup(spec, user, publicKey));
+        fs.writeFileSync(setup, machineSetup(spec, user, publicKey, this.tag));
+        this.cgroupParents.push(cgroupParent(spec.name, this.tag));
         const child = spawn("nsenter", [`--net=/run/netns/${ns}`, "unshare", "--mount", "--uts", "--propagation", "private", "bash", setup, root, SHIMS], {
             stdio: ["ignore", "ignore", fs.openSync(path.join(root, "sshd.log"), "a")],
             detached: true,
@@ -87,6 +89,11 @@ export class Lab {
 
     namespaceOf(name: string): string {
         return this.hosts.get(name)!.ns;
+    }
+
+    /** The folder a machine's own changes land in (its overlays' upper layers, by path). */
+    upperOf(name: string): string {
+        return this.hosts.get(name)!.upper;
     }
 
     /** A file as the host sees it (what its scripts wrote land in its overlay's upper folder). */
@@ -142,10 +149,46 @@ export class Lab {
                 }
             }
         }
+        // Containers the machines' dockerds started: every process in their cgroups, then the cgroups
+        // (in every cgroup v1 hierarchy dockerd made them in).
+        for (const parent of this.cgroupParents) {
+            const subgroups = (dir: string) => [
+                dir,
+                ...fs
+                    .readdirSync(dir, { withFileTypes: true })
+                    .filter((e) => e.isDirectory())
+                    .map((e) => path.join(dir, e.name)),
+            ];
+            const pids = path.join(CGROUPS, "pids", parent);
+            if (fs.existsSync(pids)) {
+                for (const group of subgroups(pids)) {
+                    for (const pid of fs.readFileSync(path.join(group, "cgroup.procs"), "utf8").split("\n").filter(Boolean)) {
+                        try {
+                            process.kill(Number(pid), "SIGKILL");
+                        } catch {
+                            // already gone
+                        }
+                    }
+                }
+            }
+            for (const hierarchy of fs.readdirSync(CGROUPS)) {
+                const dir = path.join(CGROUPS, hierarchy, parent);
+                if (!fs.existsSync(dir)) continue;
+                for (const group of subgroups(dir).reverse()) {
+                    for (let attempt = 0; attempt < 50 && fs.existsSync(group); attempt++) {
+                        if (spawnSync("rmdir", [group]).status !== 0) spawnSync("sleep", ["0.1"]);
+                    }
+                }
+            }
+        }
         for (const ns of [...this.namespaces].reverse()) spawnSync("ip", ["netns", "del", ns]);
         fs.rmSync(this.dir, { recursive: true, force: true });
     }
 }
+
+/** cgroup v1's hierarchies (this machine's kind); "pids" lists every process of a cgroup. */
+const CGROUPS = "/sys/fs/cgroup";
+const cgroupParent = (name: string, tag: string): string => `sophia-${tag}-${name}`;
 
 export function ip(...args: string[]): void {
     execFileSync("ip", args, { stdio: ["ignore", "ignore", "pipe"] });
@@ -174,7 +217,7 @@ except OSError:
 `;
 
 /** The machine's start: overlays, its hostname, the login user, sshd in the foreground. Arguments: ROOT SHIMS. */
-function machineSetup(spec: HostSpec, user: string, publicKey: string): string {
+function machineSetup(spec: HostSpec, user: string, publicKey: string, tag: string): string {
     return `set -euo pipefail
 root=$1 shims=$2
 for dir in /etc /usr/local /var/lib /home /root; do
@@ -190,6 +233,9 @@ hostname ${spec.name}
 echo ${spec.name} >/etc/hostname
 echo "127.0.1.1 ${spec.name}" >>/etc/hosts
 mkdir -p /var/lib/sophia-shim /run/sshd
+# The cgroup this machine's containers go under (the docker stand-in passes it to dockerd), so the
+# lab can stop every one of them: container processes live in namespaces of their own.
+echo "${cgroupParent(spec.name, tag)}" >/var/lib/sophia-shim/cgroup-parent
 id ${user} >/dev/null 2>&1 || useradd -m -s /bin/bash ${user}
 # No password at all ("*"), not a locked one ("!"): sshd without PAM refuses locked accounts.
 usermod -p '*' ${user}
