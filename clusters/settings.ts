@@ -105,7 +105,7 @@ function valueAt(raw: unknown, keyPath: readonly PropertyKey[]): unknown {
 
 const got = (value: unknown): string => (value === undefined ? "nothing" : JSON.stringify(value));
 
-/** Checks across pools: roles of the orchestrator, the control-plane count, a pinned K3s. */
+/** Checks across pools: roles of the orchestrator, the control-plane count; then K3s's settings. */
 function poolProblems(s: z.output<typeof settingsSchema>, problem: (p: PropertyKey[], m: string) => void): void {
     const [control, workers] = ORCHESTRATOR_ROLES[s.orchestrator];
     let controlNodes = 0;
@@ -117,6 +117,11 @@ function poolProblems(s: z.output<typeof settingsSchema>, problem: (p: PropertyK
     if (controlNodes !== s.managers) {
         problem(["managers"], `the ${control} pools have ${controlNodes} machine(s) but managers is ${s.managers}: make their counts add up to ${s.managers}`);
     }
+    k3sProblems(s, problem);
+}
+
+/** K3s: a pinned, supported release and a registration address. */
+function k3sProblems(s: z.output<typeof settingsSchema>, problem: (p: PropertyKey[], m: string) => void): void {
     if (s.orchestrator === "k3s" && !s.k3sVersion) problem(["k3sVersion"], `orchestrator k3s needs a pinned release, e.g. k3sVersion: ${K3S_EXAMPLE_VERSION}`);
     const minor = s.k3sVersion ? Number(/^v1\.(\d+)\./.exec(s.k3sVersion)?.[1]) : undefined;
     if (minor !== undefined && minor < K3S_OLDEST_SUPPORTED_MINOR) {

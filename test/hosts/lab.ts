@@ -130,59 +130,50 @@ export class Lab {
 
     /** Stops every process the lab started or that runs in its namespaces, then removes the namespaces and files. */
     close(): void {
-        for (const child of this.processes) {
-            if (child.pid && child.exitCode === null) {
-                try {
-                    process.kill(-child.pid, "SIGKILL");
-                } catch {
-                    // already gone
-                }
-            }
-        }
+        killAll(this.processes.filter((c) => c.pid && c.exitCode === null).map((c) => -c.pid!));
         for (const ns of [...this.namespaces].reverse()) {
-            const pids = spawnSync("ip", ["netns", "pids", ns], { encoding: "utf8" }).stdout.split(/\s+/).filter(Boolean);
-            for (const pid of pids) {
-                try {
-                    process.kill(Number(pid), "SIGKILL");
-                } catch {
-                    // already gone
-                }
-            }
+            killAll(spawnSync("ip", ["netns", "pids", ns], { encoding: "utf8" }).stdout.split(/\s+/).filter(Boolean).map(Number));
         }
-        // Containers the machines' dockerds started: every process in their cgroups, then the cgroups
-        // (in every cgroup v1 hierarchy dockerd made them in).
-        for (const parent of this.cgroupParents) {
-            const subgroups = (dir: string) => [
-                dir,
-                ...fs
-                    .readdirSync(dir, { withFileTypes: true })
-                    .filter((e) => e.isDirectory())
-                    .map((e) => path.join(dir, e.name)),
-            ];
-            const pids = path.join(CGROUPS, "pids", parent);
-            if (fs.existsSync(pids)) {
-                for (const group of subgroups(pids)) {
-                    for (const pid of fs.readFileSync(path.join(group, "cgroup.procs"), "utf8").split("\n").filter(Boolean)) {
-                        try {
-                            process.kill(Number(pid), "SIGKILL");
-                        } catch {
-                            // already gone
-                        }
-                    }
-                }
-            }
-            for (const hierarchy of fs.readdirSync(CGROUPS)) {
-                const dir = path.join(CGROUPS, hierarchy, parent);
-                if (!fs.existsSync(dir)) continue;
-                for (const group of subgroups(dir).reverse()) {
-                    for (let attempt = 0; attempt < 50 && fs.existsSync(group); attempt++) {
-                        if (spawnSync("rmdir", [group]).status !== 0) spawnSync("sleep", ["0.1"]);
-                    }
-                }
-            }
-        }
+        // Containers the machines' dockerds started live in namespaces of their own: their cgroups find them.
+        for (const parent of this.cgroupParents) emptyCgroup(parent);
         for (const ns of [...this.namespaces].reverse()) spawnSync("ip", ["netns", "del", ns]);
         fs.rmSync(this.dir, { recursive: true, force: true });
+    }
+}
+
+function killAll(pids: readonly number[]): void {
+    for (const pid of pids) {
+        try {
+            process.kill(pid, "SIGKILL");
+        } catch {
+            // already gone
+        }
+    }
+}
+
+const subgroups = (dir: string): string[] => [
+    dir,
+    ...fs
+        .readdirSync(dir, { withFileTypes: true })
+        .filter((e) => e.isDirectory())
+        .map((e) => path.join(dir, e.name)),
+];
+
+/** Kills every process of a cgroup and its children, then removes them from every cgroup v1 hierarchy dockerd made them in. */
+function emptyCgroup(parent: string): void {
+    const pids = path.join(CGROUPS, "pids", parent);
+    if (fs.existsSync(pids)) {
+        for (const group of subgroups(pids)) killAll(fs.readFileSync(path.join(group, "cgroup.procs"), "utf8").split("\n").filter(Boolean).map(Number));
+    }
+    for (const hierarchy of fs.readdirSync(CGROUPS)) {
+        const dir = path.join(CGROUPS, hierarchy, parent);
+        if (!fs.existsSync(dir)) continue;
+        for (const group of subgroups(dir).reverse()) {
+            // A cgroup goes once its last process has exited.
+            for (let attempt = 0; attempt < 50 && fs.existsSync(group); attempt++) {
+                if (spawnSync("rmdir", [group]).status !== 0) spawnSync("sleep", ["0.1"]);
+            }
+        }
     }
 }
 
