@@ -208,5 +208,11 @@ describe("Swarm hosts of the dev stack (3 managers, 2 workers) over real SSH", f
         expect(lab.probeTcp("internet", target.address, publicPort), "a public port, published").to.equal("open");
         expect(lab.probeTcp("internet", target.address, privatePort), "a published port not meant to be public").to.equal("filtered");
         expect(lab.probeTcp("admin", target.address, privatePort), "admins reach SSH, not containers").to.equal("filtered");
+        // A new peer rewrites the firewall (ufw reset and enable) under a running Docker: its jump and chain stay in force.
+        const grown = await run(target.name, runScriptCommand("hardening", step(target.pool, "hardening"), [...peers, INTERNET_ADDRESS]));
+        expect(grown).to.include("sophia: changed: firewall");
+        expect(lab.run(target.name, "iptables", ["-S", "FORWARD"]).stdout).to.match(/^-A FORWARD -j DOCKER-USER$/m);
+        expect(lab.probeTcp("internet", target.address, privatePort), "now a peer").to.equal("open");
+        expect(lab.probeTcp("admin", target.address, privatePort)).to.equal("filtered");
     });
 });
