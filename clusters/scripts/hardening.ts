@@ -61,8 +61,7 @@ function peerLoop(ports: readonly PortRule[], protocols: readonly string[]): str
         done
 `
         : "";
-    const protocolLines = protocols.map((p) => `        echo "allow proto ${p} from $peer to any"
-`).join("");
+    const protocolLines = protocols.map((p) => `        echo "allow proto ${p} from $peer to any"\n`).join("");
     return `    for peer in "$@"; do
 ${portLoop}${protocolLines}    done
 `;
