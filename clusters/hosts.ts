@@ -5,7 +5,8 @@ import { renderDocker } from "./scripts/docker";
 import { PortRule, renderHardening } from "./scripts/hardening";
 import { K3S_ADMIN_PORTS, K3S_PEER_PORTS, renderK3s, renderK3sGpuAddons } from "./scripts/k3s";
 import { renderNvidia } from "./scripts/nvidia";
-import { renderSwarmInit, renderSwarmJoin, renderSwarmLabels, SWARM_PEER_PORTS } from "./scripts/swarm";
+import { renderK3sUpgradeGuard } from "./scripts/k3sUpgrade";
+import { renderSwarmInit, renderSwarmJoin, renderSwarmLabels, SWARM_PEER_PORTS, SWARM_PEER_PROTOCOLS } from "./scripts/swarm";
 import { ClusterSettings, ORCHESTRATOR_ROLES, Pool } from "./settings";
 
 /** The edge's HTTP and HTTPS: the only ports open to everyone. */
@@ -39,6 +40,9 @@ export function poolScripts(settings: ClusterSettings, pool: Pool): [string, str
                 arch: arch(pool),
                 adminCidrs: settings.allowedSshCidrs,
                 peerPorts: k3s ? K3S_PEER_PORTS : SWARM_PEER_PORTS,
+                peerProtocols: k3s ? [] : SWARM_PEER_PROTOCOLS,
+                clusterNetworks: k3s ? [settings.k3sClusterCidr, settings.k3sServiceCidr] : [],
+                dockerUserChain: !k3s,
                 adminPorts: k3s ? K3S_ADMIN_PORTS : [],
                 publicPorts: PUBLIC_PORTS,
             }),
@@ -57,6 +61,11 @@ export function k3sScript(settings: ClusterSettings, pool: Pool, first: boolean)
         role: isControlPlane(settings, pool) ? "server" : "agent",
         first,
         labels: nodeLabels(pool),
+        registrationAddress: settings.k3sRegistrationAddress!,
+        clusterCidr: settings.k3sClusterCidr,
+        serviceCidr: settings.k3sServiceCidr,
+        gpu: pool.gpu,
+        releaseUrl: settings.k3sReleaseUrl,
     });
 }
 
@@ -74,6 +83,9 @@ export function hostScripts(settings: ClusterSettings): Map<string, string> {
         scripts.set("scripts/swarm-init.sh", renderSwarmInit());
         scripts.set("scripts/swarm-join.sh", renderSwarmJoin());
         scripts.set("scripts/swarm-labels.sh", renderSwarmLabels());
-    } else if (settings.pools.some((p) => p.gpu && p.count > 0)) scripts.set("scripts/k3s-gpu-addons.sh", renderK3sGpuAddons());
+    } else {
+        scripts.set("scripts/k3s-upgrade-guard.sh", renderK3sUpgradeGuard());
+        if (settings.pools.some((p) => p.gpu && p.count > 0)) scripts.set("scripts/k3s-gpu-addons.sh", renderK3sGpuAddons());
+    }
     return scripts;
 }

@@ -13,7 +13,8 @@ export function publicKubeconfig(kubeconfig: string, address: string): string {
 }
 
 /**
- * K3s: the leader starts embedded etcd, other servers join it (1 or 3), agents follow; all at the
+ * K3s: the leader starts embedded etcd when no cluster answers at the registration address, every
+ * other server (one at a time) and agent joins through that address; all at the
  * pinned release, with a generated cluster token (secret, on standard input). GPU nodes get the
  * NVIDIA runtime class and device plugin. The kubeconfig is a secret output.
  */
@@ -26,19 +27,18 @@ export class K3sCluster extends pulumi.ComponentResource {
         // Secret in any case: the stdin of every install carries it.
         const token = pulumi.secret(new random.RandomPassword(`${name}-token`, { length: 48, special: false }, { parent: this }).result);
         const leader = leaderOf(settings, machines);
-        const leaderAddress = clusterAddress(settings, leader);
         const install = (machine: (typeof machines)[number], first: boolean, after: pulumi.Resource[]) =>
             new command.remote.Command(
                 `${name}-${machine.name}-k3s`,
                 {
                     connection: connectionOf(machine, settings, privateKey),
                     create: pulumi
-                        .all([clusterAddress(settings, machine), machine.instance.ip, leaderAddress])
-                        .apply(([own, publicIp, lead]) =>
+                        .all([clusterAddress(settings, machine), machine.instance.ip])
+                        .apply(([own, publicIp]) =>
                             runScriptCommand(
                                 first ? "k3s-first-server" : `k3s-${isControlPlane(settings, machine.pool) ? "server" : "agent"}`,
                                 k3sScript(settings, machine.pool, first),
-                                first ? [own, publicIp] : [own, publicIp, lead],
+                                [own, publicIp],
                             ),
                         ),
                     stdin: token,

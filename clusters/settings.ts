@@ -4,12 +4,17 @@ import { formatPath, Problem, readConfigValues, throwIfProblems } from "../stack
 import { LAMBDA_API_URL } from "./lambda/client";
 import lambdaApiDocument from "./lambda/openapi-1.8.3.json";
 import { INSTANCE_TYPES } from "./pricing";
+import { K3S_RELEASE_URL } from "./scripts/k3s";
+import { locateKey } from "./stackFile";
 
 export { LAMBDA_API_URL };
-import { locateKey } from "./stackFile";
 
 /** The config namespace of the cluster project: `sophia-clusters:<key>` in clusters/Pulumi.<stack>.yaml. */
 export const CLUSTER_CONFIG_NAMESPACE = "sophia-clusters";
+
+/** K3s minor releases older than this are out of support upstream (K3s follows Kubernetes' ~14 months; checked 2026-12). */
+export const K3S_OLDEST_SUPPORTED_MINOR = 35;
+export const K3S_EXAMPLE_VERSION = "v1.36.1+k3s1";
 
 export const ORCHESTRATORS = ["swarm", "k3s"] as const;
 export type Orchestrator = (typeof ORCHESTRATORS)[number];
@@ -58,8 +63,21 @@ const settingsSchema = z.strictObject({
     /** K3s release, pinned: never "latest". */
     k3sVersion: z
         .string()
-        .regex(/^v\d+\.\d+\.\d+\+k3s\d+$/, "expected a pinned K3s release such as v1.31.4+k3s1")
+        .regex(/^v\d+\.\d+\.\d+\+k3s\d+$/, `expected a pinned K3s release such as ${K3S_EXAMPLE_VERSION}`)
         .optional(),
+    /**
+     * The fixed address every K3s server and agent joins through: a DNS name (or address) that
+     * reaches the servers, so replacing any one of them, server-0 included, never depends on it.
+     */
+    k3sRegistrationAddress: z
+        .string()
+        .regex(/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/, "expected a DNS name or IPv4 address that reaches the K3s servers, e.g. k3s.prod.sophia.internal")
+        .optional(),
+    /** Where K3s releases are downloaded from: K3s's GitHub releases, or a mirror with the same layout (same checksums). */
+    k3sReleaseUrl: z.url({ protocol: /^https?$/, error: "expected the http(s) URL of K3s's releases or a mirror of them" }).default(K3S_RELEASE_URL),
+    /** K3s's pod and service networks (its defaults); every node's firewall lets them in. */
+    k3sClusterCidr: cidr.default("10.42.0.0/16"),
+    k3sServiceCidr: cidr.default("10.43.0.0/16"),
     /** Who may reach SSH: office and VPN ranges. */
     allowedSshCidrs: z.array(cidr).min(1, "expected at least one CIDR that may reach SSH"),
     /** Name of the SSH key in the Lambda account; the stack registers it from sshPublicKey. */
@@ -99,7 +117,7 @@ function valueAt(raw: unknown, keyPath: readonly PropertyKey[]): unknown {
 
 const got = (value: unknown): string => (value === undefined ? "nothing" : JSON.stringify(value));
 
-/** Checks across pools: roles of the orchestrator, the control-plane count, a pinned K3s. */
+/** Checks across pools: roles of the orchestrator, the control-plane count; then K3s's settings. */
 function poolProblems(s: z.output<typeof settingsSchema>, problem: (p: PropertyKey[], m: string) => void): void {
     const [control, workers] = ORCHESTRATOR_ROLES[s.orchestrator];
     let controlNodes = 0;
@@ -111,7 +129,25 @@ function poolProblems(s: z.output<typeof settingsSchema>, problem: (p: PropertyK
     if (controlNodes !== s.managers) {
         problem(["managers"], `the ${control} pools have ${controlNodes} machine(s) but managers is ${s.managers}: make their counts add up to ${s.managers}`);
     }
-    if (s.orchestrator === "k3s" && !s.k3sVersion) problem(["k3sVersion"], "orchestrator k3s needs a pinned release, e.g. k3sVersion: v1.31.4+k3s1");
+    k3sProblems(s, problem);
+}
+
+/** K3s: a pinned, supported release and a registration address. */
+function k3sProblems(s: z.output<typeof settingsSchema>, problem: (p: PropertyKey[], m: string) => void): void {
+    if (s.orchestrator === "k3s" && !s.k3sVersion) problem(["k3sVersion"], `orchestrator k3s needs a pinned release, e.g. k3sVersion: ${K3S_EXAMPLE_VERSION}`);
+    const minor = s.k3sVersion ? Number(/^v1\.(\d+)\./.exec(s.k3sVersion)?.[1]) : undefined;
+    if (minor !== undefined && minor < K3S_OLDEST_SUPPORTED_MINOR) {
+        problem(
+            ["k3sVersion"],
+            `K3s 1.${minor} is out of support (the oldest supported minor release is 1.${K3S_OLDEST_SUPPORTED_MINOR}): pin a supported release such as ${K3S_EXAMPLE_VERSION} and upgrade one minor release at a time (docs/04-deployment/clusters.md, "Upgrade K3s")`,
+        );
+    }
+    if (s.orchestrator === "k3s" && !s.k3sRegistrationAddress) {
+        problem(
+            ["k3sRegistrationAddress"],
+            "orchestrator k3s needs a fixed registration address every node joins through, e.g. k3s.prod.sophia.internal (a DNS name with every server's address)",
+        );
+    }
 }
 
 /**

@@ -56,11 +56,14 @@ export class SwarmCluster extends pulumi.ComponentResource {
             secretRead(`${name}-${role}-token`, leaderConnection, `sudo docker swarm join-token -q ${role}`, { parent: this, dependsOn: [init] });
         const tokens = { manager: token("manager"), worker: token("worker") };
         const labelled: pulumi.Resource[] = [];
+        // Managers join one at a time: each join changes Raft's membership, which takes one change at a time.
+        let previousManager: pulumi.Resource = init;
         for (const machine of machines) {
             const connection = connectionOf(machine, settings, privateKey);
             let member: pulumi.Resource = init;
             if (machine !== leader) {
                 const role = isControlPlane(settings, machine.pool) ? "manager" : "worker";
+                const after = role === "manager" ? [previousManager] : [init];
                 member = new command.remote.Command(
                     `${name}-${machine.name}-join`,
                     {
@@ -70,8 +73,9 @@ export class SwarmCluster extends pulumi.ComponentResource {
                             .apply(([own, lead]) => runScriptCommand("swarm-join", renderSwarmJoin(), [own, lead])),
                         stdin: tokens[role],
                     },
-                    { parent: this, dependsOn: [ready.get(machine.name)!, init] },
+                    { parent: this, dependsOn: [ready.get(machine.name)!, ...after] },
                 );
+                if (role === "manager") previousManager = member;
             }
             const nodeId = new command.remote.Command(
                 `${name}-${machine.name}-node-id`,

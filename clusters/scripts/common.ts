@@ -74,6 +74,21 @@ fi
 `;
 }
 
+/**
+ * Reads a secret from standard input into VARIABLE. remote.Command writes stdin verbatim, with no
+ * trailing newline, so `read -r` would return 1 at end of input and stop the script under set -e;
+ * `$(cat)` takes everything up to EOF, with or without a newline. Environment variables are no
+ * way in: they reach the command only where sshd has AcceptEnv.
+ */
+export function readStdinSecret(variable: string, what: string): string {
+    return `${variable}=$(cat)
+if [ -z "$${variable}" ]; then
+    echo "sophia: expected ${what} on standard input, got nothing" >&2
+    exit 2
+fi
+`;
+}
+
 /** A script's text as a heredoc body: quoted, so nothing in it expands. */
 export function fileFrom(path: string, mode: string, content: string): string {
     const marker = "SOPHIA_FILE";

@@ -45,9 +45,14 @@ SOPHIA_FILE
 `;
 }
 
+/** The generic resource kind each GPU is advertised as. */
+export const SWARM_GPU_RESOURCE_KIND = "NVIDIA-GPU";
+/** The variable the engine names a task's reserved generic resources by (swarmkit genericresource.EnvFormat: upper-cased "DOCKER_RESOURCE_" + kind). */
+export const SWARM_GPU_RESOURCE_VARIABLE = `DOCKER_RESOURCE_${SWARM_GPU_RESOURCE_KIND}`.toUpperCase();
+
 /** Each GPU by UUID as a Swarm generic resource, so services can reserve GPUs. */
 function gpuDaemonConfig(): string {
-    return `gpus=$(nvidia-smi --query-gpu=uuid --format=csv,noheader | sed 's/^/"NVIDIA-GPU=/; s/$/"/' | paste -sd, -)
+    return `gpus=$(nvidia-smi --query-gpu=uuid --format=csv,noheader | sed 's/^/"${SWARM_GPU_RESOURCE_KIND}=/; s/$/"/' | paste -sd, -)
 install_file /etc/docker/daemon.json 0644 <<SOPHIA_FILE
 {
   "log-driver": "local",
@@ -58,10 +63,11 @@ install_file /etc/docker/daemon.json 0644 <<SOPHIA_FILE
 }
 SOPHIA_FILE
 restart_docker=$FILE_CHANGED
-# The runtime hands Swarm's GPU reservations to the container.
-if ! grep -q '^swarm-resource = "DOCKER_RESOURCE_GPU"' /etc/nvidia-container-runtime/config.toml; then
-    sed -i 's/^#\\{0,1\\}swarm-resource = .*/swarm-resource = "DOCKER_RESOURCE_GPU"/' /etc/nvidia-container-runtime/config.toml
-    grep -q '^swarm-resource = ' /etc/nvidia-container-runtime/config.toml || echo 'swarm-resource = "DOCKER_RESOURCE_GPU"' >>/etc/nvidia-container-runtime/config.toml
+# The runtime hands Swarm's GPU reservations to the container: the engine sets
+# DOCKER_RESOURCE_<KIND> in the task's environment, here DOCKER_RESOURCE_NVIDIA-GPU.
+if ! grep -q '^swarm-resource = "${SWARM_GPU_RESOURCE_VARIABLE}"' /etc/nvidia-container-runtime/config.toml; then
+    sed -i 's/^#\\{0,1\\}swarm-resource = .*/swarm-resource = "${SWARM_GPU_RESOURCE_VARIABLE}"/' /etc/nvidia-container-runtime/config.toml
+    grep -q '^swarm-resource = ' /etc/nvidia-container-runtime/config.toml || echo 'swarm-resource = "${SWARM_GPU_RESOURCE_VARIABLE}"' >>/etc/nvidia-container-runtime/config.toml
     changed "/etc/nvidia-container-runtime/config.toml"
     restart_docker=1
 fi

@@ -1,14 +1,16 @@
 import * as YAML from "yaml";
-import { expectArch, fileFrom, prelude } from "./common";
+import { expectArch, fileFrom, prelude, readStdinSecret, shellQuote } from "./common";
 import type { Arch } from "../pricing";
 
-/** Ports K3s nodes reach each other on: the API, etcd, flannel's VXLAN, the kubelet. */
+/** Ports K3s nodes reach each other on: the API, etcd, the kubelet, flannel's WireGuard. */
 export const K3S_PEER_PORTS = [
     { port: "6443", proto: "tcp" },
     { port: "2379:2380", proto: "tcp" },
-    { port: "8472", proto: "udp" },
     { port: "10250", proto: "tcp" },
+    { port: "51820", proto: "udp" },
 ] as const;
+/** Pod traffic between nodes is encrypted (WireGuard), since staging's nodes talk across regions over the internet. */
+export const K3S_FLANNEL_BACKEND = "wireguard-native";
 /** The API, which the admins' ranges (and CI) reach with the kubeconfig. */
 export const K3S_ADMIN_PORTS = [{ port: "6443", proto: "tcp" }] as const;
 
@@ -19,10 +21,22 @@ export interface K3sInput {
     readonly arch: Arch;
     /** server: control plane with embedded etcd; agent: workloads only. */
     readonly role: "server" | "agent";
-    /** The first server starts the etcd cluster; the others join it. */
+    /** The first server starts the etcd cluster when none answers at the registration address; the others join it. */
     readonly first: boolean;
     readonly labels: Readonly<Record<string, string>>;
+    /** The fixed address every node joins through (a DNS name or address that reaches the servers). */
+    readonly registrationAddress: string;
+    /** The pod and service networks (servers set them; every node's firewall lets them in). */
+    readonly clusterCidr: string;
+    readonly serviceCidr: string;
+    /** GPU nodes: containerd's default runtime is nvidia, so every pod there sees the GPUs it is given. */
+    readonly gpu: boolean;
+    /** Where the releases are downloaded from: K3s's GitHub releases, or a mirror with the same layout. */
+    readonly releaseUrl: string;
 }
+
+/** K3s's own release downloads: <url>/<version, + as %2B>/<asset>. */
+export const K3S_RELEASE_URL = "https://github.com/k3s-io/k3s/releases/download";
 
 /** The release asset of the K3s binary for an architecture. */
 export const k3sBinary = (arch: Arch): string => (arch === "amd64" ? "k3s" : "k3s-arm64");
@@ -54,25 +68,56 @@ WantedBy=multi-user.target
 `;
 }
 
+const registrationUrl = (input: K3sInput): string => `https://${input.registrationAddress}:6443`;
+
 /**
- * /etc/rancher/k3s/config.yaml; NODE_IP (cluster traffic), PUBLIC_IP (what the kubeconfig reaches,
- * so it is in the API's certificate) and SERVER_ADDRESS are the script's arguments.
+ * /etc/rancher/k3s/config.yaml; NODE_IP (cluster traffic) and PUBLIC_IP (what the kubeconfig
+ * reaches, so it is in the API's certificate) are the script's arguments. How the node finds the
+ * cluster is $bootstrap, decided by the script.
  */
 function configLines(input: K3sInput): string {
     const labels = Object.entries(input.labels).map(([k, v]) => `  - "${k}=${v}"`);
     const lines = ["token-file: /etc/rancher/k3s/cluster-token", 'node-ip: "$1"', 'node-external-ip: "$2"', "node-label:", ...labels];
+    if (input.gpu) lines.push("default-runtime: nvidia");
     if (input.role === "server") {
-        lines.push('tls-san:\n  - "$1"\n  - "$2"', 'write-kubeconfig-mode: "0600"', "secrets-encryption: true");
-        // Embedded etcd even with one server, so the control plane can grow from 1 to 3.
-        lines.push(input.first ? "cluster-init: true" : 'server: "https://$3:6443"');
-    } else lines.push('server: "https://$3:6443"');
+        lines.push(
+            `tls-san:\n  - "$1"\n  - "$2"\n  - "${input.registrationAddress}"`,
+            'write-kubeconfig-mode: "0600"',
+            "secrets-encryption: true",
+            `flannel-backend: ${K3S_FLANNEL_BACKEND}`,
+            `cluster-cidr: ${input.clusterCidr}`,
+            `service-cidr: ${input.serviceCidr}`,
+        );
+    }
+    lines.push("$bootstrap");
     return lines.join("\n");
+}
+
+/**
+ * How this node finds the cluster. Every node joins through the registration address; only the
+ * first server may start a cluster (embedded etcd's cluster-init, even alone, so the control plane
+ * can grow from 1 to 3), and only when none exists: it keeps a cluster it started, and a
+ * replacement joins the one that answers at the registration address instead of starting an
+ * empty one.
+ */
+function bootstrapDecision(input: K3sInput): string {
+    const join = `bootstrap='server: "${registrationUrl(input)}"'`;
+    if (!input.first) return `${join}\n`;
+    return `if [ -f /etc/rancher/k3s/config.yaml ] && grep -qx 'cluster-init: true' /etc/rancher/k3s/config.yaml; then
+    bootstrap="cluster-init: true"
+elif [ -d /var/lib/rancher/k3s/server/db/etcd ] || curl -fsk --max-time 10 ${shellQuote(`${registrationUrl(input)}/cacerts`)} >/dev/null; then
+    ${join}
+else
+    echo "sophia: no cluster answers at ${registrationUrl(input)}: starting one"
+    bootstrap="cluster-init: true"
+fi
+`;
 }
 
 /**
  * A K3s server or agent at a pinned release: the binary from the release, checked against its
  * published SHA-256, a config file and a systemd unit; restarted only when one of them changed.
- * The cluster token comes on standard input. Usage: k3s-<role>.sh NODE_IP PUBLIC_IP [SERVER_ADDRESS] < token.
+ * The cluster token comes on standard input. Usage: k3s-<role>.sh NODE_IP PUBLIC_IP < token.
  */
 export function renderK3s(input: K3sInput): string {
     const service = input.role === "server" ? "k3s" : "k3s-agent";
@@ -80,12 +125,11 @@ export function renderK3s(input: K3sInput): string {
     return `${prelude(`K3s ${input.role} ${input.version}`)}
 ${expectArch(input.arch)}
 VERSION="${input.version}"
-read -r token
-install_file /etc/rancher/k3s/cluster-token 0600 <<<"$token"
+${readStdinSecret("token", "the cluster token")}install_file /etc/rancher/k3s/cluster-token 0600 <<<"$token"
 restart=$FILE_CHANGED
 
 if [ ! -x /usr/local/bin/k3s ] || [ "$(/usr/local/bin/k3s --version | awk 'NR == 1 { print $3 }')" != "$VERSION" ]; then
-    release="https://github.com/k3s-io/k3s/releases/download/\${VERSION//+/%2B}"
+    release="${input.releaseUrl}/\${VERSION//+/%2B}"
     download=$(mktemp -d)
     curl -fsSL -o "$download/${binary}" "$release/${binary}"
     curl -fsSL -o "$download/sha256sums" "$release/sha256sum-${input.arch}.txt"
@@ -96,7 +140,7 @@ if [ ! -x /usr/local/bin/k3s ] || [ "$(/usr/local/bin/k3s --version | awk 'NR ==
     restart=1
 fi
 
-install_file /etc/rancher/k3s/config.yaml 0600 <<SOPHIA_FILE
+${bootstrapDecision(input)}install_file /etc/rancher/k3s/config.yaml 0600 <<SOPHIA_FILE
 ${configLines(input)}
 SOPHIA_FILE
 [ "$FILE_CHANGED" -eq 0 ] || restart=1
@@ -114,9 +158,11 @@ finish ${service}
 `;
 }
 
-/** The NVIDIA runtime class and device plugin, which K3s applies from its manifests folder. */
+/**
+ * The NVIDIA device plugin, which K3s applies from its manifests folder. The `nvidia`
+ * RuntimeClass is K3s's own (it creates one for each runtime it finds), so none is added here.
+ */
 export function nvidiaDevicePluginManifest(pluginVersion: string): string {
-    const runtimeClass = { apiVersion: "node.k8s.io/v1", kind: "RuntimeClass", metadata: { name: "nvidia" }, handler: "nvidia" };
     const daemonSet = {
         apiVersion: "apps/v1",
         kind: "DaemonSet",
@@ -145,14 +191,14 @@ export function nvidiaDevicePluginManifest(pluginVersion: string): string {
             },
         },
     };
-    return [runtimeClass, daemonSet].map((d) => YAML.stringify(d)).join("---\n");
+    return YAML.stringify(daemonSet);
 }
 
 export const NVIDIA_DEVICE_PLUGIN_VERSION = "v0.17.0";
 
 /** On the first server: K3s applies whatever sits in its manifests folder, and keeps it applied. */
 export function renderK3sGpuAddons(): string {
-    return `${prelude("K3s: NVIDIA runtime class and device plugin")}
+    return `${prelude("K3s: NVIDIA device plugin")}
 ${fileFrom("/var/lib/rancher/k3s/server/manifests/sophia-nvidia-device-plugin.yaml", "0600", nvidiaDevicePluginManifest(NVIDIA_DEVICE_PLUGIN_VERSION))}finish k3s-gpu-addons
 `;
 }

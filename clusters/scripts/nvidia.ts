@@ -1,6 +1,11 @@
 import { expectArch, prelude } from "./common";
 import type { Arch } from "../pricing";
 
+/** NVIDIA's signing key for its container toolkit repository. */
+export const NVIDIA_KEY_URL = "https://nvidia.github.io/libnvidia-container/gpgkey";
+/** The repository, per architecture ($(ARCH) is expanded by apt). */
+export const NVIDIA_REPOSITORY = "https://nvidia.github.io/libnvidia-container/stable/deb/$(ARCH)";
+
 /**
  * GPU nodes: the driver must already work (Lambda's images ship it; installing one is a reimage,
  * not a script), then the NVIDIA Container Toolkit from NVIDIA's repository, for the node's
@@ -18,11 +23,17 @@ echo "sophia: NVIDIA driver $(nvidia-smi --query-gpu=driver_version --format=csv
 if ! installed nvidia-container-toolkit; then
     ensure_packages ca-certificates curl gnupg
     install -d -m 0755 /etc/apt/keyrings
-    curl -fsSL https://nvidia.github.io/libnvidia-container/gpgkey | gpg --dearmor --yes -o /etc/apt/keyrings/nvidia-container-toolkit.gpg
-    install_file /etc/apt/sources.list.d/nvidia-container-toolkit.list 0644 < <(
-        curl -fsSL https://nvidia.github.io/libnvidia-container/stable/deb/nvidia-container-toolkit.list |
-            sed 's#deb https://#deb [signed-by=/etc/apt/keyrings/nvidia-container-toolkit.gpg] https://#g'
-    )
+    # Downloaded to a file first: a failed download stops the script (curl -f under set -e), and
+    # gpg must read a valid key from it before apt trusts it; apt then checks every package against it.
+    key=$(mktemp)
+    curl -fsSL -o "$key" ${NVIDIA_KEY_URL}
+    gpg --show-keys "$key" >/dev/null
+    gpg --dearmor --yes -o /etc/apt/keyrings/nvidia-container-toolkit.gpg "$key"
+    rm -f "$key"
+    # The repository line is NVIDIA's published one, written here rather than downloaded.
+    install_file /etc/apt/sources.list.d/nvidia-container-toolkit.list 0644 <<'SOPHIA_FILE'
+deb [signed-by=/etc/apt/keyrings/nvidia-container-toolkit.gpg] ${NVIDIA_REPOSITORY} /
+SOPHIA_FILE
     ensure_packages nvidia-container-toolkit
 fi
 finish nvidia

@@ -1,4 +1,4 @@
-import { prelude } from "./common";
+import { prelude, readStdinSecret } from "./common";
 
 /** Ports Swarm nodes reach each other on: cluster management, gossip, the overlay network. */
 export const SWARM_PEER_PORTS = [
@@ -7,6 +7,8 @@ export const SWARM_PEER_PORTS = [
     { port: "7946", proto: "udp" },
     { port: "4789", proto: "udp" },
 ] as const;
+/** IP protocols Swarm nodes exchange besides ports: ESP (50) carries the encrypted overlay's traffic. */
+export const SWARM_PEER_PROTOCOLS = ["esp"] as const;
 
 const swarmState = `state=$(docker info --format '{{.Swarm.LocalNodeState}}')`;
 
@@ -30,8 +32,7 @@ finish swarm-init
  */
 export function renderSwarmJoin(): string {
     return `${prelude("Swarm: join as a manager or a worker")}
-read -r token
-${swarmState}
+${readStdinSecret("token", "the swarm join token")}${swarmState}
 if [ "$state" = "active" ]; then
     echo "sophia: already a member of a swarm"
 else

@@ -4,10 +4,10 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { renderDocker } from "../../clusters/scripts/docker";
-import { renderHardening, SSHD_HARDENING } from "../../clusters/scripts/hardening";
-import { K3S_PEER_PORTS, renderK3s, renderK3sGpuAddons } from "../../clusters/scripts/k3s";
-import { renderNvidia } from "../../clusters/scripts/nvidia";
-import { renderSwarmInit, renderSwarmJoin, renderSwarmLabels, SWARM_PEER_PORTS } from "../../clusters/scripts/swarm";
+import { DOCKER_USER_BEGIN, renderHardening, SSHD_HARDENING } from "../../clusters/scripts/hardening";
+import { K3S_PEER_PORTS, K3S_RELEASE_URL, K3sInput, renderK3s, renderK3sGpuAddons } from "../../clusters/scripts/k3s";
+import { NVIDIA_REPOSITORY, renderNvidia } from "../../clusters/scripts/nvidia";
+import { renderSwarmInit, renderSwarmJoin, renderSwarmLabels, SWARM_PEER_PORTS, SWARM_PEER_PROTOCOLS } from "../../clusters/scripts/swarm";
 import { hostScripts } from "../../clusters/hosts";
 import { loadClusterSettings } from "../../clusters/settings";
 import { CLUSTER_CONFIG_NAMESPACE } from "../../clusters/settings";
@@ -78,6 +78,9 @@ describe("host scripts on a test host (mount namespace, overlays, shims)", funct
     before(function () {
         if (process.getuid?.() !== 0) throw new Error("the test host needs root (unshare --mount and overlay mounts); CI runs as root");
         requireBinary("sshd");
+        // The hardening script starts from ufw's packaged rule files.
+        requireBinary("ufw");
+        requireBinary("gpg");
     });
     beforeEach(() => {
         const root = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-host-"));
@@ -92,6 +95,8 @@ describe("host scripts on a test host (mount namespace, overlays, shims)", funct
         arch: "amd64",
         adminCidrs: ["203.0.113.0/24"],
         peerPorts: [...SWARM_PEER_PORTS],
+        peerProtocols: [...SWARM_PEER_PROTOCOLS],
+        dockerUserChain: true,
         adminPorts: [],
         publicPorts: [{ port: "443", proto: "tcp" }],
     });
@@ -108,6 +113,11 @@ describe("host scripts on a test host (mount namespace, overlays, shims)", funct
         expect(rules).to.include("allow from 203.0.113.0/24 to any port 22 proto tcp");
         expect(rules).to.include("allow from 198.51.100.2 to any port 7946 proto udp");
         expect(rules).to.include("allow 443/tcp");
+        expect(rules, "ESP between Swarm nodes only").to.include("allow proto esp from 198.51.100.2 to any");
+        expect(rules).to.not.match(/^allow proto esp to/m);
+        const after = onHost("etc/ufw/after.rules");
+        expect(after).to.include(DOCKER_USER_BEGIN).and.include("-A DOCKER-USER -p tcp -m conntrack --ctorigdstport 443 -j RETURN");
+        expect(after).to.include("-A DOCKER-USER -s 198.51.100.2 -j RETURN\n-A DOCKER-USER -j DROP");
         expect(rules).to.not.match(/port 22 proto tcp\n.*from 0\.0\.0\.0/);
         expect(log()).to.include("ufw default deny incoming");
 
@@ -134,45 +144,81 @@ describe("host scripts on a test host (mount namespace, overlays, shims)", funct
         expect(log()).to.not.include("systemctl reload ssh");
     });
 
+    const k3s = (over: Partial<K3sInput>): K3sInput => ({
+        version: "v1.36.1+k3s1",
+        arch: "amd64",
+        role: "server",
+        first: false,
+        labels: { gpu: "false" },
+        registrationAddress: "k3s.test.internal",
+        clusterCidr: "10.42.0.0/16",
+        serviceCidr: "10.43.0.0/16",
+        gpu: false,
+        releaseUrl: K3S_RELEASE_URL,
+        ...over,
+    });
+
     it("installs a pinned K3s server once, checks its checksum, and restarts only on change", () => {
-        const input = { version: "v1.31.4+k3s1", arch: "arm64" as const, role: "server" as const, first: true, labels: { gpu: "true", tier: "high" } };
-        const first = run("k3s-server", renderK3s(input), ["10.19.0.1", "198.51.100.1"], { arch: "arm64", stdin: "K10-token-planted\n" });
+        const input = k3s({ arch: "arm64", first: true, labels: { gpu: "true", tier: "high" } });
+        // remote.Command writes stdin verbatim: no trailing newline.
+        const first = run("k3s-server", renderK3s(input), ["10.19.0.1", "198.51.100.1"], { arch: "arm64", stdin: "K10-token-planted" });
         expect(first.code, first.out).to.equal(0);
-        expect(first.out).to.include("sophia: changed: k3s v1.31.4+k3s1 installed");
+        expect(first.out).to.include("sophia: changed: k3s v1.36.1+k3s1 installed");
+        expect(first.out).to.include("sophia: no cluster answers at https://k3s.test.internal:6443: starting one");
         expect(log()).to.include("curl -fsSL -o");
-        expect(log()).to.match(/download\/v1\.31\.4%2Bk3s1\/k3s-arm64/);
+        expect(log()).to.match(/download\/v1\.36\.1%2Bk3s1\/k3s-arm64/);
         expect(log()).to.include("systemctl restart k3s");
         const config = onHost("etc/rancher/k3s/config.yaml");
         expect(config)
             .to.include("cluster-init: true")
             .and.include('node-ip: "10.19.0.1"')
-            .and.include('tls-san:\n  - "10.19.0.1"\n  - "198.51.100.1"')
+            .and.include('tls-san:\n  - "10.19.0.1"\n  - "198.51.100.1"\n  - "k3s.test.internal"')
+            .and.include("flannel-backend: wireguard-native")
+            .and.include("cluster-cidr: 10.42.0.0/16\nservice-cidr: 10.43.0.0/16")
             .and.include('- "tier=high"');
         expect(onHost("etc/rancher/k3s/cluster-token")).to.equal("K10-token-planted\n");
         expect(fs.statSync(path.join(host, "upper/etc/rancher/k3s/cluster-token")).mode & 0o777).to.equal(0o600);
         expect(first.out).to.not.include("K10-token-planted");
 
         fs.writeFileSync(path.join(state, "log"), "");
-        const second = run("k3s-server", renderK3s(input), ["10.19.0.1", "198.51.100.1"], { arch: "arm64", stdin: "K10-token-planted\n" });
+        // The cluster it started now answers at the registration address: it keeps cluster-init, unchanged.
+        fs.writeFileSync(path.join(state, "cluster-answers"), "");
+        const second = run("k3s-server", renderK3s(input), ["10.19.0.1", "198.51.100.1"], { arch: "arm64", stdin: "K10-token-planted" });
         expect(second.out).to.equal("sophia: k3s: no changes\n");
         expect(log()).to.not.include("restart");
 
-        const upgraded = run("k3s-server", renderK3s({ ...input, version: "v1.31.5+k3s1" }), ["10.19.0.1", "198.51.100.1"], {
+        const upgraded = run("k3s-server", renderK3s({ ...input, version: "v1.36.2+k3s1" }), ["10.19.0.1", "198.51.100.1"], {
             arch: "arm64",
-            stdin: "K10-token-planted\n",
+            stdin: "K10-token-planted",
         });
-        expect(upgraded.out).to.include("sophia: changed: k3s v1.31.5+k3s1 installed");
+        expect(upgraded.out).to.include("sophia: changed: k3s v1.36.2+k3s1 installed");
         expect(log()).to.include("systemctl restart k3s");
     });
 
-    it("joins an agent to the first server, and fails a download whose checksum does not match", () => {
-        const agent = renderK3s({ version: "v1.31.4+k3s1", arch: "amd64", role: "agent", first: false, labels: { gpu: "false" } });
-        const joined = run("k3s-agent", agent, ["10.19.0.2", "198.51.100.2", "10.19.0.1"], { stdin: "K10-token\n" });
+    it("a replacement first server joins the cluster that answers at the registration address instead of starting an empty one", () => {
+        fs.writeFileSync(path.join(state, "cluster-answers"), "");
+        const replaced = run("k3s-first-server", renderK3s(k3s({ first: true })), ["10.19.0.9", "198.51.100.9"], { stdin: "K10-token" });
+        expect(replaced.code, replaced.out).to.equal(0);
+        const config = onHost("etc/rancher/k3s/config.yaml");
+        expect(config).to.include('server: "https://k3s.test.internal:6443"').and.not.include("cluster-init");
+        expect(log()).to.include("curl -fsk --max-time 10 https://k3s.test.internal:6443/cacerts");
+    });
+
+    it("refuses to run without a token on standard input", () => {
+        const result = run("k3s-agent", renderK3s(k3s({ role: "agent" })), ["10.19.0.2", "198.51.100.2"], { stdin: "" });
+        expect(result.code).to.equal(2);
+        expect(result.out).to.include("sophia: expected the cluster token on standard input, got nothing");
+    });
+
+    it("joins an agent through the registration address, GPU agents default to the nvidia runtime, and a bad checksum fails", () => {
+        const agent = renderK3s(k3s({ role: "agent", gpu: true, labels: { gpu: "true" } }));
+        const joined = run("k3s-agent", agent, ["10.19.0.2", "198.51.100.2"], { stdin: "K10-token" });
         expect(joined.code, joined.out).to.equal(0);
-        expect(onHost("etc/rancher/k3s/config.yaml")).to.include('server: "https://10.19.0.1:6443"');
+        const config = onHost("etc/rancher/k3s/config.yaml");
+        expect(config).to.include('server: "https://k3s.test.internal:6443"').and.include("default-runtime: nvidia").and.not.include("flannel-backend");
         expect(onHost("etc/systemd/system/k3s-agent.service")).to.include("ExecStart=/usr/local/bin/k3s agent");
-        const tampered = agent.replace('grep " k3s$" sha256sums', `sed 's/^./0/' sha256sums | grep " k3s$"`).replace('"v1.31.4+k3s1"', '"v1.31.6+k3s1"');
-        const failed = run("k3s-agent", tampered, ["10.19.0.2", "198.51.100.2", "10.19.0.1"], { stdin: "K10-token\n" });
+        const tampered = agent.replace('grep " k3s$" sha256sums', `sed 's/^./0/' sha256sums | grep " k3s$"`).replace('"v1.36.1+k3s1"', '"v1.36.3+k3s1"');
+        const failed = run("k3s-agent", tampered, ["10.19.0.2", "198.51.100.2"], { stdin: "K10-token" });
         expect(failed.code).to.not.equal(0);
         expect(failed.out).to.match(/FAILED/);
     });
@@ -192,7 +238,8 @@ describe("host scripts on a test host (mount namespace, overlays, shims)", funct
         const daemon = JSON.parse(onHost("etc/docker/daemon.json"));
         expect(daemon["default-runtime"]).to.equal("nvidia");
         expect(daemon["node-generic-resources"]).to.deep.equal(["NVIDIA-GPU=GPU-5e1f0b6a-0000-4000-8000-000000000001"]);
-        expect(onHost("etc/nvidia-container-runtime/config.toml")).to.equal('swarm-resource = "DOCKER_RESOURCE_GPU"\n');
+        // The engine names a task's GPUs DOCKER_RESOURCE_NVIDIA-GPU (upper-cased prefix and kind).
+        expect(onHost("etc/nvidia-container-runtime/config.toml")).to.equal('swarm-resource = "DOCKER_RESOURCE_NVIDIA-GPU"\n');
         expect(log()).to.include("systemctl restart docker");
         expect(first.out, "real usermod on the host's overlay /etc").to.include("sophia: changed: root added to the docker group");
         const second = run("docker", docker, [], { arch: "arm64" });
@@ -203,18 +250,37 @@ describe("host scripts on a test host (mount namespace, overlays, shims)", funct
         expect(run("init", renderSwarmInit(), ["10.19.0.1"]).out).to.include("sophia: changed: swarm initialised, advertising 10.19.0.1");
         expect(run("init", renderSwarmInit(), ["10.19.0.1"]).out).to.equal("sophia: already a member of a swarm\nsophia: swarm-init: no changes\n");
         fs.rmSync(path.join(state, "swarm-state"));
-        const joined = run("join", renderSwarmJoin(), ["10.19.0.2", "10.19.0.1"], { stdin: "SWMTKN-1-planted\n" });
+        const joined = run("join", renderSwarmJoin(), ["10.19.0.2", "10.19.0.1"], { stdin: "SWMTKN-1-planted" });
+        expect(joined.code, joined.out).to.equal(0);
         expect(joined.out).to.include("sophia: changed: joined the swarm of 10.19.0.1").and.not.include("SWMTKN");
         expect(log()).to.include("docker swarm join --token SWMTKN-1-planted --advertise-addr 10.19.0.2 10.19.0.1:2377");
-        expect(run("join", renderSwarmJoin(), ["10.19.0.2", "10.19.0.1"], { stdin: "SWMTKN-1-planted\n" }).out).to.include("swarm-join: no changes");
+        expect(run("join", renderSwarmJoin(), ["10.19.0.2", "10.19.0.1"], { stdin: "SWMTKN-1-planted" }).out).to.include("swarm-join: no changes");
         const labels = run("labels", renderSwarmLabels(), ["node-id-1", "gpu=true", "tier=high"]);
         expect(labels.out).to.include("sophia: changed: label gpu=true on node node-id-1");
         expect(run("labels", renderSwarmLabels(), ["node-id-1", "gpu=true", "tier=high"]).out).to.equal("sophia: swarm-labels: no changes\n");
     });
 
-    it("drops the NVIDIA device plugin into K3s's manifests once", () => {
+    it("installs the container toolkit from NVIDIA's repository without downloading the list, and stops when the key download fails", () => {
+        const prepare = run("toolkit", "install -d /usr/share/doc && touch /usr/share/doc/.keep\n");
+        expect(prepare.code, prepare.out).to.equal(0);
+        const failing = run("nvidia", renderNvidia({ arch: "amd64" }));
+        expect(failing.code, failing.out).to.not.equal(0);
+        expect(log()).to.match(/curl -fsSL -o \S+ https:\/\/nvidia\.github\.io\/libnvidia-container\/gpgkey/);
+        expect(log(), "nothing installed after a failed download").to.not.include("apt-get install -y -q --no-install-recommends nvidia-container-toolkit");
+        fs.writeFileSync(path.join(state, "gpgkey"), "");
+        const installed = run("nvidia", renderNvidia({ arch: "amd64" }));
+        expect(installed.code, installed.out).to.equal(0);
+        expect(log()).to.not.include("nvidia-container-toolkit.list");
+        expect(onHost("etc/apt/sources.list.d/nvidia-container-toolkit.list")).to.equal(
+            `deb [signed-by=/etc/apt/keyrings/nvidia-container-toolkit.gpg] ${NVIDIA_REPOSITORY} /\n`,
+        );
+    });
+
+    it("drops the NVIDIA device plugin into K3s's manifests once, with no RuntimeClass of its own (K3s has the one)", () => {
         expect(run("gpu", renderK3sGpuAddons()).out).to.include("sophia: k3s-gpu-addons: done");
-        expect(onHost("var/lib/rancher/k3s/server/manifests/sophia-nvidia-device-plugin.yaml")).to.include("kind: RuntimeClass").and.include("handler: nvidia");
+        const manifest = onHost("var/lib/rancher/k3s/server/manifests/sophia-nvidia-device-plugin.yaml");
+        expect(manifest).to.not.include("kind: RuntimeClass");
+        expect(manifest).to.include("runtimeClassName: nvidia");
         expect(run("gpu", renderK3sGpuAddons()).out).to.equal("sophia: k3s-gpu-addons: no changes\n");
         expect(K3S_PEER_PORTS.map((p) => p.port)).to.include("2379:2380");
     });

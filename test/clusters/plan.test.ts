@@ -180,6 +180,10 @@ describe("cluster plan of a Swarm grown from 1 to 3 managers", () => {
         const managerJoins = joins.filter((j) => j.name.startsWith(`swarm-dev-${managerPool.name}-`));
         expect(managerJoins.map((j) => j.name).sort()).to.deep.equal([1, 2].map((i) => `swarm-dev-${managerPool.name}-${i}-join`));
         for (const j of managerJoins) expect(j.propertyDependencies?.stdin, j.name).to.deep.equal([tokenUrn("manager")]);
+        // One at a time (Raft takes one membership change at a time): each manager's join waits for the one before.
+        const joinOf = (i: number) => plan.resources.find((r) => r.name === `swarm-dev-${managerPool.name}-${i}-join`)! as Recorded;
+        expect(joinOf(2).dependsOn).to.include(joinOf(1).urn);
+        expect(joinOf(1).dependsOn).to.not.include(joinOf(2).urn);
         const workerJoins = joins.filter((j) => !managerJoins.includes(j));
         expect(workerJoins).to.have.length(dev.pools.filter((p) => p.role === "worker").reduce((n, p) => n + p.count, 0));
         for (const j of workerJoins) expect(j.propertyDependencies?.stdin, j.name).to.deep.equal([tokenUrn("worker")]);

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { CLUSTER_CONFIG_NAMESPACE, loadClusterSettings } from "../../clusters/settings";
+import { CLUSTER_CONFIG_NAMESPACE, K3S_OLDEST_SUPPORTED_MINOR, loadClusterSettings } from "../../clusters/settings";
 import { readStackConfig } from "../../commands/plan/stackConfig";
 import { InvalidInputError } from "../../stacks/problems";
 import { ROOT } from "../support/plan";
@@ -116,5 +116,31 @@ describe("cluster settings (clusters/Pulumi.<stack>.yaml)", () => {
         expect(problems).to.deep.equal([]); // an unknown namespace key is not a setting: the program never reads it
         const parse = () => loadClusterSettings("dev", (k) => (k === "pools" ? "{not json" : undefined), CLUSTERS);
         expect(parse).to.throw(InvalidInputError, /sophia-clusters:pools: expected structured YAML/);
+    });
+
+    it("pins every K3s stack to a supported release and a registration address, and refuses one out of support", () => {
+        const k3sStacks = fs
+            .readdirSync(CLUSTERS)
+            .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+            .filter((s): s is string => !!s && settingsOf(CLUSTERS, s).orchestrator === "k3s");
+        expect(k3sStacks.length).to.be.greaterThan(0);
+        for (const stack of k3sStacks) {
+            const s = settingsOf(CLUSTERS, stack);
+            expect(Number(/^v1\.(\d+)\./.exec(s.k3sVersion!)![1]), stack).to.be.at.least(K3S_OLDEST_SUPPORTED_MINOR);
+            expect(s.k3sRegistrationAddress, stack).to.be.a("string");
+            expect([s.k3sClusterCidr, s.k3sServiceCidr]).to.deep.equal(["10.42.0.0/16", "10.43.0.0/16"]);
+        }
+        const dir = editedStack("prod", (t) =>
+            t.replace(/k3sVersion: .*/, "k3sVersion: v1.31.4+k3s1").replace(/^ {2}sophia-clusters:k3sRegistrationAddress: .*\n/m, ""),
+        );
+        const problems = problemsOf(dir, "prod");
+        expect(
+            problems.some((p) => /^Pulumi\.prod\.yaml:\d+: sophia-clusters:k3sVersion: K3s 1\.31 is out of support .*\(got "v1\.31\.4\+k3s1"\)$/.test(p)),
+            problems.join("\n"),
+        ).to.be.true;
+        expect(
+            problems.some((p) => /sophia-clusters:k3sRegistrationAddress: orchestrator k3s needs a fixed registration address/.test(p)),
+            problems.join("\n"),
+        ).to.be.true;
     });
 });

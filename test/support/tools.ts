@@ -15,6 +15,8 @@ export const DEBIAN_PACKAGES: Readonly<Record<string, string>> = {
     nginx: "nginx",
     openssl: "openssl",
     shellcheck: "shellcheck",
+    ufw: "ufw",
+    gpg: "gpg",
     jq: "jq",
     sshd: "openssh-server",
     initdb: "postgresql",
