@@ -88,18 +88,36 @@ export function failureOf(error: unknown, reach: McpReach): McpFailure {
 }
 
 /**
- * Opens an MCP session at `url`, initializes, lists the tools when the server offers them, and ends
- * the session (DELETE). Rejects with an McpFailure naming the reason.
+ * An SDK client and its transport to `url` with `reach`, not yet connected (given a `sessionId`, it
+ * resumes that session instead of initializing); `close` ends both and the connections.
  */
-export async function greet(url: string, reach: McpReach): Promise<McpGreeting> {
+export function mcpClient(
+    url: string,
+    reach: McpReach,
+    sessionId?: string,
+): { client: Client; transport: StreamableHTTPClientTransport; close: () => Promise<void> } {
     const { fetch, agent } = reachingFetch(reach);
     const transport = new StreamableHTTPClientTransport(new URL(url), {
         fetch,
+        sessionId,
         requestInit: reach.token ? { headers: { authorization: `Bearer ${reach.token}` } } : undefined,
         // One attempt: a check reports what it saw rather than retrying a broken stream.
         reconnectionOptions: { maxReconnectionDelay: 1000, initialReconnectionDelay: 1000, reconnectionDelayGrowFactor: 1, maxRetries: 0 },
     });
     const client = new Client({ name: "sophia-verify", version: "1.0.0" });
+    const close = async (): Promise<void> => {
+        await client.close().catch(() => undefined);
+        await agent.destroy().catch(() => undefined);
+    };
+    return { client, transport, close };
+}
+
+/**
+ * Opens an MCP session at `url`, initializes, lists the tools when the server offers them, and ends
+ * the session (DELETE). Rejects with an McpFailure naming the reason.
+ */
+export async function greet(url: string, reach: McpReach): Promise<McpGreeting> {
+    const { client, transport, close } = mcpClient(url, reach);
     const options = { timeout: reach.timeoutMs, maxTotalTimeout: reach.timeoutMs };
     try {
         await client.connect(transport, options);
@@ -110,7 +128,6 @@ export async function greet(url: string, reach: McpReach): Promise<McpGreeting> 
     } catch (error) {
         throw failureOf(error, reach);
     } finally {
-        await client.close().catch(() => undefined);
-        await agent.destroy().catch(() => undefined);
+        await close();
     }
 }

@@ -32,8 +32,6 @@ export interface ServerOptions {
 export interface RunningServer {
     readonly port: number;
     readonly url: string;
-    /** Sessions the server holds now (a DELETE or the transport's close removes one). */
-    sessions(): number;
     close(): Promise<void>;
 }
 
@@ -155,7 +153,6 @@ export function startTypeScriptServer(options: ServerOptions): Promise<RunningSe
             resolve({
                 port,
                 url: `http://${options.host}:${port}${mcpPath}`,
-                sessions: () => transports.size,
                 close: async () => {
                     clearInterval(failing);
                     await Promise.all([...transports.values()].map((t) => t.close()));
