@@ -27,8 +27,8 @@ describe("MCP servers built with the official SDKs, through the real edge", func
     this.timeout(180_000);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-sdk-servers-"));
     const servers: { name: string; sdk: string; server?: RunningServer }[] = [
-        { name: "ts-sdk-server", sdk: "TypeScript" },
-        { name: "python-sdk-server", sdk: "Python" },
+        { name: "ts-sdk-server", sdk: "typescript" },
+        { name: "python-sdk-server", sdk: "python" },
     ];
     let edge: RealEdge;
     let ca: string;
@@ -71,7 +71,7 @@ describe("MCP servers built with the official SDKs, through the real edge", func
                     expect(transport.sessionId, "a stateful session").to.be.a("string");
                     expect((await client.listTools()).tools.map((t) => t.name).sort()).to.deep.equal(["count", "echo", "whoami"]);
                     expect(text(await client.callTool({ name: "echo", arguments: { text: "through the edge" } }))).to.equal("through the edge");
-                    expect(JSON.parse(text(await client.callTool({ name: "whoami", arguments: {} })))).to.include({ client: CLIENT });
+                    expect(JSON.parse(text(await client.callTool({ name: "whoami", arguments: {} })))).to.include({ client: CLIENT, sdk: s.sdk });
                 } finally {
                     await close();
                 }

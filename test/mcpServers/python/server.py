@@ -59,7 +59,7 @@ def echo(text: str) -> str:
 @mcp.tool(description="The replica that answers and the client the edge named")
 def whoami(ctx: Context) -> str:
     headers = ctx.headers or {}
-    return json.dumps({"replica": socket.gethostname(), "pid": os.getpid(), "client": headers.get(CLIENT_HEADER)})
+    return json.dumps({"sdk": "python", "replica": socket.gethostname(), "pid": os.getpid(), "client": headers.get(CLIENT_HEADER)})
 
 
 @mcp.tool(description="Sends a progress notification every intervalMs for steps steps, then answers")

@@ -45,7 +45,15 @@ function mcpServer(name: string): McpServer {
     }));
     server.registerTool("whoami", { description: "The replica that answers and the client the edge named" }, (extra) => ({
         content: [
-            { type: "text", text: JSON.stringify({ replica: os.hostname(), pid: process.pid, client: extra.requestInfo?.headers[CLIENT_HEADER] ?? null }) },
+            {
+                type: "text",
+                text: JSON.stringify({
+                    sdk: "typescript",
+                    replica: os.hostname(),
+                    pid: process.pid,
+                    client: extra.requestInfo?.headers[CLIENT_HEADER] ?? null,
+                }),
+            },
         ],
     }));
     server.registerTool(
