@@ -92,7 +92,8 @@ describe("MCP servers built with the official SDKs, through the real edge", func
                     expect(arrivals.map((a) => a.progress)).to.deep.equal([1, 2, 3, 4]);
                     // Buffered anywhere on the way, all four would arrive together at the end.
                     expect(arrivals[0].at, `first at ${arrivals[0].at} ms, the tool ended at ${ended} ms`).to.be.below(ended - 2000);
-                    for (let i = 1; i < arrivals.length; i++) expect(arrivals[i].at - arrivals[i - 1].at, "about a second apart").to.be.above(500);
+                    // Sent a second apart, they arrive spread over the tool's run (a loaded machine may bunch two of them).
+                    expect(arrivals[3].at - arrivals[0].at, "spread over the run").to.be.above(1500);
                 } finally {
                     await close();
                 }
