@@ -72,19 +72,19 @@ function rpcFailure(error: McpError, reach: McpReach): McpFailure {
 }
 
 /** The reason of a request that got no HTTP answer: the network failure by its code, else its message. */
-function networkFailure(error: Error & { cause?: { code?: string; message?: string } }, reach: McpReach): McpFailure {
-    const where = reach.connectTo ? `${reach.connectTo.host}:${reach.connectTo.port}` : "the server";
+function networkFailure(error: Error & { cause?: { code?: string; message?: string } }, reach: McpReach, host: string): McpFailure {
+    const where = reach.connectTo ? `${reach.connectTo.host}:${reach.connectTo.port}` : host;
     const known = NETWORK_REASONS[error.cause?.code ?? ""];
     return new McpFailure(known ? known(where, reach) : (error.cause?.message ?? error.message));
 }
 
-/** The reason as one line: the HTTP status and what the server said, the JSON-RPC error, or the network failure. */
-export function failureOf(error: unknown, reach: McpReach): McpFailure {
+/** The reason as one line (`host` is the URL's, named when the connection failed): the HTTP status and what the server said, the JSON-RPC error, or the network failure. */
+export function failureOf(error: unknown, reach: McpReach, host: string): McpFailure {
     if (error instanceof McpFailure) return error;
     if (error instanceof StreamableHTTPError && (error.code ?? 0) > 0)
         return new McpFailure(`${error.code} ${error.message.replace(/^Streamable HTTP error: /, "").slice(0, 160)}`, error.code);
     if (error instanceof McpError) return rpcFailure(error, reach);
-    return networkFailure(error as Error & { cause?: { code?: string; message?: string } }, reach);
+    return networkFailure(error as Error & { cause?: { code?: string; message?: string } }, reach, host);
 }
 
 /**
@@ -126,7 +126,7 @@ export async function greet(url: string, reach: McpReach): Promise<McpGreeting> 
         await transport.terminateSession();
         return { serverName: server?.name ?? "?", protocolVersion: transport.protocolVersion, tools };
     } catch (error) {
-        throw failureOf(error, reach);
+        throw failureOf(error, reach, new URL(url).host);
     } finally {
         await close();
     }

@@ -193,6 +193,23 @@ describe("npm run verify against SDK-built MCP servers behind the real edge", fu
         });
     });
 
+    it("fails, naming the address, when nothing listens where the edge should be", async () => {
+        const closed = await freePort();
+        const results = await checkEdgeHealth(dev, { ...live(TOKEN), connectTo: { host: "127.0.0.1", port: closed } });
+        for (const server of dev.publicServers)
+            expect(results.find((r) => r.check === `edge ${server.name}`)).to.deep.include({
+                status: "fail",
+                detail: `POST ${server.url}: connection to 127.0.0.1:${closed} refused`,
+            });
+    });
+
+    it("fails, naming the host, when the edge's name does not resolve", async () => {
+        // .invalid never resolves (RFC 2606).
+        const nowhere = { ...dev, publicServers: [{ ...dev.publicServers[0], url: "https://edge.sophia.invalid/mcp" }] };
+        const [result] = await checkEdgeHealth(nowhere, { timeoutMs: 5000, token: TOKEN });
+        expect(result).to.deep.include({ status: "fail", detail: "POST https://edge.sophia.invalid/mcp: edge.sophia.invalid does not resolve" });
+    });
+
     it("the anonymous check fails when a route lets a request without a token through", async () => {
         // The SDK server itself, reached without the edge, opens a session for anyone: that is what the check must catch.
         const server = dev.publicServers[0];
