@@ -35,8 +35,9 @@ CLIENT_HEADER = "x-sophia-client"
 env = os.environ
 NAME = env.get("OTEL_SERVICE_NAME", "python-sdk-server")
 MCP_PATH = env.get("MCP_PATH", "/mcp")
-HEALTH_PATH = env.get("SOPHIA_HEALTH_PATH", "/health")
-METRICS_PATH = env.get("SOPHIA_METRICS_PATH", "/metrics")
+# The catalog's defaults for healthPath and metricsPath (the platform passes neither).
+HEALTH_PATH = "/health"
+METRICS_PATH = "/metrics"
 
 registry = CollectorRegistry()
 ProcessCollector(registry=registry)  # process_cpu_seconds_total, process_resident_memory_bytes
@@ -46,8 +47,6 @@ duration = Histogram("http_request_duration_seconds", "HTTP request duration in 
 Counter("cache_hits", "Cache lookups answered from the cache.", registry=registry)
 Counter("cache_misses", "Cache lookups that missed.", registry=registry)
 
-# The edge checks tokens and hosts; behind it the Host header is the public name, so the SDK's
-# DNS-rebinding check (meant for servers on a desktop's localhost) is off.
 mcp = MCPServer(NAME, version="1.0.0")
 
 
@@ -124,6 +123,8 @@ class CountRequests:
 
 def main() -> None:
     host = env.get("SOPHIA_LISTEN_HOST", "0.0.0.0")
+    # The edge checks tokens and hosts; behind it the Host header is the public name, so the SDK's
+    # DNS-rebinding check (meant for servers on a desktop's localhost) is off.
     app = mcp.streamable_http_app(
         streamable_http_path=MCP_PATH,
         host=host,
