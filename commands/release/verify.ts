@@ -5,6 +5,7 @@ import { LAST_SUCCESS_METRIC } from "../../components/backup-jobs";
 import { TARGET_LABELS } from "../../components/monitoring/metricsContract";
 import type { Receiver, Route, RoutingConfig, StackExpectations } from "./expectations";
 import { httpRequest, HttpAnswer, HttpOptions } from "./http";
+import { greet, McpFailure, McpReach } from "./mcpClient";
 
 export type CheckStatus = "pass" | "fail" | "skip";
 
@@ -31,33 +32,23 @@ async function ask(url: string, live: LiveStack, options: Partial<HttpOptions> =
     return httpRequest(url, { timeoutMs: live.timeoutMs, ca: live.ca, ...options }).catch((error: Error) => error);
 }
 
-const initialize = JSON.stringify({
-    jsonrpc: "2.0",
-    id: 1,
-    method: "initialize",
-    params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "sophia-verify", version: "1" } },
-});
-
-/** Every public server answers an MCP initialize through the edge with the service token. */
+/** Every public server answers an MCP session through the edge with the service token: initialize, tools/list, DELETE. */
 export async function checkEdgeHealth(expected: StackExpectations, live: LiveStack): Promise<CheckResult[]> {
     if (expected.publicServers.length === 0) return [result("edge", "skip", `stack ${expected.stack} has no edge or no public server`)];
     return Promise.all(
         expected.publicServers.map(async (server) => {
             const check = `edge ${server.name}`;
-            const answer = await ask(server.url, live, {
-                method: "POST",
-                body: initialize,
-                connectTo: live.connectTo,
-                headers: { authorization: `Bearer ${live.token}`, accept: "application/json, text/event-stream" },
-            });
-            if (answer instanceof Error) return result(check, "fail", `POST ${server.url}: ${answer.message}`);
-            if (answer.status === 401) return result(check, "fail", `POST ${server.url}: 401, the edge refused the token in SOPHIA_VERIFY_TOKEN`);
-            if (answer.status === 403)
-                return result(check, "fail", `POST ${server.url}: 403, the token's client may not use this server (allowed: ${server.clients.join(", ")})`);
-            if (answer.status !== 200) return result(check, "fail", `POST ${server.url}: ${answer.status} ${answer.body.slice(0, 120)}`);
-            const reply = parseJson(answer.body) as { result?: { serverInfo?: { name?: string } }; error?: { message?: string } } | undefined;
-            if (!reply?.result) return result(check, "fail", `POST ${server.url}: 200 but no JSON-RPC result (${answer.body.slice(0, 120)})`);
-            return result(check, "pass", `initialize answered through ${server.url} (server ${reply.result.serverInfo?.name ?? "?"})`);
+            try {
+                const greeting = await greet(server.url, reach(live, live.token));
+                const tools = greeting.tools ? `, ${greeting.tools.length} tools` : "";
+                return result(check, "pass", `initialize answered through ${server.url} (server ${greeting.serverName}${tools})`);
+            } catch (error) {
+                const failure = error as McpFailure;
+                if (failure.status === 401) return result(check, "fail", `POST ${server.url}: 401, the edge refused the token in SOPHIA_VERIFY_TOKEN`);
+                if (failure.status === 403)
+                    return result(check, "fail", `POST ${server.url}: 403, the token's client may not use this server (allowed: ${server.clients.join(", ")})`);
+                return result(check, "fail", `POST ${server.url}: ${failure.message}`);
+            }
         }),
     );
 }
@@ -68,14 +59,20 @@ export async function checkEdgeRefusesAnonymous(expected: StackExpectations, liv
     return Promise.all(
         expected.publicServers.map(async (server) => {
             const check = `edge ${server.name} without a token`;
-            const answer = await ask(server.url, live, { method: "POST", body: initialize, connectTo: live.connectTo });
-            if (answer instanceof Error) return result(check, "fail", `POST ${server.url}: ${answer.message}`);
-            return answer.status === 401
-                ? result(check, "pass", "401 as it must")
-                : result(check, "fail", `POST ${server.url} without a token answered ${answer.status}, not 401: the route is not protected`);
+            const failure = await greet(server.url, reach(live, undefined)).then(
+                () => undefined,
+                (error: McpFailure) => error,
+            );
+            if (failure?.status === 401) return result(check, "pass", "401 as it must");
+            if (!failure) return result(check, "fail", `POST ${server.url} without a token opened an MCP session: the route is not protected`);
+            if (failure.status !== undefined)
+                return result(check, "fail", `POST ${server.url} without a token answered ${failure.status}, not 401: the route is not protected`);
+            return result(check, "fail", `POST ${server.url}: ${failure.message}`);
         }),
     );
 }
+
+const reach = (live: LiveStack, token: string | undefined): McpReach => ({ token, connectTo: live.connectTo, ca: live.ca, timeoutMs: live.timeoutMs });
 
 interface Sample {
     readonly metric: Record<string, string>;

@@ -1,7 +1,6 @@
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as http from "http";
-import * as https from "https";
 import * as path from "path";
 import { LAST_SUCCESS_METRIC } from "../../components/backup-jobs";
 import { requireBinary } from "../support/tools";
@@ -61,7 +60,7 @@ export function fakeAlertmanager(configYaml: string): Promise<Fake> {
 }
 
 /** A certificate for *.mcp.<domain> of each domain, self-signed: the verify command is given it with --ca-file. */
-export function edgeCertificate(dir: string, domains: readonly string[]): { cert: string; key: string; certFile: string } {
+export function edgeCertificate(dir: string, domains: readonly string[]): { cert: string; key: string; certFile: string; keyFile: string } {
     const [certFile, keyFile] = [path.join(dir, "edge.crt"), path.join(dir, "edge.key")];
     execFileSync(
         requireBinary("openssl"),
@@ -84,22 +83,5 @@ export function edgeCertificate(dir: string, domains: readonly string[]): { cert
         ],
         { stdio: "ignore" },
     );
-    return { cert: fs.readFileSync(certFile, "utf8"), key: fs.readFileSync(keyFile, "utf8"), certFile };
-}
-
-/**
- * The edge's contract for MCP routes: 401 without a valid bearer token; with one, the JSON-RPC
- * answer of the server named by the Host header (`down` servers answer 502, as nginx does).
- */
-export function fakeEdge(tls: { cert: string; key: string }, state: { token: string; down: Set<string> }): Promise<Fake> {
-    return serve(
-        https.createServer({ cert: tls.cert, key: tls.key }),
-        (req) => {
-            const server = (req.headers.host ?? "").split(".")[0];
-            if (req.headers.authorization !== `Bearer ${state.token}`) return { status: 401, body: { error: "unauthorized" } };
-            if (state.down.has(server)) return { status: 502, body: { error: "bad gateway" } };
-            return { status: 200, body: { jsonrpc: "2.0", id: 1, result: { serverInfo: { name: server, version: "1" } } } };
-        },
-        "https",
-    );
+    return { cert: fs.readFileSync(certFile, "utf8"), key: fs.readFileSync(keyFile, "utf8"), certFile, keyFile };
 }

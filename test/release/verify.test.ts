@@ -6,56 +6,119 @@ import * as YAML from "yaml";
 import { loadCatalog } from "../../catalog";
 import { platformStacks } from "../../esc/needs";
 import { offlineStackSettings } from "../../commands/plan/offlineSettings";
-import { stackExpectations } from "../../commands/release/expectations";
+import { StackExpectations, stackExpectations } from "../../commands/release/expectations";
+import { checkEdgeHealth, checkEdgeRefusesAnonymous, LiveStack } from "../../commands/release/verify";
 import { ROOT, runCliAsync } from "../support/plan";
-import { edgeCertificate, Fake, fakeAlertmanager, fakeEdge, fakePrometheus } from "./fakes";
+import { freePort } from "../support/tools";
+import { RealEdge, startRealEdge } from "../edge/realEdge";
+import { Listening, startRefusingServer, startSilentServer } from "../mcpServers/broken";
+import { startTypeScriptServer } from "../mcpServers/typescript/server";
+import { edgeCertificate, Fake, fakeAlertmanager, fakePrometheus } from "./fakes";
 
 const CLI = "commands/release/verifyCli.ts";
-const TOKEN = "verify-client.fake-secret";
+const SECRET = "fake-secret";
+
+/** The public servers of a stack as MCP servers built with the official TypeScript SDK behind the real edge (nginx). */
+class LiveEdge {
+    private readonly running = new Map<string, Listening>();
+    private edge?: RealEdge;
+    readonly ports = new Map<string, number>();
+
+    constructor(
+        readonly expected: StackExpectations,
+        private readonly dir: string,
+    ) {}
+
+    async start(certificate: { certFile: string; keyFile: string }): Promise<void> {
+        for (const server of this.expected.publicServers) this.ports.set(server.name, await freePort());
+        for (const server of this.expected.publicServers)
+            await this.replace(server.name, (port) => startTypeScriptServer({ name: server.name, port, host: "127.0.0.1" }));
+        fs.mkdirSync(this.dir, { recursive: true });
+        this.edge = await startRealEdge({
+            dir: this.dir,
+            domain: this.expected.domain!,
+            secret: SECRET,
+            certificate,
+            servers: this.expected.publicServers.map((s) => ({ name: s.name, port: this.ports.get(s.name)!, clients: s.clients })),
+        });
+    }
+
+    get port(): number {
+        return this.edge!.port;
+    }
+
+    log(): string {
+        return this.edge?.log() ?? "";
+    }
+
+    /** Puts another server (or none) on the port the edge routes `name` to. */
+    async replace(name: string, start?: (port: number) => Promise<Listening>): Promise<void> {
+        await this.running.get(name)?.close();
+        this.running.delete(name);
+        if (start) this.running.set(name, await start(this.ports.get(name)!));
+    }
+
+    async close(): Promise<void> {
+        await Promise.all([...this.running.values()].map((s) => s.close()));
+        await this.edge?.close();
+    }
+}
+
+/** A token of a client every public server of the stack allows (the edge's allowlist checks it). */
+const tokenFor = (expected: StackExpectations): string => `${expected.publicServers[0].clients[0]}.${SECRET}`;
 
 /**
- * npm run verify against fakes of the edge, Prometheus and Alertmanager on 127.0.0.1: every check
- * passes against a healthy fake, and each planted fault fails the run with the check and the reason.
- * What the fakes serve comes from the same catalog and stack settings verify reads.
+ * npm run verify against a stack's public servers built with the official MCP SDK behind the real edge
+ * (nginx with the rendered config), and fakes of Prometheus and Alertmanager on 127.0.0.1: every check
+ * passes against a healthy stack, and each planted fault fails the run with the check and the reason.
+ * What they serve comes from the same catalog and stack settings verify reads.
  */
-describe("npm run verify against fake endpoints", function () {
+describe("npm run verify against SDK-built MCP servers behind the real edge", function () {
     this.timeout(60_000);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-verify-"));
     const dev = stackExpectations("dev");
     const staging = stackExpectations("staging");
+    const TOKEN = tokenFor(dev);
     const fakes: Fake[] = [];
-    const state = { token: TOKEN, down: new Set<string>() };
-    let edge: Fake;
+    const devEdge = new LiveEdge(dev, path.join(dir, "dev-edge"));
+    const stagingEdge = new LiveEdge(staging, path.join(dir, "staging-edge"));
     let certFile: string;
     let renderedConfig: string;
 
     before(async () => {
         const tls = edgeCertificate(dir, [dev.domain!, staging.domain!]);
         certFile = tls.certFile;
-        edge = await fakeEdge(tls, state);
+        await devEdge.start(tls);
+        await stagingEdge.start(tls);
         renderedConfig = YAML.stringify(dev.alertmanager);
-        fakes.push(edge);
     });
     after(async () => {
-        await Promise.all(fakes.map((f) => f.close()));
+        await Promise.all([...fakes.map((f) => f.close()), devEdge.close(), stagingEdge.close()]);
         fs.rmSync(dir, { recursive: true, force: true });
     });
 
     const allUp = (stack = dev): Record<string, "0" | "1"> => Object.fromEntries(stack.servers.map((s) => [s, "1" as const]));
-    async function start(prometheus: Parameters<typeof fakePrometheus>[0], alertmanagerYaml = renderedConfig): Promise<string[]> {
+    async function start(prometheus: Parameters<typeof fakePrometheus>[0], alertmanagerYaml = renderedConfig, edge = devEdge): Promise<string[]> {
         const [p, a] = await Promise.all([fakePrometheus(prometheus), fakeAlertmanager(alertmanagerYaml)]);
         fakes.push(p, a);
         return ["--prometheus-url", p.url, "--alertmanager-url", a.url, "--edge-address", `127.0.0.1:${edge.port}`, "--ca-file", certFile];
     }
     const verify = (stack: string, args: string[], env: Record<string, string> = { SOPHIA_VERIFY_TOKEN: TOKEN }) =>
         runCliAsync(CLI, ["--stack", stack, ...args], env);
+    const live = (token: string | undefined, timeoutMs = 5000): LiveStack => ({
+        token,
+        connectTo: { host: "127.0.0.1", port: devEdge.port },
+        ca: fs.readFileSync(certFile, "utf8"),
+        timeoutMs,
+    });
 
     it("passes a healthy stack: every public server through the edge, 401 without a token, every target up, our routing loaded", async () => {
         const run = await verify("dev", await start({ up: allUp() }));
-        expect(run.code, run.stdout + run.stderr).to.equal(0);
+        expect(run.code, run.stdout + run.stderr + devEdge.log()).to.equal(0);
         expect(dev.publicServers.length).to.be.greaterThan(0);
         for (const server of dev.publicServers) {
-            expect(run.stdout).to.include(`PASS  edge ${server.name}: initialize answered through ${server.url}`);
+            // The SDK's client opened a session with the SDK's server through nginx, listed its tools and ended it.
+            expect(run.stdout).to.include(`PASS  edge ${server.name}: initialize answered through ${server.url} (server ${server.name}, 3 tools)`);
             expect(run.stdout).to.include(`PASS  edge ${server.name} without a token: 401`);
         }
         expect(run.stdout).to.include(`PASS  prometheus targets: all ${dev.servers.length} MCP servers are up targets`);
@@ -63,11 +126,13 @@ describe("npm run verify against fake endpoints", function () {
         expect(run.stdout).to.include("SKIP  backups: stack dev has no backups (sophia:backup is not set)");
         expect(run.stdout).to.match(/Checks: \d+ passed, 0 failed, 1 skipped in [\d.]+ s: verified/);
         expect(run.stdout + run.stderr, "the token is never printed").to.not.include(TOKEN);
+        // Each session was ended with DELETE, as the edge passed it on.
+        expect(devEdge.log()).to.match(/"DELETE \/mcp HTTP\/1.1" 200/);
     });
 
     it("fails naming a server the edge cannot reach, and a server Prometheus finds down or does not scrape", async () => {
         const [unreachable, down, unscraped] = [dev.publicServers[0].name, dev.servers[1], dev.servers[2]];
-        state.down.add(unreachable);
+        await devEdge.replace(unreachable);
         const up = allUp();
         up[down] = "0";
         delete up[unscraped];
@@ -80,15 +145,83 @@ describe("npm run verify against fake endpoints", function () {
             );
             expect(run.stdout).to.include("NOT verified");
         } finally {
-            state.down.clear();
+            await devEdge.replace(unreachable, (port) => startTypeScriptServer({ name: unreachable, port, host: "127.0.0.1" }));
+        }
+    });
+
+    it("fails, exit 1 and the server's reason, when a server answers initialize with an error", async () => {
+        const broken = dev.publicServers[0];
+        await devEdge.replace(broken.name, (port) => startRefusingServer(port, "protocol version not supported here"));
+        try {
+            const run = await verify("dev", await start({ up: allUp() }));
+            expect(run.code, run.stdout).to.equal(1);
+            expect(run.stdout).to.include(
+                `FAIL  edge ${broken.name}: POST ${broken.url}: the server answered with error -32600: protocol version not supported here`,
+            );
+            for (const healthy of dev.publicServers.slice(1)) expect(run.stdout).to.include(`PASS  edge ${healthy.name}: initialize answered`);
+        } finally {
+            await devEdge.replace(broken.name, (port) => startTypeScriptServer({ name: broken.name, port, host: "127.0.0.1" }));
+        }
+    });
+
+    it("fails, exit 1 and the timeout, when a server never answers", async () => {
+        const silent = dev.publicServers[0];
+        await devEdge.replace(silent.name, (port) => startSilentServer(port));
+        try {
+            const run = await verify("dev", [...(await start({ up: allUp() })), "--timeout", "2"]);
+            expect(run.code, run.stdout).to.equal(1);
+            expect(run.stdout).to.include(`FAIL  edge ${silent.name}: POST ${silent.url}: no answer within 2 s`);
+        } finally {
+            await devEdge.replace(silent.name, (port) => startTypeScriptServer({ name: silent.name, port, host: "127.0.0.1" }));
         }
     });
 
     it("fails when the edge refuses the service token", async () => {
-        const run = await verify("dev", await start({ up: allUp() }), { SOPHIA_VERIFY_TOKEN: "verify-client.wrong" });
+        const wrong = `${dev.publicServers[0].clients[0]}.wrong`;
+        const run = await verify("dev", await start({ up: allUp() }), { SOPHIA_VERIFY_TOKEN: wrong });
         expect(run.code).to.equal(1);
         for (const server of dev.publicServers) expect(run.stdout).to.include(`FAIL  edge ${server.name}: POST ${server.url}: 401, the edge refused the token`);
-        expect(run.stdout).to.not.include("verify-client.wrong");
+        expect(run.stdout).to.not.include(wrong);
+    });
+
+    it("fails when the token's client may not use a server (the edge's allowlist answers 403)", async () => {
+        const server = dev.publicServers[0];
+        const results = await checkEdgeHealth(dev, live(`not-${server.clients.join("-")}.${SECRET}`));
+        expect(results.find((r) => r.check === `edge ${server.name}`)).to.deep.include({
+            status: "fail",
+            detail: `POST ${server.url}: 403, the token's client may not use this server (allowed: ${server.clients.join(", ")})`,
+        });
+    });
+
+    it("fails, naming the address, when nothing listens where the edge should be", async () => {
+        const closed = await freePort();
+        const results = await checkEdgeHealth(dev, { ...live(TOKEN), connectTo: { host: "127.0.0.1", port: closed } });
+        for (const server of dev.publicServers)
+            expect(results.find((r) => r.check === `edge ${server.name}`)).to.deep.include({
+                status: "fail",
+                detail: `POST ${server.url}: connection to 127.0.0.1:${closed} refused`,
+            });
+    });
+
+    it("fails, naming the host, when the edge's name does not resolve", async () => {
+        // .invalid never resolves (RFC 2606).
+        const nowhere = { ...dev, publicServers: [{ ...dev.publicServers[0], url: "https://edge.sophia.invalid/mcp" }] };
+        const [result] = await checkEdgeHealth(nowhere, { timeoutMs: 5000, token: TOKEN });
+        expect(result).to.deep.include({ status: "fail", detail: "POST https://edge.sophia.invalid/mcp: edge.sophia.invalid does not resolve" });
+    });
+
+    it("the anonymous check fails when a route lets a request without a token through", async () => {
+        // The SDK server itself, reached without the edge, opens a session for anyone: that is what the check must catch.
+        const server = dev.publicServers[0];
+        const url = `http://127.0.0.1:${devEdge.ports.get(server.name)}/mcp`;
+        const results = await checkEdgeRefusesAnonymous({ ...dev, publicServers: [{ ...server, url }] }, { timeoutMs: 5000 });
+        expect(results).to.deep.equal([
+            {
+                check: `edge ${server.name} without a token`,
+                status: "fail",
+                detail: `POST ${url} without a token opened an MCP session: the route is not protected`,
+            },
+        ]);
     });
 
     it("fails when Alertmanager runs other routing: a receiver missing, one changed", async () => {
@@ -107,12 +240,18 @@ describe("npm run verify against fake endpoints", function () {
         const [stale, never] = backups.targets;
         expect(never, "the stack backs up two targets or more").to.be.a("string");
         const late = backups.rpoSeconds + 600;
-        const run = await verify("staging", await start({ up: allUp(staging), backupAges: { [stale]: late } }, YAML.stringify(staging.alertmanager)));
+        const run = await verify(
+            "staging",
+            await start({ up: allUp(staging), backupAges: { [stale]: late } }, YAML.stringify(staging.alertmanager), stagingEdge),
+            { SOPHIA_VERIFY_TOKEN: tokenFor(staging) },
+        );
         expect(run.code, run.stdout).to.equal(1);
         expect(run.stdout).to.include(`FAIL  backup ${stale}: newest success ${late / 60} min ago, older than the ${backups.rpoSeconds / 60} min RPO`);
         expect(run.stdout).to.include(`FAIL  backup ${never}: no successful ${never} backup reported`);
         const fresh = Object.fromEntries(backups.targets.map((t) => [t, 300]));
-        const healthy = await verify("staging", await start({ up: allUp(staging), backupAges: fresh }, YAML.stringify(staging.alertmanager)));
+        const healthy = await verify("staging", await start({ up: allUp(staging), backupAges: fresh }, YAML.stringify(staging.alertmanager), stagingEdge), {
+            SOPHIA_VERIFY_TOKEN: tokenFor(staging),
+        });
         expect(healthy.code, healthy.stdout).to.equal(0);
         for (const target of backups.targets) expect(healthy.stdout).to.include(`PASS  backup ${target}: newest success 5 min ago`);
     });

@@ -1,18 +1,22 @@
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import * as esbuild from "esbuild";
 import * as ts from "typescript";
 import { ROOT } from "../../support/plan";
 import type { EngineApi } from "./engine";
-import { Rootfs } from "./rootfs";
+import { ensurePythonServerVenv, PYTHON_SERVER } from "../../mcpServers/python/python";
+import { Rootfs, sharedLibraries } from "./rootfs";
 
 /**
  * The images the dev plan names, built on this machine (nothing can be pulled here) and tagged with
- * the plan's exact names. Where Debian ships the program, the image runs Debian's binary; where it
- * does not (Grafana, Jaeger, oauth2-proxy, the Docker socket proxy, our MCP servers), it runs the
- * stand-in in fake/server.ts in the matching role.
+ * the plan's exact names. The catalog's MCP servers run the test servers built with the official
+ * SDKs (test/mcpServers/: TypeScript and Python, every other server each). Where Debian ships the
+ * program, the image runs Debian's binary; where it does not (Grafana, Jaeger, oauth2-proxy, the
+ * Docker socket proxy), it runs the stand-in in fake/server.ts in the matching role.
  */
-export type ImageKind = "mcp" | "prometheus" | "alertmanager" | "nginx" | "redis" | "postgres" | "redis-exporter" | "postgres-exporter" | "standin";
+export type ImageKind =
+    "mcp-typescript" | "mcp-python" | "prometheus" | "alertmanager" | "nginx" | "redis" | "postgres" | "redis-exporter" | "postgres-exporter" | "standin";
 
 interface ImageRecipe {
     readonly kind: ImageKind;
@@ -36,13 +40,31 @@ const UPSTREAM: Record<string, ImageRecipe> = {
     "docker.io/jaegertracing/jaeger": { kind: "standin", env: { SOPHIA_FAKE_ROLE: "standin", SOPHIA_STANDIN_PORTS: "13133,4317,4318,16686,8888" } },
 };
 
+export type McpSdk = "mcp-typescript" | "mcp-python";
+
+/**
+ * The SDK each catalog server's image is built with: TypeScript and Python in turn, in catalog order,
+ * counted apart among public and internal servers so that servers of both run behind the edge.
+ */
+export function sdkAssignment(servers: readonly { readonly name: string; readonly expose: string }[]): Map<string, McpSdk> {
+    const counts = new Map<string, number>();
+    return new Map(
+        servers.map((server) => {
+            const index = counts.get(server.expose) ?? 0;
+            counts.set(server.expose, index + 1);
+            return [server.name, index % 2 === 0 ? "mcp-typescript" : "mcp-python"];
+        }),
+    );
+}
+
 /** What to build for one image the plan names; an image nobody knows how to build fails by name. */
-export function recipeFor(image: string, servers: ReadonlySet<string>): ImageRecipe {
+export function recipeFor(image: string, sdks: ReadonlyMap<string, McpSdk>): ImageRecipe {
     const [repository] = splitImage(image);
     const mirrored = UPSTREAM[/\/mirror\/(.+)$/.exec(repository)?.[1] ?? ""];
     if (mirrored) return mirrored;
     const server = /\/sophia-([^/]+)$/.exec(repository)?.[1];
-    if (server && servers.has(server)) return { kind: "mcp", env: { SOPHIA_FAKE_ROLE: "mcp" } };
+    const sdk = server ? sdks.get(server) : undefined;
+    if (sdk) return { kind: sdk };
     throw new Error(`the engine test cannot build image ${image}: add a recipe for it in test/engines/swarm/images.ts`);
 }
 
@@ -66,7 +88,7 @@ exec postgres -D "$PGDATA" -c listen_addresses='*' "$@"
 `;
 
 /** Per kind: the root file system and the image configuration (`docker import --change`). */
-const BUILDERS: Record<Exclude<ImageKind, "mcp" | "standin">, (fs: Rootfs) => string[]> = {
+const BUILDERS: Record<Exclude<ImageKind, "standin">, (fs: Rootfs) => string[]> = {
     prometheus: (r) => (
         r.binary("/usr/bin/prometheus", "/bin/prometheus").owned("/prometheus", 65534),
         ['ENTRYPOINT ["/bin/prometheus"]', "WORKDIR /prometheus"]
@@ -86,15 +108,53 @@ const BUILDERS: Record<Exclude<ImageKind, "mcp" | "standin">, (fs: Rootfs) => st
     },
     "redis-exporter": (r) => (r.binary("/usr/bin/prometheus-redis-exporter", "/bin/redis_exporter"), ['ENTRYPOINT ["/bin/redis_exporter"]']),
     "postgres-exporter": (r) => (r.binary("/usr/bin/prometheus-postgres-exporter", "/bin/postgres_exporter"), ['ENTRYPOINT ["/bin/postgres_exporter"]']),
+    "mcp-typescript": typescriptServerRootfs,
+    "mcp-python": pythonServerRootfs,
 };
 
 /** Where the stand-in program lives in its image (it imports the metrics contract by relative path). */
 export const FAKE_PROGRAM = "/opt/sophia/test/engines/swarm/fake/server.js";
 
-/** Node and the stand-in program, transpiled with the metrics contract it imports. */
+/** Node and the TypeScript SDK's test server, bundled with its dependencies (the SDK, prom-client, zod) into one file. */
+function typescriptServerRootfs(r: Rootfs): string[] {
+    r.binary(process.execPath, "/usr/local/bin/node");
+    const bundled = esbuild.buildSync({
+        entryPoints: [path.join(ROOT, "test/mcpServers/typescript/server.ts")],
+        bundle: true,
+        platform: "node",
+        target: "node20",
+        write: false,
+        logLevel: "silent",
+    });
+    r.write("/opt/sophia/server.js", bundled.outputFiles[0].text);
+    return ['ENTRYPOINT ["node", "/opt/sophia/server.js"]'];
+}
+
+/** Debian's Python 3.11 (the interpreter, its standard library, the libraries they load). */
+const DEBIAN_PYTHON = "/usr/bin/python3.11";
+const SITE_PACKAGES = "/opt/sophia/site-packages";
+
+/**
+ * Debian's Python with the Python SDK's test server and its pinned requirements, installed by pip
+ * into a virtualenv of the same interpreter (kept under .cache/ between runs) and copied in.
+ */
+function pythonServerRootfs(r: Rootfs): string[] {
+    if (!fs.existsSync(DEBIAN_PYTHON)) throw new Error(`${DEBIAN_PYTHON} is missing: install the Debian packages "python3" and "python3-venv" (.ci/run does)`);
+    const venv = ensurePythonServerVenv(path.join(ROOT, ".cache", "mcp-python-image-venv"), DEBIAN_PYTHON);
+    const sitePackages = path.join(path.dirname(path.dirname(venv)), "lib", "python3.11", "site-packages");
+    r.binary(DEBIAN_PYTHON).tree("/usr/lib/python3.11").tree(sitePackages, SITE_PACKAGES);
+    // The compiled modules of the standard library and the wheels load libraries of their own (libssl, libffi, ...).
+    for (const folder of ["/usr/lib/python3.11/lib-dynload", sitePackages])
+        for (const module of fs.readdirSync(folder, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".so")))
+            for (const library of sharedLibraries(path.join(folder, module))) if (!fs.existsSync(path.join(r.dir, library))) r.binary(library);
+    r.write("/opt/sophia/server.py", fs.readFileSync(PYTHON_SERVER, "utf8"));
+    return [`ENV PYTHONPATH=${SITE_PACKAGES}`, "ENV PYTHONDONTWRITEBYTECODE=1", `ENTRYPOINT ["${DEBIAN_PYTHON}", "/opt/sophia/server.py"]`];
+}
+
+/** Node and the stand-in program (the roles of programs that have no Debian package), transpiled. */
 function fakeRootfs(r: Rootfs): string[] {
     r.binary(process.execPath, "/usr/local/bin/node");
-    for (const source of ["test/engines/swarm/fake/server.ts", "components/monitoring/metricsContract.ts"]) {
+    for (const source of ["test/engines/swarm/fake/server.ts"]) {
         const output = ts.transpileModule(fs.readFileSync(path.join(ROOT, source), "utf8"), {
             compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 },
         });
@@ -128,20 +188,24 @@ async function derive(api: EngineApi, dir: string, from: string, tag: string, en
 }
 
 /** Builds every image the plan names, each distinct recipe once, and tags it with the plan's name. */
-export async function buildImages(api: EngineApi, workDir: string, images: readonly string[], servers: ReadonlySet<string>): Promise<Map<string, ImageKind>> {
+export async function buildImages(
+    api: EngineApi,
+    workDir: string,
+    images: readonly string[],
+    sdks: ReadonlyMap<string, McpSdk>,
+): Promise<Map<string, ImageKind>> {
     const kinds = new Map<string, ImageKind>();
     const built = new Map<string, string>();
     const base = "sophia-engine-test/node:fake";
     await importRootfs(api, path.join(workDir, "rootfs-node"), base, fakeRootfs);
     for (const image of images) {
-        const recipe = recipeFor(image, servers);
+        const recipe = recipeFor(image, sdks);
         kinds.set(image, recipe.kind);
         const key = `${recipe.kind}:${JSON.stringify(recipe.env ?? {})}`;
         const existing = built.get(key);
         const [repo, tag] = splitImage(image);
         if (existing) await api.expect("POST", `/images/${existing}/tag?${new URLSearchParams({ repo, tag }).toString()}`);
-        else if (recipe.kind === "mcp" || recipe.kind === "standin")
-            await derive(api, path.join(workDir, `build-${built.size}`), base, image, recipe.env ?? {});
+        else if (recipe.kind === "standin") await derive(api, path.join(workDir, `build-${built.size}`), base, image, recipe.env ?? {});
         else await importRootfs(api, path.join(workDir, `rootfs-${recipe.kind}`), image, BUILDERS[recipe.kind]);
         built.set(key, existing ?? image);
     }

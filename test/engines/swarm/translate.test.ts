@@ -3,7 +3,8 @@ import { planOf } from "../../support/plan";
 import { adaptService, reservationScale } from "./sandbox";
 import { applyOrder, engineBody, nanoseconds, plannedId, PlanResource, TranslationContext, UntranslatableField } from "./translate";
 import { unkeptFields } from "./cluster";
-import { recipeFor } from "./images";
+import { recipeFor, sdkAssignment } from "./images";
+import { loadCatalog } from "../../../catalog";
 
 /** Resolves a planned id to a recognisable engine id, and records what was asked. */
 function fakeRefs(): TranslationContext & { asked: string[] } {
@@ -94,11 +95,21 @@ describe("the Swarm engine test's translation of the docker provider's inputs", 
     });
 
     it("knows how to build every image the dev plan names, and refuses one it does not know", function () {
-        const servers = new Set(resources.filter((r) => r.type === "sophia:platform:McpServer").map((r) => r.name));
+        const planned = new Set(resources.filter((r) => r.type === "sophia:platform:McpServer").map((r) => r.name));
+        const sdks = sdkAssignment(loadCatalog().servers.filter((s) => planned.has(s.name)));
         for (const r of resources.filter((x) => x.type === SERVICE))
-            expect(() => recipeFor(String(r.inputs.taskSpec.containerSpec.image), servers)).to.not.throw();
-        expect(() => recipeFor("registry.example/mirror/docker.io/library/busybox:1", servers)).to.throw(
+            expect(() => recipeFor(String(r.inputs.taskSpec.containerSpec.image), sdks)).to.not.throw();
+        expect(() => recipeFor("registry.example/mirror/docker.io/library/busybox:1", sdks)).to.throw(
             "cannot build image registry.example/mirror/docker.io/library/busybox:1",
         );
+    });
+
+    it("builds the catalog's servers with both SDKs, each among the public and among the internal servers", function () {
+        const catalog = loadCatalog().servers;
+        const sdks = sdkAssignment(catalog);
+        for (const expose of ["public", "internal"]) {
+            const group = catalog.filter((s) => s.expose === expose);
+            if (group.length > 1) expect(new Set(group.map((s) => sdks.get(s.name))), expose).to.deep.equal(new Set(["mcp-typescript", "mcp-python"]));
+        }
     });
 });

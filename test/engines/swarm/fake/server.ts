@@ -1,10 +1,8 @@
 /**
- * The program inside the engine test's stand-in images. It runs in a container with plain Node (the
- * image build transpiles it and the metrics contract it imports), in the role its image sets:
+ * The program inside the engine test's stand-in images for programs that have no Debian package. It
+ * runs in a container with plain Node (the image build transpiles it), in the role its image sets.
+ * (The catalog's MCP servers run the SDK-built test servers of test/mcpServers/, not a stand-in.)
  *
- * - `mcp`: an MCP server that follows the metrics contract: /health, the metrics path, a JSON-RPC
- *   endpoint at MCP_PATH, and POST /fault, after which it serves one failing (503) request a second
- *   so that the generated error-budget alerts fire.
  * - `standin`: a platform program we cannot build here (Grafana, Jaeger): answers 200 on its ports.
  * - `oauth2-proxy`: the auth_request contract of oauth2-proxy: 202 and X-Auth-Request-User for
  *   `Bearer <client>.<client secret>`, 401 otherwise.
@@ -15,16 +13,6 @@
 import * as fs from "fs";
 import * as http from "http";
 import * as https from "https";
-import {
-    CACHE_HITS,
-    CACHE_MISSES,
-    MetricDefinition,
-    PROCESS_CPU,
-    PROCESS_MEMORY,
-    REQUEST_DURATION,
-    REQUESTS,
-} from "../../../../components/monitoring/metricsContract";
-
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse, body: string) => void;
 
 function listen(port: number, handler: Handler): void {
@@ -35,70 +23,8 @@ function listen(port: number, handler: Handler): void {
     }).listen(port, "0.0.0.0");
 }
 
-const header = (m: MetricDefinition): string => `# HELP ${m.name} ${m.help}\n# TYPE ${m.name} ${m.type}\n`;
-
-/** Requests by status code and their durations, counted once when each completes. */
-class Requests {
-    private readonly byCode = new Map<string, number>();
-    private readonly buckets = REQUEST_DURATION.buckets.map(() => 0);
-    private count = 0;
-    private sum = 0;
-
-    record(code: number, seconds: number): void {
-        this.byCode.set(String(code), (this.byCode.get(String(code)) ?? 0) + 1);
-        REQUEST_DURATION.buckets.forEach((le, i) => (this.buckets[i] += seconds <= le ? 1 : 0));
-        this.count += 1;
-        this.sum += seconds;
-    }
-
-    exposition(): string {
-        const codes = [...this.byCode].map(([code, n]) => `${REQUESTS.name}{code="${code}"} ${n}`);
-        const buckets = REQUEST_DURATION.buckets.map((le, i) => `${REQUEST_DURATION.name}_bucket{le="${le}"} ${this.buckets[i]}`);
-        const cpu = process.cpuUsage();
-        return [
-            `${header(REQUESTS)}${codes.join("\n")}`,
-            `${header(REQUEST_DURATION)}${buckets.join("\n")}\n${REQUEST_DURATION.name}_bucket{le="+Inf"} ${this.count}`,
-            `${REQUEST_DURATION.name}_sum ${this.sum}\n${REQUEST_DURATION.name}_count ${this.count}`,
-            `${header(PROCESS_CPU)}${PROCESS_CPU.name} ${(cpu.user + cpu.system) / 1e6}`,
-            `${header(PROCESS_MEMORY)}${PROCESS_MEMORY.name} ${process.memoryUsage().rss}`,
-            `${header(CACHE_HITS)}${CACHE_HITS.name} 0`,
-            `${header(CACHE_MISSES)}${CACHE_MISSES.name} 0`,
-        ].join("\n");
-    }
-}
-
 function json(res: http.ServerResponse, status: number, value: unknown, headers: http.OutgoingHttpHeaders = {}): void {
     res.writeHead(status, { "content-type": "application/json", ...headers }).end(JSON.stringify(value));
-}
-
-/** One JSON-RPC answer of an MCP server: who it is for `initialize`, an empty result otherwise. */
-function mcpAnswer(body: string, name: string, client: string | undefined): unknown {
-    const request = JSON.parse(body || "{}") as { id?: unknown; method?: string };
-    const result = request.method === "initialize" ? { protocolVersion: "2025-06-18", serverInfo: { name, version: "fake" }, capabilities: {} } : {};
-    return { jsonrpc: "2.0", id: request.id ?? null, result: { ...result, servedFor: client ?? null } };
-}
-
-function mcpServer(): void {
-    const env = process.env;
-    const name = env.OTEL_SERVICE_NAME ?? "unknown";
-    const requests = new Requests();
-    let failing: NodeJS.Timeout | undefined;
-    listen(Number(env.PORT), (req, res, body) => {
-        const started = process.hrtime.bigint();
-        const done = (status: number, value: unknown): void => {
-            json(res, status, value);
-            requests.record(status, Number(process.hrtime.bigint() - started) / 1e9);
-        };
-        const route = `${req.method} ${req.url}`;
-        if (route === "GET /health") json(res, 200, { status: "ok" });
-        else if (route === `GET ${env.METRICS_PATH ?? "/metrics"}`)
-            res.writeHead(200, { "content-type": "text/plain; version=0.0.4" }).end(`${requests.exposition()}\n`);
-        else if (route === `POST ${env.MCP_PATH ?? "/mcp"}`) done(200, mcpAnswer(body, name, req.headers["x-sophia-client"] as string | undefined));
-        else if (route === "POST /fault") {
-            failing ??= setInterval(() => requests.record(503, 0.001), 1000);
-            json(res, 202, { failing: true });
-        } else done(404, { error: "not found" });
-    });
 }
 
 function standin(): void {
@@ -165,7 +91,6 @@ function probe(request: ProbeRequest): void {
 }
 
 const ROLES: Record<string, () => void> = {
-    mcp: mcpServer,
     standin,
     "oauth2-proxy": oauth2Proxy,
     "docker-api": dockerApi,
@@ -176,4 +101,8 @@ const ROLES: Record<string, () => void> = {
 // As PID 1 of its container, the process gets no default signal handlers: stop promptly when Swarm asks.
 process.on("SIGTERM", () => process.exit(0));
 if (process.argv[2] === "request") probe(JSON.parse(process.argv[3]) as ProbeRequest);
-else ROLES[process.env.SOPHIA_FAKE_ROLE ?? "mcp"]();
+else {
+    const role = ROLES[process.env.SOPHIA_FAKE_ROLE ?? ""];
+    if (!role) throw new Error(`SOPHIA_FAKE_ROLE must be one of ${Object.keys(ROLES).join(", ")}, not ${process.env.SOPHIA_FAKE_ROLE}`);
+    role();
+}

@@ -1,0 +1,69 @@
+// The Python SDK-built test server: its virtualenv (created by the tests, requirements.txt pinned) and
+// how a test starts it on 127.0.0.1.
+import { ChildProcess, spawn, spawnSync } from "child_process";
+import { createHash } from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import { ROOT } from "../../support/plan";
+import { waitFor } from "../../support/tools";
+import type { RunningServer } from "../typescript/server";
+
+export const PYTHON_SERVER_DIR = path.join(ROOT, "test/mcpServers/python");
+export const PYTHON_SERVER = path.join(PYTHON_SERVER_DIR, "server.py");
+const REQUIREMENTS = path.join(PYTHON_SERVER_DIR, "requirements.txt");
+
+/**
+ * A virtualenv at `venv` with requirements.txt installed, made by `python` (default: python3 on PATH);
+ * made again when the requirements change. Returns its interpreter.
+ */
+export function ensurePythonServerVenv(venv: string, python = "python3"): string {
+    const requirements = fs.readFileSync(REQUIREMENTS, "utf8");
+    const stamp = path.join(venv, "sophia-requirements.sha256");
+    const wanted = createHash("sha256").update(requirements).digest("hex");
+    const interpreter = path.join(venv, "bin", "python");
+    if (fs.existsSync(interpreter) && fs.existsSync(stamp) && fs.readFileSync(stamp, "utf8") === wanted) return interpreter;
+    const run = (command: string, args: string[], hint: string): void => {
+        const r = spawnSync(command, args, { encoding: "utf8", timeout: 600_000 });
+        if (r.status !== 0) throw new Error(`${command} ${args.join(" ")} failed (${r.status ?? r.signal}): ${hint}\n${r.stderr}`);
+    };
+    fs.rmSync(venv, { recursive: true, force: true });
+    run(python, ["-m", "venv", venv], "Python 3.10 or newer with its venv module is needed (Debian: apt-get install python3-venv)");
+    run(
+        path.join(venv, "bin", "pip"),
+        ["install", "--quiet", "--disable-pip-version-check", "-r", REQUIREMENTS],
+        "pip could not install the pinned requirements",
+    );
+    fs.writeFileSync(stamp, wanted);
+    return interpreter;
+}
+
+/** Starts server.py with `interpreter` on 127.0.0.1:`port`; resolves once its health path answers. */
+export async function startPythonServer(interpreter: string, options: { name: string; port: number; mcpPath?: string }): Promise<RunningServer> {
+    const { name, port, mcpPath = "/mcp" } = options;
+    let output = "";
+    const child: ChildProcess = spawn(interpreter, [PYTHON_SERVER], {
+        env: { ...process.env, PORT: String(port), MCP_PATH: mcpPath, OTEL_SERVICE_NAME: name, SOPHIA_LISTEN_HOST: "127.0.0.1" },
+        stdio: ["ignore", "pipe", "pipe"],
+    });
+    child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    const stop = async (): Promise<void> => {
+        if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+        await exited;
+    };
+    await waitFor(
+        `the Python SDK server on 127.0.0.1:${port}`,
+        async () => {
+            if (child.exitCode !== null) throw new Error(`it exited with ${child.exitCode}:\n${output}`);
+            const answer = await fetch(`http://127.0.0.1:${port}/health`).catch(() => undefined);
+            return answer?.ok ? true : undefined;
+        },
+        30_000,
+        100,
+    ).catch(async (error: Error) => {
+        await stop();
+        throw new Error(`${error.message}\n${output}`);
+    });
+    return { port, url: `http://127.0.0.1:${port}${mcpPath}`, close: stop };
+}
