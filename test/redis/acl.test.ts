@@ -229,8 +229,8 @@ describe("Redis ACL on a real redis-server", function () {
             stdio: ["ignore", "pipe", "pipe"],
         });
         let exporterLog = "";
-        child.stdout!.on("data", (chunk: Buffer) => (exporterLog += chunk.toString()));
-        child.stderr!.on("data", (chunk: Buffer) => (exporterLog += chunk.toString()));
+        child.stdout.on("data", (chunk: Buffer) => (exporterLog += chunk.toString()));
+        child.stderr.on("data", (chunk: Buffer) => (exporterLog += chunk.toString()));
         try {
             const metrics = await waitFor(
                 "redis_exporter's /metrics",
