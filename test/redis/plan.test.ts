@@ -115,6 +115,23 @@ describe("the cache's credentials in the stacks' plans", function () {
         });
     }
 
+    it("logs the stacks' Redis backup jobs in as the backup user, the password a file of their own secret", () => {
+        const withBackups = platformStacks(ROOT).filter((stack) => offlineStackSettings(ROOT, stack).backup);
+        expect(withBackups, "stacks with backups").to.not.be.empty;
+        for (const stack of withBackups) {
+            const plan = planOf(stack).plan!;
+            const jobs = plan.resources.filter((r) => r.type === "kubernetes:batch/v1:CronJob" && r.name.startsWith("backup-redis-"));
+            expect(jobs, stack).to.have.length(2);
+            for (const job of jobs) {
+                const container = (job.inputs as any).spec.jobTemplate.spec.template.spec.containers[0] as { env: { name: string; value?: string }[] };
+                const env = Object.fromEntries(container.env.map((e) => [e.name, e.value]));
+                expect(env, `${stack} ${job.name}`).to.include({ REDIS_USERNAME: PLATFORM_USERS.backup, REDIS_PASSWORD_FILE: "/run/secrets/REDIS_PASSWORD" });
+                expect(env.REDIS_URL, `${stack} ${job.name}`).to.match(/^redis:\/\/[a-z0-9.-]+:6379$/);
+                expect(env, `${stack} ${job.name}`).to.not.have.property("REDIS_PASSWORD");
+            }
+        }
+    });
+
     for (const stack of ["dev", "prod"]) {
         it(`${stack}: adding a cache server to the catalog adds its user and its password secret, and changes nothing of anyone else`, () => {
             const data = YAML.parse(fs.readFileSync(CATALOG_FILE, "utf8")) as { servers: Record<string, unknown>[] };
