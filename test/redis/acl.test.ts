@@ -1,13 +1,11 @@
 // The ACL file the program renders, judged by a real redis-server on 127.0.0.1: each cache server's
 // user within its own prefix and nowhere else, no anonymous access, and the platform's own users
 // (admin for the health check, exporter, backup) doing their jobs with real clients.
-import { ChildProcess, spawn, spawnSync } from "child_process";
+import { spawn, spawnSync } from "child_process";
 import { expect } from "chai";
 import { randomBytes } from "crypto";
 import * as fs from "fs";
 import * as http from "http";
-import Redis from "ioredis";
-import * as os from "os";
 import * as path from "path";
 import { loadCatalog } from "../../catalog";
 import {
@@ -20,11 +18,10 @@ import {
     redisAclUsers,
     redisExporterAddress,
     redisHealthCommand,
-    redisWorkload,
     renderAclFile,
 } from "../../components/redis";
-import type { SecretHandle } from "../../components/platform";
 import { snapshotRedis } from "../../images/backup/src/redis";
+import { RedisTestServer, refusal } from "../support/redis";
 import { freePort, requireBinary, waitFor } from "../support/tools";
 
 const cacheServers = loadCatalog()
@@ -34,94 +31,28 @@ const users = redisAclUsers(cacheServers);
 const passwords = new Map(users.map((u) => [u.name, randomBytes(24).toString("hex")]));
 const passwordOf = (user: string) => passwords.get(user)!;
 
-/** The program's own arguments for Redis, with its file paths moved into the test's folder and on a free port of 127.0.0.1. */
-function serverArgs(dir: string, aclFile: string, port: number): string[] {
-    const handle = { name: "redis-auth", group: "data", keys: [], resource: undefined } as unknown as SecretHandle;
-    const args = [...redisWorkload(DEFAULT_REDIS, handle, []).args!];
-    const replace = (flag: string, value: string) => {
-        const at = args.indexOf(flag);
-        expect(at, `redis-server's arguments have ${flag}`).to.be.greaterThan(-1);
-        args[at + 1] = value;
-    };
-    replace("--aclfile", aclFile);
-    replace("--dir", dir);
-    return [...args, "--port", String(port), "--bind", "127.0.0.1", "--daemonize", "no"];
-}
-
-const clients: Redis[] = [];
-function client(port: number, username?: string, password?: string): Redis {
-    const c = new Redis({
-        host: "127.0.0.1",
-        port,
-        username,
-        password,
-        lazyConnect: true,
-        enableReadyCheck: false,
-        disableClientInfo: true,
-        protocol: 2,
-        maxRetriesPerRequest: 0,
-        retryStrategy: () => null,
-        enableOfflineQueue: false,
-    });
-    c.on("error", () => undefined);
-    clients.push(c);
-    return c;
-}
-
+let redis: RedisTestServer;
 /** A connected client logged in as `user` with its password. */
-async function loggedIn(port: number, user: string): Promise<Redis> {
-    const c = client(port, user, passwordOf(user));
-    await c.connect();
-    return c;
-}
-
-async function refusal(command: Promise<unknown>): Promise<string> {
-    try {
-        await command;
-    } catch (error) {
-        return (error as Error).message;
-    }
-    throw new Error("the command was accepted");
-}
+const loggedIn = (user: string) => redis.loggedIn(user, passwordOf(user));
+/** A client that has not logged in. */
+const client = () => redis.client();
 
 describe("Redis ACL on a real redis-server", function () {
     this.timeout(60_000);
     let dir: string;
     let port: number;
-    let server: ChildProcess;
-    let log = "";
 
     before(async () => {
-        dir = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-redis-acl-"));
-        const aclFile = path.join(dir, "users.acl");
-        fs.writeFileSync(aclFile, renderAclFile(users.map((u) => ({ ...u, passwordSha256: passwordHash(passwordOf(u.name)) }))), { mode: 0o600 });
-        port = await freePort();
-        server = spawn(requireBinary("redis-server"), serverArgs(dir, aclFile, port), { stdio: ["ignore", "pipe", "pipe"] });
-        server.stdout!.on("data", (chunk: Buffer) => (log += chunk.toString()));
-        server.stderr!.on("data", (chunk: Buffer) => (log += chunk.toString()));
-        await waitFor(
-            `redis-server on 127.0.0.1:${port} (log: ${log})`,
-            async () => {
-                const admin = client(port, PLATFORM_USERS.admin, passwordOf(PLATFORM_USERS.admin));
-                await admin.connect();
-                const pong = await admin.ping();
-                admin.disconnect();
-                return pong === "PONG" ? true : undefined;
-            },
-            20_000,
-            100,
-        );
+        const acl = renderAclFile(users.map((u) => ({ ...u, passwordSha256: passwordHash(passwordOf(u.name)) })));
+        redis = await RedisTestServer.start(acl, PLATFORM_USERS.admin, passwordOf(PLATFORM_USERS.admin));
+        ({ dir, port } = redis);
     });
 
-    after(() => {
-        for (const c of clients) c.disconnect();
-        server?.kill("SIGKILL");
-        fs.rmSync(dir, { recursive: true, force: true });
-    });
+    after(() => redis?.stop());
 
     it("has one user per cache server of the catalog besides the platform's own, and default disabled", async () => {
         expect(cacheServers, "the catalog's cache servers").to.not.be.empty;
-        const admin = await loggedIn(port, PLATFORM_USERS.admin);
+        const admin = await loggedIn(PLATFORM_USERS.admin);
         const listed = (await admin.call("ACL", "USERS")) as string[];
         expect([...listed].sort()).to.deep.equal(["default", ...Object.values(PLATFORM_USERS), ...cacheServers].sort());
         const rules = (await admin.call("ACL", "GETUSER", "default")) as unknown[];
@@ -130,7 +61,7 @@ describe("Redis ACL on a real redis-server", function () {
     });
 
     it("refuses an anonymous client and the default user, whatever password it tries", async () => {
-        const anonymous = client(port);
+        const anonymous = client();
         await anonymous.connect();
         expect(await refusal(anonymous.get(`${cacheKeyPrefix(cacheServers[0])}k`))).to.match(/^NOAUTH/);
         expect(await refusal(anonymous.ping())).to.match(/^NOAUTH/);
@@ -140,7 +71,7 @@ describe("Redis ACL on a real redis-server", function () {
 
     it("refuses a cache server's user with another user's password", async () => {
         const [first] = cacheServers;
-        const c = client(port);
+        const c = client();
         await c.connect();
         expect(await refusal(c.call("AUTH", first, passwordOf(PLATFORM_USERS.admin)))).to.match(/^WRONGPASS/);
         expect(await c.call("AUTH", first, passwordOf(first))).to.equal("OK");
@@ -148,7 +79,7 @@ describe("Redis ACL on a real redis-server", function () {
 
     it("lets each cache server's user SET and GET within its own prefix, and nowhere else", async () => {
         for (const server of cacheServers) {
-            const c = await loggedIn(port, server);
+            const c = await loggedIn(server);
             const own = `${cacheKeyPrefix(server)}greeting`;
             expect(await c.set(own, `hello from ${server}`)).to.equal("OK");
             expect(await c.get(own)).to.equal(`hello from ${server}`);
@@ -179,7 +110,7 @@ describe("Redis ACL on a real redis-server", function () {
 
     it("refuses cache servers what reaches beyond their keys: the keyspace, the server, the other users", async () => {
         for (const server of cacheServers) {
-            const c = await loggedIn(port, server);
+            const c = await loggedIn(server);
             const refused = [
                 ["KEYS", "*"],
                 ["SCAN", "0"],
@@ -213,9 +144,9 @@ describe("Redis ACL on a real redis-server", function () {
     });
 
     it("lets the exporter user give redis_exporter its metrics, and nothing more", async () => {
-        const admin = await loggedIn(port, PLATFORM_USERS.admin);
+        const admin = await loggedIn(PLATFORM_USERS.admin);
         expect(await admin.set(`${cacheKeyPrefix(cacheServers[0])}seen-by-admin`, "1")).to.equal("OK");
-        const exporter = await loggedIn(port, PLATFORM_USERS.exporter);
+        const exporter = await loggedIn(PLATFORM_USERS.exporter);
         expect(await refusal(exporter.get(`${cacheKeyPrefix(cacheServers[0])}seen-by-admin`))).to.match(/^NOPERM/);
         expect(await refusal(exporter.call("FLUSHALL"))).to.match(/^NOPERM/);
 
@@ -272,7 +203,7 @@ describe("Redis ACL on a real redis-server", function () {
         const file = await snapshotRedis(backupDir, env);
         expect(fs.readFileSync(file).subarray(0, 5).toString()).to.equal("REDIS");
 
-        const backup = await loggedIn(port, PLATFORM_USERS.backup);
+        const backup = await loggedIn(PLATFORM_USERS.backup);
         expect(await refusal(backup.get(`${cacheKeyPrefix(cacheServers[0])}greeting`))).to.match(/^NOPERM/);
         const server = cacheServers[0];
         fs.writeFileSync(passwordFile, passwordOf(server));
