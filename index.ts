@@ -19,7 +19,7 @@ const secretValues = readSecretValues(secrets);
 
 // A failover stack restores PostgreSQL first: the database comes from the backup, not from initdb.
 const postgres = new Postgres("postgres", { platform, settings: { createDatabase: !settings.restore } });
-const redis = new Redis("redis", { platform });
+const redis = new Redis("redis", { platform, cacheServers: servers.filter((s) => s.cache).map((s) => s.name) });
 const restore =
     settings.restore && settings.backup
         ? new Restore("restore", {
@@ -48,7 +48,17 @@ const monitoring = new Monitoring("monitoring", {
 });
 const observability = { otlpEndpoint: monitoring.otlpEndpoint };
 
-const mcpServers = servers.map((spec) => new McpServer(spec.name, { spec, platform, secretValues, observability, after: afterRestore }));
+const mcpServers = servers.map(
+    (spec) =>
+        new McpServer(spec.name, {
+            spec,
+            platform,
+            secretValues,
+            observability,
+            after: afterRestore,
+            cache: spec.cache ? redis.cacheCredentials(spec.name) : undefined,
+        }),
+);
 
 // Only public servers get a route; the edge is deployed where the stack configures one.
 const edge = settings.edge
@@ -66,7 +76,7 @@ if (settings.backup && backupStore) {
         accessKeyId: secretValues.get("BACKUP_AWS_ACCESS_KEY_ID")!,
         secretAccessKey: secretValues.get("BACKUP_AWS_SECRET_ACCESS_KEY")!,
         postgres: postgres.connection,
-        redis: { workload: redis.workloadName, address: redis.address, port: redis.port },
+        redis: { workload: redis.workloadName, credentials: redis.backup },
         after: afterRestore,
     });
 }

@@ -67,6 +67,26 @@ describe("MCP server workload", () => {
         expect(mcpServerWorkload(spec({ tier: "low" }), undefined).secretEnv, "no secret, no variables").to.deep.equal([]);
     });
 
+    it("tells a cache server where Redis is and who it is there, and takes its password as a file", () => {
+        const handle = { name: "search-server-cache", group: "mcp", keys: ["REDIS_PASSWORD"] } as unknown as SecretHandle;
+        const credentials = { address: "redis.sophia-data.svc.cluster.local", port: 6379, username: "search-server", keyPrefix: "search-server:" };
+        const workload = mcpServerWorkload(spec({ tier: "low", cache: true }), undefined, undefined, { credentials, secret: handle });
+        expect(workload.env).to.deep.include({
+            REDIS_URL: "redis://redis.sophia-data.svc.cluster.local:6379",
+            REDIS_HOST: "redis.sophia-data.svc.cluster.local",
+            REDIS_PORT: "6379",
+            REDIS_USERNAME: "search-server",
+            REDIS_KEY_PREFIX: "search-server:",
+        });
+        expect(workload.secretEnv).to.deep.equal([{ env: "REDIS_PASSWORD", secret: handle, key: "REDIS_PASSWORD", asFile: true }]);
+        expect(workload.connectsTo).to.deep.equal(["data"]);
+        const without = mcpServerWorkload(spec({ tier: "low" }), undefined);
+        expect(
+            Object.keys(without.env ?? {}).filter((k) => k.startsWith("REDIS_")),
+            "no cache, no Redis",
+        ).to.deep.equal([]);
+    });
+
     it("lets only monitoring in to an internal server, and the edge too to a public one", () => {
         expect(mcpServerWorkload(spec({ tier: "low" }), undefined).ingress).to.deep.equal([{ from: "monitoring", ports: ["http"] }]);
         const exposed = mcpServerWorkload(spec({ tier: "low", expose: "public", clients: ["claude-desktop"] }), undefined);

@@ -50,11 +50,11 @@ describe("stacks, evaluated from their real stack files", () => {
             expect((provider.inputs as any).host).to.equal(`ssh://${cluster.sshUser}@${offlineIp(leaderName(cluster))}`);
         });
 
-        it("gives each server exactly its declared secrets, as docker secrets", () => {
+        it("gives each server exactly its declared secrets, and a cache server its Redis password, as docker secrets", () => {
             const { plan } = planOf("dev");
             for (const server of serversOn("swarm")) {
                 const secrets = childrenOf(plan!, server.name).filter((r) => r.type === "docker:index/secret:Secret");
-                expect(secrets, server.name).to.have.length(server.secrets.length);
+                expect(secrets, server.name).to.have.length(server.secrets.length + (server.cache ? 1 : 0));
                 for (const s of secrets) expect((s.inputs as any).data).to.equal(SECRET_MARKER);
             }
         });

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { BACKUP_KINDS } from "../../images/backup/src/layout";
 import type { PostgresConnection } from "../postgres";
 import type { Platform, ScheduledJobSpec } from "../platform/types";
+import type { RedisCredentials } from "../redis";
 import { backupImage, backupJob, BackupSubject, PUSHGATEWAY_PORT, pushgatewayWorkload } from "./jobs";
 
 export interface BackupJobsArgs {
@@ -15,7 +16,8 @@ export interface BackupJobsArgs {
     readonly accessKeyId: pulumi.Input<string>;
     readonly secretAccessKey: pulumi.Input<string>;
     readonly postgres: PostgresConnection;
-    readonly redis: { readonly workload: string; readonly address: string; readonly port: number };
+    /** The Redis workload and its backup user. */
+    readonly redis: { readonly workload: string; readonly credentials: RedisCredentials };
     /** What must be ready before the jobs are scheduled: a failover's restore, so no backup races it. */
     readonly after?: readonly pulumi.Resource[];
 }
@@ -35,6 +37,8 @@ export class BackupJobs extends pulumi.ComponentResource {
             this,
         );
         const pg = platform.secret(`${name}-postgres`, "backup", { PGPASSWORD: args.postgres.password }, this);
+        const redis = args.redis.credentials;
+        const redisAuth = platform.secret(`${name}-redis`, "backup", { REDIS_PASSWORD: redis.password }, this);
         const pushgateway = platform.workload(pushgatewayWorkload(), this);
         const subjects: BackupSubject[] = [
             {
@@ -43,7 +47,13 @@ export class BackupJobs extends pulumi.ComponentResource {
                 env: { PGHOST: args.postgres.address, PGPORT: String(args.postgres.port), PGUSER: args.postgres.user },
                 secretEnv: [{ env: "PGPASSWORD", secret: pg, key: "PGPASSWORD" }],
             },
-            { target: "redis", workload: args.redis.workload, env: { REDIS_URL: `redis://${args.redis.address}:${args.redis.port}` } },
+            {
+                target: "redis",
+                workload: args.redis.workload,
+                // The backup program logs in as REDIS_USERNAME with the password REDIS_PASSWORD_FILE names.
+                env: { REDIS_URL: `redis://${redis.address}:${redis.port}`, REDIS_USERNAME: redis.username },
+                secretEnv: [{ env: "REDIS_PASSWORD", secret: redisAuth, key: "REDIS_PASSWORD" }],
+            },
         ];
         const settings = {
             image: backupImage(args.registry),

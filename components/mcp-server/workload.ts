@@ -1,6 +1,7 @@
 import type { ServerSpec } from "../../stacks/specs";
 import { LATENCY_P95_METRIC, OBJECTIVES } from "../monitoring/metricsContract";
 import type { SecretHandle, WorkloadSpec } from "../platform/types";
+import type { CacheCredentials } from "../redis";
 
 /** Autoscaling targets from the platform's objectives: CPU < 70% and memory < 80% sustained. */
 export const AUTOSCALING_TARGETS = {
@@ -17,12 +18,34 @@ export interface Observability {
     readonly otlpEndpoint: string;
 }
 
+/** The key of a cache server's own secret: its Redis password, handed over as a file (REDIS_PASSWORD_FILE). */
+export const CACHE_PASSWORD_KEY = "REDIS_PASSWORD";
+
+/** What a cache server is told about Redis: where it is and who it is there; the password comes as a file. */
+export interface CacheAccess {
+    readonly credentials: Omit<CacheCredentials, "password">;
+    readonly secret: SecretHandle;
+}
+
+/** The environment of a server with `cache: true`; no literal here is secret. */
+export function cacheEnvironment(credentials: CacheAccess["credentials"]): Record<string, string> {
+    const { username, address, port, keyPrefix } = credentials;
+    return {
+        // No user in the URL: clients disagree on what redis://name@host means (redis-cli: a password).
+        REDIS_URL: `redis://${address}:${port}`,
+        REDIS_HOST: address,
+        REDIS_PORT: String(port),
+        REDIS_USERNAME: username,
+        REDIS_KEY_PREFIX: keyPrefix,
+    };
+}
+
 /**
  * The workload of one MCP server, for any target. MCP, health and metrics share the server's
  * port; monitoring may scrape it, the edge may route to it when it is exposed, and it may call its
  * declared hosts.
  */
-export function mcpServerWorkload(spec: ServerSpec, secrets: SecretHandle | undefined, observability?: Observability): WorkloadSpec {
+export function mcpServerWorkload(spec: ServerSpec, secrets: SecretHandle | undefined, observability?: Observability, cache?: CacheAccess): WorkloadSpec {
     return {
         name: spec.name,
         group: "mcp",
@@ -33,8 +56,12 @@ export function mcpServerWorkload(spec: ServerSpec, secrets: SecretHandle | unde
             MCP_PATH: spec.mcpPath,
             OTEL_SERVICE_NAME: spec.name,
             ...(observability ? { OTEL_EXPORTER_OTLP_ENDPOINT: observability.otlpEndpoint } : {}),
+            ...(cache ? cacheEnvironment(cache.credentials) : {}),
         },
-        secretEnv: secrets ? spec.secrets.map((key) => ({ env: key, secret: secrets, key })) : [],
+        secretEnv: [
+            ...(secrets ? spec.secrets.map((key) => ({ env: key, secret: secrets, key })) : []),
+            ...(cache ? [{ env: CACHE_PASSWORD_KEY, secret: cache.secret, key: CACHE_PASSWORD_KEY, asFile: true }] : []),
+        ],
         resources: spec.resources,
         replicas: spec.replicas,
         autoscaling: spec.autoscaling ? { ...spec.autoscaling, ...AUTOSCALING_TARGETS } : undefined,

@@ -13,6 +13,7 @@ export type {
     PerTarget,
     Platform,
     ScheduledJobSpec,
+    SecretEnv,
     SecretHandle,
     WorkloadHandle,
     WorkloadSpec,

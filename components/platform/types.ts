@@ -57,6 +57,18 @@ export interface VolumeSpec {
     readonly size?: string;
 }
 
+/** A value of a platform secret the workload receives. */
+export interface SecretEnv {
+    readonly env: string;
+    readonly secret: SecretHandle;
+    readonly key: string;
+    /**
+     * Hand this one secret over as a file on every target (as `secretsAsFiles` does for all of
+     * them), for a secret the image reads from a file while its others stay in the environment.
+     */
+    readonly asFile?: boolean;
+}
+
 /** A long-running service, described once for every target. Plain data. */
 export interface WorkloadSpec {
     readonly name: string;
@@ -69,7 +81,7 @@ export interface WorkloadSpec {
     /** Non-secret environment only; secrets go through `secretEnv`. */
     readonly env?: Readonly<Record<string, string>>;
     /** Environment variables whose values come from a platform secret, never as literals. */
-    readonly secretEnv?: readonly { readonly env: string; readonly secret: SecretHandle; readonly key: string }[];
+    readonly secretEnv?: readonly SecretEnv[];
     /**
      * Hand `secretEnv` to the container as files on every target: each secret is mounted at
      * /run/secrets/<ENV> and <ENV>_FILE names it, as Swarm always does. For images that read *_FILE

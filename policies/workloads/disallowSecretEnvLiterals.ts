@@ -17,18 +17,35 @@ export function looksLikeSecretName(name: string): boolean {
 /** `<NAME>_FILE` pointing at a mounted secret is the convention that keeps values out of env. */
 const isSecretFileReference = (name: string, value: string): boolean => /_FILE$/i.test(name) && value.startsWith("/");
 
+/** A URL carrying a password in its user info (redis://user:pw@host, postgres://:pw@host), whatever the variable's name. */
+export function hasUrlPassword(value: string): boolean {
+    if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return false;
+    try {
+        return new URL(value).password !== "";
+    } catch {
+        return false;
+    }
+}
+
 export const disallowSecretEnvLiterals: ResourceRule = {
     kind: "resource",
     id: "disallow-secret-env-literals",
-    description: "Environment variables whose names look like secrets must not carry literal values.",
+    description: "Environment variables whose names look like secrets must not carry literal values, and no variable may carry a URL with a password in it.",
     rationale: "Literal env values end up in the plan, the state, `docker inspect` and crash dumps; secrets belong in Secret objects mounted or referenced.",
-    remediation: "Reference a Kubernetes Secret (valueFrom.secretKeyRef) or mount a Docker secret and pass <NAME>_FILE.",
+    remediation:
+        "Reference a Kubernetes Secret (valueFrom.secretKeyRef) or mount a Docker secret and pass <NAME>_FILE; for a connection URL, keep the password out of it and pass the password as a file.",
     severity: "critical",
     topics: ["kubernetes", "swarm", "secrets"],
     resourceTypes: CONTAINER_TYPES,
     check(resource) {
-        return envOf(resource)
-            .filter((e) => e.value !== undefined && e.value !== "" && looksLikeSecretName(e.name) && !isSecretFileReference(e.name, e.value))
-            .map((e) => `${e.where} sets ${e.name} to a literal value; reference a secret instead`);
+        const literals = envOf(resource).filter((e): e is typeof e & { value: string } => e.value !== undefined && e.value !== "");
+        return [
+            ...literals
+                .filter((e) => looksLikeSecretName(e.name) && !isSecretFileReference(e.name, e.value))
+                .map((e) => `${e.where} sets ${e.name} to a literal value; reference a secret instead`),
+            ...literals
+                .filter((e) => !looksLikeSecretName(e.name) && hasUrlPassword(e.value))
+                .map((e) => `${e.where} sets ${e.name} to a URL with a password in it; keep the URL without it and pass the password as a secret file`),
+        ];
     },
 };

@@ -6,7 +6,7 @@ import { checkResource, compliantPodSpec, swarmService, workload, type Fixture }
 import { WORKLOAD_TYPES } from "../kubernetes/workloads";
 import { fromApprovedRegistry, isPinned, parseImage } from "../images";
 import { disallowLatestImageTag } from "./disallowLatestImageTag";
-import { disallowSecretEnvLiterals, looksLikeSecretName } from "./disallowSecretEnvLiterals";
+import { disallowSecretEnvLiterals, hasUrlPassword, looksLikeSecretName } from "./disallowSecretEnvLiterals";
 import { requireApprovedRegistry } from "./requireApprovedRegistry";
 import { requireImageDigests } from "./requireImageDigests";
 
@@ -95,6 +95,33 @@ describe(disallowSecretEnvLiterals.id, () => {
             expect(checkResource(disallowSecretEnvLiterals, t.make(undefined, ["DB_PASSWORD", "hunter2hunter2"]))[0]).to.match(
                 /sets DB_PASSWORD to a literal value/,
             );
+        });
+    }
+    it("recognizes a URL with a password in it, not one with only a user or none", () => {
+        for (const value of [
+            "redis://user:s3cret@redis:6379",
+            "redis://:s3cret@redis:6379/0",
+            "postgres://sophia:pw@postgres:5432/db",
+            "HTTPS://a:b@example.com",
+        ])
+            expect(hasUrlPassword(value), value).to.equal(true);
+        for (const value of [
+            "redis://redis:6379",
+            "redis://user@redis:6379",
+            "http://jaeger:4318",
+            "/run/secrets/REDIS_PASSWORD",
+            "user:pw@host",
+            "not a url",
+            "",
+        ])
+            expect(hasUrlPassword(value), value).to.equal(false);
+    });
+    for (const t of TARGETS) {
+        it(`fails a ${t.type} whose variable, whatever its name, holds a URL with a password`, () => {
+            expect(checkResource(disallowSecretEnvLiterals, t.make(undefined, ["REDIS_URL", "redis://redis:6379"]))).to.deep.equal([]);
+            expect(checkResource(disallowSecretEnvLiterals, t.make(undefined, ["REDIS_URL", "redis://cache-user:hunter2hunter2@redis:6379"]))).to.deep.equal([
+                `${t.type === "docker:index/service:Service" ? "the service" : 'container "web"'} sets REDIS_URL to a URL with a password in it; keep the URL without it and pass the password as a secret file`,
+            ]);
         });
     }
     it("allows <NAME>_FILE pointing at a mounted secret on Swarm, not a literal in it", () => {

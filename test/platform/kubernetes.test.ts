@@ -48,6 +48,33 @@ describe("Kubernetes platform adapter", () => {
         }
     });
 
+    it("hands over as a file only the secret that asks for it, the workload's others staying secret references", async () => {
+        const platform = new KubernetesPlatform("k8s-g", { flavor: KUBERNETES, namespacePrefix: "k8s-g", registry: "registry.example.com" });
+        const parent = new TestParent("k8s-g-parent");
+        const api = platform.secret("k8s-g-api-secrets", "mcp", { API_KEY: "value" }, parent);
+        const cache = platform.secret("k8s-g-api-cache", "mcp", { REDIS_PASSWORD: "value" }, parent);
+        const secretEnv = [
+            { env: "API_KEY", secret: api, key: "API_KEY" },
+            { env: "REDIS_PASSWORD", secret: cache, key: "REDIS_PASSWORD", asFile: true },
+        ];
+        platform.workload(workloadSpec("k8s-g-api", { secretEnv }), parent);
+        await settled();
+        const [deployment] = byType("k8s-g-api", "kubernetes:apps/v1:Deployment");
+        const pod = deployment.spec.template.spec;
+        const container = pod.containers[0];
+        expect(container.env).to.deep.include({ name: "API_KEY", valueFrom: { secretKeyRef: { name: "k8s-g-api-secrets", key: "API_KEY" } } });
+        expect(container.env).to.deep.include({ name: "REDIS_PASSWORD_FILE", value: "/run/secrets/REDIS_PASSWORD" });
+        expect(container.env.map((e: any) => e.name)).to.not.include.members(["REDIS_PASSWORD", "API_KEY_FILE"]);
+        const mounts = container.volumeMounts.filter((m: any) => m.mountPath.startsWith("/run/secrets/"));
+        expect(mounts).to.have.length(1);
+        expect(mounts[0]).to.include({ mountPath: "/run/secrets/REDIS_PASSWORD", subPath: "REDIS_PASSWORD", readOnly: true });
+        expect(pod.volumes.find((v: any) => v.name === mounts[0].name).secret).to.deep.equal({
+            secretName: "k8s-g-api-cache",
+            items: [{ key: "REDIS_PASSWORD", path: "REDIS_PASSWORD" }],
+            defaultMode: 0o440,
+        });
+    });
+
     it("deploys a scaling workload: restricted pod, probes, rolling update, spread, service, policy, PDB, HPA", async () => {
         const platform = new KubernetesPlatform("k8s-a", { flavor: KUBERNETES, namespacePrefix: "k8s-a", registry: "registry.example.com" });
         const parent = new TestParent("k8s-a-parent");

@@ -24,6 +24,9 @@ export const DEBIAN_PACKAGES: Readonly<Record<string, string>> = {
     psql: "postgresql-client",
     pg_dump: "postgresql-client",
     pg_restore: "postgresql-client",
+    "redis-server": "redis-server",
+    "redis-cli": "redis-tools",
+    "prometheus-redis-exporter": "prometheus-redis-exporter",
 };
 
 /** Where Debian puts PostgreSQL's server programs: one folder per major version, not on PATH. */

@@ -50,17 +50,21 @@ export const secretFilePath = (env: string): string => `/run/secrets/${env}`;
 
 type SecretsOf = Pick<WorkloadSpec, "env" | "secretEnv" | "secretsAsFiles">;
 
+const asFile = (spec: SecretsOf, entry: NonNullable<SecretsOf["secretEnv"]>[number]): boolean => spec.secretsAsFiles === true || entry.asFile === true;
+
 function environment(spec: SecretsOf): k8s.types.input.core.v1.EnvVar[] {
     const plain = Object.entries(spec.env ?? {}).map(([name, value]) => ({ name, value }));
-    const secret = (spec.secretEnv ?? []).map(({ env, secret, key }) =>
-        spec.secretsAsFiles ? { name: `${env}_FILE`, value: secretFilePath(env) } : { name: env, valueFrom: { secretKeyRef: { name: secret.name, key } } },
+    const secret = (spec.secretEnv ?? []).map((entry) =>
+        asFile(spec, entry)
+            ? { name: `${entry.env}_FILE`, value: secretFilePath(entry.env) }
+            : { name: entry.env, valueFrom: { secretKeyRef: { name: entry.secret.name, key: entry.key } } },
     );
     return [...plain, ...secret];
 }
 
-/** One read-only file per secret of a workload that takes its secrets as files (group-readable through fsGroup). */
+/** One read-only file per secret the workload takes as a file (group-readable through fsGroup). */
 function secretFiles(spec: SecretsOf): { volumes: Volume[]; mounts: VolumeMount[] } {
-    const entries = spec.secretsAsFiles ? (spec.secretEnv ?? []) : [];
+    const entries = (spec.secretEnv ?? []).filter((entry) => asFile(spec, entry));
     return {
         volumes: entries.map(({ secret, key }, index) => ({
             name: `secret-${index}`,

@@ -9,6 +9,11 @@ import { run } from "./run";
 export async function snapshotRedis(dir: string, env: NodeJS.ProcessEnv): Promise<string> {
     const file = path.join(dir, "dump.rdb");
     const password = setting("REDIS_PASSWORD", env);
-    await run("redis-cli", ["-u", requiredSetting("REDIS_URL", env), "--no-auth-warning", "--rdb", file], { ...env, REDISCLI_AUTH: password });
+    // The user goes apart from the URL: redis-cli reads redis://name@host as a password, not a user.
+    const user = setting("REDIS_USERNAME", env);
+    await run("redis-cli", ["-u", requiredSetting("REDIS_URL", env), ...(user ? ["--user", user] : []), "--no-auth-warning", "--rdb", file], {
+        ...env,
+        REDISCLI_AUTH: password,
+    });
     return file;
 }

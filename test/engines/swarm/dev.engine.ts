@@ -10,6 +10,7 @@ import { requireBinary, waitFor } from "../../support/tools";
 import { Applied, applyPlan } from "./apply";
 import { containerOf, convergenceOf, fixtureService, probe, ProbeAnswer, ServiceConvergence, taskAddresses, tasksOf, unkeptFields } from "./cluster";
 import { Dockerd } from "./engine";
+import { redisSecretValues } from "./cacheSecrets";
 import { Forward, forwardInto } from "./forward";
 import { buildImages, sdkAssignment } from "./images";
 import { engineBody, PlanResource } from "./translate";
@@ -60,6 +61,7 @@ describe("the dev stack on a real Docker Swarm", function () {
     let applied: Applied;
     /** Secret values by secret resource name, as the test supplied them. */
     const secretValues = new Map<string, string>();
+    let cache: ReturnType<typeof redisSecretValues>;
     let networks: Map<string, string>;
     let planOut: string;
     let probeContainer: string;
@@ -89,6 +91,8 @@ describe("the dev stack on a real Docker Swarm", function () {
         const images = [...new Set(services.map((s) => String(s.inputs.taskSpec.containerSpec.image)))];
         await buildImages(dockerd.api, work, images, sdks);
         mark("images");
+        // Redis' ACL file and the passwords it was made from must agree, as the stack's generated ones do.
+        cache = redisSecretValues(resources);
         const tls = selfSignedCertificate(work, "dev.sophia-ai.com");
         const special: Record<string, string> = {
             EDGE_TLS_CERTIFICATE: tls.certificate,
@@ -99,7 +103,10 @@ describe("the dev stack on a real Docker Swarm", function () {
             dockerd.api,
             resources,
             (secret) => {
-                const value = special[secretKey(secret)] ?? `engine-test-${secretKey(secret).toLowerCase()}-${crypto.randomBytes(12).toString("hex")}`;
+                const value =
+                    cache.values.get(secret.name) ??
+                    special[secretKey(secret)] ??
+                    `engine-test-${secretKey(secret).toLowerCase()}-${crypto.randomBytes(12).toString("hex")}`;
                 secretValues.set(secret.name, value);
                 return Buffer.from(value).toString("base64");
             },
@@ -183,6 +190,26 @@ describe("the dev stack on a real Docker Swarm", function () {
         }
         expect(checked).to.equal([...applied.services.values()].reduce((n, s) => n + (s.spec.TaskTemplate.ContainerSpec.Secrets ?? []).length, 0));
         expect(checked).to.be.greaterThan(0);
+    });
+
+    it("runs Redis with its ACL file: no anonymous client, each cache server's user on its own prefix only", async function () {
+        const container = await containerOf(dockerd.api, "sophia-redis");
+        const cli = (user: string | undefined, ...command: string[]) => {
+            const auth = user ? `REDISCLI_AUTH='${cache.passwords.get(user)}' ` : "";
+            const login = user ? `--user ${user} ` : "";
+            const run = dockerd.exec(container, ["sh", "-c", `${auth}redis-cli --no-auth-warning ${login}-h 127.0.0.1 -p 6379 ${command.join(" ")}`]);
+            return `${run.stdout}${run.stderr}`.trim();
+        };
+        expect(cli(undefined, "ping")).to.match(/NOAUTH/);
+        const servers = catalog.servers.filter((s) => s.cache).map((s) => s.name);
+        expect(servers).to.not.be.empty;
+        for (const [i, server] of servers.entries()) {
+            expect(cli(server, "set", `${server}:engine`, "stored"), server).to.equal("OK");
+            expect(cli(server, "get", `${server}:engine`), server).to.equal("stored");
+            const other = servers[(i + 1) % servers.length];
+            if (other !== server) expect(cli(server, "get", `${other}:engine`), `${server} reading ${other}'s key`).to.match(/NOPERM/);
+            expect(cli(server, "set", "shared:engine", "x"), `${server} outside its prefix`).to.match(/NOPERM/);
+        }
     });
 
     describe("through the real edge with a real token, with the official SDK's client", function () {
