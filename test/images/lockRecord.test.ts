@@ -9,6 +9,12 @@ import { withRecordedDigest } from "../../commands/images/lockRecord";
 import { lockNamesOf } from "../../commands/images/lockNames";
 import { platformStacks } from "../../esc/needs";
 import { planOf, ROOT, runCli } from "../support/plan";
+import { BACKUP_IMAGE_VERSION } from "../../components/backup-jobs/jobs";
+
+/** The backup image as the stacks' plans pull it, and a version of it no plan pulls (the next patch release). */
+const BACKUP = `sophia-backup:${BACKUP_IMAGE_VERSION}`;
+const UNUSED_BACKUP = `sophia-backup:${BACKUP_IMAGE_VERSION.replace(/\d+$/, (patch) => String(Number(patch) + 1))}`;
+const escaped = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 /** One folder with every stack's plan, <dir>/<stack>/plan.json, as `npm run plan` writes them into out/. */
 function allPlans(): string {
@@ -81,31 +87,18 @@ describe("recording a pushed image's digest", () => {
         afterEach(() => fs.rmSync(path.dirname(lock), { recursive: true, force: true }));
 
         it("records the digest so the program pulls the image by it", () => {
-            const run = runCli("commands/images/recordCli.ts", [
-                "--image",
-                "sophia-backup:1.0.0",
-                "--digest",
-                digestOf("pushed"),
-                "--lock",
-                lock,
-                "--plans",
-                plans,
-            ]);
+            const run = runCli("commands/images/recordCli.ts", ["--image", BACKUP, "--digest", digestOf("pushed"), "--lock", lock, "--plans", plans]);
             expect(run.code, run.stderr).to.equal(0);
-            expect(run.stdout).to.match(/^added sophia-backup:1\.0\.0 sha256:[0-9a-f]{64} in /);
+            expect(run.stdout).to.match(new RegExp(`^added ${escaped(BACKUP)} sha256:[0-9a-f]{64} in `));
             const registry = "registry.sophia-ai.com";
-            expect(imageFrom(registry, `${registry}/sophia-backup:1.0.0`, loadImageLock(lock))).to.equal(
-                `${registry}/sophia-backup:1.0.0@${digestOf("pushed")}`,
-            );
+            expect(imageFrom(registry, `${registry}/${BACKUP}`, loadImageLock(lock))).to.equal(`${registry}/${BACKUP}@${digestOf("pushed")}`);
         });
         it("exits 2 on a bad digest, a missing flag or a missing lock file, changing nothing", () => {
-            const bad = runCli("commands/images/recordCli.ts", ["--image", "sophia-backup:1.0.0", "--digest", "sha256:1234", "--lock", lock]);
+            const bad = runCli("commands/images/recordCli.ts", ["--image", BACKUP, "--digest", "sha256:1234", "--lock", lock]);
             expect(bad.code).to.equal(2);
             expect(bad.stderr).to.match(/--digest: expected sha256:<64 lowercase hex digits>, got "sha256:1234"/);
             expect(bad.stderr).to.not.match(/\n\s+at /);
-            expect(runCli("commands/images/recordCli.ts", ["--image", "sophia-backup:1.0.0", "--lock", lock]).stderr).to.match(
-                /--digest sha256:<64 hex> is required/,
-            );
+            expect(runCli("commands/images/recordCli.ts", ["--image", BACKUP, "--lock", lock]).stderr).to.match(/--digest sha256:<64 hex> is required/);
             expect(runCli("commands/images/recordCli.ts", ["--image", "a:1", "--digest", digestOf("x"), "--lock", `${lock}.absent`]).code).to.equal(2);
             expect(fs.readFileSync(lock, "utf8")).to.equal(committed);
         });
@@ -126,7 +119,7 @@ describe("recording a pushed image's digest", () => {
         it("exits 2 on an image no stack's plan pulls, suggesting the nearest, changing nothing", () => {
             const cases: [string, RegExp][] = [
                 ["nosuch:1.0", /--image nosuch:1\.0: no stack's plan pulls it \(.*\)\. Run npx sophia images --all-stacks/],
-                ["sophia-backup:1.0.1", /--image sophia-backup:1\.0\.1: no stack's plan pulls it .*; did you mean sophia-backup:1\.0\.0\?/],
+                [UNUSED_BACKUP, new RegExp(`--image ${escaped(UNUSED_BACKUP)}: no stack's plan pulls it .*; did you mean ${escaped(BACKUP)}\\?`)],
             ];
             for (const [image, message] of cases) {
                 const run = runCli("commands/images/recordCli.ts", ["--image", image, "--digest", digestOf("x"), "--lock", lock, "--plans", plans]);
@@ -135,7 +128,7 @@ describe("recording a pushed image's digest", () => {
             }
             const noPlans = runCli("commands/images/recordCli.ts", [
                 "--image",
-                "sophia-backup:1.0.0",
+                BACKUP,
                 "--digest",
                 digestOf("x"),
                 "--lock",
