@@ -1,4 +1,7 @@
-import * as k8s from "@pulumi/kubernetes";
+import * as coreV1 from "@pulumi/kubernetes/core/v1";
+import * as helmV3 from "@pulumi/kubernetes/helm/v3";
+import * as networkingV1 from "@pulumi/kubernetes/networking/v1";
+import { CustomResource, type CustomResourceArgs } from "@pulumi/kubernetes/apiextensions";
 import * as pulumi from "@pulumi/pulumi";
 import type { EdgeSettings, StackSettings } from "../../stacks/settings";
 import type { ServerSpec } from "../../stacks/specs";
@@ -108,7 +111,7 @@ export class Edge extends pulumi.ComponentResource {
             const options = { ...platform.resourceOptions(this), dependsOn: [...gateway.resources] };
             const certManager = edge.tls === "acme" ? this.certManager(name, edge, controller, installController, cluster, platform) : [];
             const tlsSecret = provided
-                ? new k8s.core.v1.Secret(
+                ? new coreV1.Secret(
                       `${name}-tls`,
                       {
                           metadata: { name: "edge-tls", namespace },
@@ -119,14 +122,14 @@ export class Edge extends pulumi.ComponentResource {
                   )
                 : undefined;
             if (edge.tls === "acme") {
-                new k8s.networking.v1.NetworkPolicy(
+                new networkingV1.NetworkPolicy(
                     `${name}-acme-solver`,
                     { metadata: { name: "acme-http01-solver", namespace }, spec: acmeSolverPolicy(controller.namespace) },
                     options,
                 );
             }
             for (const route of hosts) {
-                new k8s.networking.v1.Ingress(`${name}-${route.name}`, routeIngress(route, namespace, edge, controller, tlsSecret ? "edge-tls" : undefined), {
+                new networkingV1.Ingress(`${name}-${route.name}`, routeIngress(route, namespace, edge, controller, tlsSecret ? "edge-tls" : undefined), {
                     ...options,
                     dependsOn: [...gateway.resources, ...certManager, ...(tlsSecret ? [tlsSecret] : [])],
                 });
@@ -156,7 +159,7 @@ export class Edge extends pulumi.ComponentResource {
     ): pulumi.Resource[] {
         const options = platform.resourceOptions(this);
         const release = (part: string, chart: (typeof CHARTS)[keyof typeof CHARTS], values: Record<string, unknown>) =>
-            new k8s.helm.v3.Release(
+            new helmV3.Release(
                 `${name}-${part}`,
                 { chart: chart.chart, version: chart.version, repositoryOpts: { repo: chart.repo }, namespace: chart.namespace, createNamespace: true, values },
                 options,
@@ -166,14 +169,10 @@ export class Edge extends pulumi.ComponentResource {
             created.push(release("ingress-nginx", CHARTS.ingressNginx, ingressNginxValues(cluster.registry, controller.className)));
         }
         const certManager = release("cert-manager", CHARTS.certManager, certManagerValues(cluster.registry));
-        const issuer = new k8s.apiextensions.CustomResource(
-            `${name}-cluster-issuer`,
-            clusterIssuer(edge, controller.className) as k8s.apiextensions.CustomResourceArgs,
-            {
-                ...options,
-                dependsOn: [certManager, ...created],
-            },
-        );
+        const issuer = new CustomResource(`${name}-cluster-issuer`, clusterIssuer(edge, controller.className) as CustomResourceArgs, {
+            ...options,
+            dependsOn: [certManager, ...created],
+        });
         return [...created, certManager, issuer];
     }
 }

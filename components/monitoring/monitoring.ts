@@ -1,4 +1,7 @@
-import * as k8s from "@pulumi/kubernetes";
+import * as coreV1 from "@pulumi/kubernetes/core/v1";
+import * as helmV3 from "@pulumi/kubernetes/helm/v3";
+import * as networkingV1 from "@pulumi/kubernetes/networking/v1";
+import { CustomResource } from "@pulumi/kubernetes/apiextensions";
 import * as pulumi from "@pulumi/pulumi";
 import type { MonitoringSettings } from "../../stacks/settings";
 import type { ServerSpec } from "../../stacks/specs";
@@ -184,7 +187,7 @@ export class Monitoring extends pulumi.ComponentResource {
         files["helm/prometheus-adapter.values.yaml"] = YAML.stringify(adapterValues, { lineWidth: 0 });
 
         // The charts' pods are not platform workloads, so they get their own allowances in the namespace.
-        new k8s.networking.v1.NetworkPolicy(
+        new networkingV1.NetworkPolicy(
             `${name}-stack-netpol`,
             {
                 metadata: { name: "monitoring-stack", namespace, labels: { "app.kubernetes.io/part-of": "sophia" } },
@@ -217,7 +220,7 @@ export class Monitoring extends pulumi.ComponentResource {
             values: Record<string, unknown>,
             dependsOn: pulumi.Resource[],
         ) =>
-            new k8s.helm.v3.Release(
+            new helmV3.Release(
                 `${name}-${part}`,
                 { name: part, chart: chart.chart, version: chart.version, repositoryOpts: { repo: chart.repo }, namespace, values, atomic: true, timeout: 600 },
                 { ...opts, dependsOn: [...opts.dependsOn, ...dependsOn] },
@@ -234,7 +237,7 @@ export class Monitoring extends pulumi.ComponentResource {
         const mcpNamespace = platform.namespaceName("mcp");
         for (const server of args.servers) {
             const labels = { "sophia.ai/mcp-server": server.name, "sophia.ai/tier": server.tier };
-            new k8s.apiextensions.CustomResource(
+            new CustomResource(
                 `${name}-${server.name}-servicemonitor`,
                 {
                     apiVersion: "monitoring.coreos.com/v1",
@@ -244,7 +247,7 @@ export class Monitoring extends pulumi.ComponentResource {
                 },
                 crOpts,
             );
-            new k8s.apiextensions.CustomResource(
+            new CustomResource(
                 `${name}-${server.name}-rules`,
                 {
                     apiVersion: "monitoring.coreos.com/v1",
@@ -255,7 +258,7 @@ export class Monitoring extends pulumi.ComponentResource {
                 crOpts,
             );
         }
-        new k8s.apiextensions.CustomResource(
+        new CustomResource(
             `${name}-platform-rules`,
             {
                 apiVersion: "monitoring.coreos.com/v1",
@@ -271,7 +274,7 @@ export class Monitoring extends pulumi.ComponentResource {
                 .split("/")
                 .pop()!
                 .replace(/\.json$/, "");
-            new k8s.core.v1.ConfigMap(
+            new coreV1.ConfigMap(
                 `${name}-dashboard-${base}`,
                 { metadata: metadata(`dashboard-${base}`, DASHBOARD_LABEL), data: { [`${base}.json`]: json } },
                 opts,

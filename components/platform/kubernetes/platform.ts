@@ -1,4 +1,11 @@
-import * as k8s from "@pulumi/kubernetes";
+import * as appsV1 from "@pulumi/kubernetes/apps/v1";
+import * as autoscalingV2 from "@pulumi/kubernetes/autoscaling/v2";
+import * as batchV1 from "@pulumi/kubernetes/batch/v1";
+import * as coreV1 from "@pulumi/kubernetes/core/v1";
+import * as networkingV1 from "@pulumi/kubernetes/networking/v1";
+import * as policyV1 from "@pulumi/kubernetes/policy/v1";
+import type * as k8sInputs from "@pulumi/kubernetes/types/input";
+import { Provider } from "@pulumi/kubernetes/provider";
 import * as pulumi from "@pulumi/pulumi";
 import type { ConfigHandle, Group, JobSpec, KubernetesTarget, PerTarget, ScheduledJobSpec, SecretHandle, WorkloadHandle, WorkloadSpec } from "../types";
 import { imageFrom } from "../images";
@@ -23,8 +30,8 @@ export interface KubernetesPlatformArgs {
 /** The cluster: its provider and one namespace per group, each with a default-deny NetworkPolicy. */
 export class KubernetesPlatform extends pulumi.ComponentResource implements KubernetesTarget {
     readonly target: KubernetesFlavor["name"];
-    readonly provider: k8s.Provider;
-    private readonly namespaces = new Map<Group, k8s.core.v1.Namespace>();
+    readonly provider: Provider;
+    private readonly namespaces = new Map<Group, coreV1.Namespace>();
 
     constructor(
         name: string,
@@ -33,11 +40,7 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Kube
     ) {
         super("sophia:platform:KubernetesCluster", name, {}, opts);
         this.target = args.flavor.name;
-        this.provider = new k8s.Provider(
-            `${name}-provider`,
-            { kubeconfig: args.kubeconfig, context: args.context, enableServerSideApply: true },
-            { parent: this },
-        );
+        this.provider = new Provider(`${name}-provider`, { kubeconfig: args.kubeconfig, context: args.context, enableServerSideApply: true }, { parent: this });
         this.registerOutputs({});
     }
 
@@ -56,12 +59,12 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Kube
     }
 
     /** The group's namespace, created with its default-deny policy on first use. */
-    namespace(group: Group): k8s.core.v1.Namespace {
+    namespace(group: Group): coreV1.Namespace {
         const existing = this.namespaces.get(group);
         if (existing) return existing;
         const name = this.namespaceName(group);
         const opts = { parent: this, provider: this.provider };
-        const namespace = new k8s.core.v1.Namespace(
+        const namespace = new coreV1.Namespace(
             name,
             {
                 metadata: {
@@ -77,7 +80,7 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Kube
             },
             opts,
         );
-        new k8s.networking.v1.NetworkPolicy(
+        new networkingV1.NetworkPolicy(
             `${name}-default-deny`,
             { metadata: { name: "default-deny", namespace: name }, spec: defaultDenySpec },
             { ...opts, dependsOn: [namespace] },
@@ -103,7 +106,7 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Kube
     }
 
     secret(name: string, group: Group, data: Readonly<Record<string, pulumi.Input<string>>>, parent: pulumi.Resource): SecretHandle {
-        const resource = new k8s.core.v1.Secret(
+        const resource = new coreV1.Secret(
             name,
             // Secret data stays a Pulumi secret even when a caller hands over a plain value.
             { metadata: this.metadata(name, group), type: "Opaque", stringData: pulumi.secret({ ...data }) },
@@ -113,12 +116,12 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Kube
     }
 
     configFiles(name: string, group: Group, files: Readonly<Record<string, pulumi.Input<string>>>, parent: pulumi.Resource): ConfigHandle {
-        const resource = new k8s.core.v1.ConfigMap(name, { metadata: this.metadata(name, group), data: { ...files } }, this.opts(parent, group));
+        const resource = new coreV1.ConfigMap(name, { metadata: this.metadata(name, group), data: { ...files } }, this.opts(parent, group));
         return { name, group, files: Object.keys(files), resource };
     }
 
     /** The PersistentVolumeClaim a StatefulSet makes for each replica of a persistent volume. */
-    private claimTemplate(volume: NonNullable<WorkloadSpec["volumes"]>[number]): k8s.types.input.core.v1.PersistentVolumeClaim {
+    private claimTemplate(volume: NonNullable<WorkloadSpec["volumes"]>[number]): k8sInputs.core.v1.PersistentVolumeClaim {
         return {
             metadata: { name: volume.name },
             spec: {
@@ -135,7 +138,7 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Kube
         const labels = workloadLabels(spec);
         const metadata = this.metadata(spec.name, spec.group, labels);
         const secretDeps = mountedResources(spec);
-        const serviceAccount = new k8s.core.v1.ServiceAccount(`${spec.name}-sa`, { metadata, automountServiceAccountToken: false }, opts);
+        const serviceAccount = new coreV1.ServiceAccount(`${spec.name}-sa`, { metadata, automountServiceAccountToken: false }, opts);
         const template = {
             metadata: { labels },
             spec: workloadPodSpec(spec, spec.name, this.args.flavor),
@@ -144,7 +147,7 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Kube
         const workloadOpts = { ...opts, dependsOn: [this.namespace(spec.group), serviceAccount, ...secretDeps, ...(spec.after ?? [])] };
         const workload =
             persistent.length > 0
-                ? new k8s.apps.v1.StatefulSet(
+                ? new appsV1.StatefulSet(
                       `${spec.name}-statefulset`,
                       {
                           metadata,
@@ -158,7 +161,7 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Kube
                       },
                       workloadOpts,
                   )
-                : new k8s.apps.v1.Deployment(
+                : new appsV1.Deployment(
                       `${spec.name}-deployment`,
                       {
                           metadata,
@@ -171,7 +174,7 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Kube
                       },
                       workloadOpts,
                   );
-        const service = new k8s.core.v1.Service(
+        const service = new coreV1.Service(
             `${spec.name}-service`,
             {
                 // prometheus.io/* annotations let Prometheus discover workloads that declare metrics.
@@ -184,7 +187,7 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Kube
             },
             opts,
         );
-        const networkPolicy = new k8s.networking.v1.NetworkPolicy(
+        const networkPolicy = new networkingV1.NetworkPolicy(
             `${spec.name}-netpol`,
             {
                 metadata: { ...metadata, annotations: { "sophia.ai/outbound-hosts": (spec.outbound ?? []).join(",") } },
@@ -195,7 +198,7 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Kube
         const resources: pulumi.Resource[] = [serviceAccount, workload, service, networkPolicy];
         if (spec.replicas > 1) {
             resources.push(
-                new k8s.policy.v1.PodDisruptionBudget(
+                new policyV1.PodDisruptionBudget(
                     `${spec.name}-pdb`,
                     { metadata, spec: { maxUnavailable: 1, selector: { matchLabels: selectorLabels(spec.name) } } },
                     opts,
@@ -209,7 +212,7 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Kube
                 resource: { name, target: { type: "Utilization", averageUtilization } },
             });
             resources.push(
-                new k8s.autoscaling.v2.HorizontalPodAutoscaler(
+                new autoscalingV2.HorizontalPodAutoscaler(
                     `${spec.name}-hpa`,
                     {
                         metadata,
@@ -237,7 +240,7 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Kube
     scheduledJob(requested: ScheduledJobSpec, parent: pulumi.Resource): WorkloadHandle {
         return this.jobResources(requested, parent, "cronjob", (metadata, template, opts) => {
             const { schedule } = requested;
-            return new k8s.batch.v1.CronJob(
+            return new batchV1.CronJob(
                 `${requested.name}-cronjob`,
                 {
                     metadata,
@@ -265,7 +268,7 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Kube
             parent,
             "job",
             (metadata, template, opts) =>
-                new k8s.batch.v1.Job(
+                new batchV1.Job(
                     `${requested.name}-job`,
                     { metadata, spec: { backoffLimit: ONE_SHOT_RETRIES, activeDeadlineSeconds: ONE_SHOT_DEADLINE_SECONDS, template } },
                     { ...opts, customTimeouts: { create: `${ONE_SHOT_DEADLINE_SECONDS}s` } },
@@ -280,7 +283,7 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Kube
         kind: "job" | "cronjob",
         create: (
             metadata: ReturnType<KubernetesPlatform["metadata"]>,
-            template: k8s.types.input.core.v1.PodTemplateSpec,
+            template: k8sInputs.core.v1.PodTemplateSpec,
             opts: pulumi.CustomResourceOptions,
         ) => pulumi.CustomResource,
     ): WorkloadHandle {
@@ -288,9 +291,9 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Kube
         const opts = this.opts(parent, spec.group);
         const labels = workloadLabels(spec);
         const metadata = this.metadata(spec.name, spec.group, labels);
-        const serviceAccount = new k8s.core.v1.ServiceAccount(`${spec.name}-sa`, { metadata, automountServiceAccountToken: false }, opts);
+        const serviceAccount = new coreV1.ServiceAccount(`${spec.name}-sa`, { metadata, automountServiceAccountToken: false }, opts);
         // The network policy comes first: a job's pod must reach its peers on its first try.
-        const networkPolicy = new k8s.networking.v1.NetworkPolicy(
+        const networkPolicy = new networkingV1.NetworkPolicy(
             `${spec.name}-netpol`,
             { metadata, spec: workloadNetworkPolicySpec({ ...spec, ports: [] }, (g) => this.namespaceName(g), this.args.flavor) },
             opts,
