@@ -6,12 +6,13 @@ import * as pulumi from "@pulumi/pulumi";
 import type { EdgeSettings, StackSettings } from "../../stacks/settings";
 import type { ServerSpec } from "../../stacks/specs";
 import { contributeArtifact } from "../artifacts";
+import { selectorLabels } from "../platform/kubernetes/pod";
 import { secretPath } from "../platform/swarm/service";
 import type { Group, KubernetesTarget, Platform, SecretHandle } from "../platform/types";
 import { certManagerValues, ingressNginxValues } from "./chartValues";
 import { GatewayModel, renderGatewayConfig } from "./gatewayConfig";
 import { acmeSolverPolicy, clusterIssuer, IngressControllerTraits, INGRESS_NGINX, K3S_TRAEFIK, routeIngress } from "./kubernetesRoutes";
-import { mcpAudience, mcpRoutes, UiTarget, uiRoutes } from "./routes";
+import { mcpAudience, mcpRoutes, RoutedServer, UiTarget, uiRoutes } from "./routes";
 import { EDGE_SECRETS, gatewayWorkload, GATEWAY_PORTS, OAUTH2_PROXY_PORT, oauth2ProxyWorkload, RUNTIME_DIR } from "./workloads";
 
 export interface EdgeArgs {
@@ -23,6 +24,14 @@ export interface EdgeArgs {
     readonly uis?: readonly UiTarget[];
     readonly secretValues: ReadonlyMap<string, pulumi.Input<string>>;
 }
+
+/** The group whose namespace MCP servers run in (components/mcp-server). */
+const SERVER_GROUP: Group = "mcp";
+/** Kubernetes' cluster DNS, named as every cluster's kube-system names it; nginx resolves it when it starts. */
+const CLUSTER_DNS = "kube-dns.kube-system.svc.cluster.local";
+
+/** The headless Service that lists a sessionAffinity server's pods one by one in the cluster DNS. */
+export const replicasServiceName = (server: string): string => `${server}-replicas`;
 
 /** Helm charts of the Kubernetes edge, pinned. */
 const CHARTS = {
@@ -51,7 +60,30 @@ export class Edge extends pulumi.ComponentResource {
             return value;
         };
 
-        const mcp = mcpRoutes(args.servers, domain);
+        // Servers with session affinity are reached replica by replica (gatewayConfig.ts mcpProxy): the
+        // gateway needs a DNS name that lists each replica's own address, and the DNS server to ask.
+        const sticky = args.servers.filter((s) => s.spec.expose === "public" && s.spec.sessionAffinity);
+        const replicaLookup = platform.pick<{ resolver: string; replicas: (server: RoutedServer) => string }>({
+            swarm: () => ({ resolver: "127.0.0.11", replicas: (s) => `tasks.${s.address}` }),
+            kubernetes: (cluster) => {
+                const namespace = cluster.namespaceName(SERVER_GROUP);
+                for (const { spec } of sticky) {
+                    new k8s.core.v1.Service(
+                        `${name}-${replicasServiceName(spec.name)}`,
+                        {
+                            metadata: { name: replicasServiceName(spec.name), namespace, labels: { "app.kubernetes.io/part-of": "sophia" } },
+                            spec: { clusterIP: "None", selector: selectorLabels(spec.name), ports: [{ name: "mcp", port: spec.port, targetPort: spec.port }] },
+                        },
+                        platform.resourceOptions(this),
+                    );
+                }
+                return { resolver: CLUSTER_DNS, replicas: (s) => `${replicasServiceName(s.spec.name)}.${namespace}.svc.cluster.local` };
+            },
+        });
+        const mcp = mcpRoutes(
+            args.servers.map((s) => (sticky.includes(s) ? { ...s, replicas: replicaLookup.replicas(s) } : s)),
+            domain,
+        );
         const uis = uiRoutes(args.uis ?? [], domain);
         const authSecrets = platform.secret(
             `${name}-auth`,
@@ -84,6 +116,7 @@ export class Edge extends pulumi.ComponentResource {
             trustForwardedFor: !terminus.tls,
             runtimeDir: RUNTIME_DIR,
             oauth2Proxy: { address: oauth2.address, port: OAUTH2_PROXY_PORT },
+            resolver: sticky.length > 0 ? replicaLookup.resolver : undefined,
             issuer: edge.oidcIssuerUrl,
             mcp,
             uis,

@@ -17,6 +17,11 @@ export interface GatewayModel {
     /** Writable directory for the pid file and temporary bodies (the root filesystem is read-only). */
     readonly runtimeDir: string;
     readonly oauth2Proxy: Upstream;
+    /**
+     * The DNS server the gateway asks for a `sessionAffinity` server's replicas while it runs
+     * (Docker's 127.0.0.11 on Swarm, the cluster DNS on Kubernetes); needed only when one is routed.
+     */
+    readonly resolver?: string;
     readonly issuer: string;
     readonly mcp: readonly McpRoute[];
     readonly uis: readonly UiRoute[];
@@ -90,6 +95,46 @@ function authLocation(): string[] {
     ]);
 }
 
+/** How long the gateway keeps a replica list before asking the DNS again (a rolling update shows within it). */
+export const REPLICA_LOOKUP_SECONDS = 5;
+
+/**
+ * Where a route's requests go. A server without session affinity is reached at its service address.
+ * A server with it is reached at the replicas its DNS name lists, looked up while the gateway runs (a
+ * variable in proxy_pass makes nginx ask the resolver, so a rolling update's new replicas are found
+ * without a restart). A request without a session goes to one of them (the resolver's answer starts
+ * at a random replica). A request naming a session is offered to the replicas in turn until one does
+ * not answer 404, which every replica but the session's own answers (the MCP spec's answer for a session
+ * a server does not hold); it acted on nothing, so the retry is safe for a POST too. When no replica
+ * holds the session any more, the client gets the last 404 and initializes again. The edge stores
+ * nothing, so sessions survive a gateway restart and work across gateway replicas, and no client
+ * input can steer a request to an address the DNS did not name for that server.
+ */
+function mcpProxy(model: GatewayModel, route: McpRoute, upstream: string): string[] {
+    if (!route.sessionAffinity) return [`proxy_pass http://${upstream};`];
+    return [
+        `resolver ${model.resolver} valid=${REPLICA_LOOKUP_SECONDS}s ipv6=off;`,
+        "resolver_timeout 5s;",
+        `set $mcp_replicas ${route.replicas};`,
+        `proxy_pass http://$mcp_replicas:${route.upstream.port};`,
+        "proxy_next_upstream error timeout http_404 non_idempotent;",
+        "proxy_connect_timeout 5s;",
+        // A replica that died is named by the DNS until the orchestrator notices; when it is the last
+        // one asked, nginx answers 502 where the session's answer is 404.
+        `error_page 502 504 = @${upstream}_unreachable;`,
+    ];
+}
+
+/** A session whose replica cannot be reached is gone: 404, so the client initializes again; without a session it stays 502. */
+function unreachableReplica(upstream: string): string[] {
+    return block(`location @${upstream}_unreachable`, [
+        ...block('if ($http_mcp_session_id = "")', ["return 502;"]),
+        "default_type application/json;",
+        ...MCP_HEADERS,
+        `return 404 ${quoted('{"jsonrpc":"2.0","error":{"code":-32001,"message":"Session not found"},"id":null}')};`,
+    ]);
+}
+
 function mcpServer(model: GatewayModel, route: McpRoute): string[] {
     const upstream = upstreamName("mcp", route.server);
     const metadata = JSON.stringify({
@@ -121,7 +166,7 @@ function mcpServer(model: GatewayModel, route: McpRoute): string[] {
                 `return 403 ${quoted('{"error":"insufficient_scope","error_description":"this client may not use this server"}')};`,
             ]),
             ...MCP_HEADERS,
-            `proxy_pass http://${upstream};`,
+            ...mcpProxy(model, route, upstream),
             ...proxyHeaders,
             // The token stays at the edge; the server learns who called from the client header.
             'proxy_set_header Authorization "";',
@@ -132,6 +177,7 @@ function mcpServer(model: GatewayModel, route: McpRoute): string[] {
             `proxy_read_timeout ${model.streamTimeoutSeconds}s;`,
             `proxy_send_timeout ${model.streamTimeoutSeconds}s;`,
         ]),
+        ...(route.sessionAffinity ? unreachableReplica(upstream) : []),
         ...block("location @unauthorized", [
             "default_type application/json;",
             ...MCP_HEADERS,
@@ -169,15 +215,9 @@ function uiServer(model: GatewayModel, route: UiRoute): string[] {
 
 function upstreams(model: GatewayModel): string[] {
     const lines: string[] = [...block("upstream oauth2_proxy", [`server ${model.oauth2Proxy.address}:${model.oauth2Proxy.port};`, "keepalive 8;"])];
-    for (const route of model.mcp) {
-        lines.push(
-            ...block(`upstream ${upstreamName("mcp", route.server)}`, [
-                // Sessions stay on one replica by their Mcp-Session-Id header.
-                ...(route.sessionAffinity ? ["hash $http_mcp_session_id consistent;"] : []),
-                `server ${route.upstream.address}:${route.upstream.port};`,
-                "keepalive 16;",
-            ]),
-        );
+    // Servers with session affinity are reached through their replicas' DNS name instead (mcpProxy).
+    for (const route of model.mcp.filter((r) => !r.sessionAffinity)) {
+        lines.push(...block(`upstream ${upstreamName("mcp", route.server)}`, [`server ${route.upstream.address}:${route.upstream.port};`, "keepalive 16;"]));
     }
     for (const ui of model.uis) lines.push(...block(`upstream ${upstreamName("ui", ui.name)}`, [`server ${ui.upstream.address}:${ui.upstream.port};`]));
     return lines;
@@ -204,7 +244,30 @@ function defaultServers(model: GatewayModel): string[] {
     ];
 }
 
+/** A DNS name or an IPv4 address with an optional port: nothing else may reach the rendered text. */
+const DNS_NAME = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?$/;
+
+/** Every problem of the model at once, each naming the route or field and the fix. */
+function modelProblems(model: GatewayModel): string[] {
+    const problems: string[] = [];
+    const sticky = model.mcp.filter((r) => r.sessionAffinity);
+    for (const route of sticky) {
+        if (!route.replicas)
+            problems.push(`mcp route ${route.server}: sessionAffinity needs \`replicas\`, the DNS name that lists each replica (e.g. tasks.${route.server})`);
+        else if (!DNS_NAME.test(route.replicas)) problems.push(`mcp route ${route.server}: replicas ${JSON.stringify(route.replicas)} is not a DNS name`);
+    }
+    if (sticky.length > 0 && !model.resolver)
+        problems.push(
+            `resolver: ${sticky.map((r) => r.server).join(", ")} keep sessions on their replicas and need the DNS server that lists them (e.g. 127.0.0.11 on Swarm)`,
+        );
+    else if (model.resolver !== undefined && !DNS_NAME.test(model.resolver))
+        problems.push(`resolver ${JSON.stringify(model.resolver)} is not an address or DNS name (e.g. 127.0.0.11 or 127.0.0.1:5353)`);
+    return problems;
+}
+
 export function renderGatewayConfig(model: GatewayModel): string {
+    const problems = modelProblems(model);
+    if (problems.length > 0) throw new Error(`cannot render the edge's nginx.conf:\n  - ${problems.join("\n  - ")}`);
     const dir = model.runtimeDir;
     const { requestsPerSecond } = model.rateLimit;
     const http = [

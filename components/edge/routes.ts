@@ -19,6 +19,8 @@ export interface McpRoute {
     readonly clients: readonly string[];
     readonly sessionAffinity: boolean;
     readonly upstream: Upstream;
+    /** With session affinity: the DNS name that lists each replica's own address (Swarm's tasks.<service>). */
+    readonly replicas?: string;
 }
 
 /** A human UI (Grafana, Jaeger, Alertmanager): reachable only after an OIDC sign-in. */
@@ -43,11 +45,18 @@ export function metadataPath(mcpPath: string): string {
     return `/.well-known/oauth-protected-resource${mcpPath}`;
 }
 
+/** A server as the platform deployed it: its service address and, where known, the name listing its replicas. */
+export interface RoutedServer {
+    readonly spec: ServerSpec;
+    readonly address: string;
+    readonly replicas?: string;
+}
+
 /** Routes for the exposed servers only; internal servers get none. Pure. */
-export function mcpRoutes(servers: readonly { spec: ServerSpec; address: string }[], domain: string): McpRoute[] {
+export function mcpRoutes(servers: readonly RoutedServer[], domain: string): McpRoute[] {
     return servers
         .filter(({ spec }) => spec.expose === "public")
-        .map(({ spec, address }) => {
+        .map(({ spec, address, replicas }) => {
             const host = mcpHost(spec.name, domain);
             return {
                 server: spec.name,
@@ -58,6 +67,7 @@ export function mcpRoutes(servers: readonly { spec: ServerSpec; address: string 
                 clients: spec.clients,
                 sessionAffinity: spec.sessionAffinity,
                 upstream: { address, port: spec.port },
+                ...(spec.sessionAffinity && replicas ? { replicas } : {}),
             };
         });
 }

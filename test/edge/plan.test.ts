@@ -14,6 +14,8 @@ import { planOf, ROOT, runPlan } from "../support/plan";
 const catalog = loadCatalog();
 const publicServers = catalog.servers.filter((s) => s.expose === "public").map((s) => s.name);
 const internalServers = catalog.servers.filter((s) => s.expose === "internal").map((s) => s.name);
+/** Public servers that keep sessions in a replica's memory: the edge reaches them replica by replica. */
+const stickyServers = catalog.servers.filter((s) => s.expose === "public" && s.sessionAffinity);
 /** Internal servers a target runs (a catalog entry may be limited to some targets). */
 const internalOn = (target: string) =>
     catalog.servers.filter((s) => s.expose === "internal" && (s.targets as readonly string[]).includes(target)).map((s) => s.name);
@@ -66,6 +68,27 @@ describe("edge in the stacks' plans", function () {
                 expect(gateway.spec.ingress[0].from[0].namespaceSelector.matchLabels["kubernetes.io/metadata.name"]).to.equal(controller);
             });
 
+            it("lists each session-affinity server's pods in a headless Service the gateway looks up in the cluster DNS", () => {
+                expect(stickyServers.length, "the catalog has a public server with session affinity").to.be.above(0);
+                const resources = planOf(stack).plan!.resources;
+                const config = fs.readFileSync(path.join(planOf(stack).out, stack, "edge", "nginx.conf"), "utf8");
+                const services = ofType(resources, "kubernetes:core/v1:Service").map(inputs);
+                const workloads = [...ofType(resources, "kubernetes:apps/v1:Deployment"), ...ofType(resources, "kubernetes:apps/v1:StatefulSet")].map(inputs);
+                for (const server of stickyServers) {
+                    const headless = services.find((s) => s.metadata.name === `${server.name}-replicas`);
+                    expect(headless, server.name).to.not.equal(undefined);
+                    expect(headless.spec.clusterIP).to.equal("None");
+                    expect(headless.spec.ports.map((p: { port: number }) => p.port)).to.deep.equal([server.port]);
+                    const pods = workloads.find((w) => w.metadata.name === server.name).spec.template.metadata.labels;
+                    for (const [key, value] of Object.entries(headless.spec.selector)) expect(pods[key], `${server.name} pods' ${key}`).to.equal(value);
+                    expect(config).to.contain(`set $mcp_replicas ${server.name}-replicas.${headless.metadata.namespace}.svc.cluster.local;`);
+                }
+                expect(config).to.match(/resolver kube-dns\.kube-system\.svc\.cluster\.local /);
+                // Only servers with affinity get one.
+                const listed = services.map((s) => s.metadata.name as string).filter((n) => n.endsWith("-replicas"));
+                expect(listed).to.have.members(stickyServers.map((s) => `${s.name}-replicas`));
+            });
+
             it("authenticates every route in the gateway config", () => {
                 const config = fs.readFileSync(path.join(planOf(stack).out, stack, "edge", "nginx.conf"), "utf8");
                 const proxying = nginxServers(config).filter((s) => s.proxies);
@@ -102,6 +125,16 @@ describe("edge in the stacks' plans", function () {
                 expect(s.authenticated).to.equal(true);
             }
             for (const s of internalServers) expect(config).to.not.include(`${s}.mcp.`);
+        });
+
+        it("reaches each session-affinity server through tasks.<service>, asking Docker's DNS while it runs", () => {
+            const config = fs.readFileSync(path.join(planOf("dev").out, "dev", "edge", "nginx.conf"), "utf8");
+            expect(stickyServers.length).to.be.above(0);
+            for (const server of stickyServers) {
+                expect(config).to.contain(`set $mcp_replicas tasks.${server.name};`);
+                expect(config).to.contain(`proxy_pass http://$mcp_replicas:${server.port};`);
+            }
+            expect(config).to.match(/resolver 127\.0\.0\.11 /);
         });
     });
 });

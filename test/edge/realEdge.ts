@@ -17,6 +17,8 @@ export interface EdgeServer {
     readonly port: number;
     readonly clients: readonly string[];
     readonly mcpPath?: string;
+    /** A DNS name listing the server's replicas: the server keeps sessions on their replica (`sessionAffinity`). */
+    readonly replicas?: string;
 }
 
 export interface RealEdge {
@@ -50,21 +52,31 @@ export async function startRealEdge(options: {
     readonly servers: readonly EdgeServer[];
     readonly secret: string;
     readonly certificate: { readonly certFile: string; readonly keyFile: string };
+    /** The DNS server (address[:port]) that answers the servers' `replicas` names. */
+    readonly resolver?: string;
 }): Promise<RealEdge> {
-    const { dir, domain, servers, secret, certificate } = options;
+    const { dir, domain, servers, secret, certificate, resolver } = options;
     const tokenChecker = await startTokenChecker(secret);
     const [httpsPort, httpPort] = [await freePort(), await freePort()];
     const spec = (s: EdgeServer): ServerSpec =>
-        ({ name: s.name, port: s.port, mcpPath: s.mcpPath ?? "/mcp", expose: "public", clients: s.clients, sessionAffinity: false }) as unknown as ServerSpec;
+        ({
+            name: s.name,
+            port: s.port,
+            mcpPath: s.mcpPath ?? "/mcp",
+            expose: "public",
+            clients: s.clients,
+            sessionAffinity: s.replicas !== undefined,
+        }) as unknown as ServerSpec;
     const model: GatewayModel = {
         httpPort,
         tls: { port: httpsPort, certificate: certificate.certFile, privateKey: certificate.keyFile },
         trustForwardedFor: false,
         runtimeDir: dir,
         oauth2Proxy: { address: "127.0.0.1", port: (tokenChecker.address() as net.AddressInfo).port },
+        resolver,
         issuer: `https://id.${domain}/realms/sophia`,
         mcp: mcpRoutes(
-            servers.map((s) => ({ spec: spec(s), address: "127.0.0.1" })),
+            servers.map((s) => ({ spec: spec(s), address: "127.0.0.1", replicas: s.replicas })),
             domain,
         ),
         uis: [],

@@ -5,7 +5,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { loadCatalog } from "../../../catalog";
-import { planOf, runCliAsync } from "../../support/plan";
+import { planOf, ROOT, runCliAsync } from "../../support/plan";
 import { requireBinary, waitFor } from "../../support/tools";
 import { Applied, applyPlan } from "./apply";
 import { containerOf, convergenceOf, fixtureService, probe, ProbeAnswer, ServiceConvergence, taskAddresses, tasksOf, unkeptFields } from "./cluster";
@@ -284,6 +284,86 @@ describe("the dev stack on a real Docker Swarm", function () {
                 } finally {
                     await close();
                 }
+            }
+        });
+
+        it("keeps each session on its replica of a two-replica sessionAffinity server, spreads new sessions, and answers 404 when the replica dies", async function () {
+            const server = routed.find((s) => s.sessionAffinity);
+            expect(server, "the catalog has a public server with session affinity").to.not.equal(undefined);
+            const name = `sophia-${server!.name}`;
+            const planned = applied.services.get(name)!.spec.Mode.Replicated.Replicas as number;
+            const replicas = planned + 1;
+            const healthy = (count: number) => async () => {
+                const c = await convergenceOf(dockerd.api, name, count);
+                return c.healthy === count && (await tasksOf(dockerd.api, name)).filter((t) => t.state === "running").length === count ? c : undefined;
+            };
+            const token = tokenOf(server!.clients[0]);
+            // The edge limits each client's request rate (429 above it): the calls keep below the dev stack's.
+            const { requestsPerSecond } = YAML.parse(fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8")).config["sophia:edge"].rateLimit;
+            const pause = (requests: number) => new Promise((resolve) => setTimeout(resolve, (requests * 1500) / requestsPerSecond));
+            const open = async () => {
+                // initialize, its notification, the GET stream, a tool call and the DELETE at the end.
+                await pause(5);
+                const session = mcpClient(url(server!.name), reach(token));
+                await session.client.connect(session.transport);
+                return session;
+            };
+            const replicaOf = async (session: ReturnType<typeof mcpClient>): Promise<string> => {
+                await pause(1);
+                return (JSON.parse(text(await session.client.callTool({ name: "whoami", arguments: {} }))) as { replica: string }).replica;
+            };
+            await scale(name, replicas);
+            try {
+                await waitFor(`${name} to run ${replicas} healthy replicas`, healthy(replicas), 180_000, 2_000);
+                // New sessions spread over the replicas; the gateway sees a new one within its DNS lookup interval.
+                const seen = new Set<string>();
+                await waitFor(
+                    `new sessions to reach all ${replicas} replicas of ${name}`,
+                    async () => {
+                        const session = await open();
+                        try {
+                            seen.add(await replicaOf(session));
+                        } finally {
+                            await session.close();
+                        }
+                        return seen.size === replicas ? seen : undefined;
+                    },
+                    60_000,
+                    200,
+                );
+                const session = await open();
+                try {
+                    const home = await replicaOf(session);
+                    const answers: string[] = [];
+                    for (let i = 0; i < 50; i++) answers.push(await replicaOf(session));
+                    expect(new Set(answers), `50 calls of one session: ${answers.join(" ")}`).to.deep.equal(new Set([home]));
+                    // The session's replica dies (its container's host name is what whoami answers).
+                    const running = (await tasksOf(dockerd.api, name)).filter((t) => t.state === "running" && t.containerId);
+                    const hosts = await Promise.all(
+                        running.map(async (t) => ({ task: t, inspect: await dockerd.api.expect<any>("GET", `/containers/${t.containerId}/json`) })),
+                    );
+                    const victim = hosts.find((h) => h.inspect.Config.Hostname === home);
+                    expect(victim, `the container whose host name is ${home}`).to.not.equal(undefined);
+                    await dockerd.api.expect("POST", `/containers/${victim!.task.containerId}/kill`);
+                    const failure = await replicaOf(session).then(
+                        () => undefined,
+                        (error: StreamableHTTPError) => error.code,
+                    );
+                    expect(failure, "the MCP answer for an unknown session").to.equal(404);
+                } finally {
+                    await session.close();
+                }
+                const again = await open();
+                try {
+                    const survivor = await replicaOf(again);
+                    expect(survivor).to.not.equal(undefined);
+                    expect(await replicaOf(again), "the new session stays on its replica").to.equal(survivor);
+                } finally {
+                    await again.close();
+                }
+            } finally {
+                await scale(name, planned);
+                await waitFor(`${name} back to ${planned} replica(s)`, healthy(planned), 180_000, 2_000);
             }
         });
 

@@ -37,12 +37,12 @@ export function ensurePythonServerVenv(venv: string, python = "python3"): string
     return interpreter;
 }
 
-/** Starts server.py with `interpreter` on 127.0.0.1:`port`; resolves once its health path answers. */
-export async function startPythonServer(interpreter: string, options: { name: string; port: number; mcpPath?: string }): Promise<RunningServer> {
-    const { name, port, mcpPath = "/mcp" } = options;
+/** Starts server.py with `interpreter` on `host` (127.0.0.1 by default):`port`; resolves once its health path answers. */
+export async function startPythonServer(interpreter: string, options: { name: string; port: number; mcpPath?: string; host?: string }): Promise<RunningServer> {
+    const { name, port, mcpPath = "/mcp", host = "127.0.0.1" } = options;
     let output = "";
     const child: ChildProcess = spawn(interpreter, [PYTHON_SERVER], {
-        env: { ...process.env, PORT: String(port), MCP_PATH: mcpPath, OTEL_SERVICE_NAME: name, SOPHIA_LISTEN_HOST: "127.0.0.1" },
+        env: { ...process.env, PORT: String(port), MCP_PATH: mcpPath, OTEL_SERVICE_NAME: name, SOPHIA_LISTEN_HOST: host },
         stdio: ["ignore", "pipe", "pipe"],
     });
     child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
@@ -53,10 +53,10 @@ export async function startPythonServer(interpreter: string, options: { name: st
         await exited;
     };
     await waitFor(
-        `the Python SDK server on 127.0.0.1:${port}`,
+        `the Python SDK server on ${host}:${port}`,
         async () => {
             if (child.exitCode !== null) throw new Error(`it exited with ${child.exitCode}:\n${output}`);
-            const answer = await fetch(`http://127.0.0.1:${port}/health`).catch(() => undefined);
+            const answer = await fetch(`http://${host}:${port}/health`).catch(() => undefined);
             return answer?.ok ? true : undefined;
         },
         30_000,
@@ -65,5 +65,5 @@ export async function startPythonServer(interpreter: string, options: { name: st
         await stop();
         throw new Error(`${error.message}\n${output}`);
     });
-    return { port, url: `http://127.0.0.1:${port}${mcpPath}`, close: stop };
+    return { port, url: `http://${host}:${port}${mcpPath}`, close: stop };
 }

@@ -27,6 +27,8 @@ export interface ServerOptions {
     readonly mcpPath?: string;
     readonly healthPath?: string;
     readonly metricsPath?: string;
+    /** The name `whoami` gives for this replica; the host name by default, as in a container. */
+    readonly replica?: string;
 }
 
 export interface RunningServer {
@@ -38,7 +40,7 @@ export interface RunningServer {
 /** The header the edge names the authenticated client in (components/edge/gatewayConfig.ts CLIENT_HEADER). */
 const CLIENT_HEADER = "x-sophia-client";
 
-function mcpServer(name: string): McpServer {
+function mcpServer(name: string, replica: string): McpServer {
     const server = new McpServer({ name, version: "1.0.0" });
     server.registerTool("echo", { description: "Returns its text", inputSchema: { text: z.string() } }, ({ text }) => ({
         content: [{ type: "text", text }],
@@ -49,7 +51,7 @@ function mcpServer(name: string): McpServer {
                 type: "text",
                 text: JSON.stringify({
                     sdk: "typescript",
-                    replica: os.hostname(),
+                    replica,
                     pid: process.pid,
                     client: extra.requestInfo?.headers[CLIENT_HEADER] ?? null,
                 }),
@@ -133,7 +135,7 @@ export function startTypeScriptServer(options: ServerOptions): Promise<RunningSe
             onsessioninitialized: (id) => void transports.set(id, transport),
         });
         transport.onclose = () => void (transport.sessionId && transports.delete(transport.sessionId));
-        await mcpServer(name).connect(transport);
+        await mcpServer(name, options.replica ?? os.hostname()).connect(transport);
         await transport.handleRequest(req, res, body);
     }
 
