@@ -68,7 +68,7 @@ export class Edge extends pulumi.ComponentResource {
             kubernetes: (cluster) => {
                 const namespace = cluster.namespaceName(SERVER_GROUP);
                 for (const { spec } of sticky) {
-                    new k8s.core.v1.Service(
+                    new coreV1.Service(
                         `${name}-${replicasServiceName(spec.name)}`,
                         {
                             metadata: { name: replicasServiceName(spec.name), namespace, labels: { "app.kubernetes.io/part-of": "sophia" } },

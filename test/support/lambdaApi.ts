@@ -45,6 +45,8 @@ export interface SeenRequest {
     body: any;
     authorization: string | undefined;
     at: number;
+    /** Refused with 429 by the server's own rate limits (not an injected fault): the call did nothing. */
+    throttled?: boolean;
 }
 
 /** Lambda's current prices here differ from the dated table by design, so a test can tell which one a cost used. */
@@ -202,8 +204,13 @@ export class LambdaApi {
         return new Promise((resolve) => this.listeners.push((r) => r.operationId === operationId && resolve(r)));
     }
 
+    /**
+     * The calls of one operation the server acted on or answered with an injected fault: a call its rate
+     * limits refused did nothing (a loaded machine may send two paced requests in the same instant;
+     * the client then waits and sends it again), so it is left out; `requests` keeps every one.
+     */
     seen(operationId: string): SeenRequest[] {
-        return this.requests.filter((r) => r.operationId === operationId);
+        return this.requests.filter((r) => r.operationId === operationId && !r.throttled);
     }
 
     /** Instances and rulesets that exist (not terminated) whose ids are not among `known`. */
@@ -288,7 +295,10 @@ export class LambdaApi {
         this.progress();
         const limited = this.limited(c, now);
         this.lastRequest = now;
-        if (limited) return limited;
+        if (limited) {
+            seen.throttled = true;
+            return limited;
+        }
         if (operationId === "launchInstance") this.lastLaunch = now;
         const fault = this.faults.get(operationId)?.shift();
         if (fault && !fault.afterActing) return this.faultAnswer(c, fault);
