@@ -43,7 +43,7 @@ export function clusterStacks(projectDir = CLUSTER_PROJECT_DIR): ClusterSettings
  * The cluster stacks whose hand-offs `environments` import, validated; the other stack files are not
  * read further, so one being edited (or invalid) never stops a platform plan that does not use it.
  */
-function importedClusterStacks(environments: readonly string[], projectDir: string): ClusterSettings[] {
+export function importedClusterStacks(environments: readonly string[], projectDir: string): ClusterSettings[] {
     const imported = new Set(environments.map((e) => e.replace(/@.*$/, "")));
     if (![...imported].some((e) => e.endsWith("-cluster"))) return [];
     return clusterStackFiles(projectDir)
