@@ -61,7 +61,7 @@ export const cost = pulumi.unsecret(
     pulumi.all([api.apiUrl, api.apiKey]).apply(([apiUrl, apiKey]) =>
         clusterCost(
             { apiUrl, apiKey },
-            settings.pools.map((p) => ({ name: p.name, instanceType: p.instanceType, region: p.region, count: p.count })),
+            settings.pools.map((p) => ({ name: p.name, instanceType: p.instanceType, region: p.region, count: p.count, gpu: p.gpu })),
         ),
     ),
 );
