@@ -12,12 +12,17 @@ export const DEPLOYER_TOKEN_SECRET = "sophia-deployer-token";
 
 /** The verbs a deployer needs on what it owns: Pulumi's reads and server-side apply, Helm's installs and upgrades. */
 export const DEPLOY_VERBS = ["get", "list", "watch", "create", "update", "patch", "delete"] as const;
+/** What the deployer only reads: what Pulumi's and Helm's readiness checks watch while a rollout settles. */
+export const READ_VERBS = ["get", "list", "watch"] as const;
 
 export interface DeployedKind {
     readonly apiGroup: string;
     readonly resources: readonly string[];
-    /** Who makes them: the platform's components (as its plans show), or the Helm charts they install. */
-    readonly by: "components" | "charts";
+    /**
+     * Who makes them: the platform's components (as its plans show), the Helm charts they install,
+     * or nobody: "readiness" kinds are only read (READ_VERBS), by the rollout checks.
+     */
+    readonly by: "components" | "charts" | "readiness";
     readonly why: string;
 }
 
@@ -68,7 +73,18 @@ export const DEPLOYED_KINDS: readonly DeployedKind[] = [
         by: "charts",
         why: "their controllers' RBAC",
     },
+    {
+        apiGroup: "",
+        resources: ["pods", "endpoints", "persistentvolumeclaims", "events"],
+        by: "readiness",
+        why: "Pulumi's await logic and Helm's wait follow a rollout through the pods, endpoints and claims its controllers make",
+    },
+    { apiGroup: "apps", resources: ["replicasets"], by: "readiness", why: "a Deployment's rollout is read from its ReplicaSets" },
+    { apiGroup: "discovery.k8s.io", resources: ["endpointslices"], by: "readiness", why: "a Service is ready when its endpoints are" },
 ];
+
+/** The verbs the deployer holds on a kind. */
+export const verbsOf = (kind: DeployedKind): readonly string[] => (kind.by === "readiness" ? READ_VERBS : DEPLOY_VERBS);
 
 /**
  * Kubernetes lets an account create a role only with rights it holds itself, unless it may
@@ -86,7 +102,7 @@ export interface PolicyRule {
 }
 
 export function deployerRules(): PolicyRule[] {
-    return [...DEPLOYED_KINDS.map((k) => ({ apiGroups: [k.apiGroup], resources: [...k.resources], verbs: [...DEPLOY_VERBS] })), ROLE_ESCALATION_RULE];
+    return [...DEPLOYED_KINDS.map((k) => ({ apiGroups: [k.apiGroup], resources: [...k.resources], verbs: [...verbsOf(k)] })), ROLE_ESCALATION_RULE];
 }
 
 /** The deployer's objects, in the order they are applied. */

@@ -14,6 +14,7 @@ import {
     DEPLOYER_ACCOUNT,
     DEPLOYER_NAMESPACE,
     DEPLOYER_TOKEN_SECRET,
+    READ_VERBS,
     renderK3sDeployer,
 } from "../../clusters/scripts/k3sDeployer";
 import { runScriptCommand } from "../../clusters/scripts/common";
@@ -32,7 +33,7 @@ function apiResourceOf(type: string): { group: string; resource: string } | unde
 describe("the K3s deployer's RBAC (the kubeconfig handed to ESC)", () => {
     const rules = deployerRules();
 
-    it("grants no wildcard verb, resource or group, and touches secrets only with the deploy verbs", () => {
+    it("grants no wildcard verb, resource or group, secrets only with the deploy verbs, and pods only to read", () => {
         for (const rule of rules) {
             expect([...rule.verbs, ...rule.resources, ...rule.apiGroups], JSON.stringify(rule)).to.not.include("*");
             for (const resource of rule.resources) expect(resource, "a subresource (pods/exec, serviceaccounts/token…)").to.not.include("/");
@@ -42,8 +43,21 @@ describe("the K3s deployer's RBAC (the kubeconfig handed to ESC)", () => {
         expect(onSecrets[0].apiGroups).to.deep.equal([""]);
         expect(onSecrets[0].verbs).to.deep.equal([...DEPLOY_VERBS]);
         const granted = rules.flatMap((r) => r.resources);
-        for (const never of ["pods", "nodes", "persistentvolumes", "serviceaccounts/token", "pods/exec", "users", "groups", "certificatesigningrequests"])
+        for (const never of [
+            "nodes",
+            "persistentvolumes",
+            "serviceaccounts/token",
+            "pods/exec",
+            "pods/portforward",
+            "users",
+            "groups",
+            "certificatesigningrequests",
+        ])
             expect(granted, never).to.not.include(never);
+        // What the rollout checks read is only read: no pod is created, changed or deleted by the deployer.
+        const readOnly = ["pods", "replicasets", "endpoints", "endpointslices", "events"];
+        for (const rule of rules.filter((r) => r.resources.some((res) => readOnly.includes(res))))
+            expect(rule.verbs, JSON.stringify(rule)).to.deep.equal([...READ_VERBS]);
     });
 
     it("covers every Kubernetes kind the platform stacks' plans create, and lists no component kind none of them does", function () {

@@ -5,7 +5,7 @@ import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
 import { importedClusterStacks } from "../../../clusters/offline";
-import { DEPLOY_VERBS, DEPLOYED_KINDS, DEPLOYER_NAMESPACE, DEPLOYER_TOKEN_SECRET, renderK3sDeployer } from "../../../clusters/scripts/k3sDeployer";
+import { DEPLOYED_KINDS, DEPLOYER_NAMESPACE, DEPLOYER_TOKEN_SECRET, renderK3sDeployer, verbsOf } from "../../../clusters/scripts/k3sDeployer";
 import { readStackConfig } from "../../../commands/plan/stackConfig";
 import { platformStacks } from "../../../esc/needs";
 import { ROOT, runPlan } from "../../support/plan";
@@ -140,13 +140,15 @@ describe("the K3s deployer's kubeconfig on a real Kubernetes API server", functi
         try {
             for (const kind of DEPLOYED_KINDS)
                 for (const resource of kind.resources)
-                    for (const verb of DEPLOY_VERBS)
+                    for (const verb of verbsOf(kind))
                         expect(await allowed(deployer, { group: kind.apiGroup, resource, verb }), `${verb} ${kind.apiGroup}/${resource}`).to.equal(true);
             const refused: Record<string, string>[] = [
                 { resource: "nodes", verb: "update" },
                 { resource: "nodes", verb: "get" },
                 { resource: "persistentvolumes", verb: "delete" },
                 { resource: "pods", verb: "create" },
+                { resource: "pods", verb: "delete" },
+                { resource: "pods", subresource: "portforward", verb: "create" },
                 { resource: "pods", subresource: "exec", verb: "create" },
                 { resource: "serviceaccounts", subresource: "token", verb: "create" },
                 { resource: "secrets", verb: "deletecollection" },
