@@ -5,6 +5,7 @@ import { renderDocker } from "./scripts/docker";
 import { PortRule, renderHardening } from "./scripts/hardening";
 import { K3S_ADMIN_PORTS, K3S_PEER_PORTS, renderK3s, renderK3sGpuAddons } from "./scripts/k3s";
 import { renderNvidia } from "./scripts/nvidia";
+import { renderK3sDeployer } from "./scripts/k3sDeployer";
 import { renderK3sUpgradeGuard } from "./scripts/k3sUpgrade";
 import { renderSwarmInit, renderSwarmJoin, renderSwarmLabels, SWARM_PEER_PORTS, SWARM_PEER_PROTOCOLS } from "./scripts/swarm";
 import { ClusterSettings, ORCHESTRATOR_ROLES, Pool } from "./settings";
@@ -85,6 +86,7 @@ export function hostScripts(settings: ClusterSettings): Map<string, string> {
         scripts.set("scripts/swarm-labels.sh", renderSwarmLabels());
     } else {
         scripts.set("scripts/k3s-upgrade-guard.sh", renderK3sUpgradeGuard());
+        scripts.set("scripts/k3s-deployer.sh", renderK3sDeployer({ registrationAddress: settings.k3sRegistrationAddress! }));
         if (settings.pools.some((p) => p.gpu && p.count > 0)) scripts.set("scripts/k3s-gpu-addons.sh", renderK3sGpuAddons());
     }
     return scripts;

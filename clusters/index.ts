@@ -4,6 +4,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { contributeArtifact } from "../components/artifacts";
 import { poolCapacities, platformNodeCapacity } from "./capacity";
+import { throwIfProblems } from "../stacks/problems";
+import { servedPlatformProblems } from "./agreement";
 import { Connection, createHandoff, handoffDocument, handoffEnvironmentRef, renderHandoff } from "./handoff";
 import { hostScripts } from "./hosts";
 import { K3sCluster } from "./k3s";
@@ -14,6 +16,7 @@ import { CLUSTER_CONFIG_NAMESPACE, loadClusterSettings } from "./settings";
 import { SwarmCluster } from "./swarm";
 
 const settings = loadClusterSettings();
+throwIfProblems(`Invalid settings for cluster stack "${settings.stack}"`, servedPlatformProblems(settings, __dirname));
 const config = new pulumi.Config(CLUSTER_CONFIG_NAMESPACE);
 const api = { apiUrl: settings.lambdaApiUrl, apiKey: config.requireSecret("lambdaApiKey") };
 const privateKey = config.requireSecret("sshPrivateKey");
@@ -58,7 +61,7 @@ export const cost = pulumi.unsecret(
     pulumi.all([api.apiUrl, api.apiKey]).apply(([apiUrl, apiKey]) =>
         clusterCost(
             { apiUrl, apiKey },
-            settings.pools.map((p) => ({ name: p.name, instanceType: p.instanceType, region: p.region, count: p.count })),
+            settings.pools.map((p) => ({ name: p.name, instanceType: p.instanceType, region: p.region, count: p.count, gpu: p.gpu })),
         ),
     ),
 );

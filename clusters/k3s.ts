@@ -4,19 +4,16 @@ import * as random from "@pulumi/random";
 import { isControlPlane, k3sScript } from "./hosts";
 import { clusterAddress, connectionOf } from "./preparation";
 import { runScriptCommand } from "./scripts/common";
-import { K3S_KUBECONFIG, renderK3sGpuAddons } from "./scripts/k3s";
+import { renderK3sGpuAddons } from "./scripts/k3s";
+import { renderK3sDeployer } from "./scripts/k3sDeployer";
 import { ClusterArgs, leaderOf } from "./swarm";
-
-/** The kubeconfig K3s writes points at 127.0.0.1; the platform reaches the leader's public address. */
-export function publicKubeconfig(kubeconfig: string, address: string): string {
-    return kubeconfig.replace(/https:\/\/127\.0\.0\.1:6443/g, `https://${address}:6443`);
-}
 
 /**
  * K3s: the leader starts embedded etcd when no cluster answers at the registration address, every
  * other server (one at a time) and agent joins through that address; all at the
  * pinned release, with a generated cluster token (secret, on standard input). GPU nodes get the
- * NVIDIA runtime class and device plugin. The kubeconfig is a secret output.
+ * NVIDIA runtime class and device plugin. The kubeconfig is the platform deployer's (a
+ * ServiceAccount token, scoped and revocable), through the registration address; a secret output.
  */
 export class K3sCluster extends pulumi.ComponentResource {
     readonly kubeconfig: pulumi.Output<string>;
@@ -60,12 +57,16 @@ export class K3sCluster extends pulumi.ComponentResource {
                 { parent: this, dependsOn: [first] },
             );
         }
-        const read = new command.remote.Command(
+        // Rotation: delete the token Secret, then replace this command (clusters-runbook.md).
+        const deployer = new command.remote.Command(
             `${name}-kubeconfig`,
-            { connection: leaderConnection, create: `sudo cat ${K3S_KUBECONFIG}` },
+            {
+                connection: leaderConnection,
+                create: runScriptCommand("k3s-deployer", renderK3sDeployer({ registrationAddress: settings.k3sRegistrationAddress! })),
+            },
             { parent: this, dependsOn: [first], additionalSecretOutputs: ["stdout"] },
         );
-        this.kubeconfig = pulumi.secret(pulumi.all([read.stdout, leader.instance.ip]).apply(([text, ip]) => publicKubeconfig(text ?? "", ip)));
+        this.kubeconfig = pulumi.secret(deployer.stdout);
         this.registerOutputs({ kubeconfig: this.kubeconfig });
     }
 }

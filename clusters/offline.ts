@@ -6,6 +6,8 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { PoolCapacity, poolCapacities } from "./capacity";
+import type { Problem } from "../stacks/problems";
+import { PlatformStackTarget, targetProblem } from "./agreement";
 import { handoffDocument, handoffEnvironmentRef } from "./handoff";
 import { leaderName } from "./hosts";
 import { CLUSTER_CONFIG_NAMESPACE, ClusterSettings, loadClusterSettings } from "./settings";
@@ -43,7 +45,7 @@ export function clusterStacks(projectDir = CLUSTER_PROJECT_DIR): ClusterSettings
  * The cluster stacks whose hand-offs `environments` import, validated; the other stack files are not
  * read further, so one being edited (or invalid) never stops a platform plan that does not use it.
  */
-function importedClusterStacks(environments: readonly string[], projectDir: string): ClusterSettings[] {
+export function importedClusterStacks(environments: readonly string[], projectDir = CLUSTER_PROJECT_DIR): ClusterSettings[] {
     const imported = new Set(environments.map((e) => e.replace(/@.*$/, "")));
     if (![...imported].some((e) => e.endsWith("-cluster"))) return [];
     return clusterStackFiles(projectDir)
@@ -84,4 +86,9 @@ export function offlineHandoffConfig(environments: readonly string[], projectDir
 /** The pools of the cluster stacks whose hand-offs a platform stack file imports; none when it imports none. */
 export function importedClusterPools(environments: readonly string[], projectDir = CLUSTER_PROJECT_DIR): PoolCapacity[] {
     return importedClusterStacks(environments, projectDir).flatMap((s) => poolCapacities(s.pools));
+}
+
+/** The platform's side: every cluster stack whose hand-off the platform stack imports must be of the kind its target deploys to. */
+export function importedClusterTargetProblems(environments: readonly string[], platform: PlatformStackTarget, projectDir = CLUSTER_PROJECT_DIR): Problem[] {
+    return importedClusterStacks(environments, projectDir).flatMap((cluster) => targetProblem(platform, cluster, projectDir, "platform") ?? []);
 }

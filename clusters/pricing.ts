@@ -45,8 +45,26 @@ export interface PoolCost {
     readonly capacityNow?: boolean;
 }
 
+/**
+ * A pool on GPU machines whose GPUs nobody uses (the control plane, `gpu: false`): why it is on
+ * such machines, and the cheapest instance type that would do instead.
+ */
+export interface IdleGpuPool {
+    readonly pool: string;
+    readonly instanceType: string;
+    readonly idleGpusPerNode: number;
+    /** Instance types without GPUs in the price list (the API's, or the dated table): none on Lambda today. */
+    readonly cpuOnlyTypes: readonly string[];
+    /** The cheapest type of the price list: a CPU-only one when there is one, else the cheapest of all. */
+    readonly cheapest: { readonly instanceType: string; readonly usdPerHour: number };
+    /** One line for the plan: why, and the cheapest alternative. */
+    readonly note: string;
+}
+
 export interface ClusterCost {
     readonly pools: readonly PoolCost[];
+    /** Pools whose machines' GPUs go unused (empty when none). */
+    readonly idleGpuPools: readonly IdleGpuPool[];
     readonly usdPerHour: number;
     readonly usdPerMonth: number;
     /** "api": read from GET /instance-types at asOf; "fallback": the dated table, because the API could not be read. */
@@ -60,6 +78,8 @@ export interface PricedPool {
     readonly instanceType: string;
     readonly region: string;
     readonly count: number;
+    /** Whether the pool's GPUs are offered to workloads; false on a GPU type leaves them idle. */
+    readonly gpu: boolean;
 }
 
 const cents = (usd: number): number => Math.round(usd * 100) / 100;
@@ -67,6 +87,42 @@ const cents = (usd: number): number => Math.round(usd * 100) / 100;
 interface PriceSheet {
     readonly usdPerHour: (instanceType: string) => number;
     readonly capacityNow: (instanceType: string, region: string) => boolean | undefined;
+    /** Every type the list prices, with its GPUs per machine. */
+    readonly types: readonly { readonly name: string; readonly gpus: number }[];
+    /** What the list is, for the note: "GET …/instance-types" or "the dated table". */
+    readonly listName: string;
+}
+
+const perMonth = (usdPerHour: number): string => `$${cents(usdPerHour * HOURS_PER_MONTH).toFixed(2)}/month`;
+
+/** The pools whose GPU machines' GPUs go unused, each with why and the cheapest alternative from the price list. */
+export function idleGpuPools(pools: readonly PricedPool[], sheet: PriceSheet): IdleGpuPool[] {
+    const byPrice = [...sheet.types].sort((a, b) => sheet.usdPerHour(a.name) - sheet.usdPerHour(b.name) || a.name.localeCompare(b.name));
+    const cpuOnly = byPrice.filter((t) => t.gpus === 0);
+    return pools
+        .filter((p) => p.count > 0 && !p.gpu && (sheet.types.find((t) => t.name === p.instanceType)?.gpus ?? 0) > 0)
+        .map((p) => {
+            const idle = sheet.types.find((t) => t.name === p.instanceType)!.gpus;
+            const best = cpuOnly[0] ?? byPrice[0];
+            const cheapest = { instanceType: best.name, usdPerHour: sheet.usdPerHour(best.name) };
+            const saving = (sheet.usdPerHour(p.instanceType) - cheapest.usdPerHour) * p.count;
+            const why =
+                cpuOnly.length > 0
+                    ? `${p.name}: ${p.count} × ${p.instanceType} with ${idle} GPU(s) each unused (gpu: false), though ${sheet.listName} has CPU-only types`
+                    : `${p.name}: ${p.count} × ${p.instanceType} with ${idle} GPU(s) each unused (gpu: false): Lambda Cloud offers no CPU-only instance type (${sheet.listName} has none without GPUs), so machines that need none still carry them`;
+            const alternative =
+                cheapest.instanceType === p.instanceType
+                    ? `${p.instanceType} is already the cheapest type there is, at $${cheapest.usdPerHour.toFixed(2)}/h a machine`
+                    : `the cheapest${cpuOnly.length > 0 ? " CPU-only" : ""} type is ${cheapest.instanceType} at $${cheapest.usdPerHour.toFixed(2)}/h a machine: pools.${p.name}.instanceType: ${cheapest.instanceType} saves ${perMonth(saving)}`;
+            return {
+                pool: p.name,
+                instanceType: p.instanceType,
+                idleGpusPerNode: idle,
+                cpuOnlyTypes: cpuOnly.map((t) => t.name),
+                cheapest,
+                note: `${why}; ${alternative}`,
+            };
+        });
 }
 
 function costOf(pools: readonly PricedPool[], sheet: PriceSheet, from: Pick<ClusterCost, "pricesFrom" | "asOf" | "source">): ClusterCost {
@@ -84,14 +140,19 @@ function costOf(pools: readonly PricedPool[], sheet: PriceSheet, from: Pick<Clus
         };
     });
     const hourly = pools.reduce((sum, p) => sum + sheet.usdPerHour(p.instanceType) * p.count, 0);
-    return { pools: rows, usdPerHour: cents(hourly), usdPerMonth: cents(hourly * HOURS_PER_MONTH), ...from };
+    return { pools: rows, idleGpuPools: idleGpuPools(pools, sheet), usdPerHour: cents(hourly), usdPerMonth: cents(hourly * HOURS_PER_MONTH), ...from };
 }
 
 /** The cost at the dated table's prices, saying why the API's were not used. */
 export function fallbackCost(pools: readonly PricedPool[], reason: string): ClusterCost {
     return costOf(
         pools,
-        { usdPerHour: (t) => INSTANCE_TYPES[t].usdPerHour, capacityNow: () => undefined },
+        {
+            usdPerHour: (t) => INSTANCE_TYPES[t].usdPerHour,
+            capacityNow: () => undefined,
+            types: Object.entries(INSTANCE_TYPES).map(([name, t]) => ({ name, gpus: t.gpus })),
+            listName: `the dated table of ${PRICES_AS_OF}`,
+        },
         { pricesFrom: "fallback", asOf: PRICES_AS_OF, source: `dated fallback table (${PRICES_SOURCE}); the API's prices could not be read: ${reason}` },
     );
 }
@@ -105,6 +166,8 @@ export function apiCost(pools: readonly PricedPool[], types: Awaited<ReturnType<
         {
             usdPerHour: (t) => types[t].instance_type.price_cents_per_hour / 100,
             capacityNow: (t, region) => types[t].regions_with_capacity_available.some((r) => r.name === region),
+            types: Object.entries(types).map(([name, t]) => ({ name, gpus: t.instance_type.specs.gpus })),
+            listName: `GET ${apiUrl}/instance-types`,
         },
         { pricesFrom: "api", asOf, source: `GET ${apiUrl}/instance-types (price_cents_per_hour, regions_with_capacity_available)` },
     );

@@ -14,8 +14,6 @@ export const K3S_FLANNEL_BACKEND = "wireguard-native";
 /** The API, which the admins' ranges (and CI) reach with the kubeconfig. */
 export const K3S_ADMIN_PORTS = [{ port: "6443", proto: "tcp" }] as const;
 
-export const K3S_KUBECONFIG = "/etc/rancher/k3s/k3s.yaml";
-
 export interface K3sInput {
     readonly version: string;
     readonly arch: Arch;

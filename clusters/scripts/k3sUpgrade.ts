@@ -15,7 +15,7 @@ export const UPGRADE_SNAPSHOT_PREFIX = "sophia-pre-upgrade";
 export function renderK3sUpgradeGuard(): string {
     return `${prelude("K3s upgrade guard: version skew, one node at a time, etcd snapshot, drain and uncordon")}
 if [ "$#" -ne 3 ] || { [ "$1" != before ] && [ "$1" != after ]; }; then
-    echo "usage: k3s-upgrade-guard.sh before|after NODE TARGET_VERSION (e.g. before prod-servers-0 v1.36.1+k3s1)" >&2
+    echo "usage: k3s-upgrade-guard.sh before|after NODE TARGET_VERSION (e.g. before prod-k3s-servers-0 v1.36.1+k3s1)" >&2
     exit 2
 fi
 phase=$1 node=$2 target=$3

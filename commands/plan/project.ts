@@ -135,17 +135,25 @@ function instanceLines(plan: ProjectPlanFile): string[] {
     return lines;
 }
 
+/** The pools table, with a note under it for each pool whose GPUs go unused. */
+function poolLines(plan: ProjectPlanFile): string[] {
+    if (!plan.summary.pools) return [];
+    const lines: string[] = [];
+    lines.push("", "Pools            role      instance type            nodes  vCPU/node  GiB/node  GPUs/node");
+    for (const p of plan.summary.pools) {
+        lines.push(
+            `  ${p.pool.padEnd(14)} ${p.role.padEnd(9)} ${p.instanceType.padEnd(24)} ${String(p.nodes).padStart(5)} ${String(p.vcpus).padStart(10)} ${String(p.memoryGib).padStart(9)} ${String(p.gpus).padStart(10)}`,
+        );
+    }
+    // Why GPU machines whose GPUs nobody uses, and the cheapest alternative: from the same price list as the cost.
+    for (const idle of plan.summary.cost?.idleGpuPools ?? []) lines.push(`  note: ${idle.note}`);
+    return lines;
+}
+
 export function formatProjectPlan(plan: ProjectPlanFile): string {
     const lines = [`Plan of stack ${plan.stack} (${plan.project})`, "", `Resources: ${plan.summary.resourceCount}`];
     for (const [type, n] of Object.entries(plan.summary.byType).sort()) lines.push(`  ${String(n).padStart(4)}  ${type}`);
-    if (plan.summary.pools) {
-        lines.push("", "Pools            role      instance type            nodes  vCPU/node  GiB/node  GPUs/node");
-        for (const p of plan.summary.pools) {
-            lines.push(
-                `  ${p.pool.padEnd(14)} ${p.role.padEnd(9)} ${p.instanceType.padEnd(24)} ${String(p.nodes).padStart(5)} ${String(p.vcpus).padStart(10)} ${String(p.memoryGib).padStart(9)} ${String(p.gpus).padStart(10)}`,
-            );
-        }
-    }
+    lines.push(...poolLines(plan));
     lines.push(...instanceLines(plan));
     const cost = plan.summary.cost;
     if (cost) {

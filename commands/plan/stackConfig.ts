@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { offlineHandoffConfig } from "../../clusters/offline";
+import { importedClusterTargetProblems, offlineHandoffConfig } from "../../clusters/offline";
 import { throwIfProblems } from "../../stacks/problems";
 import { syntaxProblems } from "../../stacks/yamlSource";
 
@@ -60,6 +60,10 @@ export function readStackConfig(
         else config[qualify(key)] = encode(value);
     }
     const environments = environmentList(stackData.environment);
+    throwIfProblems(
+        `Invalid stack file Pulumi.${stack}.yaml`,
+        importedClusterTargetProblems(environments, { dir: projectDir, stack, target: config[qualify("target")] }),
+    );
     applyClusterHandoff(environments, config, placeholder);
     for (const key of escProvidedKeys(environments, config).map(qualify)) if (!(key in config)) placeholder(key);
     return { project: project.name, stack, rootDirectory: path.resolve(projectDir), config, secretKeys, placeholders: placeholders.sort(), environments };

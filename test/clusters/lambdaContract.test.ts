@@ -6,6 +6,8 @@ import * as os from "os";
 import * as path from "path";
 import { ROOT } from "../support/plan";
 import { checkDocument, DOCUMENT } from "../support/lambdaApi";
+import { loadCatalog } from "../../catalog";
+import { LAMBDA_API_URL } from "../../clusters/lambda/client";
 
 const LAMBDA = path.join(ROOT, "clusters", "lambda");
 
@@ -33,6 +35,20 @@ describe("Lambda Cloud API contract (clusters/lambda/openapi-1.8.3.json)", () =>
             expect(committed === fs.readFileSync(out, "utf8"), "clusters/lambda/api.d.ts is stale: run `npm run lambda:types` and commit it").to.equal(true);
         } finally {
             fs.rmSync(path.dirname(out), { recursive: true, force: true });
+        }
+    });
+
+    it("is what the catalog's Lambda agents reach: the document's production host, not its deprecated one", () => {
+        const { servers } = JSON.parse(fs.readFileSync(path.join(LAMBDA, "openapi-1.8.3.json"), "utf8")) as { servers: { url: string; description: string }[] };
+        const production = servers.filter((s) => !/deprecated/i.test(s.description)).map((s) => new URL(s.url).hostname);
+        const deprecated = servers.filter((s) => /deprecated/i.test(s.description)).map((s) => new URL(s.url).hostname);
+        expect(production).to.have.length(1);
+        expect(new URL(LAMBDA_API_URL).hostname).to.equal(production[0]);
+        const agents = loadCatalog().servers.filter((s) => s.secrets.includes("LAMBDA_API_KEY"));
+        expect(agents, "catalog servers holding LAMBDA_API_KEY").to.not.be.empty;
+        for (const agent of agents) {
+            expect(agent.outbound, agent.name).to.include(production[0]);
+            for (const old of deprecated) expect(agent.outbound, agent.name).to.not.include(old);
         }
     });
 });

@@ -8,6 +8,7 @@ import { hostScripts } from "../../clusters/hosts";
 import { machineTags, poolRegions, rulesetName } from "../../clusters/machines";
 import { HOURS_PER_MONTH, INSTANCE_TYPES } from "../../clusters/pricing";
 import { CLUSTER_CONFIG_NAMESPACE, ClusterSettings, loadClusterSettings } from "../../clusters/settings";
+import { locateKey } from "../../clusters/stackFile";
 import type { ProjectPlanFile } from "../../commands/plan/project";
 import { PLACEHOLDER_PREFIX, readStackConfig } from "../../commands/plan/stackConfig";
 import { SECRET_MARKER } from "../../commands/plan/recorder";
@@ -204,7 +205,8 @@ describe("cluster plan of an invalid stack", () => {
         try {
             const run = planCluster(stack, project);
             expect(run.code, run.stderr).to.equal(2);
-            expect(run.stderr).to.match(new RegExp(`Pulumi\\.${stack}\\.yaml:8: sophia-clusters:managers: expected 1 or 3 .*\\(got 5\\)`));
+            const managersAt = locateKey(project, stack, CLUSTER_CONFIG_NAMESPACE, ["managers"]);
+            expect(run.stderr).to.match(new RegExp(`${managersAt.replace(/\./g, "\\.")}: sophia-clusters:managers: expected 1 or 3 .*\\(got 5\\)`));
             expect(run.stderr).to.match(
                 /yaml:\d+: sophia-clusters:pools\.servers\.region: expected a Lambda region such as us-east-1, one of [a-z0-9, -]+ \(got "mars"\)/,
             );

@@ -16,20 +16,23 @@ export function goCommand(): string {
     }
 }
 
+/** The Kubernetes release's own kubectl, from the same modules (kubectl/main.go). */
+export const buildKubectl = (outDir: string, timeoutMs: number) => buildEngine(outDir, timeoutMs, "./kubectl", "kubectl");
+
 /**
- * Builds the engine into `outDir` with the go command on PATH. Modules come from the Go module
+ * Builds the engine (or another program of this module) into `outDir` with the go command on PATH. Modules come from the Go module
  * proxy into the usual module cache, so a second build only links.
  */
-export function buildEngine(outDir: string, timeoutMs: number): { binary: string; seconds: number } {
-    const binary = path.join(outDir, "kube-engine");
+export function buildEngine(outDir: string, timeoutMs: number, program = ".", name = "kube-engine"): { binary: string; seconds: number } {
+    const binary = path.join(outDir, name);
     const started = Date.now();
-    const build = spawnSync(goCommand(), ["build", "-trimpath", "-ldflags=-s -w", "-o", binary, "."], {
+    const build = spawnSync(goCommand(), ["build", "-trimpath", "-ldflags=-s -w", "-o", binary, program], {
         cwd: ENGINE_SOURCE,
         encoding: "utf8",
         env: { ...process.env, GOFLAGS: "-mod=mod", CGO_ENABLED: "0" },
         timeout: timeoutMs,
     });
-    if (build.status !== 0) throw new Error(`go build of the kube-apiserver engine failed (${build.status ?? build.signal}):\n${build.stderr}${build.stdout}`);
+    if (build.status !== 0) throw new Error(`go build of ${name} failed (${build.status ?? build.signal}):\n${build.stderr}${build.stdout}`);
     return { binary, seconds: (Date.now() - started) / 1000 };
 }
 

@@ -87,8 +87,10 @@ async function isBuiltInGroup(client: KubeClient, group: string): Promise<boolea
  * Applies a stack's plan to the engine: its namespaces, the CRDs of the custom kinds it renders,
  * every other manifest, then the first pod of each workload (dry run). Refusals are collected, not
  * thrown, so one report lists them all.
+ *
+ * `podClient` creates the pods: in a cluster their controllers do, not whoever deploys the plan.
  */
-export async function applyPlan(client: KubeClient, stackDir: string, scratch: string): Promise<StackReport> {
+export async function applyPlan(client: KubeClient, stackDir: string, scratch: string, podClient: KubeClient = client): Promise<StackReport> {
     const plan = JSON.parse(fs.readFileSync(path.join(stackDir, "plan.json"), "utf8")) as PlanFile;
     const manifests = readPlanManifests(stackDir);
     const { namespaces, rest } = orderManifests(manifests);
@@ -125,7 +127,7 @@ export async function applyPlan(client: KubeClient, stackDir: string, scratch: s
     const pods: ObjectOutcome[] = [];
     for (const m of rest) {
         const pod = podFor(m.object);
-        if (pod) pods.push(outcome(`pod of ${m.file}`, pod, await client.createDryRun(pod)));
+        if (pod) pods.push(outcome(`pod of ${m.file}`, pod, await podClient.createDryRun(pod)));
     }
     const notApplied = plan.resources
         .filter((r) => r.type === HELM_RELEASE)

@@ -1,10 +1,12 @@
 // Command kube-engine runs a real kube-apiserver backed by an embedded etcd on 127.0.0.1, with
-// certificates, a service-account signing key and an admin token generated at start. It writes
-// connection.json (server URL, CA file, token) into --dir once the certificates exist; the caller
-// waits for /readyz and stops the process with SIGTERM.
+// certificates, a service-account signing key and an admin token generated at start, and the
+// service-account token controller kube-controller-manager runs. It writes connection.json
+// (server URL, CA file, token) into --dir once the certificates exist; the caller waits for
+// /readyz and stops the process with SIGTERM.
 package main
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -25,8 +27,15 @@ import (
 
 	"go.etcd.io/etcd/server/v3/embed"
 	"golang.org/x/sys/unix"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/util/keyutil"
 	"k8s.io/component-base/cli"
+	"k8s.io/klog/v2"
 	"k8s.io/kubernetes/cmd/kube-apiserver/app"
+	serviceaccountcontroller "k8s.io/kubernetes/pkg/controller/serviceaccount"
+	"k8s.io/kubernetes/pkg/serviceaccount"
 )
 
 type connection struct {
@@ -60,6 +69,10 @@ func run(dir string, port int) int {
 		return 1
 	}
 	defer etcd.Close()
+	if err := startTokenController(dir, files); err != nil {
+		fmt.Fprintln(os.Stderr, "token controller:", err)
+		return 1
+	}
 
 	command := app.NewAPIServerCommand()
 	command.SetArgs(apiserverArgs(dir, port, etcdURL, files))
@@ -95,6 +108,46 @@ func apiserverArgs(dir string, port int, etcdURL string, files credentialFiles) 
 		"--profiling=false",
 		"--v=0",
 	}
+}
+
+// startTokenController runs the controller that fills kubernetes.io/service-account-token
+// Secrets, as kube-controller-manager does (legacy issuer, the service-account signing key, the
+// cluster's CA). Its informers wait for the API server that starts after it.
+func startTokenController(dir string, files credentialFiles) error {
+	var conn connection
+	data, err := os.ReadFile(filepath.Join(dir, "connection.json"))
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(data, &conn); err != nil {
+		return err
+	}
+	client, err := kubernetes.NewForConfig(&rest.Config{Host: conn.Server, BearerToken: conn.Token, TLSClientConfig: rest.TLSClientConfig{CAFile: conn.CAFile}})
+	if err != nil {
+		return err
+	}
+	key, err := keyutil.PrivateKeyFromFile(files.saPrivate)
+	if err != nil {
+		return err
+	}
+	generator, err := serviceaccount.JWTTokenGenerator(serviceaccount.LegacyIssuer, key)
+	if err != nil {
+		return err
+	}
+	rootCA, err := os.ReadFile(files.ca)
+	if err != nil {
+		return err
+	}
+	factory := informers.NewSharedInformerFactory(client, 0)
+	controller, err := serviceaccountcontroller.NewTokensController(klog.Background(), factory.Core().V1().ServiceAccounts(), factory.Core().V1().Secrets(), client,
+		serviceaccountcontroller.TokensControllerOptions{TokenGenerator: generator, RootCA: rootCA})
+	if err != nil {
+		return err
+	}
+	ctx := context.Background()
+	factory.Start(ctx.Done())
+	go controller.Run(ctx, 1)
+	return nil
 }
 
 // startEtcd runs an embedded single-member etcd on free loopback ports.
