@@ -50,6 +50,27 @@ const version = z
 /** A content digest of an image as registries report it; only the release pipeline writes one, never a person. */
 export const imageDigest = z.string().regex(/^sha256:[0-9a-f]{64}$/, "expected an image digest sha256:<64 lowercase hex digits>, as the registry reports it");
 
+/** A stdio server needs the command that starts it; only a stdio server takes one. */
+function transportIssues(entry: { transport: Transport; command?: readonly string[] }): { path: string[]; message: string }[] {
+    if (entry.transport === "stdio" && entry.command === undefined)
+        return [
+            {
+                path: ["transport"],
+                message:
+                    "a stdio server needs the command that starts it inside its image: add command: [program, args...], e.g. command: [node, /app/server.js]",
+            },
+        ];
+    if (entry.transport !== "stdio" && entry.command !== undefined)
+        return [
+            {
+                path: ["command"],
+                message:
+                    "command applies only to stdio servers (a Streamable HTTP server runs its image's own entrypoint): set transport: stdio or remove command",
+            },
+        ];
+    return [];
+}
+
 /** One MCP server. The schema is the source of the catalog's TypeScript types. */
 export const serverEntrySchema = z
     .strictObject({
@@ -122,22 +143,9 @@ export const serverEntrySchema = z
         if (entry.expose === "internal" && entry.clients.length > 0) {
             ctx.addIssue({ code: "custom", path: ["clients"], message: "clients only apply to public servers: set expose: public or remove clients" });
         }
-        if (entry.transport === "stdio" && entry.command === undefined) {
-            ctx.addIssue({
-                code: "custom",
-                path: ["transport"],
-                message:
-                    "a stdio server needs the command that starts it inside its image: add command: [program, args...], e.g. command: [node, /app/server.js]",
-            });
-        }
-        if (entry.transport !== "stdio" && entry.command !== undefined) {
-            ctx.addIssue({
-                code: "custom",
-                path: ["command"],
-                message:
-                    "command applies only to stdio servers (a Streamable HTTP server runs its image's own entrypoint): set transport: stdio or remove command",
-            });
-        }
+    })
+    .superRefine((entry, ctx) => {
+        for (const issue of transportIssues(entry)) ctx.addIssue({ code: "custom", ...issue });
     });
 
 export type ServerEntryInput = z.input<typeof serverEntrySchema>;
