@@ -10,7 +10,7 @@ import { StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamable
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { greet, mcpClient, McpReach } from "../../commands/release/mcpClient";
 import { serverMetrics } from "../../components/monitoring/metricsContract";
-import { ROOT } from "../support/plan";
+import { planOf, ROOT } from "../support/plan";
 import { freePort, requireBinary, waitFor } from "../support/tools";
 import { RealEdge, startRealEdge } from "../edge/realEdge";
 import { edgeCertificate } from "../release/fakes";
@@ -199,6 +199,17 @@ describe("a stdio MCP server behind the stdio bridge, through the real edge", fu
         for (const metric of serverMetrics(false)) expect(families.get(metric.name), metric.name).to.equal(metric.type);
         for (const bucket of ["0.2", "0.5"]) expect(exposition).to.match(new RegExp(`^http_request_duration_seconds_bucket\\{le="${bucket}"\\} [1-9]`, "m"));
         expect(exposition).to.match(/^http_requests_total\{code="200"\} [1-9]/m);
+    });
+
+    it("passes the health check Swarm runs in the container (wget --spider on the health path)", () => {
+        const plan = planOf("dev").plan!;
+        const service = plan.resources.find((r) => r.type === "docker:index/service:Service" && (r.inputs as any).taskSpec.containerSpec.healthcheck);
+        const [kind, program, ...args] = (service!.inputs as any).taskSpec.containerSpec.healthcheck.tests as string[];
+        expect([kind, program]).to.deep.equal(["CMD", "wget"]);
+        const target = args.map((arg) => arg.replace(/^http:\/\/127\.0\.0\.1:\d+\/.*$/, `http://127.0.0.1:${port}/health`));
+        expect(target, "the check's URL, pointed at the bridge").to.include(`http://127.0.0.1:${port}/health`);
+        const check = spawnSync(requireBinary("wget"), target, { encoding: "utf8", timeout: 10_000 });
+        expect(check.status, check.stderr).to.equal(0);
     });
 
     it("keeps the gateway's own port on the loopback address: the bridge's port is the only way in", () => {

@@ -90,13 +90,15 @@ function frontDoor(options: BridgeOptions, innerPort: number, ready: () => boole
     });
     return http.createServer((req, res) => {
         const pathname = new URL(req.url ?? "/", "http://bridge").pathname;
-        if (req.method === "GET" && pathname === options.healthPath) {
+        // HEAD too: Swarm's health check is `wget --spider`, which asks with HEAD.
+        const read = req.method === "GET" || req.method === "HEAD";
+        if (read && pathname === options.healthPath) {
             void Promise.resolve(ready() && gatewayHealthy(innerPort)).then((healthy) =>
                 res.writeHead(healthy ? 200 : 503, { "content-type": "application/json" }).end(JSON.stringify({ status: healthy ? "ok" : "starting" })),
             );
             return;
         }
-        if (req.method === "GET" && pathname === options.metricsPath) {
+        if (read && pathname === options.metricsPath) {
             void metrics.registry.metrics().then((text) => res.writeHead(200, { "content-type": metrics.registry.contentType }).end(text));
             return;
         }
