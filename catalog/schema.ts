@@ -10,6 +10,13 @@ export type Target = (typeof TARGETS)[number];
 
 export const CATEGORIES = ["core", "agent", "external", "additional"] as const;
 
+/**
+ * How a server speaks MCP: Streamable HTTP on its port, or over stdin/stdout, in which case the
+ * platform runs it behind the stdio bridge (images/stdio-bridge), which serves the same contract.
+ */
+export const TRANSPORTS = ["streamable-http", "stdio"] as const;
+export type Transport = (typeof TRANSPORTS)[number];
+
 /** Who can reach a server: `public` servers get a route at the edge, `internal` ones none. */
 export const EXPOSURES = ["public", "internal"] as const;
 export type Exposure = (typeof EXPOSURES)[number];
@@ -42,6 +49,27 @@ const version = z
 
 /** A content digest of an image as registries report it; only the release pipeline writes one, never a person. */
 export const imageDigest = z.string().regex(/^sha256:[0-9a-f]{64}$/, "expected an image digest sha256:<64 lowercase hex digits>, as the registry reports it");
+
+/** A stdio server needs the command that starts it; only a stdio server takes one. */
+function transportIssues(entry: { transport: Transport; command?: readonly string[] }): { path: string[]; message: string }[] {
+    if (entry.transport === "stdio" && entry.command === undefined)
+        return [
+            {
+                path: ["transport"],
+                message:
+                    "a stdio server needs the command that starts it inside its image: add command: [program, args...], e.g. command: [node, /app/server.js]",
+            },
+        ];
+    if (entry.transport !== "stdio" && entry.command !== undefined)
+        return [
+            {
+                path: ["command"],
+                message:
+                    "command applies only to stdio servers (a Streamable HTTP server runs its image's own entrypoint): set transport: stdio or remove command",
+            },
+        ];
+    return [];
+}
 
 /** One MCP server. The schema is the source of the catalog's TypeScript types. */
 export const serverEntrySchema = z
@@ -81,6 +109,10 @@ export const serverEntrySchema = z
         sessionAffinity: z.boolean().default(false),
         /** Client identities allowed to call a public server; anyone else gets 403 at the edge. */
         clients: z.array(clientIdentity).default([]),
+        /** How the server speaks MCP; a stdio server runs behind the stdio bridge. */
+        transport: z.enum(TRANSPORTS, { error: () => `expected ${TRANSPORTS.join(" or ")}` }).default("streamable-http"),
+        /** A stdio server's command inside its image (program and arguments), which the bridge starts per MCP session. */
+        command: z.array(z.string().min(1, "expected a non-empty word")).min(1, "expected the program and its arguments").optional(),
     })
     .superRefine((entry, ctx) => {
         if (entry.hostMounts.includes(DOCKER_SOCKET) && !entry.allowDockerSocket) {
@@ -111,6 +143,9 @@ export const serverEntrySchema = z
         if (entry.expose === "internal" && entry.clients.length > 0) {
             ctx.addIssue({ code: "custom", path: ["clients"], message: "clients only apply to public servers: set expose: public or remove clients" });
         }
+    })
+    .superRefine((entry, ctx) => {
+        for (const issue of transportIssues(entry)) ctx.addIssue({ code: "custom", ...issue });
     });
 
 export type ServerEntryInput = z.input<typeof serverEntrySchema>;

@@ -28,6 +28,9 @@ export interface ServerSpec {
     readonly sessionAffinity: boolean;
     /** Client identities the edge lets through to a public server. */
     readonly clients: readonly string[];
+    readonly transport: ServerEntry["transport"];
+    /** A stdio server's command inside its image; absent for a Streamable HTTP server. */
+    readonly command?: readonly string[];
 }
 
 /** Resolves every catalog entry the stack's target runs (an entry may be limited to some targets) against the stack's settings. Pure; no Pulumi. */
@@ -60,5 +63,7 @@ export function resolveServerSpec(entry: ServerEntry, settings: StackSettings): 
         expose: entry.expose,
         sessionAffinity: entry.sessionAffinity,
         clients: entry.clients,
+        transport: entry.transport,
+        ...(entry.command ? { command: entry.command } : {}),
     };
 }

@@ -72,6 +72,29 @@ describe("catalog", () => {
         expect(servers.get("docker-agent")!.allowDockerSocket).to.equal(true);
     });
 
+    it("names the file, line and fix of a stdio entry without its command, and of a command on a Streamable HTTP entry", () => {
+        const text = fs.readFileSync(CATALOG_FILE, "utf8");
+        const lines = text.split("\n");
+        const [first, second] = loadCatalog().servers;
+        const at = (name: string): number => lines.indexOf(`  - name: ${name}`);
+        lines.splice(at(second.name) + 1, 0, "    command: [node, /app/server.js]");
+        lines.splice(at(first.name) + 1, 0, "    transport: stdio");
+        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "catalog-")), "mcp-servers.yaml");
+        fs.writeFileSync(file, lines.join("\n"));
+        const error = (() => {
+            try {
+                loadCatalog(file);
+            } catch (e) {
+                return e as InvalidInputError;
+            }
+            throw new Error("expected the catalog to be rejected");
+        })();
+        expect(error.problems.map((p) => `${p.where}: ${p.message}`)).to.deep.equal([
+            `mcp-servers.yaml:${at(first.name) + 2}:16 servers[0] (${first.name}).transport: a stdio server needs the command that starts it inside its image: add command: [program, args...], e.g. command: [node, /app/server.js]`,
+            `mcp-servers.yaml:${at(second.name) + 2}:14 servers[1] (${second.name}).command: got ["node","/app/server.js"]; command applies only to stdio servers (a Streamable HTTP server runs its image's own entrypoint): set transport: stdio or remove command`,
+        ]);
+    });
+
     it("is frozen after validation", () => {
         const catalog = loadCatalog();
         expect(Object.isFrozen(catalog.servers[0])).to.equal(true);

@@ -24,6 +24,7 @@ describe("catalog entry schema", () => {
             expose: "internal",
             sessionAffinity: false,
             clients: [],
+            transport: "streamable-http",
         });
     });
 
@@ -155,5 +156,18 @@ describe("catalog entry schema", () => {
             "clients: clients only apply to public servers: set expose: public or remove clients",
         ]);
         expect(messages({ expose: "public", clients: ["claude-desktop"] })).to.deep.equal([]);
+    });
+
+    it("ties a command to the stdio transport: a stdio server needs one, a Streamable HTTP server takes none", () => {
+        expect(messages({ transport: "stdio", command: ["node", "/app/server.js"] })).to.deep.equal([]);
+        expect(messages({ transport: "stdio" })).to.deep.equal([
+            "transport: a stdio server needs the command that starts it inside its image: add command: [program, args...], e.g. command: [node, /app/server.js]",
+        ]);
+        expect(messages({ command: ["node", "/app/server.js"] })).to.deep.equal([
+            "command: command applies only to stdio servers (a Streamable HTTP server runs its image's own entrypoint): set transport: stdio or remove command",
+        ]);
+        expect(messages({ transport: "sse" })).to.deep.equal(["transport: expected streamable-http or stdio"]);
+        expect(messages({ transport: "stdio", command: [] })).to.deep.equal(["command: expected the program and its arguments"]);
+        expect(messages({ transport: "stdio", command: ["node", ""] })).to.deep.equal(["command.1: expected a non-empty word"]);
     });
 });

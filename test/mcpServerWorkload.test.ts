@@ -57,6 +57,18 @@ describe("MCP server workload", () => {
         expect(workload.connectsTo).to.deep.equal(["monitoring"]);
     });
 
+    it("runs a stdio server behind the stdio bridge, its command after --, and a Streamable HTTP server as its image says", () => {
+        const stdio = mcpServerWorkload(spec({ tier: "low", transport: "stdio", command: ["uvx", "mcp-server-git", "--repository", "/data"] }), undefined);
+        expect(stdio.command).to.deep.equal(["node", "/opt/sophia/stdio-bridge/bridge.js"]);
+        expect(stdio.args).to.deep.equal(["--health-path", "/health", "--metrics-path", "/metrics", "--", "uvx", "mcp-server-git", "--repository", "/data"]);
+        const custom = mcpServerWorkload(spec({ tier: "low", transport: "stdio", command: ["srv"], healthPath: "/up", metricsPath: "/prom" }), undefined);
+        expect(custom.args).to.deep.equal(["--health-path", "/up", "--metrics-path", "/prom", "--", "srv"]);
+        expect(custom.health).to.deep.equal({ path: "/up", port: "http" });
+        const http = mcpServerWorkload(spec({ tier: "low" }), undefined);
+        expect(http).to.not.have.property("command");
+        expect(http).to.not.have.property("args");
+    });
+
     it("takes each catalog secret as an environment variable from the server's platform secret, by name", () => {
         const handle = { name: "search-server-secrets", group: "mcp", keys: ["SEARCH_API_KEY", "SEARCH_ORG"] } as unknown as SecretHandle;
         const workload = mcpServerWorkload(spec({ tier: "low", secrets: ["SEARCH_API_KEY", "SEARCH_ORG"] }), handle);

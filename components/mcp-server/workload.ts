@@ -21,6 +21,25 @@ export interface Observability {
 /** The key of a cache server's own secret: its Redis password, handed over as a file (REDIS_PASSWORD_FILE). */
 export const CACHE_PASSWORD_KEY = "REDIS_PASSWORD";
 
+/**
+ * The stdio bridge's program in every image built FROM the bridge's (images/stdio-bridge/Dockerfile
+ * puts it there): a stdio server's container runs it, with the server's command as its argument.
+ */
+export const STDIO_BRIDGE_PROGRAM: readonly string[] = ["node", "/opt/sophia/stdio-bridge/bridge.js"];
+
+/**
+ * How the container starts: a Streamable HTTP server runs its image's own entrypoint; a stdio
+ * server runs behind the bridge, which serves the same port, health and metrics paths.
+ */
+export function serverProcess(spec: Pick<ServerSpec, "name" | "transport" | "command" | "healthPath" | "metricsPath">): Pick<WorkloadSpec, "command" | "args"> {
+    if (spec.transport !== "stdio") return {};
+    if (!spec.command) throw new Error(`${spec.name}: a stdio server needs its command (the catalog entry's command)`);
+    return {
+        command: [...STDIO_BRIDGE_PROGRAM],
+        args: ["--health-path", spec.healthPath, "--metrics-path", spec.metricsPath, "--", ...spec.command],
+    };
+}
+
 /** What a cache server is told about Redis: where it is and who it is there; the password comes as a file. */
 export interface CacheAccess {
     readonly credentials: Omit<CacheCredentials, "password">;
@@ -50,6 +69,7 @@ export function mcpServerWorkload(spec: ServerSpec, secrets: SecretHandle | unde
         name: spec.name,
         group: "mcp",
         image: spec.image,
+        ...serverProcess(spec),
         ports: [{ name: HTTP_PORT_NAME, port: spec.port }],
         env: {
             PORT: String(spec.port),

@@ -27,6 +27,8 @@ export const DEBIAN_PACKAGES: Readonly<Record<string, string>> = {
     "redis-server": "redis-server",
     "redis-cli": "redis-tools",
     "prometheus-redis-exporter": "prometheus-redis-exporter",
+    // The health check Swarm runs in a server's container (components/platform/swarm/service.ts).
+    wget: "wget",
 };
 
 /** Where Debian puts PostgreSQL's server programs: one folder per major version, not on PATH. */
