@@ -71,9 +71,13 @@ function compiledCode(source) {
     return compiled.endsWith(stamp(text)) ? compiled : compile(source, text);
 }
 
-/** From now on, requiring a .ts file of the project runs its compiled JavaScript. */
+/**
+ * From now on, requiring a .ts file of the project runs its compiled JavaScript. Stack traces point
+ * into the TypeScript sources when SOPHIA_DEBUG=1 asks for traces: mapping them costs every start
+ * the parsing of each module's source map, and without it a command prints no trace.
+ */
 function register() {
-    process.setSourceMapsEnabled(true);
+    if (process.env.SOPHIA_DEBUG === "1") process.setSourceMapsEnabled(true);
     require.extensions[".ts"] = (module, filename) => module._compile(compiledCode(filename), filename);
 }
 

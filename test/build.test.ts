@@ -10,8 +10,8 @@ const REGISTER = path.join(ROOT, "commands", "register.js");
 const build = require("../commands/build.js") as { compiledPath(source: string): string; BUILD_DIR: string };
 
 /** Runs `file` (TypeScript) under the compiled loader, as the npm scripts run the commands. */
-function runCompiled(file: string): { status: number | null; stdout: string; stderr: string } {
-    return spawnSync(process.execPath, ["-r", REGISTER, file], { cwd: ROOT, encoding: "utf8" });
+function runCompiled(file: string, env: NodeJS.ProcessEnv = {}): { status: number | null; stdout: string; stderr: string } {
+    return spawnSync(process.execPath, ["-r", REGISTER, file], { cwd: ROOT, encoding: "utf8", env: { ...process.env, ...env } });
 }
 
 describe("compiled commands (commands/build.js)", function () {
@@ -59,13 +59,13 @@ describe("compiled commands (commands/build.js)", function () {
         expect(runCompiled(source).stdout).to.equal("from build\n");
     });
 
-    it("maps a stack trace to the TypeScript source's line", () => {
+    it("maps a stack trace to the TypeScript source's line when SOPHIA_DEBUG=1 asks for traces", () => {
         const source = path.join(work, "fails.ts");
         fs.writeFileSync(
             source,
             "interface Shape {\n    sides: number;\n}\nconst square: Shape = { sides: 4 };\nthrow new Error(`bad shape ${square.sides}`);\n",
         );
-        const run = runCompiled(source);
+        const run = runCompiled(source, { SOPHIA_DEBUG: "1" });
         expect(run.status).to.equal(1);
         expect(run.stderr).to.include(`${source}:5`);
     });
