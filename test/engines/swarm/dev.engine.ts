@@ -4,8 +4,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { loadCatalog } from "../../../catalog";
-import { planOf, ROOT, runCliAsync } from "../../support/plan";
+import { ROOT, runCliAsync, runPlan } from "../../support/plan";
 import { requireBinary, waitFor } from "../../support/tools";
 import { Applied, applyPlan } from "./apply";
 import { containerOf, convergenceOf, fixtureService, probe, ProbeAnswer, ServiceConvergence, taskAddresses, tasksOf, unkeptFields } from "./cluster";
@@ -13,6 +12,7 @@ import { Dockerd } from "./engine";
 import { redisSecretValues } from "./cacheSecrets";
 import { Forward, forwardInto } from "./forward";
 import { buildImages, sdkAssignment } from "./images";
+import { engineCatalog } from "./engineCatalog";
 import { engineBody, PlanResource } from "./translate";
 import { serverMetrics } from "../../../components/monitoring/metricsContract";
 import * as YAML from "yaml";
@@ -20,7 +20,9 @@ import { StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamable
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { greet, McpFailure, mcpClient, McpReach } from "../../../commands/release/mcpClient";
 
-const catalog = loadCatalog();
+// The catalog with one public server turned into a stdio server, which runs behind the stdio bridge.
+const deployed = engineCatalog();
+const catalog = deployed.catalog;
 const sdks = sdkAssignment(catalog.servers);
 const SINK = "engine-test-webhook-sink";
 const PROBE = "engine-test-probe";
@@ -79,7 +81,10 @@ describe("the dev stack on a real Docker Swarm", function () {
 
     before(async function () {
         work = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-engines-swarm-"));
-        const run = planOf("dev");
+        const catalogFile = path.join(work, "mcp-servers.yaml");
+        fs.writeFileSync(catalogFile, deployed.text);
+        const run = runPlan(["--stack", "dev", "--catalog", catalogFile]);
+        expect(run.code, run.stderr + run.stdout).to.equal(0);
         const plan = run.plan!;
         planOut = path.join(run.out, "dev");
         resources = plan.resources;
@@ -226,11 +231,13 @@ describe("the dev stack on a real Docker Swarm", function () {
             edge = await forwardInto(dockerd, probeContainer, "edge-gateway", 8443);
             ca = fs.readFileSync(path.join(work, "edge.crt"), "utf8");
             expect(routed.length).to.be.greaterThan(0);
-            expect(new Set(routed.map((s) => sdks.get(s.name))), "public servers of both SDKs").to.have.property("size", 2);
+            expect(new Set(routed.map((s) => sdks.get(s.name))), "public servers of both SDKs and a stdio server").to.deep.equal(
+                new Set(["mcp-typescript", "mcp-python", "mcp-stdio"]),
+            );
         });
         after(async () => edge?.close());
 
-        it("initialize, tools/list and tools/call reach every public server, which learns the client from the edge", async function () {
+        it("initialize, tools/list and tools/call reach every public server: an HTTP server learns the client from the edge, a stdio server answers from its stdio process", async function () {
             for (const server of routed) {
                 const { client, transport, close } = mcpClient(url(server.name), reach(tokenOf(server.clients[0])));
                 try {
@@ -238,11 +245,15 @@ describe("the dev stack on a real Docker Swarm", function () {
                     expect(client.getServerVersion()?.name).to.equal(server.name);
                     expect((await client.listTools()).tools.map((t) => t.name).sort()).to.deep.equal(["count", "echo", "whoami"]);
                     expect(text(await client.callTool({ name: "echo", arguments: { text: server.name } }))).to.equal(server.name);
-                    const who = JSON.parse(text(await client.callTool({ name: "whoami", arguments: {} }))) as { sdk: string; client: string };
-                    expect(who, "nginx passes the authenticated client on").to.deep.include({
-                        client: server.clients[0],
-                        sdk: sdks.get(server.name)!.slice(4),
-                    });
+                    const who = JSON.parse(text(await client.callTool({ name: "whoami", arguments: {} }))) as Record<string, unknown>;
+                    if (server.transport === "stdio")
+                        // A stdio process sees no HTTP headers: the bridge started the TypeScript SDK's stdio server for this session.
+                        expect(who, `${server.name} behind the stdio bridge`).to.deep.include({ sdk: "typescript", transport: "stdio" });
+                    else
+                        expect(who, "nginx passes the authenticated client on").to.deep.include({
+                            client: server.clients[0],
+                            sdk: sdks.get(server.name)!.slice(4),
+                        });
                 } finally {
                     await close();
                 }
@@ -267,8 +278,8 @@ describe("the dev stack on a real Docker Swarm", function () {
             }
         });
 
-        it("delivers progress notifications as the tool sends them, through the edge, from both SDKs' servers", async function () {
-            for (const sdk of ["mcp-typescript", "mcp-python"] as const) {
+        it("delivers progress notifications as the tool sends them, through the edge, from both SDKs' servers and the stdio server", async function () {
+            for (const sdk of ["mcp-typescript", "mcp-python", "mcp-stdio"] as const) {
                 const server = routed.find((s) => sdks.get(s.name) === sdk)!;
                 const { client, transport, close } = mcpClient(url(server.name), reach(tokenOf(server.clients[0])));
                 try {
@@ -367,8 +378,8 @@ describe("the dev stack on a real Docker Swarm", function () {
             }
         });
 
-        it("ends a session on DELETE: the session's id then gets 404, the spec's answer for an unknown session", async function () {
-            for (const sdk of ["mcp-typescript", "mcp-python"] as const) {
+        it("ends a session on DELETE: the session's id then gets 404, the spec's answer for an unknown session (both SDKs' servers and the stdio bridge)", async function () {
+            for (const sdk of ["mcp-typescript", "mcp-python", "mcp-stdio"] as const) {
                 const server = routed.find((s) => sdks.get(s.name) === sdk)!;
                 const first = mcpClient(url(server.name), reach(tokenOf(server.clients[0])));
                 let sessionId: string | undefined;

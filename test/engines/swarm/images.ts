@@ -11,12 +11,23 @@ import { Rootfs, sharedLibraries } from "./rootfs";
 /**
  * The images the dev plan names, built on this machine (nothing can be pulled here) and tagged with
  * the plan's exact names. The catalog's MCP servers run the test servers built with the official
- * SDKs (test/mcpServers/: TypeScript and Python, every other server each). Where Debian ships the
+ * SDKs (test/mcpServers/: TypeScript and Python, every other server each; a `transport: stdio` entry
+ * runs the TypeScript SDK's stdio server behind the stdio bridge). Where Debian ships the
  * program, the image runs Debian's binary; where it does not (Grafana, Jaeger, oauth2-proxy, the
  * Docker socket proxy), it runs the stand-in in fake/server.ts in the matching role.
  */
 export type ImageKind =
-    "mcp-typescript" | "mcp-python" | "prometheus" | "alertmanager" | "nginx" | "redis" | "postgres" | "redis-exporter" | "postgres-exporter" | "standin";
+    | "mcp-typescript"
+    | "mcp-python"
+    | "mcp-stdio"
+    | "prometheus"
+    | "alertmanager"
+    | "nginx"
+    | "redis"
+    | "postgres"
+    | "redis-exporter"
+    | "postgres-exporter"
+    | "standin";
 
 interface ImageRecipe {
     readonly kind: ImageKind;
@@ -40,16 +51,18 @@ const UPSTREAM: Record<string, ImageRecipe> = {
     "docker.io/jaegertracing/jaeger": { kind: "standin", env: { SOPHIA_FAKE_ROLE: "standin", SOPHIA_STANDIN_PORTS: "13133,4317,4318,16686,8888" } },
 };
 
-export type McpSdk = "mcp-typescript" | "mcp-python";
+export type McpSdk = "mcp-typescript" | "mcp-python" | "mcp-stdio";
 
 /**
- * The SDK each catalog server's image is built with: TypeScript and Python in turn, in catalog order,
- * counted apart among public and internal servers so that servers of both run behind the edge.
+ * The SDK each catalog server's image is built with: a `transport: stdio` entry gets the stdio server
+ * behind the bridge; the others TypeScript and Python in turn, in catalog order, counted apart among
+ * public and internal servers so that servers of both run behind the edge.
  */
-export function sdkAssignment(servers: readonly { readonly name: string; readonly expose: string }[]): Map<string, McpSdk> {
+export function sdkAssignment(servers: readonly { readonly name: string; readonly expose: string; readonly transport?: string }[]): Map<string, McpSdk> {
     const counts = new Map<string, number>();
     return new Map(
-        servers.map((server) => {
+        servers.map((server): [string, McpSdk] => {
+            if (server.transport === "stdio") return [server.name, "mcp-stdio"];
             const index = counts.get(server.expose) ?? 0;
             counts.set(server.expose, index + 1);
             return [server.name, index % 2 === 0 ? "mcp-typescript" : "mcp-python"];
@@ -110,6 +123,7 @@ const BUILDERS: Record<Exclude<ImageKind, "standin">, (fs: Rootfs) => string[]> 
     "postgres-exporter": (r) => (r.binary("/usr/bin/prometheus-postgres-exporter", "/bin/postgres_exporter"), ['ENTRYPOINT ["/bin/postgres_exporter"]']),
     "mcp-typescript": typescriptServerRootfs,
     "mcp-python": pythonServerRootfs,
+    "mcp-stdio": stdioServerRootfs,
 };
 
 /** Where the stand-in program lives in its image (it imports the metrics contract by relative path). */
@@ -128,6 +142,38 @@ function typescriptServerRootfs(r: Rootfs): string[] {
     });
     r.write("/opt/sophia/server.js", bundled.outputFiles[0].text);
     return ['ENTRYPOINT ["node", "/opt/sophia/server.js"]'];
+}
+
+/** Where the stdio test server lives in its image: a `transport: stdio` entry's command runs it. */
+export const STDIO_SERVER_COMMAND: readonly string[] = ["node", "/opt/sophia/server.js"];
+
+/** The bridge's folder, as images/stdio-bridge/Dockerfile lays it out (the plan's command names bridge.js there). */
+const BRIDGE_DIR = "/opt/sophia/stdio-bridge";
+
+const bundle = (entry: string, options: esbuild.BuildOptions = {}): string =>
+    esbuild.buildSync({ entryPoints: [entry], bundle: true, platform: "node", target: "node20", write: false, logLevel: "silent", ...options }).outputFiles![0]
+        .text;
+
+/**
+ * Node, the stdio bridge and the TypeScript SDK's stdio server, as images/stdio-bridge/Dockerfile and
+ * an image FROM it lay them out, each program bundled with its dependencies (no npm here). The bridge
+ * starts supergateway by its package path, so supergateway keeps its package layout: its package.json
+ * (it reads its version there) and an entry that loads the bundle from dist/lib, where its own modules
+ * sit. supergateway starts the command through a shell (busybox sh); the health check runs busybox wget.
+ */
+function stdioServerRootfs(r: Rootfs): string[] {
+    r.binary(process.execPath, "/usr/local/bin/node");
+    r.write(`${BRIDGE_DIR}/bridge.js`, bundle(path.join(ROOT, "images/stdio-bridge/src/bridge.ts")));
+    r.write(`${BRIDGE_DIR}/loopback.cjs`, fs.readFileSync(path.join(ROOT, "images/stdio-bridge/src/loopback.cjs"), "utf8"));
+    const gateway = path.dirname(require.resolve("supergateway/package.json"));
+    const installed = `${BRIDGE_DIR}/node_modules/supergateway`;
+    r.write(`${installed}/package.json`, fs.readFileSync(path.join(gateway, "package.json"), "utf8"));
+    // An ES module bundle of CommonJS dependencies (express, ...) needs a require of its own.
+    const banner = 'import { createRequire } from "module"; const require = createRequire(import.meta.url);';
+    r.write(`${installed}/dist/lib/bundle.js`, bundle(path.join(gateway, "dist/index.js"), { format: "esm", banner: { js: banner } }));
+    r.write(`${installed}/dist/index.js`, 'import "./lib/bundle.js";\n');
+    r.write(STDIO_SERVER_COMMAND[1], bundle(path.join(ROOT, "test/mcpServers/stdio/server.ts")));
+    return [`ENTRYPOINT ["node", "${BRIDGE_DIR}/bridge.js"]`];
 }
 
 /** Debian's Python 3.11 (the interpreter, its standard library, the libraries they load). */
