@@ -6,13 +6,13 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { greet, mcpClient, McpReach } from "../../commands/release/mcpClient";
 import { serverMetrics } from "../../components/monitoring/metricsContract";
 import { planOf, ROOT } from "../support/plan";
 import { freePort, requireBinary, waitFor } from "../support/tools";
 import { RealEdge, startRealEdge } from "../edge/realEdge";
+import { expectDeletedSessionUnknown, expectProgressAsSent } from "./sessionChecks";
 import { edgeCertificate } from "../release/fakes";
 
 const DOMAIN = "stdio.test.sophia.local";
@@ -139,48 +139,11 @@ describe("a stdio MCP server behind the stdio bridge, through the real edge", fu
     });
 
     it("delivers progress notifications as the tool sends them, the first long before the tool ends", async () => {
-        const { client, transport, close } = mcpClient(url, reach());
-        try {
-            await client.connect(transport);
-            const started = Date.now();
-            const arrivals: { progress: number; at: number }[] = [];
-            const steps = 4;
-            const result = await client.callTool({ name: "count", arguments: { steps, intervalMs: 1000 } }, undefined, {
-                onprogress: (p) => arrivals.push({ progress: p.progress, at: Date.now() - started }),
-            });
-            const ended = Date.now() - started;
-            expect(text(result)).to.equal(`counted ${steps} steps`);
-            expect(arrivals.map((a) => a.progress)).to.deep.equal([1, 2, 3, 4]);
-            // Buffered anywhere on the way (bridge, gateway, edge), all four would arrive together at the end.
-            expect(arrivals[0].at, `first at ${arrivals[0].at} ms, the tool ended at ${ended} ms`).to.be.below(ended - 2000);
-            expect(arrivals[3].at - arrivals[0].at, "spread over the run").to.be.above(1500);
-        } finally {
-            await close();
-        }
+        await expectProgressAsSent(url, reach());
     });
 
     it("ends a session on DELETE: the session's id then gets the spec's 404 for an unknown session", async () => {
-        const first = mcpClient(url, reach());
-        let sessionId: string | undefined;
-        try {
-            await first.client.connect(first.transport);
-            sessionId = first.transport.sessionId;
-            await first.transport.terminateSession();
-        } finally {
-            await first.close();
-        }
-        const resumed = mcpClient(url, reach(), sessionId);
-        try {
-            await resumed.client.connect(resumed.transport);
-            const failure = await resumed.client.listTools().then(
-                () => undefined,
-                (error: unknown) => error,
-            );
-            expect(failure).to.be.instanceOf(StreamableHTTPError);
-            expect((failure as StreamableHTTPError).code).to.equal(404);
-        } finally {
-            await resumed.close();
-        }
+        await expectDeletedSessionUnknown(url, reach());
     });
 
     it("passes verify's edge check", async () => {
