@@ -3,7 +3,7 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { LATEST_PROTOCOL_VERSION, type CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { greet, McpFailure, mcpClient, McpReach } from "../../commands/release/mcpClient";
 import { serverMetrics } from "../../components/monitoring/metricsContract";
 import { ROOT } from "../support/plan";
@@ -11,7 +11,7 @@ import { freePort, requireBinary } from "../support/tools";
 import { RealEdge, startRealEdge } from "../edge/realEdge";
 import { expectDeletedSessionUnknown, expectProgressAsSent } from "./sessionChecks";
 import { edgeCertificate } from "../release/fakes";
-import { ensurePythonServerVenv, startPythonServer } from "./python/python";
+import { ensurePythonServerVenv, runPythonClient, startPythonServer } from "./python/python";
 import { RunningServer, startTypeScriptServer } from "./typescript/server";
 
 const DOMAIN = "sdk.test.sophia.local";
@@ -32,10 +32,11 @@ describe("MCP servers built with the official SDKs, through the real edge", func
     ];
     let edge: RealEdge;
     let ca: string;
+    let interpreter: string;
 
     before(async () => {
         const venv = process.env.SOPHIA_MCP_PYTHON_VENV ?? path.join(ROOT, ".cache", "mcp-python-venv");
-        const interpreter = ensurePythonServerVenv(venv);
+        interpreter = ensurePythonServerVenv(venv);
         const [tsPort, pyPort] = [await freePort(), await freePort()];
         servers[0].server = await startTypeScriptServer({ name: servers[0].name, port: tsPort, host: "127.0.0.1" });
         servers[1].server = await startPythonServer(interpreter, { name: servers[1].name, port: pyPort });
@@ -74,6 +75,30 @@ describe("MCP servers built with the official SDKs, through the real edge", func
                     expect(JSON.parse(text(await client.callTool({ name: "whoami", arguments: {} })))).to.include({ client: CLIENT, sdk: s.sdk });
                 } finally {
                     await close();
+                }
+            });
+
+            it("answers the Python SDK's own client through the edge: a session, tools/list and tools/call", async () => {
+                // Progress through the edge with this client is checked in the Swarm engine tier (it takes seconds).
+                const report = await runPythonClient(interpreter, url(s.name), reach(TOKEN), { echo: `python to ${s.sdk}` });
+                expect(report.server).to.equal(s.name);
+                expect(report.tools).to.deep.equal(["count", "echo", "whoami"]);
+                expect(report.echo).to.equal(`python to ${s.sdk}`);
+                expect(report.whoami).to.include({ client: CLIENT, sdk: s.sdk });
+                expect(report.progress).to.equal(undefined);
+                // The Python client asks server/discover first: the Python server answers it with the
+                // 2026-07-28 protocol, the TypeScript one does not, and the client falls back to initialize.
+                expect(report.protocolVersion).to.equal(s.sdk === "python" ? "2026-07-28" : LATEST_PROTOCOL_VERSION);
+            });
+
+            it("refuses the Python SDK's client without a token (401) and for a client its allowlist does not name (403)", async () => {
+                for (const [token, status] of [
+                    [undefined, 401],
+                    [`not-${CLIENT}.${SECRET}`, 403],
+                ] as const) {
+                    const failure = await runPythonClient(interpreter, url(s.name), reach(token)).catch((e: Error) => e);
+                    expect(failure).to.be.instanceOf(Error);
+                    expect((failure as Error).message).to.contain(`HTTP ${status} for POST`);
                 }
             });
 

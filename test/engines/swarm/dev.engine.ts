@@ -19,6 +19,8 @@ import * as YAML from "yaml";
 import { StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { greet, McpFailure, mcpClient, McpReach } from "../../../commands/release/mcpClient";
+import { ensurePythonServerVenv, runPythonClient } from "../../mcpServers/python/python";
+import { expectDeletedSessionUnknown, expectProgressAsSent } from "../../mcpServers/sessionChecks";
 
 // The catalog with one public server turned into a stdio server, which runs behind the stdio bridge.
 const deployed = engineCatalog();
@@ -281,20 +283,23 @@ describe("the dev stack on a real Docker Swarm", function () {
         it("delivers progress notifications as the tool sends them, through the edge, from both SDKs' servers and the stdio server", async function () {
             for (const sdk of ["mcp-typescript", "mcp-python", "mcp-stdio"] as const) {
                 const server = routed.find((s) => sdks.get(s.name) === sdk)!;
-                const { client, transport, close } = mcpClient(url(server.name), reach(tokenOf(server.clients[0])));
-                try {
-                    await client.connect(transport);
-                    const started = Date.now();
-                    const arrivals: number[] = [];
-                    await client.callTool({ name: "count", arguments: { steps: 4, intervalMs: 1000 } }, undefined, {
-                        onprogress: () => arrivals.push(Date.now() - started),
-                    });
-                    const ended = Date.now() - started;
-                    expect(arrivals, `${server.name} (${sdk})`).to.have.length(4);
-                    expect(arrivals[0], `${server.name} (${sdk}): first at ${arrivals[0]} ms, ended at ${ended} ms`).to.be.below(ended - 2000);
-                } finally {
-                    await close();
-                }
+                await expectProgressAsSent(url(server.name), reach(tokenOf(server.clients[0]))).catch((error: Error) => {
+                    throw new Error(`${server.name} (${sdk}): ${error.message}`);
+                });
+            }
+        });
+
+        it("answers the Python SDK's own client on every public server: a session, tools/list, tools/call and progress as sent", async function () {
+            const interpreter = ensurePythonServerVenv(path.join(ROOT, ".cache", "mcp-python-venv"));
+            for (const server of routed) {
+                const report = await runPythonClient(interpreter, url(server.name), reach(tokenOf(server.clients[0])), { echo: server.name, progressSteps: 4 });
+                const where = `${server.name} (${sdks.get(server.name)}): ${JSON.stringify(report)}`;
+                expect(report.server, where).to.equal(server.name);
+                expect(report.tools, where).to.deep.equal(["count", "echo", "whoami"]);
+                expect(report.echo, where).to.equal(server.name);
+                if (server.transport !== "stdio") expect(report.whoami, where).to.include({ client: server.clients[0] });
+                expect(report.progress!.arrivals, where).to.have.length(4);
+                expect(report.progress!.arrivals[0], where).to.be.below(report.progress!.ended - 2000);
             }
         });
 
@@ -381,26 +386,9 @@ describe("the dev stack on a real Docker Swarm", function () {
         it("ends a session on DELETE: the session's id then gets 404, the spec's answer for an unknown session (both SDKs' servers and the stdio bridge)", async function () {
             for (const sdk of ["mcp-typescript", "mcp-python", "mcp-stdio"] as const) {
                 const server = routed.find((s) => sdks.get(s.name) === sdk)!;
-                const first = mcpClient(url(server.name), reach(tokenOf(server.clients[0])));
-                let sessionId: string | undefined;
-                try {
-                    await first.client.connect(first.transport);
-                    sessionId = first.transport.sessionId;
-                    await first.transport.terminateSession();
-                } finally {
-                    await first.close();
-                }
-                const resumed = mcpClient(url(server.name), reach(tokenOf(server.clients[0])), sessionId);
-                try {
-                    await resumed.client.connect(resumed.transport);
-                    const failure = await resumed.client.listTools().then(
-                        () => undefined,
-                        (error: StreamableHTTPError) => error.code,
-                    );
-                    expect(failure, `${server.name} (${sdk})`).to.equal(404);
-                } finally {
-                    await resumed.close();
-                }
+                await expectDeletedSessionUnknown(url(server.name), reach(tokenOf(server.clients[0]))).catch((error: Error) => {
+                    throw new Error(`${server.name} (${sdk}): ${error.message}`);
+                });
             }
         });
     });

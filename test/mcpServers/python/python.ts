@@ -3,6 +3,7 @@
 import { ChildProcess, spawn, spawnSync } from "child_process";
 import { createHash } from "crypto";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { ROOT } from "../../support/plan";
 import { waitFor } from "../../support/tools";
@@ -66,4 +67,53 @@ export async function startPythonServer(interpreter: string, options: { name: st
         throw new Error(`${error.message}\n${output}`);
     });
     return { port, url: `http://${host}:${port}${mcpPath}`, close: stop };
+}
+
+export const PYTHON_CLIENT = path.join(PYTHON_SERVER_DIR, "client.py");
+
+/** What client.py saw in one session. */
+export interface PythonClientReport {
+    readonly server: string | null;
+    readonly protocolVersion: string;
+    readonly tools: string[];
+    readonly echo: string;
+    readonly whoami: Record<string, unknown>;
+    readonly progress?: { readonly arrivals: number[]; readonly ended: number };
+}
+
+/**
+ * Runs the Python SDK's own client (client.py) against `url`: initialize (or the newer discover),
+ * tools/list, tools/call of echo and whoami, and with `progressSteps` a `count` call whose progress
+ * arrival times it records. Rejects with what the client printed when it fails.
+ */
+export async function runPythonClient(
+    interpreter: string,
+    url: string,
+    reach: { token?: string; connectTo?: { host: string; port: number }; ca?: string },
+    options: { echo?: string; progressSteps?: number } = {},
+): Promise<PythonClientReport> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-python-client-"));
+    const args = [PYTHON_CLIENT, url];
+    if (reach.token) args.push("--token", reach.token);
+    if (reach.connectTo) args.push("--connect-to", `${reach.connectTo.host}:${reach.connectTo.port}`);
+    if (reach.ca) {
+        fs.writeFileSync(path.join(dir, "ca.pem"), reach.ca);
+        args.push("--ca", path.join(dir, "ca.pem"));
+    }
+    if (options.echo) args.push("--echo", options.echo);
+    if (options.progressSteps) args.push("--progress-steps", String(options.progressSteps));
+    try {
+        const { stdout, stderr, code } = await new Promise<{ stdout: string; stderr: string; code: number | null }>((resolve, reject) => {
+            const child = spawn(interpreter, args, { stdio: ["ignore", "pipe", "pipe"], timeout: 120_000 });
+            let [out, err] = ["", ""];
+            child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
+            child.stderr.on("data", (chunk: Buffer) => (err += chunk.toString()));
+            child.once("error", reject);
+            child.once("close", (status) => resolve({ stdout: out, stderr: err, code: status }));
+        });
+        if (code !== 0) throw new Error(`the Python SDK's client failed (exit ${code}) on ${url}: ${stdout.trim()}\n${stderr.trim()}`);
+        return JSON.parse(stdout) as PythonClientReport;
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
 }
