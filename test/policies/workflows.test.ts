@@ -24,7 +24,7 @@ beforeEach(async function () {
 });
 
 describe("GitHub workflows", () => {
-    it("are the pull-request, deploy, checks, images, scheduled scan, drill and drift workflows", () => {
+    it("are the pull-request, deploy, checks, images, scheduled scan, drill, drift and mutation workflows", () => {
         expect(FILES.sort()).to.deep.equal([
             "checks.yml",
             "container-audit.yml",
@@ -34,6 +34,7 @@ describe("GitHub workflows", () => {
             "dr-drill.yml",
             "drift.yml",
             "images.yml",
+            "mutation.yml",
             "pull-request.yml",
         ]);
     });

@@ -29,8 +29,8 @@ interface MochaOptions {
 
 // mocha's own reading of .mocharc.yml and its own file lookup, so that `npx mocha` and npm test agree.
 /* eslint-disable @typescript-eslint/no-require-imports */
-const { loadOptions } = require("mocha/lib/cli/options.cjs") as { loadOptions: (argv: string[]) => MochaOptions };
-const collectFiles = require("mocha/lib/cli/collect-files.cjs") as (options: object) => { files: string[] };
+const { loadOptions } = require("mocha/lib/cli/options") as { loadOptions: (argv: string[]) => MochaOptions };
+const collectFiles = require("mocha/lib/cli/collect-files") as (options: object) => { files: string[] };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 interface ShardRun {

@@ -1,0 +1,59 @@
+// The mutation run's shards: each source folder is mutated on its own, against the test files that
+// import one of its modules directly. A test that reaches a folder only through other modules, or
+// only through a child process (a plan, a command), is not selected: per-test coverage cannot see
+// into another process, and the broad tests would make every run as slow as the whole suite.
+import * as fs from "fs";
+import * as path from "path";
+import ts from "typescript";
+import { execFileSync } from "child_process";
+
+export const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..", "..");
+
+/** Every source folder (and the program's entry point) with the files StrykerJS mutates in it. */
+export const FOLDERS = {
+    catalog: ["catalog/**/*.ts"],
+    components: ["components/**/*.ts"],
+    stacks: ["stacks/**/*.ts", "index.ts"],
+    policies: ["policies/**/*.ts"],
+    clusters: ["clusters/**/*.ts"],
+    commands: ["commands/**/*.ts", "commands/**/*.js"],
+    esc: ["esc/**/*.ts"],
+    images: ["images/backup/src/**/*.ts", "images/stdio-bridge/src/**/*.ts", "images/stdio-bridge/src/**/*.cjs"],
+    docs: ["docs/generate/**/*.ts"],
+};
+const NOT_SOURCE = ["!**/*.test.ts", "!**/*.d.ts"];
+
+/** The mutate patterns of `folder`, as StrykerJS takes them. */
+export function mutatePatterns(folder) {
+    if (!(folder in FOLDERS)) throw new Error(`unknown folder "${folder}"; folders: ${Object.keys(FOLDERS).join(", ")}`);
+    return [...FOLDERS[folder], ...NOT_SOURCE];
+}
+
+/** The folder a source file belongs to, or undefined for a file no folder mutates. */
+export function folderOf(file) {
+    if (file.endsWith(".test.ts") || file.endsWith(".d.ts") || !/\.(ts|js|cjs)$/.test(file)) return undefined;
+    if (file === "index.ts") return "stacks";
+    return Object.keys(FOLDERS).find((folder) => FOLDERS[folder].some((pattern) => file.startsWith(pattern.slice(0, pattern.indexOf("**")))));
+}
+
+const resolution = { module: ts.ModuleKind.CommonJS, moduleResolution: ts.ModuleResolutionKind.Node10, resolveJsonModule: true };
+
+/** The repository's modules that `file` imports directly (relative paths), packages left out. */
+export function importsOf(file) {
+    const { importedFiles } = ts.preProcessFile(fs.readFileSync(path.join(ROOT, file), "utf8"), true, true);
+    return importedFiles.flatMap(({ fileName }) => {
+        const resolved = ts.resolveModuleName(fileName, path.join(ROOT, file), resolution, ts.sys).resolvedModule;
+        return resolved && !resolved.isExternalLibraryImport ? [path.relative(ROOT, resolved.resolvedFileName)] : [];
+    });
+}
+
+/** The repository's test files, as `npm test` selects them (tracked and new files alike). */
+export function testFiles() {
+    const listed = execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard", "--", "*.test.ts"], { cwd: ROOT, encoding: "utf8" });
+    return listed.split("\n").filter((f) => f && (f.startsWith("test/") || f.startsWith("policies/")));
+}
+
+/** The test files of `folder`'s shard: those importing one of its modules directly. */
+export function testsOf(folder) {
+    return testFiles().filter((test) => importsOf(test).some((imported) => folderOf(imported) === folder));
+}

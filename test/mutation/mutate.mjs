@@ -1,0 +1,139 @@
+// `npm run mutate`: StrykerJS over the source folders, one folder per run (stryker.config.mjs), then
+// the scores page (docs/02-development/mutation-score.md) from every folder's last result.
+//
+//   npm run mutate                          every folder; unchanged code keeps its last result
+//   npm run mutate -- catalog esc           these folders
+//   npm run mutate -- --changed origin/main the source files changed since that commit, each against
+//                                           its folder's tests; fails below the folder threshold
+//   npm run mutate -- --full catalog        every mutant again, the last result ignored
+//   npm run mutate -- --page                only rewrite the scores page
+import { spawnSync, execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { FOLDERS, folderOf, importsOf, ROOT, testsOf } from "./folders.mjs";
+import { folderReport, rangeOf, scoreOf, staticMutants, writeScorePage, RESULTS, FOLDER_THRESHOLD } from "./scores.mjs";
+
+const USAGE = `usage: npm run mutate -- [--full] [--changed <git-ref>] [--page] [folder ...]
+folders: ${Object.keys(FOLDERS).join(", ")}`;
+
+function fail(message) {
+    process.stderr.write(`${message}\n${USAGE}\n`);
+    process.exit(2);
+}
+
+function parse(argv) {
+    const options = { full: false, page: false, changed: undefined, folders: [] };
+    for (let i = 0; i < argv.length; i++) {
+        const arg = argv[i];
+        if (arg === "--full") options.full = true;
+        else if (arg === "--page") options.page = true;
+        else if (arg === "--changed") {
+            options.changed = argv[++i];
+            if (!options.changed || options.changed.startsWith("-")) fail("--changed needs a git ref, e.g. --changed origin/main");
+        } else if (arg === "--help" || arg === "-h") {
+            process.stdout.write(`${USAGE}\n`);
+            process.exit(0);
+        } else if (arg.startsWith("-")) fail(`unknown option ${arg}`);
+        else if (!(arg in FOLDERS)) fail(`unknown folder "${arg}"`);
+        else options.folders.push(arg);
+    }
+    if (options.changed && options.folders.length) fail("--changed chooses the files itself: give no folders with it");
+    return options;
+}
+
+/** Source files changed between `ref` and the working tree (committed, staged or not), by folder. */
+function changedFiles(ref) {
+    const run = (args) => spawnSync("git", args, { cwd: ROOT, encoding: "utf8" });
+    const base = run(["merge-base", ref, "HEAD"]);
+    if (base.status !== 0) fail(`--changed ${ref}: git cannot find it (${base.stderr.trim()})`);
+    const diff = run(["diff", "--name-only", "--diff-filter=d", base.stdout.trim()]);
+    const untracked = run(["ls-files", "--others", "--exclude-standard"]);
+    const byFolder = new Map();
+    for (const file of [...diff.stdout.split("\n"), ...untracked.stdout.split("\n")]) {
+        const folder = file && folderOf(file);
+        if (folder) byFolder.set(folder, [...new Set([...(byFolder.get(folder) ?? []), file])]);
+    }
+    return byFolder;
+}
+
+/** One StrykerJS run (`config`: the first pass's or the static pass's); exits when it fails. */
+function runStryker(folder, config, { files, full, incrementalFile, plan } = {}) {
+    const args = ["stryker", "run", config];
+    if (files) args.push("--mutate", files.join(","));
+    if (full) args.push("--force");
+    if (incrementalFile) args.push("--incrementalFile", incrementalFile);
+    const env = { ...process.env, MUTATE_FOLDER: folder, ...(plan ? { MUTATE_STATIC_PLAN: plan } : {}) };
+    const run = spawnSync("npx", args, { cwd: ROOT, stdio: "inherit", env });
+    if (run.status !== 0) {
+        process.stderr.write(`StrykerJS failed on ${folder} (exit ${run.status ?? run.signal})\n`);
+        process.exit(1);
+    }
+}
+
+/**
+ * Both passes over `folder` (or only `files` of it): the first in process with per-test coverage,
+ * then the static mutants it left out, each in a fresh process against the tests that import their
+ * module. `incremental` names the two result files to reuse and rewrite. Returns the wall seconds.
+ */
+function mutateFolder(folder, { files, full, incremental }) {
+    const started = Date.now();
+    process.stderr.write(`\n== mutate ${folder}${files ? `: ${files.join(", ")}` : ""}: in process, per-test coverage\n`);
+    runStryker(folder, "stryker.config.mjs", { files, full, incrementalFile: incremental.first });
+    const statics = staticMutants(JSON.parse(fs.readFileSync(path.join(ROOT, "reports", "mutation", `${folder}.json`), "utf8")));
+    if (statics.length) {
+        const mutated = [...new Set(statics.map((s) => s.file))];
+        const direct = testsOf(folder).filter((test) => importsOf(test).some((imported) => mutated.includes(imported)));
+        const plan = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "sophia-mutate-static-")), "plan.json");
+        fs.writeFileSync(plan, JSON.stringify({ ranges: statics.map((s) => rangeOf(s.file, s.mutant)), tests: direct.length ? direct : testsOf(folder) }));
+        process.stderr.write(`\n== mutate ${folder}: ${statics.length} static mutant(s), each in a fresh process\n`);
+        runStryker(folder, "test/mutation/static.config.mjs", { full, incrementalFile: incremental.static, plan });
+    }
+    return Math.round((Date.now() - started) / 1000);
+}
+
+function commit() {
+    return execFileSync("git", ["rev-parse", "--short=12", "HEAD"], { cwd: ROOT, encoding: "utf8" }).trim();
+}
+
+const options = parse(process.argv.slice(2));
+if (options.page) {
+    writeScorePage();
+    process.exit(0);
+}
+
+if (options.changed) {
+    // The committed results stay as they are: each folder's run reads a copy of its last result.
+    const byFolder = changedFiles(options.changed);
+    if (byFolder.size === 0) {
+        process.stdout.write(`no source file changed since ${options.changed}: nothing to mutate\n`);
+        process.exit(0);
+    }
+    const below = [];
+    for (const [folder, files] of byFolder) {
+        // Copies of the last results, so that a partial run leaves the committed ones as they are.
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-mutate-"));
+        for (const name of [`${folder}.json`, `${folder}.static.json`])
+            if (fs.existsSync(path.join(RESULTS, name))) fs.copyFileSync(path.join(RESULTS, name), path.join(dir, name));
+        mutateFolder(folder, { files, incremental: { first: path.join(dir, `${folder}.json`), static: path.join(dir, `${folder}.static.json`) } });
+        const score = scoreOf(folderReport(folder, dir), files);
+        process.stdout.write(`${folder}: ${score.text} over ${files.length} changed file(s)\n`);
+        if (score.score !== undefined && score.score < FOLDER_THRESHOLD) below.push(`${folder} ${score.text}`);
+    }
+    if (below.length) {
+        process.stdout.write(`below ${FOLDER_THRESHOLD}%: ${below.join("; ")}\n`);
+        process.exit(1);
+    }
+    process.exit(0);
+}
+
+const folders = options.folders.length ? options.folders : Object.keys(FOLDERS);
+const runsFile = path.join(RESULTS, "runs.json");
+for (const folder of folders) {
+    const incremental = { first: path.join(RESULTS, `${folder}.json`), static: path.join(RESULTS, `${folder}.static.json`) };
+    const seconds = mutateFolder(folder, { full: options.full, incremental });
+    const runs = fs.existsSync(runsFile) ? JSON.parse(fs.readFileSync(runsFile, "utf8")) : {};
+    runs[folder] = { date: new Date().toISOString().slice(0, 10), commit: commit(), seconds, full: options.full };
+    fs.writeFileSync(runsFile, `${JSON.stringify(Object.fromEntries(Object.entries(runs).sort()), null, 4)}\n`);
+}
+writeScorePage();

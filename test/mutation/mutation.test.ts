@@ -1,0 +1,148 @@
+// The mutation run's own tooling (test/mutation/*.mjs): its command line, which tests each folder
+// gets, how the two passes' results are merged and scored, and the generated scores page.
+import { spawnSync } from "child_process";
+import { expect } from "chai";
+import * as fs from "fs";
+import * as path from "path";
+import { ROOT } from "../support/plan";
+
+const MUTATE = path.join(ROOT, "test", "mutation", "mutate.mjs");
+
+/** Runs ES module code in the repository (the tooling is ESM, as StrykerJS's config is) and parses what it prints. */
+function esm<T>(code: string): T {
+    const run = spawnSync(process.execPath, ["--input-type=module", "-e", code], { cwd: ROOT, encoding: "utf8" });
+    if (run.status !== 0) throw new Error(run.stderr);
+    return JSON.parse(run.stdout) as T;
+}
+
+const mutant = (id: string, line: number, column: number, status: string, statusReason?: string) => ({
+    id,
+    mutatorName: "StringLiteral",
+    replacement: '""',
+    location: { start: { line, column }, end: { line, column: column + 5 } },
+    status,
+    ...(statusReason ? { statusReason } : {}),
+});
+const IGNORED_STATIC = 'Static mutant (and "ignoreStatic" was enabled)';
+
+describe("npm run mutate", () => {
+    for (const [args, says] of [
+        [["--nope"], /unknown option --nope/],
+        [["nosuch"], /unknown folder "nosuch"/],
+        [["--changed"], /--changed needs a git ref/],
+        [["--changed", "--full"], /--changed needs a git ref/],
+        [["--changed", "origin/main", "catalog"], /give no folders with it/],
+    ] as const) {
+        it(`stops with exit 2 and the usage, running nothing, on: ${args.join(" ")}`, () => {
+            const run = spawnSync(process.execPath, [MUTATE, ...args], { cwd: ROOT, encoding: "utf8" });
+            expect(run.status, run.stderr).to.equal(2);
+            expect(run.stderr).to.match(says);
+            expect(run.stderr).to.contain("folders: catalog, components, stacks, policies, clusters, commands, esc, images, docs");
+            expect(run.stdout).to.equal("");
+        });
+    }
+
+    it("names a git ref it cannot find, with exit 2", () => {
+        const run = spawnSync(process.execPath, [MUTATE, "--changed", "no-such-ref-anywhere"], { cwd: ROOT, encoding: "utf8" });
+        expect(run.status).to.equal(2);
+        expect(run.stderr).to.contain("--changed no-such-ref-anywhere: git cannot find it");
+    });
+
+    it("prints its usage for --help, exit 0", () => {
+        const run = spawnSync(process.execPath, [MUTATE, "--help"], { cwd: ROOT, encoding: "utf8" });
+        expect(run.status).to.equal(0);
+        expect(run.stdout).to.match(/^usage: npm run mutate -- \[--full\] \[--changed <git-ref>\]/);
+    });
+});
+
+describe("the mutation run's folders", () => {
+    it("puts every source file in exactly one folder, and tests, type declarations and other files in none", () => {
+        const folders = esm<Record<string, string | null>>(`
+            import { folderOf } from "./test/mutation/folders.mjs";
+            const files = ["index.ts", "catalog/schema.ts", "components/edge/gateway.ts", "stacks/settings.ts", "policies/rule.ts",
+                "clusters/lambda/client.ts", "commands/sophia.js", "commands/plan/plan.ts", "esc/resources.ts", "images/backup/src/backup.ts", "images/stdio-bridge/src/loopback.cjs",
+                "clusters/lambda/api.d.ts", "policies/edge/edge.test.ts", "test/support/plan.ts", "docs/generate/stacks.ts", "catalog/mcp-servers.yaml", "eslint.config.mjs"];
+            console.log(JSON.stringify(Object.fromEntries(files.map((f) => [f, folderOf(f) ?? null]))));`);
+        expect(folders).to.deep.equal({
+            "index.ts": "stacks",
+            "catalog/schema.ts": "catalog",
+            "components/edge/gateway.ts": "components",
+            "stacks/settings.ts": "stacks",
+            "policies/rule.ts": "policies",
+            "clusters/lambda/client.ts": "clusters",
+            "commands/sophia.js": "commands",
+            "commands/plan/plan.ts": "commands",
+            "esc/resources.ts": "esc",
+            "images/backup/src/backup.ts": "images",
+            "images/stdio-bridge/src/loopback.cjs": "images",
+            "clusters/lambda/api.d.ts": null,
+            "policies/edge/edge.test.ts": null,
+            "test/support/plan.ts": null,
+            "docs/generate/stacks.ts": "docs",
+            "catalog/mcp-servers.yaml": null,
+            "eslint.config.mjs": null,
+        });
+    });
+
+    it("gives a folder the test files that import its modules directly, and no other", () => {
+        const { catalog, images } = esm<Record<string, string[]>>(`
+            import { testsOf } from "./test/mutation/folders.mjs";
+            console.log(JSON.stringify({ catalog: testsOf("catalog"), images: testsOf("images") }));`);
+        expect(catalog).to.include.members(["test/catalogSchema.test.ts", "test/catalog.test.ts"]);
+        for (const test of [...catalog, ...images]) expect(fs.existsSync(path.join(ROOT, test)), test).to.equal(true);
+        // The images' programs are imported by their tests, each naming the program's source folder.
+        expect(images).to.include.members(["test/backup/health.test.ts"]);
+        for (const test of images) expect(fs.readFileSync(path.join(ROOT, test), "utf8"), test).to.match(/images\/(backup|stdio-bridge)\/src/);
+        // A test that imports nothing of the catalog (it runs the commands as child processes) is not the catalog's.
+        expect(catalog).to.not.include("test/build.test.ts");
+    });
+});
+
+describe("the mutation scores", () => {
+    const first = {
+        schemaVersion: "2",
+        thresholds: { high: 90, low: 85 },
+        files: {
+            "catalog/schema.ts": {
+                language: "typescript",
+                source: "",
+                mutants: [mutant("1", 3, 10, "Killed"), mutant("2", 4, 1, "Ignored", IGNORED_STATIC), mutant("3", 5, 1, "Ignored", IGNORED_STATIC)],
+            },
+            "catalog/load.ts": { language: "typescript", source: "", mutants: [mutant("4", 1, 1, "Survived"), mutant("5", 2, 1, "CompileError")] },
+        },
+    };
+    const staticPass = {
+        ...first,
+        files: { "catalog/schema.ts": { language: "typescript", source: "", mutants: [mutant("a", 4, 1, "Killed"), mutant("b", 9, 9, "Survived")] } },
+    };
+
+    it("selects each static mutant by its exact range, in StrykerJS's columns (from 0) for a report's (from 1)", () => {
+        const ranges = esm<string[]>(`
+            import { staticMutants, rangeOf } from "./test/mutation/scores.mjs";
+            const report = ${JSON.stringify(first)};
+            console.log(JSON.stringify(staticMutants(report).map((s) => rangeOf(s.file, s.mutant))));`);
+        expect(ranges).to.deep.equal(["catalog/schema.ts:4:0-4:5", "catalog/schema.ts:5:0-5:5"]);
+    });
+
+    it("takes each static mutant's result from the second pass where it ran, and scores killed over valid mutants", () => {
+        const scores = esm<Record<string, { score: number; killed: number; survived: number; ignored: number; compileErrors: number }>>(`
+            import { mergeStatic, scoreOf } from "./test/mutation/scores.mjs";
+            const merged = mergeStatic(${JSON.stringify(first)}, ${JSON.stringify(staticPass)});
+            const pick = (s) => ({ score: s.score, killed: s.metrics.killed, survived: s.metrics.survived, ignored: s.metrics.ignored, compileErrors: s.metrics.compileErrors });
+            console.log(JSON.stringify({
+                firstOnly: pick(scoreOf(${JSON.stringify(first)})),
+                merged: pick(scoreOf(merged)),
+                schemaOnly: pick(scoreOf(merged, ["catalog/schema.ts"])),
+            }));`);
+        // Before the static pass: 1 killed, 1 survived; the static ones are left out, the compile error never counts.
+        expect(scores.firstOnly).to.deep.equal({ score: 50, killed: 1, survived: 1, ignored: 2, compileErrors: 1 });
+        // The second pass killed one static mutant; the one it did not run stays left out; its own extra mutant is not added.
+        expect(scores.merged).to.deep.equal({ score: (2 / 3) * 100, killed: 2, survived: 1, ignored: 1, compileErrors: 1 });
+        expect(scores.schemaOnly).to.deep.equal({ score: 100, killed: 2, survived: 0, ignored: 1, compileErrors: 0 });
+    });
+
+    it("has a committed scores page that is what the committed results give", () => {
+        const page = esm<string>(`import { scorePage } from "./test/mutation/scores.mjs"; console.log(JSON.stringify(scorePage()));`);
+        expect(fs.readFileSync(path.join(ROOT, "docs", "02-development", "mutation-score.md"), "utf8")).to.equal(page);
+    });
+});
