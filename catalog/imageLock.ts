@@ -2,7 +2,8 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { z } from "zod";
-import { formatPath, Problem, throwIfProblems, zodProblems } from "../stacks/problems";
+import { formatPath, friendlyIssueMessage, Problem, throwIfProblems, zodProblems } from "../stacks/problems";
+import { syntaxProblems } from "../stacks/yamlSource";
 import { imageDigest } from "./schema";
 
 /** The lock file of image digests the release pipeline writes (see its header). */
@@ -26,15 +27,12 @@ function keyProblems(data: unknown, source: string): Problem[] {
 export function loadImageLock(file: string = IMAGE_LOCK_FILE): Readonly<Record<string, string>> {
     if (!fs.existsSync(file)) return {};
     const source = path.basename(file);
-    const document = YAML.parseDocument(fs.readFileSync(file, "utf8"), { prettyErrors: true });
-    throwIfProblems(
-        `Invalid image lock ${source}`,
-        document.errors.map((e) => ({ where: source, message: e.message })),
-    );
+    const document = YAML.parseDocument(fs.readFileSync(file, "utf8"));
+    throwIfProblems(`Invalid image lock ${source}`, syntaxProblems(document, source));
     const data: unknown = document.toJS() ?? {};
-    const parsed = imageLockSchema.safeParse(data);
+    const parsed = imageLockSchema.safeParse(data, { error: friendlyIssueMessage });
     throwIfProblems(`Invalid image lock ${source}`, [
-        ...(parsed.success ? [] : zodProblems(parsed.error.issues, (p) => `${source} ${formatPath(p) || "(root)"}`)),
+        ...(parsed.success ? [] : zodProblems(parsed.error.issues, (p) => `${source} ${formatPath(p) || "(root)"}`, { data })),
         ...keyProblems(data, source),
     ]);
     return Object.freeze({ ...parsed.data!.images });

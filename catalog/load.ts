@@ -17,7 +17,7 @@ export function loadCatalog(file: string = CATALOG_FILE): Catalog {
     const key = path.resolve(file);
     const known = loaded.get(key);
     if (known?.text === text) return known.catalog;
-    const document = YAML.parseDocument(text, { prettyErrors: true });
+    const document = YAML.parseDocument(text);
     const source = path.basename(file);
     throwIfProblems(`Invalid catalog ${source}`, syntaxProblems(document, source));
     const { catalog, problems } = checkCatalog(document.toJS(), source);
@@ -79,19 +79,22 @@ function rawEntries(data: unknown): unknown[] {
 
 /** "mcp-servers.yaml servers[3] (codacy).port": the index and the entry's name, when it has one. */
 function describeEntryPath(source: string, entries: unknown[], p: readonly PropertyKey[]): string {
+    // Stryker disable next-line ConditionalExpression: servers is the catalog's only list, so a path with an index is an entry's
     if (p[0] === "servers" && typeof p[1] === "number") {
         const name = (entries[p[1]] as { name?: unknown } | undefined)?.name;
         const label = typeof name === "string" ? ` (${name})` : "";
+        // An entry is an object: what follows its index is a field's name.
         const rest = formatPath(p.slice(2));
-        return `${source} servers[${p[1]}]${label}${rest ? (rest.startsWith("[") ? rest : `.${rest}`) : ""}`;
+        return `${source} servers[${p[1]}]${label}${rest ? `.${rest}` : ""}`;
     }
     return `${source} ${formatPath(p) || "(root)"}`;
 }
 
 export function deepFreeze<T>(value: T): T {
-    if (value && typeof value === "object" && !Object.isFrozen(value)) {
+    // A primitive (and null) counts as frozen already.
+    if (!Object.isFrozen(value)) {
         Object.freeze(value);
-        for (const child of Object.values(value)) deepFreeze(child);
+        for (const child of Object.values(value as object)) deepFreeze(child);
     }
     return value;
 }

@@ -142,6 +142,20 @@ describe("catalog", () => {
         expect(problems).to.deep.equal([
             `mcp-servers.yaml servers[${a}] (slack-agent).digest: got "sha256:ABC"; expected an image digest sha256:<64 lowercase hex digits>, as the registry reports it`,
         ]);
+        // The whole value is the digest: nothing before it, nothing after it.
+        for (const wrong of [`x${digest}`, `${digest}0`, `${digest} `])
+            expect(
+                problemsOf((s) => (s[a].digest = wrong)),
+                wrong,
+            ).to.have.length(1);
+    });
+
+    it("deploys an entry to the targets it lists, several of them too, and refuses an empty list", () => {
+        const a = indexOf("slack-agent");
+        const data = raw();
+        data.servers[a].targets = ["swarm", "k3s"];
+        expect(validateCatalog(data, "mcp-servers.yaml").servers[a].targets).to.deep.equal(["swarm", "k3s"]);
+        expect(problemsOf((s) => (s[a].targets = []))).to.have.length(1);
     });
 
     it("rejects a Docker socket mount without the explicit flag", () => {
@@ -183,5 +197,56 @@ describe("catalog", () => {
         const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "catalog-")), "broken.yaml");
         fs.writeFileSync(file, "servers:\n  - name: [unclosed\n");
         expect(() => loadCatalog(file)).to.throw(InvalidInputError, /broken.yaml:\d+:\d+: /);
+    });
+});
+
+describe("catalog problems, as the person fixing them reads them", () => {
+    const messageOf = (run: () => unknown): string => {
+        try {
+            run();
+        } catch (error) {
+            expect(error).to.be.instanceOf(InvalidInputError);
+            return (error as Error).message;
+        }
+        throw new Error("expected the catalog to be rejected");
+    };
+    const write = (text: string): string => {
+        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "catalog-")), "servers.yaml");
+        fs.writeFileSync(file, text);
+        return file;
+    };
+
+    it("heads every error with the file it is about and the number of problems", () => {
+        expect(messageOf(() => loadCatalog(write("servers:\n  - name: [unclosed\n")))).to.match(
+            /^Invalid catalog servers\.yaml: 1 problem\(s\)\n {2}- servers\.yaml:3:1: /,
+        );
+        expect(messageOf(() => loadCatalog(write("servers:\n  - name: a\n")))).to.match(
+            /^Invalid catalog servers\.yaml: 5 problem\(s\)\n {2}- servers\.yaml:2:5 servers\[0\] \(a\)/,
+        );
+        expect(messageOf(() => validateCatalog({ servers: "x" }, "given.yaml"))).to.equal(
+            'Invalid catalog given.yaml: 1 problem(s)\n  - given.yaml servers: got "x"; expected a list',
+        );
+    });
+
+    it("calls data without a file 'catalog', and names the root and the entries of what is not a catalog at all", () => {
+        expect(messageOf(() => validateCatalog("x"))).to.equal('Invalid catalog catalog: 1 problem(s)\n  - catalog (root): got "x"; expected an object');
+        const problems = messageOf(() => validateCatalog({ servers: ["x", { name: 42 }] })).split("\n");
+        expect(problems).to.include('  - catalog servers[0]: got "x"; expected an object');
+        // A name that is not a string is no label for its entry.
+        expect(problems).to.include("  - catalog servers[1].name: got 42; expected a string");
+    });
+
+    it("reports entries missing a port as missing, not as sharing an undefined port", () => {
+        const message = messageOf(() => validateCatalog({ servers: [{ name: "a" }, { name: "b" }] }));
+        expect(message).to.contain("catalog servers[1] (b).port: not set; expected a number");
+        expect(message).to.not.contain("already used");
+    });
+
+    it("freezes what it validates all the way down, whether read from a file or given as data", () => {
+        const catalog = validateCatalog(raw());
+        const entry = catalog.servers.find((s) => s.resources)!;
+        for (const value of [catalog, catalog.servers, entry, entry.resources, entry.resources!.limits, entry.clients])
+            expect(Object.isFrozen(value), JSON.stringify(value)).to.equal(true);
+        expect(() => (catalog.servers as unknown as unknown[]).push({})).to.throw(TypeError);
     });
 });

@@ -71,7 +71,7 @@ export function readStackConfig(
 
 /** A YAML file's data; a syntax error is invalid input, named by file, line and column. */
 function readYaml(file: string): unknown {
-    const document = YAML.parseDocument(fs.readFileSync(file, "utf8"), { prettyErrors: true });
+    const document = YAML.parseDocument(fs.readFileSync(file, "utf8"));
     const name = path.basename(file);
     throwIfProblems(`Invalid ${name}`, syntaxProblems(document, name));
     return document.toJS();

@@ -57,3 +57,21 @@ export function testFiles() {
 export function testsOf(folder) {
     return testFiles().filter((test) => importsOf(test).some((imported) => folderOf(imported) === folder));
 }
+
+/** The modules of `folder` a test file reaches through imports that stay inside the folder. */
+export function reachedInFolder(test, folder) {
+    const reached = new Set();
+    const queue = importsOf(test).filter((file) => folderOf(file) === folder);
+    while (queue.length) {
+        const file = queue.pop();
+        if (reached.has(file)) continue;
+        reached.add(file);
+        queue.push(...importsOf(file).filter((imported) => folderOf(imported) === folder));
+    }
+    return reached;
+}
+
+/** Seconds each test file took in the last `npm test` (test/shards/weights.json), for ordering. */
+export function testSeconds() {
+    return JSON.parse(fs.readFileSync(path.join(ROOT, "test", "shards", "weights.json"), "utf8"));
+}

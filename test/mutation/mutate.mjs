@@ -11,7 +11,7 @@ import { spawnSync, execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { FOLDERS, folderOf, importsOf, ROOT, testsOf } from "./folders.mjs";
+import { FOLDERS, folderOf, reachedInFolder, ROOT, testSeconds, testsOf } from "./folders.mjs";
 import { folderReport, rangeOf, scoreOf, staticMutants, writeScorePage, RESULTS, FOLDER_THRESHOLD } from "./scores.mjs";
 
 const USAGE = `usage: npm run mutate -- [--full] [--changed <git-ref>] [--page] [folder ...]
@@ -83,9 +83,14 @@ function mutateFolder(folder, { files, full, incremental }) {
     const statics = staticMutants(JSON.parse(fs.readFileSync(path.join(ROOT, "reports", "mutation", `${folder}.json`), "utf8")));
     if (statics.length) {
         const mutated = [...new Set(statics.map((s) => s.file))];
-        const direct = testsOf(folder).filter((test) => importsOf(test).some((imported) => mutated.includes(imported)));
+        // The tests that load a mutated module through the folder's own modules, quickest first: the
+        // run stops at the first failure, so a killed mutant costs about its quickest test.
+        const seconds = testSeconds();
+        const loading = testsOf(folder)
+            .filter((test) => [...reachedInFolder(test, folder)].some((file) => mutated.includes(file)))
+            .sort((a, b) => (seconds[a] ?? 10) - (seconds[b] ?? 10));
         const plan = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "sophia-mutate-static-")), "plan.json");
-        fs.writeFileSync(plan, JSON.stringify({ ranges: statics.map((s) => rangeOf(s.file, s.mutant)), tests: direct.length ? direct : testsOf(folder) }));
+        fs.writeFileSync(plan, JSON.stringify({ ranges: statics.map((s) => rangeOf(s.file, s.mutant)), tests: loading.length ? loading : testsOf(folder) }));
         process.stderr.write(`\n== mutate ${folder}: ${statics.length} static mutant(s), each in a fresh process\n`);
         runStryker(folder, "test/mutation/static.config.mjs", { full, incrementalFile: incremental.static, plan });
     }

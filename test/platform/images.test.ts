@@ -55,6 +55,42 @@ describe("image digests", () => {
         expect(loadImageLock(path.join(dir, "absent.yaml"))).to.deep.equal({});
         fs.rmSync(dir, { recursive: true });
     });
+    it("names the lock file, the line and column or the entry, and the fix of every problem in it", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lock-"));
+        const file = path.join(dir, "images.lock.yaml");
+        const messageOf = (text: string): string => {
+            fs.writeFileSync(file, text);
+            try {
+                loadImageLock(file);
+            } catch (error) {
+                return (error as Error).message;
+            }
+            throw new Error(`expected ${JSON.stringify(text)} to be refused`);
+        };
+        try {
+            expect(messageOf("images: {a: [unclosed\n")).to.match(
+                /^Invalid image lock images\.lock\.yaml: 2 problem\(s\)\n {2}- images\.lock\.yaml:2:1: Flow sequence/,
+            );
+            // A string is not a map of images: one problem, not one per character.
+            expect(messageOf("images: abc\n")).to.equal(
+                'Invalid image lock images.lock.yaml: 1 problem(s)\n  - images.lock.yaml images: got "abc"; expected a record',
+            );
+            expect(messageOf("- a\n")).to.equal(
+                'Invalid image lock images.lock.yaml: 1 problem(s)\n  - images.lock.yaml (root): got ["a"]; expected an object',
+            );
+            // A registry with a port, and a path of several parts, are part of an image's name.
+            fs.writeFileSync(file, `images:\n  "registry.local:5000/team/app:1.0": ${digest}\n`);
+            expect(loadImageLock(file)).to.deep.equal({ "registry.local:5000/team/app:1.0": digest });
+            // The whole key is the image: nothing before its name, nothing after its tag.
+            for (const key of ["bad name/postgres:16.4", "postgres:16.4!", "postgres:16.4 extra"])
+                expect(messageOf(`images:\n  "${key}": ${digest}\n`), key).to.contain(`expected an image as name:tag, got "${key}"`);
+            expect(messageOf(`images:\n  "no-tag": ${digest}\n`)).to.equal(
+                'Invalid image lock images.lock.yaml: 1 problem(s)\n  - images.lock.yaml images.no-tag: expected an image as name:tag, got "no-tag"',
+            );
+        } finally {
+            fs.rmSync(dir, { recursive: true });
+        }
+    });
     it("the committed lock holds only well-formed entries", () => {
         expect(() => loadImageLock()).to.not.throw();
     });
