@@ -8,6 +8,7 @@
 //   npm run mutate -- --full catalog        every mutant again, the last result ignored
 //   npm run mutate -- --page                only rewrite the scores page
 import { spawnSync, execFileSync } from "child_process";
+import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -71,6 +72,13 @@ function runStryker(folder, config, { files, full, incrementalFile, plan } = {})
     }
 }
 
+/** The names and contents of `tests`, hashed. */
+function fingerprintOf(tests) {
+    const hash = createHash("sha256");
+    for (const test of tests) hash.update(`${test}\0${fs.readFileSync(path.join(ROOT, test))}\0`);
+    return hash.digest("hex");
+}
+
 /**
  * Both passes over `folder` (or only `files` of it): the first in process with per-test coverage,
  * then the static mutants it left out, each in a fresh process against the tests that import their
@@ -89,10 +97,18 @@ function mutateFolder(folder, { files, full, incremental }) {
         const loading = testsOf(folder)
             .filter((test) => [...reachedInFolder(test, folder)].some((file) => mutated.includes(file)))
             .sort((a, b) => (seconds[a] ?? 10) - (seconds[b] ?? 10));
+        const tests = loading.length ? loading : testsOf(folder);
         const plan = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "sophia-mutate-static-")), "plan.json");
-        fs.writeFileSync(plan, JSON.stringify({ ranges: statics.map((s) => rangeOf(s.file, s.mutant)), tests: loading.length ? loading : testsOf(folder) }));
-        process.stderr.write(`\n== mutate ${folder}: ${statics.length} static mutant(s), each in a fresh process\n`);
-        runStryker(folder, "test/mutation/static.config.mjs", { full, incrementalFile: incremental.static, plan });
+        fs.writeFileSync(plan, JSON.stringify({ ranges: statics.map((s) => rangeOf(s.file, s.mutant)), tests }));
+        // The command runner sees one test, so StrykerJS would reuse a static mutant's result after its
+        // tests changed: a change to the selected tests (or to which they are) runs the pass again whole.
+        const testsFile = `${incremental.static}.tests`;
+        const testsChanged = !fs.existsSync(testsFile) || fs.readFileSync(testsFile, "utf8") !== fingerprintOf(tests);
+        process.stderr.write(
+            `\n== mutate ${folder}: ${statics.length} static mutant(s), each in a fresh process${testsChanged ? " (their tests changed: all again)" : ""}\n`,
+        );
+        runStryker(folder, "test/mutation/static.config.mjs", { full: full || testsChanged, incrementalFile: incremental.static, plan });
+        fs.writeFileSync(testsFile, fingerprintOf(tests));
     }
     return Math.round((Date.now() - started) / 1000);
 }
@@ -118,7 +134,7 @@ if (options.changed) {
     for (const [folder, files] of byFolder) {
         // Copies of the last results, so that a partial run leaves the committed ones as they are.
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-mutate-"));
-        for (const name of [`${folder}.json`, `${folder}.static.json`])
+        for (const name of [`${folder}.json`, `${folder}.static.json`, `${folder}.static.json.tests`])
             if (fs.existsSync(path.join(RESULTS, name))) fs.copyFileSync(path.join(RESULTS, name), path.join(dir, name));
         mutateFolder(folder, { files, incremental: { first: path.join(dir, `${folder}.json`), static: path.join(dir, `${folder}.static.json`) } });
         const score = scoreOf(folderReport(folder, dir), files);
