@@ -81,7 +81,7 @@ function fingerprintOf(tests) {
 
 /**
  * Both passes over `folder` (or only `files` of it): the first in process with per-test coverage,
- * then the static mutants it left out, each in a fresh process against the tests that import their
+ * then the static mutants it left out, each in a fresh process against the tests that load their
  * module. `incremental` names the two result files to reuse and rewrite. Returns the wall seconds.
  */
 function mutateFolder(folder, { files, full, incremental }) {
