@@ -21,7 +21,7 @@ export const FOLDERS = {
     images: ["images/backup/src/**/*.ts", "images/stdio-bridge/src/**/*.ts", "images/stdio-bridge/src/**/*.cjs"],
     docs: ["docs/generate/**/*.ts"],
 };
-const NOT_SOURCE = ["!**/*.test.ts", "!**/*.d.ts"];
+const NOT_SOURCE = ["!**/*.test.ts", "!**/*.process.ts", "!**/*.d.ts"];
 
 /** The mutate patterns of `folder`, as StrykerJS takes them. */
 export function mutatePatterns(folder) {
@@ -31,7 +31,7 @@ export function mutatePatterns(folder) {
 
 /** The folder a source file belongs to, or undefined for a file no folder mutates. */
 export function folderOf(file) {
-    if (file.endsWith(".test.ts") || file.endsWith(".d.ts") || !/\.(ts|js|cjs)$/.test(file)) return undefined;
+    if (file.endsWith(".test.ts") || file.endsWith(".process.ts") || file.endsWith(".d.ts") || !/\.(ts|js|cjs)$/.test(file)) return undefined;
     if (file === "index.ts") return "stacks";
     return Object.keys(FOLDERS).find((folder) => FOLDERS[folder].some((pattern) => file.startsWith(pattern.slice(0, pattern.indexOf("**")))));
 }
@@ -47,9 +47,12 @@ export function importsOf(file) {
     });
 }
 
-/** The repository's test files, as `npm test` selects them (tracked and new files alike). */
+/** The repository's test files, npm test's and the processes tier's (tracked and new files alike). */
 export function testFiles() {
-    const listed = execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard", "--", "*.test.ts"], { cwd: ROOT, encoding: "utf8" });
+    const listed = execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard", "--", "*.test.ts", "*.process.ts"], {
+        cwd: ROOT,
+        encoding: "utf8",
+    });
     return listed.split("\n").filter((f) => f && (f.startsWith("test/") || f.startsWith("policies/")));
 }
 

@@ -104,10 +104,15 @@ describe("sophia, the operators' one command", function () {
         // `| head -1` races: head may still be reading when the command ends. A pipe whose reader
         // is closed before the command starts makes its first write fail with EPIPE, every time.
         const withReaderGone = (args: string[]) => {
-            const python = "import os, subprocess, sys\nr, w = os.pipe()\nos.close(r)\nrun = subprocess.run(sys.argv[1:], stdout=w, stderr=subprocess.PIPE)\nsys.stderr.buffer.write(run.stderr)\nsys.exit(run.returncode)";
+            const python =
+                "import os, subprocess, sys\nr, w = os.pipe()\nos.close(r)\nrun = subprocess.run(sys.argv[1:], stdout=w, stderr=subprocess.PIPE)\nsys.stderr.buffer.write(run.stderr)\nsys.exit(run.returncode)";
             return spawnSync("python3", ["-c", python, process.execPath, SOPHIA, ...args], { cwd: ROOT, encoding: "utf8", timeout: 120_000 });
         };
-        for (const [args, code] of [[["policy", "--help"], 0], [["plan", "--stack", "nosuch"], 2], [[], 0]] as [string[], number][]) {
+        for (const [args, code] of [
+            [["policy", "--help"], 0],
+            [["plan", "--stack", "nosuch"], 2],
+            [[], 0],
+        ] as [string[], number][]) {
             it(`sophia ${args.join(" ")} with its reader gone before the first byte: exit ${code}, no EPIPE`, () => {
                 const run = withReaderGone(args);
                 expect(run.status, run.stderr).to.equal(code);
