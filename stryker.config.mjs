@@ -13,7 +13,8 @@ if (!folder) throw new Error(`MUTATE_FOLDER is not set: run \`npm run mutate\` (
 export default {
     testRunner: "mocha",
     mochaOptions: {
-        spec: testsOf(folder),
+        // MUTATE_TESTS: a run over a few changed files names the tests that load them (mutate.mjs).
+        spec: process.env.MUTATE_TESTS ? JSON.parse(process.env.MUTATE_TESTS) : testsOf(folder),
         // The sandbox hook first: it links what StrykerJS's sandbox does not carry (test/mutation/sandbox.ts).
         require: ["ts-node/register/transpile-only", "test/mutation/sandbox.ts", "test/support/setup.ts"],
         extension: ["ts"],

@@ -47,9 +47,13 @@ export function importsOf(file) {
     });
 }
 
-/** The repository's test files, npm test's and the processes tier's (tracked and new files alike). */
+/**
+ * The repository's test files as `npm test` selects them (tracked and new files alike). The
+ * processes tier (*.process.ts) is left out: it runs the commands in their own processes, where
+ * per-test coverage cannot see, and would only lengthen every run.
+ */
 export function testFiles() {
-    const listed = execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard", "--", "*.test.ts", "*.process.ts"], {
+    const listed = execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard", "--", "*.test.ts"], {
         cwd: ROOT,
         encoding: "utf8",
     });

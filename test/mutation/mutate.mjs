@@ -59,17 +59,28 @@ function changedFiles(ref) {
 }
 
 /** One StrykerJS run (`config`: the first pass's or the static pass's); exits when it fails. */
-function runStryker(folder, config, { files, full, incrementalFile, plan } = {}) {
+function runStryker(folder, config, { files, tests, full, incrementalFile, plan } = {}) {
     const args = ["stryker", "run", config];
     if (files) args.push("--mutate", files.join(","));
     if (full) args.push("--force");
     if (incrementalFile) args.push("--incrementalFile", incrementalFile);
-    const env = { ...process.env, MUTATE_FOLDER: folder, ...(plan ? { MUTATE_STATIC_PLAN: plan } : {}) };
+    const env = {
+        ...process.env,
+        MUTATE_FOLDER: folder,
+        ...(plan ? { MUTATE_STATIC_PLAN: plan } : {}),
+        ...(tests ? { MUTATE_TESTS: JSON.stringify(tests) } : {}),
+    };
     const run = spawnSync("npx", args, { cwd: ROOT, stdio: "inherit", env });
     if (run.status !== 0) {
         process.stderr.write(`StrykerJS failed on ${folder} (exit ${run.status ?? run.signal})\n`);
         process.exit(1);
     }
+}
+
+/** The folder's test files that load one of `files` through the folder's own modules; all of them when none does. */
+function testsLoading(folder, files) {
+    const loading = testsOf(folder).filter((test) => [...reachedInFolder(test, folder)].some((file) => files.includes(file)));
+    return loading.length ? loading : testsOf(folder);
 }
 
 /** The names and contents of `tests`, hashed. */
@@ -86,18 +97,16 @@ function fingerprintOf(tests) {
  */
 function mutateFolder(folder, { files, full, incremental }) {
     const started = Date.now();
-    process.stderr.write(`\n== mutate ${folder}${files ? `: ${files.join(", ")}` : ""}: in process, per-test coverage\n`);
-    runStryker(folder, "stryker.config.mjs", { files, full, incrementalFile: incremental.first });
+    // A few changed files run against the tests that load them, not the folder's every test: the
+    // dry run (every selected test once, measuring coverage) is most of a small run's time.
+    const tests = files ? testsLoading(folder, files) : undefined;
+    process.stderr.write(`\n== mutate ${folder}${files ? `: ${files.join(", ")} (${tests.length} test files)` : ""}: in process, per-test coverage\n`);
+    runStryker(folder, "stryker.config.mjs", { files, tests, full, incrementalFile: incremental.first });
     const statics = staticMutants(JSON.parse(fs.readFileSync(path.join(ROOT, "reports", "mutation", `${folder}.json`), "utf8")));
     if (statics.length) {
-        const mutated = [...new Set(statics.map((s) => s.file))];
-        // The tests that load a mutated module through the folder's own modules, quickest first: the
-        // run stops at the first failure, so a killed mutant costs about its quickest test.
+        // Quickest first: the run stops at the first failure, so a killed mutant costs about its quickest test.
         const seconds = testSeconds();
-        const loading = testsOf(folder)
-            .filter((test) => [...reachedInFolder(test, folder)].some((file) => mutated.includes(file)))
-            .sort((a, b) => (seconds[a] ?? 10) - (seconds[b] ?? 10));
-        const tests = loading.length ? loading : testsOf(folder);
+        const tests = testsLoading(folder, [...new Set(statics.map((s) => s.file))]).sort((a, b) => (seconds[a] ?? 10) - (seconds[b] ?? 10));
         const plan = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "sophia-mutate-static-")), "plan.json");
         fs.writeFileSync(plan, JSON.stringify({ ranges: statics.map((s) => rangeOf(s.file, s.mutant)), tests }));
         // The command runner sees one test, so StrykerJS would reuse a static mutant's result after its

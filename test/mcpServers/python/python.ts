@@ -5,6 +5,7 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { withFileLock } from "../../support/fileLock";
 import { ROOT } from "../../support/plan";
 import { waitFor } from "../../support/tools";
 import type { RunningServer } from "../typescript/server";
@@ -15,9 +16,15 @@ const REQUIREMENTS = path.join(PYTHON_SERVER_DIR, "requirements.txt");
 
 /**
  * A virtualenv at `venv` with requirements.txt installed, made by `python` (default: python3 on PATH);
- * made again when the requirements change. Returns its interpreter.
+ * made again when the requirements change. Returns its interpreter. Processes wanting the same venv
+ * at once take turns: the first makes it, the others find it made.
  */
 export function ensurePythonServerVenv(venv: string, python = "python3"): string {
+    fs.mkdirSync(path.dirname(venv), { recursive: true });
+    return withFileLock(`${venv}.lock`, () => makePythonServerVenv(venv, python));
+}
+
+function makePythonServerVenv(venv: string, python: string): string {
     const requirements = fs.readFileSync(REQUIREMENTS, "utf8");
     const stamp = path.join(venv, "sophia-requirements.sha256");
     const wanted = createHash("sha256").update(requirements).digest("hex");
