@@ -53,11 +53,17 @@ export function importsOf(file) {
  * per-test coverage cannot see, and would only lengthen every run.
  */
 export function testFiles() {
-    const listed = execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard", "--", "*.test.ts"], {
-        cwd: ROOT,
-        encoding: "utf8",
-    });
-    return listed.split("\n").filter((f) => f && (f.startsWith("test/") || f.startsWith("policies/")));
+    return listed(["*.test.ts"]);
+}
+
+/** Every test file, the processes tier's too: the second pass runs code they start in child processes. */
+export function allTestFiles() {
+    return listed(["*.test.ts", "*.process.ts"]);
+}
+
+function listed(patterns) {
+    const files = execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard", "--", ...patterns], { cwd: ROOT, encoding: "utf8" });
+    return files.split("\n").filter((f) => f && (f.startsWith("test/") || f.startsWith("policies/")));
 }
 
 /** The test files of `folder`'s shard: those importing one of its modules directly. */

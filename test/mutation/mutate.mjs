@@ -12,8 +12,8 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { FOLDERS, folderOf, reachedInFolder, ROOT, testSeconds, testsOf } from "./folders.mjs";
-import { folderReport, rangeOf, scoreOf, staticMutants, writeScorePage, RESULTS, FOLDER_THRESHOLD } from "./scores.mjs";
+import { allTestFiles, FOLDERS, folderOf, reachedInFolder, ROOT, testSeconds, testsOf } from "./folders.mjs";
+import { folderReport, rangeOf, scoreOf, secondPassMutants, writeScorePage, RESULTS, FOLDER_THRESHOLD } from "./scores.mjs";
 
 const USAGE = `usage: npm run mutate -- [--full] [--changed <git-ref>] [--page] [folder ...]
 folders: ${Object.keys(FOLDERS).join(", ")}`;
@@ -83,6 +83,18 @@ function testsLoading(folder, files) {
     return loading.length ? loading : testsOf(folder);
 }
 
+/**
+ * The test files that run one of `files` in a child process (a job's program, a command): those
+ * naming the file's folder, as `images/backup/src` or `commands/plan`, the processes tier included.
+ */
+function testsRunning(files) {
+    const folders = [...new Set(files.map((file) => path.dirname(file)))];
+    return allTestFiles().filter((test) => {
+        const text = fs.readFileSync(path.join(ROOT, test), "utf8");
+        return folders.some((folder) => text.includes(`${folder}/`));
+    });
+}
+
 /** The names and contents of `tests`, hashed. */
 function fingerprintOf(tests) {
     const hash = createHash("sha256");
@@ -92,8 +104,8 @@ function fingerprintOf(tests) {
 
 /**
  * Both passes over `folder` (or only `files` of it): the first in process with per-test coverage,
- * then the static mutants it left out, each in a fresh process against the tests that load their
- * module. `incremental` names the two result files to reuse and rewrite. Returns the wall seconds.
+ * then the mutants it could not run there (static or unreached), each in a fresh process against
+ * the tests that load or run their module. `incremental` names the two result files to reuse and rewrite. Returns the wall seconds.
  */
 function mutateFolder(folder, { files, full, incremental }) {
     const started = Date.now();
@@ -102,19 +114,20 @@ function mutateFolder(folder, { files, full, incremental }) {
     const tests = files ? testsLoading(folder, files) : undefined;
     process.stderr.write(`\n== mutate ${folder}${files ? `: ${files.join(", ")} (${tests.length} test files)` : ""}: in process, per-test coverage\n`);
     runStryker(folder, "stryker.config.mjs", { files, tests, full, incrementalFile: incremental.first });
-    const statics = staticMutants(JSON.parse(fs.readFileSync(path.join(ROOT, "reports", "mutation", `${folder}.json`), "utf8")));
-    if (statics.length) {
+    const secondPass = secondPassMutants(JSON.parse(fs.readFileSync(path.join(ROOT, "reports", "mutation", `${folder}.json`), "utf8")));
+    if (secondPass.length) {
         // Quickest first: the run stops at the first failure, so a killed mutant costs about its quickest test.
         const seconds = testSeconds();
-        const tests = testsLoading(folder, [...new Set(statics.map((s) => s.file))]).sort((a, b) => (seconds[a] ?? 10) - (seconds[b] ?? 10));
+        const mutated = [...new Set(secondPass.map((s) => s.file))];
+        const tests = [...new Set([...testsLoading(folder, mutated), ...testsRunning(mutated)])].sort((a, b) => (seconds[a] ?? 10) - (seconds[b] ?? 10));
         const plan = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "sophia-mutate-static-")), "plan.json");
-        fs.writeFileSync(plan, JSON.stringify({ ranges: statics.map((s) => rangeOf(s.file, s.mutant)), tests }));
+        fs.writeFileSync(plan, JSON.stringify({ ranges: secondPass.map((s) => rangeOf(s.file, s.mutant)), tests }));
         // The command runner sees one test, so StrykerJS would reuse a static mutant's result after its
         // tests changed: a change to the selected tests (or to which they are) runs the pass again whole.
         const testsFile = `${incremental.static}.tests`;
         const testsChanged = !fs.existsSync(testsFile) || fs.readFileSync(testsFile, "utf8") !== fingerprintOf(tests);
         process.stderr.write(
-            `\n== mutate ${folder}: ${statics.length} static mutant(s), each in a fresh process${testsChanged ? " (their tests changed: all again)" : ""}\n`,
+            `\n== mutate ${folder}: ${secondPass.length} static or unreached mutant(s), each in a fresh process${testsChanged ? " (their tests changed: all again)" : ""}\n`,
         );
         runStryker(folder, "test/mutation/static.config.mjs", { full: full || testsChanged, incrementalFile: incremental.static, plan });
         fs.writeFileSync(testsFile, fingerprintOf(tests));

@@ -118,9 +118,9 @@ describe("the mutation scores", () => {
 
     it("selects each static mutant by its exact range, in StrykerJS's columns (from 0) for a report's (from 1)", () => {
         const ranges = esm<string[]>(`
-            import { staticMutants, rangeOf } from "./test/mutation/scores.mjs";
+            import { secondPassMutants, rangeOf } from "./test/mutation/scores.mjs";
             const report = ${JSON.stringify(first)};
-            console.log(JSON.stringify(staticMutants(report).map((s) => rangeOf(s.file, s.mutant))));`);
+            console.log(JSON.stringify(secondPassMutants(report).map((s) => rangeOf(s.file, s.mutant))));`);
         expect(ranges).to.deep.equal(["catalog/schema.ts:4:0-4:5", "catalog/schema.ts:5:0-5:5"]);
     });
 
@@ -139,6 +139,34 @@ describe("the mutation scores", () => {
         // The second pass killed one static mutant; the one it did not run stays left out; its own extra mutant is not added.
         expect(scores.merged).to.deep.equal({ score: (2 / 3) * 100, killed: 2, survived: 1, ignored: 1, compileErrors: 1 });
         expect(scores.schemaOnly).to.deep.equal({ score: 100, killed: 2, survived: 0, ignored: 1, compileErrors: 0 });
+    });
+
+    it("sends a mutant no in-process test reaches (code run in a child process) to the second pass, and takes its result", () => {
+        const withUnreached = {
+            ...first,
+            files: {
+                "images/backup/src/backup.ts": {
+                    language: "typescript",
+                    source: "",
+                    mutants: [mutant("6", 7, 3, "NoCoverage"), mutant("7", 8, 1, "NoCoverage")],
+                },
+            },
+        };
+        const secondRun = {
+            ...first,
+            files: { "images/backup/src/backup.ts": { language: "typescript", source: "", mutants: [mutant("c", 7, 3, "Killed")] } },
+        };
+        const seen = esm<{ ranges: string[]; score: number; killed: number; noCoverage: number }>(`
+            import { mergeStatic, scoreOf, secondPassMutants, rangeOf } from "./test/mutation/scores.mjs";
+            const report = ${JSON.stringify(withUnreached)};
+            const merged = scoreOf(mergeStatic(report, ${JSON.stringify(secondRun)}));
+            console.log(JSON.stringify({
+                ranges: secondPassMutants(report).map((s) => rangeOf(s.file, s.mutant)),
+                score: merged.score, killed: merged.metrics.killed, noCoverage: merged.metrics.noCoverage,
+            }));`);
+        expect(seen.ranges).to.deep.equal(["images/backup/src/backup.ts:7:2-7:7", "images/backup/src/backup.ts:8:0-8:5"]);
+        // The one the second pass killed counts as killed; the one it never ran stays unreached.
+        expect(seen).to.deep.include({ score: 50, killed: 1, noCoverage: 1 });
     });
 
     it("has a committed scores page that is what the committed results give", () => {

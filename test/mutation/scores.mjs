@@ -23,11 +23,16 @@ const STATIC = /^Static mutant/;
 const key = (file, m) =>
     `${file}:${m.location.start.line}:${m.location.start.column}-${m.location.end.line}:${m.location.end.column}:${m.mutatorName}:${m.replacement}`;
 
-/** The static mutants the first pass left out ("Ignored" as static), by file. */
-export function staticMutants(report) {
-    return Object.entries(report.files).flatMap(([file, { mutants }]) =>
-        mutants.filter((m) => m.status === "Ignored" && STATIC.test(m.statusReason ?? "")).map((m) => ({ file, mutant: m })),
-    );
+/**
+ * The mutants the first pass could not run in its process: the static ones (left out as "Ignored")
+ * and those no in-process test reaches ("NoCoverage": code that runs in a child process, such as a
+ * job's program or a command). The second pass runs each in a fresh process.
+ */
+export const secondPass = (m) => (m.status === "Ignored" && STATIC.test(m.statusReason ?? "")) || m.status === "NoCoverage";
+
+/** The first pass's mutants for the second pass (`secondPass`), with their files. */
+export function secondPassMutants(report) {
+    return Object.entries(report.files).flatMap(([file, { mutants }]) => mutants.filter(secondPass).map((m) => ({ file, mutant: m })));
 }
 
 /** A StrykerJS mutate range that selects exactly `mutant` (ranges count columns from 0, reports from 1). */
@@ -36,7 +41,7 @@ export function rangeOf(file, mutant) {
     return `${file}:${start.line}:${start.column - 1}-${end.line}:${end.column - 1}`;
 }
 
-/** The first pass's report with each static mutant's result from the second pass, where it ran. */
+/** The first pass's report with the second pass's result for each mutant it ran (static or unreached). */
 export function mergeStatic(report, staticReport) {
     if (!staticReport) return report;
     const second = new Map(Object.entries(staticReport.files).flatMap(([file, { mutants }]) => mutants.map((m) => [key(file, m), m])));
@@ -45,7 +50,7 @@ export function mergeStatic(report, staticReport) {
             file,
             {
                 ...entry,
-                mutants: entry.mutants.map((m) => (m.status === "Ignored" && STATIC.test(m.statusReason ?? "") && second.get(key(file, m))) || m),
+                mutants: entry.mutants.map((m) => (secondPass(m) && second.get(key(file, m))) || m),
             },
         ]),
     );

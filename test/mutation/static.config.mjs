@@ -1,7 +1,9 @@
-// The second pass of a folder's mutation run: the static mutants, in code that runs when a module
-// loads (a zod schema, a table of defaults). The first pass (stryker.config.mjs) cannot switch them on
-// in a process whose modules are already loaded, so here each runs in a fresh mocha process, against
-// the test files that load the mutated modules (quickest first), stopping at the first failing test.
+// The second pass of a folder's mutation run: the mutants the first pass (stryker.config.mjs) cannot
+// run in its process. Static ones, in code that runs when a module loads (a zod schema, a table of
+// defaults), cannot be switched on once the modules are loaded; unreached ones run only in a child
+// process (a job's program, a command), where per-test coverage cannot see. Each runs in a fresh
+// mocha process, its switch in the environment the programs it starts inherit, against the test
+// files that load or run the mutated modules (quickest first), stopping at the first failing test.
 // test/mutation/mutate.mjs writes the plan (MUTATE_STATIC_PLAN): the mutants' exact ranges and tests.
 import * as fs from "fs";
 import base from "../../stryker.config.mjs";

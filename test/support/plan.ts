@@ -59,6 +59,10 @@ export interface ProgramRun {
     stderr: string;
 }
 
+/** Under `npm run mutate`, the mutant switched on in this process, for the programs it starts too. */
+const mutationSwitch = (): NodeJS.ProcessEnv =>
+    process.env.__STRYKER_ACTIVE_MUTANT__ === undefined ? {} : { __STRYKER_ACTIVE_MUTANT__: process.env.__STRYKER_ACTIVE_MUTANT__ };
+
 /**
  * One of the repository's programs as a process with exactly `env` (nothing inherited), as a job
  * or a CI step would run it; asynchronous, so the servers in this test process keep answering.
@@ -68,7 +72,7 @@ export function runProgram(file: string, args: readonly string[], env: NodeJS.Pr
         execFile(
             process.execPath,
             ["-r", "ts-node/register/transpile-only", path.join(ROOT, file), ...args],
-            { cwd: ROOT, encoding: "utf8", env, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 },
+            { cwd: ROOT, encoding: "utf8", env: { ...env, ...mutationSwitch() }, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 },
             (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === "number" ? error.code : -1) : 0, stdout, stderr }),
         );
     });
