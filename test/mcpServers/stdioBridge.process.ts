@@ -20,7 +20,7 @@ const SECRET = "stdio-test-secret";
 const CLIENT = "claude-desktop";
 const NAME = "stdio-sdk-server";
 
-const BRIDGE = path.join(ROOT, "images", "stdio-bridge", "src", "bridge.ts");
+const BRIDGE = path.join(ROOT, "images/stdio-bridge/src/bridge.ts");
 const TS_NODE = ["-r", "ts-node/register/transpile-only"];
 /** The stdio server's command, as a catalog entry's `command` names it. */
 const SERVER_COMMAND = [process.execPath, ...TS_NODE, path.join(ROOT, "test", "mcpServers", "stdio", "server.ts")];

@@ -84,14 +84,16 @@ function testsLoading(folder, files) {
 }
 
 /**
- * The test files that run one of `files` in a child process (a job's program, a command): those
- * naming the file's folder, as `images/backup/src` or `commands/plan`, the processes tier included.
+ * The test files that run one of `files` in a child process (a job's program, a command), the
+ * processes tier's included: those naming the file (`commands/plan/cli`) or its folder followed by
+ * a template (`images/backup/src/${program}.ts`). The mutation tooling's own tests only name files.
  */
 function testsRunning(files) {
-    const folders = [...new Set(files.map((file) => path.dirname(file)))];
+    const names = files.flatMap((file) => [file.replace(/\.[cm]?[jt]s$/, ""), `${path.dirname(file)}/\${`]);
     return allTestFiles().filter((test) => {
+        if (test.startsWith("test/mutation/")) return false;
         const text = fs.readFileSync(path.join(ROOT, test), "utf8");
-        return folders.some((folder) => text.includes(`${folder}/`));
+        return names.some((name) => text.includes(name));
     });
 }
 
@@ -114,12 +116,16 @@ function mutateFolder(folder, { files, full, incremental }) {
     const tests = files ? testsLoading(folder, files) : undefined;
     process.stderr.write(`\n== mutate ${folder}${files ? `: ${files.join(", ")} (${tests.length} test files)` : ""}: in process, per-test coverage\n`);
     runStryker(folder, "stryker.config.mjs", { files, tests, full, incrementalFile: incremental.first });
-    const secondPass = secondPassMutants(JSON.parse(fs.readFileSync(path.join(ROOT, "reports", "mutation", `${folder}.json`), "utf8")));
+    // The report carries the folder's other files' results too: a run over a few files takes theirs.
+    const secondPass = secondPassMutants(JSON.parse(fs.readFileSync(path.join(ROOT, "reports", "mutation", `${folder}.json`), "utf8"))).filter(
+        (s) => !files || files.includes(s.file),
+    );
     if (secondPass.length) {
         // Quickest first: the run stops at the first failure, so a killed mutant costs about its quickest test.
         const seconds = testSeconds();
         const mutated = [...new Set(secondPass.map((s) => s.file))];
-        const tests = [...new Set([...testsLoading(folder, mutated), ...testsRunning(mutated)])].sort((a, b) => (seconds[a] ?? 10) - (seconds[b] ?? 10));
+        const unreached = [...new Set(secondPass.filter((s) => s.mutant.status === "NoCoverage").map((s) => s.file))];
+        const tests = [...new Set([...testsLoading(folder, mutated), ...testsRunning(unreached)])].sort((a, b) => (seconds[a] ?? 10) - (seconds[b] ?? 10));
         const plan = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "sophia-mutate-static-")), "plan.json");
         fs.writeFileSync(plan, JSON.stringify({ ranges: secondPass.map((s) => rangeOf(s.file, s.mutant)), tests }));
         // The command runner sees one test, so StrykerJS would reuse a static mutant's result after its
