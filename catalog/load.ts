@@ -74,6 +74,7 @@ function crossEntryProblems(entries: readonly unknown[], describe: (p: PropertyK
 
 function rawEntries(data: unknown): unknown[] {
     const servers = (data as { servers?: unknown } | null)?.servers;
+    // Stryker disable next-line ArrayDeclaration: without a list the schema refuses the file, and no path or duplicate can name an entry
     return Array.isArray(servers) ? servers : [];
 }
 

@@ -28,6 +28,15 @@ describe("the backup image's HEALTHCHECK", () => {
         process(1, ["node", "/app/backup.js"]);
         expect(schedulerProblem(proc)).to.equal("supercronic is not running");
     });
+    it("finds supercronic at any process id, past the kernel's threads, whose command lines are empty", () => {
+        const crontab = path.join(proc, "crontab");
+        fs.writeFileSync(crontab, "0 * * * * node /app/backup.js\n");
+        process(1, ["/sbin/tini", "--", "supercronic"]);
+        fs.mkdirSync(path.join(proc, "2"));
+        fs.writeFileSync(path.join(proc, "2", "cmdline"), "");
+        process(4711, ["/usr/local/bin/supercronic", "-passthrough-logs", crontab]);
+        expect(schedulerProblem(proc)).to.equal(undefined);
+    });
     it("is unhealthy when the crontab cannot be read", () => {
         process(1, ["/usr/local/bin/supercronic", "-passthrough-logs", "/etc/sophia/absent-crontab"]);
         expect(schedulerProblem(proc)).to.equal("supercronic's crontab /etc/sophia/absent-crontab cannot be read");

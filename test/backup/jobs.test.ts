@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { backupJob, BACKUP_OF_LABEL, backupSchedule } from "../../components/backup-jobs";
 import { jobServiceArgs } from "../../components/platform/swarm/service";
 import type { ConfigHandle, SecretHandle } from "../../components/platform/types";
-import { completeBackups, stampOf } from "../../images/backup/src/layout";
+import { completeBackups, dateOfStamp, stampOf } from "../../images/backup/src/layout";
 
 const handle = (name: string, keys: string[]): SecretHandle => ({ name, group: "backup", keys, resource: undefined as never });
 const settings = {
@@ -64,6 +64,46 @@ describe("backup jobs", () => {
 });
 
 describe("backup layout", () => {
+    const t = (iso: string) => stampOf(new Date(iso));
+
+    it("reads back only a whole time stamp as a date", () => {
+        const stamp = t("2025-01-01T02:30:00.250Z");
+        expect(dateOfStamp(stamp).toISOString()).to.equal("2025-01-01T02:30:00.250Z");
+        for (const bad of [`x${stamp}`, `${stamp}.old`, "latest"]) expect(() => dateOfStamp(bad), bad).to.throw(`not a backup time stamp: ${bad}`);
+    });
+
+    it("counts only the manifest of a stamped folder of this prefix and target as a complete backup", () => {
+        const stamp = t("2025-01-01T02:00:00Z");
+        const keys = [
+            // Another job's prefix of the same length, another target, a file named nearly like the manifest.
+            `platform/full/postgres/${stamp}/manifest.json`,
+            `services/full/redis/${stamp}/manifest.json`,
+            `services/full/postgres/${stamp}/manifest.jsox`,
+            `services/full/postgres/${stamp}/database.dump`,
+            // Folders that are not a backup's time stamp.
+            "services/full/postgres/latest/manifest.json",
+            `services/full/postgres/${stamp}-old/manifest.json`,
+            `services/full/postgres/x${stamp}/manifest.json`,
+        ];
+        expect(completeBackups(keys, "services", "postgres")).to.deep.equal([]);
+        expect(completeBackups([...keys, `services/full/postgres/${stamp}/manifest.json`], "services", "postgres")).to.deep.equal([
+            { kind: "full", target: "postgres", stamp, manifestKey: `services/full/postgres/${stamp}/manifest.json` },
+        ]);
+    });
+
+    it("puts the hourly backup first on every tie, over a day of backups", () => {
+        const keys: string[] = [];
+        for (let hour = 0; hour < 24; hour++) {
+            const stamp = t(`2025-01-01T${String(hour).padStart(2, "0")}:00:00Z`);
+            keys.push(`services/hourly/postgres/${stamp}/manifest.json`);
+            if (hour % 6 === 2) keys.push(`services/full/postgres/${stamp}/manifest.json`);
+        }
+        const order = completeBackups(keys, "services", "postgres").map((b) => `${b.stamp.slice(9, 11)} ${b.kind}`);
+        expect(order).to.have.length(28);
+        for (const hour of ["20", "14", "08", "02"]) expect(order.indexOf(`${hour} full`), hour).to.equal(order.indexOf(`${hour} hourly`) + 1);
+        expect(order.slice(0, 3)).to.deep.equal(["23 hourly", "22 hourly", "21 hourly"]);
+    });
+
     it("restores the newest complete backup, the hourly one on a tie, and skips folders without a manifest", () => {
         const t = (iso: string) => stampOf(new Date(iso));
         const keys = [

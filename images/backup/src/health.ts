@@ -8,6 +8,7 @@ import * as path from "path";
 export function schedulerProblem(proc = "/proc"): string | undefined {
     const scheduler = fs
         .readdirSync(proc)
+        // Stryker disable next-line Regex: /proc names its entries either by a process id or by letters alone
         .filter((entry) => /^\d+$/.test(entry))
         .map((pid) => commandLine(path.join(proc, pid, "cmdline")))
         .find((argv) => argv.length > 0 && path.basename(argv[0]) === "supercronic");
