@@ -84,14 +84,7 @@ describe("a psql session and row counts against a real PostgreSQL (images/backup
         requireBinary("psql");
         root = tempRoot();
         postgres = await PostgresCluster.start(root, serverBin);
-        env = {
-            PATH: `${serverBin}:${process.env.PATH}`,
-            HOME: root,
-            PGHOST: "127.0.0.1",
-            PGPORT: String(postgres.port),
-            PGUSER: postgres.user,
-            PGPASSWORD: postgres.password,
-        };
+        env = postgres.clientEnv(serverBin, root);
     });
     after(() => {
         postgres?.stop();

@@ -60,6 +60,11 @@ export class PostgresCluster {
         return cluster;
     }
 
+    /** The environment the PostgreSQL client programs (psql, pg_dump) reach this cluster with. */
+    clientEnv(bin: string, home: string): NodeJS.ProcessEnv {
+        return { PATH: `${bin}:${process.env.PATH}`, HOME: home, PGHOST: "127.0.0.1", PGPORT: String(this.port), PGUSER: this.user, PGPASSWORD: this.password };
+    }
+
     private exec(command: string, args: string[]): void {
         const c = asClusterOwner(command, args);
         const result = spawnSync(c.command, c.args, { encoding: "utf8", timeout: 60_000, cwd: this.dir });

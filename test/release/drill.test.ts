@@ -79,12 +79,7 @@ describe("npm run drill: the restore drill against real PostgreSQL and an S3-com
         });
         databaseUrl = `postgres://${postgres.user}:${encodeURIComponent(postgres.password)}@127.0.0.1:${postgres.port}/postgres`;
         base = {
-            PATH: `${serverBin}:${process.env.PATH}`,
-            HOME: root,
-            PGHOST: "127.0.0.1",
-            PGPORT: String(postgres.port),
-            PGUSER: postgres.user,
-            PGPASSWORD: postgres.password,
+            ...postgres.clientEnv(serverBin, root),
             AWS_ACCESS_KEY_ID: "S3RVER",
             AWS_SECRET_ACCESS_KEY: "S3RVER",
             AWS_ENDPOINT_URL_S3: s3.endpoint,
