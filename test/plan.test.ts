@@ -6,7 +6,7 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { CATALOG_FILE } from "../catalog";
 import { changedPaths, diffPlans } from "../commands/plan/diff";
-import { kubernetesManifests, validateManifests } from "../commands/plan/manifests";
+import { kubernetesManifests, manifestYaml, validateManifests } from "../commands/plan/manifests";
 import { planExitCode } from "../commands/plan/plan";
 import { formatSummary, summarize } from "../commands/plan/summary";
 import type { PlanFile } from "../commands/plan/planFile";
@@ -150,6 +150,37 @@ describe("npm run plan", () => {
         expect(results[1].error).to.match(/replicas must be integer/);
         expect(planExitCode(plan, results)).to.equal(1);
         expect(planExitCode(plan, [results[0]])).to.equal(0);
+    });
+
+    it("checks each kind against its own group's schema, core and named groups alike, and marks kinds it has none for", () => {
+        const plan = planOf("prod").plan!;
+        const service = plan.resources.find((r) => r.type === "kubernetes:core/v1:Service")!;
+        const spec = service.inputs.spec as { ports: Record<string, unknown>[] };
+        const broken = { ...service, inputs: { ...service.inputs, spec: { ...spec, ports: [{ ...spec.ports[0], port: "http" }] } } };
+        const custom = { ...service, type: "kubernetes:monitoring.coreos.com/v1:ServiceMonitor" };
+        const unknownKind = { ...service, type: "kubernetes:core/v1:NoSuchKind" };
+        const results = validateManifests(kubernetesManifests([service, broken, custom, unknownKind]));
+        expect(results[0]).to.deep.equal({ file: results[0].file, urn: service.urn });
+        expect(results[1].error).to.match(/port must be integer/);
+        expect(results[2].unchecked).to.equal(true);
+        expect(results[3].unchecked).to.equal(true);
+    });
+
+    it("writes manifests that a YAML 1.1 reader such as kubectl reads back as the same values", () => {
+        const plan = planOf("prod").plan!;
+        const deployment = plan.resources.find((r) => r.type === "kubernetes:apps/v1:Deployment")!;
+        // Strings YAML 1.1 would take for booleans, numbers or null if written plain.
+        const tricky = ["on", "off", "yes", "no", "y", "0755", "1e3", "0x1F", "~", "null", "12:30", "2026-12-06"];
+        const env = tricky.map((value, i) => ({ name: `VALUE_${i}`, value }));
+        const manifest = kubernetesManifests([{ ...deployment, inputs: { ...deployment.inputs, env, repeated: [env[0], env[0]] } }])[0];
+        const text = manifestYaml(manifest);
+        for (const version of ["1.1", "1.2"] as const) {
+            expect(YAML.parse(text, { version }), `YAML ${version}`).to.deep.equal(manifest.object);
+        }
+        // Whole values on their own lines: no anchors to follow, no folded long lines.
+        expect(text).not.to.match(/[&*]a\d/);
+        const command = "x".repeat(300);
+        expect(manifestYaml({ ...manifest, object: { command } })).to.equal(`command: ${command}\n`);
     });
 
     it("says clearly when a stack does not fit its nodes", () => {

@@ -1,5 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
+import * as resproto from "@pulumi/pulumi/proto/resource_pb";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
+import * as structproto from "google-protobuf/google/protobuf/struct_pb";
 import * as rpc from "@pulumi/pulumi/runtime/rpc";
 import * as runtimeState from "@pulumi/pulumi/runtime/state";
 import { SECRET, UNKNOWN } from "../../policies/rule";
@@ -76,6 +78,8 @@ interface RegisterRequest {
     getName(): string;
     getParent(): string;
     getCustom(): boolean;
+    getProvider(): string;
+    getImportid(): string;
     getDependenciesList(): string[];
     getPropertydependenciesMap(): { forEach(f: (value: { getUrnsList(): string[] }, key: string) => void): void };
     getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
@@ -128,7 +132,35 @@ export class RecordingMonitor extends MockMonitor {
         super.registerResourceOutputs(req, callback);
     }
 
+    /**
+     * Records the registration and answers it as MockMonitor does (the mocks' state as the new
+     * resource's outputs), reading the request's inputs once: the mocks get the recorded inputs
+     * (secrets as "[secret]", references as URNs) instead of a second decoding of the request.
+     */
     override async registerResource(req: RegisterRequest, callback: (err: unknown, res: unknown) => void): Promise<void> {
+        try {
+            const resource = this.record(req);
+            const result = await this.mocks.newResource({
+                type: resource.type,
+                name: resource.name,
+                inputs: resource.inputs,
+                provider: req.getProvider(),
+                custom: resource.custom,
+                id: req.getImportid(),
+            });
+            const state = await rpc.serializeProperties("", result.state);
+            this.resources.set(resource.urn, { urn: resource.urn, id: result.id ?? null, state });
+            const response = new resproto.RegisterResourceResponse();
+            response.setUrn(resource.urn);
+            response.setId(result.id || "");
+            response.setObject(structproto.Struct.fromJavaScript(state as Record<string, structproto.JavaScriptValue>));
+            callback(null, response);
+        } catch (error) {
+            callback(error, undefined);
+        }
+    }
+
+    private record(req: RegisterRequest): RecordedResource {
         const parent = req.getParent() || null;
         const urn = urnOf(parent, req.getType(), req.getName());
         const raw = req.getObject()?.toJavaScript() ?? {};
@@ -139,7 +171,7 @@ export class RecordingMonitor extends MockMonitor {
             const urns = deps.getUrnsList();
             if (urns.length > 0) propertyDependencies[key] = [...urns].sort();
         });
-        this.recorded.push({
+        const resource: RecordedResource = {
             urn,
             type: req.getType(),
             name: req.getName(),
@@ -148,8 +180,9 @@ export class RecordingMonitor extends MockMonitor {
             inputs: redactSerialized(raw) as Record<string, unknown>,
             dependsOn: [...req.getDependenciesList()].sort(),
             ...(Object.keys(propertyDependencies).length > 0 ? { propertyDependencies } : {}),
-        });
-        return super.registerResource(req, callback);
+        };
+        this.recorded.push(resource);
+        return resource;
     }
 }
 
