@@ -84,6 +84,26 @@ export function reachedInFolder(test, folder) {
     return reached;
 }
 
+/** The folder's test files that load one of `files` through the folder's own modules; all of them when none does. */
+export function testsLoading(folder, files) {
+    const loading = testsOf(folder).filter((test) => [...reachedInFolder(test, folder)].some((file) => files.includes(file)));
+    return loading.length ? loading : testsOf(folder);
+}
+
+/**
+ * The test files that run one of `files` in a child process (a job's program, a command), the
+ * processes tier's included: those naming the file (`commands/plan/cli`) or its folder followed by
+ * a template (`images/backup/src/${program}.ts`). The mutation tooling's own tests only name files.
+ */
+export function testsRunning(files) {
+    const names = files.flatMap((file) => [file.replace(/\.[cm]?[jt]s$/, ""), `${path.dirname(file)}/\${`]);
+    return allTestFiles().filter((test) => {
+        if (test.startsWith("test/mutation/")) return false;
+        const text = fs.readFileSync(path.join(ROOT, test), "utf8");
+        return names.some((name) => text.includes(name));
+    });
+}
+
 /** Seconds each test file took in the last `npm test` (test/shards/weights.json), for ordering. */
 export function testSeconds() {
     return JSON.parse(fs.readFileSync(path.join(ROOT, "test", "shards", "weights.json"), "utf8"));

@@ -12,7 +12,7 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { allTestFiles, FOLDERS, folderOf, reachedInFolder, ROOT, testSeconds, testsOf } from "./folders.mjs";
+import { FOLDERS, folderOf, ROOT, testSeconds, testsLoading, testsRunning } from "./folders.mjs";
 import { folderReport, rangeOf, scoreOf, secondPassMutants, writeScorePage, RESULTS, FOLDER_THRESHOLD } from "./scores.mjs";
 
 const USAGE = `usage: npm run mutate -- [--full] [--changed <git-ref>] [--page] [folder ...]
@@ -75,26 +75,6 @@ function runStryker(folder, config, { files, tests, full, incrementalFile, plan 
         process.stderr.write(`StrykerJS failed on ${folder} (exit ${run.status ?? run.signal})\n`);
         process.exit(1);
     }
-}
-
-/** The folder's test files that load one of `files` through the folder's own modules; all of them when none does. */
-function testsLoading(folder, files) {
-    const loading = testsOf(folder).filter((test) => [...reachedInFolder(test, folder)].some((file) => files.includes(file)));
-    return loading.length ? loading : testsOf(folder);
-}
-
-/**
- * The test files that run one of `files` in a child process (a job's program, a command), the
- * processes tier's included: those naming the file (`commands/plan/cli`) or its folder followed by
- * a template (`images/backup/src/${program}.ts`). The mutation tooling's own tests only name files.
- */
-function testsRunning(files) {
-    const names = files.flatMap((file) => [file.replace(/\.[cm]?[jt]s$/, ""), `${path.dirname(file)}/\${`]);
-    return allTestFiles().filter((test) => {
-        if (test.startsWith("test/mutation/")) return false;
-        const text = fs.readFileSync(path.join(ROOT, test), "utf8");
-        return names.some((name) => text.includes(name));
-    });
 }
 
 /** The names and contents of `tests`, hashed. */

@@ -98,6 +98,38 @@ describe("the mutation run's folders", () => {
     });
 });
 
+describe("the tests a mutation run selects for changed files", () => {
+    it("gives a changed file the folder's tests that load it through the folder's modules, and all of them when none does", () => {
+        const { loading, all, reached, unknown } = esm<{ loading: string[]; all: string[]; reached: Record<string, string[]>; unknown: string[] }>(`
+            import { reachedInFolder, testsLoading, testsOf } from "./test/mutation/folders.mjs";
+            const all = testsOf("esc");
+            const reached = Object.fromEntries(all.map((test) => [test, [...reachedInFolder(test, "esc")]]));
+            console.log(JSON.stringify({ loading: testsLoading("esc", ["esc/needs.ts"]), all, reached, unknown: testsLoading("esc", ["esc/no-such-module.ts"]) }));`);
+        expect(loading).to.not.be.empty;
+        for (const test of all) expect(loading.includes(test), test).to.equal(reached[test].includes("esc/needs.ts"));
+        // esc/environments.test.ts loads the environments' layout, which needs nothing of esc/needs.ts.
+        expect(loading).to.not.include("test/esc/environments.test.ts");
+        expect(unknown).to.deep.equal(all);
+    });
+
+    it("finds the tests that run a file in a child process by its path or its folder before a template, never the tooling's own", () => {
+        const { backup, command, nowhere } = esm<Record<string, string[]>>(`
+            import { testsRunning } from "./test/mutation/folders.mjs";
+            console.log(JSON.stringify({
+                backup: testsRunning(["images/backup/src/drill.ts"]),
+                command: testsRunning(["commands/plan/cli.ts"]),
+                nowhere: testsRunning(["esc/no-such-module.ts"]),
+            }));`);
+        // test/backup/drill.test.ts starts the job's programs as images/backup/src/\${program}.ts.
+        expect(backup).to.include("test/backup/drill.test.ts");
+        for (const test of backup) expect(fs.readFileSync(path.join(ROOT, test), "utf8"), test).to.match(/images\/backup\/src\/(drill|\$\{)/);
+        // The processes tier runs the commands: its files count.
+        expect(command).to.include("test/cli.process.ts");
+        for (const test of [...backup, ...command]) expect(test, test).to.not.match(/^test\/mutation\//);
+        expect(nowhere).to.deep.equal([]);
+    });
+});
+
 describe("the mutation scores", () => {
     const first = {
         schemaVersion: "2",
