@@ -14,7 +14,8 @@ interface NetworkPolicyRule {
 
 const inputs = (r: RecordedResource): WorkloadInputs => r.inputs;
 const short = (type: string): string => type.split(":").pop()!;
-const isWorkload = (type: string): boolean => /^kubernetes:apps\/v1:(Deployment|StatefulSet)$|^kubernetes:batch\/v1:CronJob$/.test(type);
+/** The Kubernetes kinds whose pods run a component's code (not their lists or patches). */
+const WORKLOAD_TYPES: ReadonlySet<string> = new Set(["kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet", "kubernetes:batch/v1:CronJob"]);
 const isComponent = (r: RecordedResource): boolean => !r.custom && r.type !== "pulumi:pulumi:Stack";
 
 /** The component (non-custom resource below the stack) that owns each resource. */
@@ -31,8 +32,8 @@ function owners(resources: readonly RecordedResource[]): Map<string, RecordedRes
 
 /** The namespace (Kubernetes) or first overlay network (Swarm) a resource's workload runs in. */
 function groupOf(r: RecordedResource, networkNames: ReadonlyMap<string, string>): string | undefined {
-    if (isWorkload(r.type)) return inputs(r).metadata?.namespace;
-    if (r.type !== "docker:index/service:Service") return undefined;
+    if (WORKLOAD_TYPES.has(r.type)) return inputs(r).metadata?.namespace;
+    // Only a Swarm service has a task spec.
     const network = inputs(r).taskSpec?.networksAdvanceds?.[0]?.name;
     return network ? (networkNames.get(network) ?? network) : undefined;
 }
