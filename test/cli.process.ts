@@ -50,6 +50,15 @@ describe("the command lines (npm run plan, policy, bench, docs)", () => {
     }
 });
 
+describe("npm run docs -- --check", () => {
+    it("plans every stack and finds the committed pages up to date, writing nothing", () => {
+        const run = runCli("docs/generate/index.ts", ["--check"]);
+        expect(run.code, run.stderr).to.equal(0);
+        expect(run.stdout).to.equal("Generated docs are up to date.\n");
+        expect(run.stderr).to.equal("");
+    });
+});
+
 describe("npm run plan: choosing the stack", () => {
     const stacks = platformStacks(ROOT);
 

@@ -1,10 +1,12 @@
 import { expect } from "chai";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
 import { loadCatalog } from "../catalog";
 import { DOCS_BASE_URL, RUNBOOK_DOC, RUNBOOKS } from "../components/monitoring/runbooks";
 import { renderAlertReference } from "../docs/generate/alerts";
+import { updateDocs } from "../docs/generate/index";
 import { GENERATED_DOCS } from "../docs/generate/list";
 import { renderServiceReference } from "../docs/generate/services";
 import { projectStacks, stackSettings } from "../docs/generate/stacks";
@@ -31,6 +33,40 @@ describe("living documentation", () => {
     it("every generated document is what `npm run docs` writes (run it after changing the catalog, rules or stacks)", () => {
         const plans = STACKS.map((s) => planOf(s).plan!);
         for (const doc of loadGenerated()) expect(committed(doc.file), `${doc.file} is stale: run npm run docs`).to.equal(doc.render(plans));
+    });
+
+    it("`npm run docs` writes only the pages that are missing or stale, and with --check writes nothing and lists them", () => {
+        const plans = STACKS.map((s) => planOf(s).plan!);
+        const root = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-docs-"));
+        const [missing, stale, ...current] = GENERATED_DOCS.map((d) => d.file);
+        for (const file of current) {
+            fs.mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
+            fs.copyFileSync(path.join(ROOT, file), path.join(root, file));
+        }
+        fs.mkdirSync(path.dirname(path.join(root, stale)), { recursive: true });
+        fs.writeFileSync(path.join(root, stale), "an old page\n");
+        const mtimes = () => current.map((file) => fs.statSync(path.join(root, file)).mtimeMs);
+        const before = mtimes();
+
+        const check = updateDocs(plans, true, root);
+        expect(check).to.deep.equal({
+            code: 1,
+            stdout: "",
+            stderr: `Stale generated docs (run npm run docs):\n  ${missing}\n  ${stale}\n`,
+            stale: [missing, stale],
+        });
+        expect(fs.existsSync(path.join(root, missing))).to.equal(false);
+        expect(fs.readFileSync(path.join(root, stale), "utf8")).to.equal("an old page\n");
+
+        const write = updateDocs(plans, false, root);
+        expect(write).to.deep.equal({ code: 0, stdout: `Wrote ${missing}, ${stale}\n`, stderr: "", stale: [missing, stale] });
+        for (const file of [missing, stale]) expect(fs.readFileSync(path.join(root, file), "utf8"), file).to.equal(committed(file));
+        expect(mtimes()).to.deep.equal(before);
+
+        for (const checkOnly of [true, false]) {
+            expect(updateDocs(plans, checkOnly, root)).to.deep.equal({ code: 0, stdout: "Generated docs are up to date.\n", stderr: "", stale: [] });
+        }
+        fs.rmSync(root, { recursive: true, force: true });
     });
 
     it("goes stale when a catalog entry changes", () => {

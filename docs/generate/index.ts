@@ -44,12 +44,23 @@ function planAll(): PlanFile[] {
     }
 }
 
-function main(values: CommandValues): number {
-    const check = values.check === true;
-    const plans = planAll();
+/** What a run of the command prints and its exit code. */
+export interface DocsRun {
+    readonly code: number;
+    readonly stdout: string;
+    readonly stderr: string;
+    /** The pages (paths under `root`) whose text differed from what the plans give. */
+    readonly stale: readonly string[];
+}
+
+/**
+ * Compares every generated page under `root` with its text from `plans` and writes each one that
+ * differs or is missing, or with `check` writes nothing and fails listing them.
+ */
+export function updateDocs(plans: readonly PlanFile[], check: boolean, root = ROOT): DocsRun {
     const stale: string[] = [];
     for (const doc of GENERATED_DOCS) {
-        const file = path.join(ROOT, doc.file);
+        const file = path.join(root, doc.file);
         const text = doc.render(plans);
         const current = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : undefined;
         if (current === text) continue;
@@ -60,11 +71,16 @@ function main(values: CommandValues): number {
         }
     }
     if (check && stale.length > 0) {
-        process.stderr.write(`Stale generated docs (run npm run docs):\n${stale.map((f) => `  ${f}`).join("\n")}\n`);
-        return 1;
+        return { code: 1, stdout: "", stderr: `Stale generated docs (run npm run docs):\n${stale.map((f) => `  ${f}`).join("\n")}\n`, stale };
     }
-    process.stdout.write(stale.length > 0 ? `Wrote ${stale.join(", ")}\n` : "Generated docs are up to date.\n");
-    return 0;
+    return { code: 0, stdout: stale.length > 0 ? `Wrote ${stale.join(", ")}\n` : "Generated docs are up to date.\n", stderr: "", stale };
+}
+
+function main(values: CommandValues): number {
+    const run = updateDocs(planAll(), values.check === true);
+    process.stdout.write(run.stdout);
+    process.stderr.write(run.stderr);
+    return run.code;
 }
 
 /** What `sophia docs` runs (commands/sophia.js). */
