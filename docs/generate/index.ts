@@ -5,6 +5,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { CommandSpec, CommandValues, runCommand, type Command } from "../../commands/command";
+import { writeFileAtomic } from "../../commands/files";
 import type { PlanFile } from "../../commands/plan/planFile";
 import { GENERATED_DOCS } from "./list";
 import { projectStacks, ROOT } from "./stacks";
@@ -65,10 +66,7 @@ export function updateDocs(plans: readonly PlanFile[], check: boolean, root = RO
         const current = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : undefined;
         if (current === text) continue;
         stale.push(doc.file);
-        if (!check) {
-            fs.mkdirSync(path.dirname(file), { recursive: true });
-            fs.writeFileSync(file, text);
-        }
+        if (!check) writeFileAtomic(file, text);
     }
     if (check && stale.length > 0) {
         return { code: 1, stdout: "", stderr: `Stale generated docs (run npm run docs):\n${stale.map((f) => `  ${f}`).join("\n")}\n`, stale };
