@@ -52,6 +52,25 @@ describe("the architecture diagram", () => {
         expect(lines).to.deep.equal(['    subgraph sophia-web["sophia-web"]', '        Web["Web"]', "    end", '    Patcher["Patcher"]']);
     });
 
+    it("places a component whose only workload is a StatefulSet or a CronJob (a database, a backup job) in its namespace", () => {
+        const db = resource("sophia:db:Database", "db");
+        const backup = resource("sophia:backup:Backup", "backup");
+        const lines = diagramLines([
+            db,
+            child(db, "kubernetes:apps/v1:StatefulSet", "db", { metadata: { namespace: "sophia-data" } }),
+            backup,
+            child(backup, "kubernetes:batch/v1:CronJob", "backup", { metadata: { namespace: "sophia-backup" } }),
+        ]);
+        expect(lines).to.deep.equal([
+            '    subgraph sophia-backup["sophia-backup"]',
+            '        Backup["Backup"]',
+            "    end",
+            '    subgraph sophia-data["sophia-data"]',
+            '        Database["Database"]',
+            "    end",
+        ]);
+    });
+
     it("draws a component whose workloads span namespaces once, in the first, and each namespace's components sorted", () => {
         const zeta = resource("sophia:z:Zeta", "zeta");
         const alpha = resource("sophia:a:Alpha", "alpha");

@@ -12,10 +12,12 @@ const PROJECT_DIR = path.resolve(__dirname, "..", "..");
 export const IMAGES_COMMAND: CommandSpec = {
     name: "npm run images",
     usage: "-- (--stack <name> | --all-stacks | --ours) [--plans <dir>] [--json]",
-    description:
-        "Lists images to scan. With --stack or --all-stacks: every image the stacks' offline plans pull, as pulled (ours from the stack's registry, " +
-        "upstream ones through its mirror), one per line; --json adds the stacks pulling each and the Helm releases, whose chart images " +
-        "`helm template` lists. With --ours: the images built from images/<name>/Dockerfile.",
+    description: [
+        "Lists images to scan. With --stack or --all-stacks: every image the stacks' offline plans pull, as",
+        "pulled (ours from the stack's registry, upstream ones through its mirror), one per line; --json adds",
+        "the stacks pulling each and the Helm releases, whose chart images `helm template` lists. With --ours:",
+        "the images built from images/<name>/Dockerfile.",
+    ].join("\n"),
     options: {
         stack: { type: "string", short: "s", value: "<name>", description: "one stack; its plan must exist (npm run plan -- --stack <name>)" },
         "all-stacks": { type: "boolean", description: "every stack of the project (one Pulumi.<stack>.yaml each)" },

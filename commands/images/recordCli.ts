@@ -16,9 +16,11 @@ const PROJECT_DIR = path.resolve(__dirname, "..", "..");
 export const RECORD_COMMAND: CommandSpec = {
     name: "npm run images:record",
     usage: "-- --image <name:tag> --digest sha256:<64 hex> [--lock <file>] [--plans <dir>]",
-    description:
-        "Records an image's digest in the image lock the program reads (catalog/images.lock.yaml), keeping its comments and order. " +
-        "Our images are named without the registry (sophia-backup:1.0.0), upstream ones as the code names them.",
+    description: [
+        "Records an image's digest in the image lock the program reads (catalog/images.lock.yaml), keeping its",
+        "comments and order. Our images are named without the registry (sophia-backup:1.0.0), upstream ones as",
+        "the code names them.",
+    ].join("\n"),
     options: {
         image: { type: "string", value: "<name:tag>", description: "the image as the lock names it: sophia-backup:1.0.0" },
         digest: { type: "string", value: "<sha256:…>", description: "the digest the registry reported for the pushed image (its index for multi-arch images)" },

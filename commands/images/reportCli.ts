@@ -8,8 +8,10 @@ import { renderAudit, TrivyReport, trivyReportSchema } from "./trivyReport";
 export const REPORT_COMMAND: CommandSpec = {
     name: "npm run images:report",
     usage: "-- --reports <dir> [--failed <file>] [--severity <list>]",
-    description:
-        "Renders Trivy's JSON reports (trivy image --format json, one *.json per image) as the container audit's markdown: counts per image, then findings by severity.",
+    description: [
+        "Renders Trivy's JSON reports (trivy image --format json, one *.json per image) as the container",
+        "audit's markdown: counts per image, then findings by severity.",
+    ].join("\n"),
     options: {
         reports: { type: "string", value: "<dir>", description: "the folder of Trivy JSON reports" },
         failed: { type: "string", value: "<file>", description: "images that could not be scanned: one `<image><TAB><reason>` per line" },

@@ -36,9 +36,10 @@ export const PARITY_COMMAND: CommandSpec = {
     name: "npm run parity",
     usage: "-- --stack <name> [--from <target>] [--to <target>] [--out <dir>]",
     description: [
-        "Plans the stack on two targets (sophia:target overridden) and lists what differs: servers, replicas, secrets, alerts, routes, backups.",
-        `Without --from and --to: the stack's next move on the migration path (${TARGETS.join(" → ")}) from the target its file sets,`,
-        "or, for a stack at the end of the path, the move that brought it there.",
+        "Plans the stack on two targets (sophia:target overridden) and lists what differs: servers, replicas,",
+        "secrets, alerts, routes, backups. Without --from and --to: the stack's next move on the migration path",
+        `(${TARGETS.join(" → ")}) from the target its file sets, or, for a stack at the end of the path, the`,
+        "move that brought it there.",
     ].join("\n"),
     options: {
         stack: { type: "string", short: "s", value: "<name>", description: "the stack (a Pulumi.<name>.yaml); default $PULUMI_STACK" },

@@ -11,7 +11,7 @@ import { enabledRuleCount, readPolicyConfig, runPolicies } from "./run";
 export const POLICY_COMMAND: CommandSpec = {
     name: "npm run policy",
     usage: "-- --plan <plan.json> [--config <policy config.json>]",
-    description: "Runs the CrossGuard pack's rules on a plan file written by `npm run plan`, as `pulumi preview --policy-pack policies` does.",
+    description: ["Runs the CrossGuard pack's rules on a plan file written by `npm run plan`, as", "`pulumi preview --policy-pack policies` does."].join("\n"),
     options: {
         plan: { type: "string", short: "p", value: "<plan.json>", description: "the plan file (out/<stack>/plan.json)" },
         config: { type: "string", value: "<file.json>", description: "policy config (enforcement levels, settings); default policies/config/<stack>.json" },

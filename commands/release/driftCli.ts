@@ -12,8 +12,9 @@ export const DRIFT_COMMAND: CommandSpec = {
     name: "npm run drift-report",
     usage: "-- --preview <file.json> --stack <name> [--out <file>]",
     description: [
-        "Names the resources that drifted from the program: reads the JSON of `pulumi preview --expect-no-changes --json`,",
-        "run right after `pulumi refresh --yes`, and prints each changed resource's type, name and changed properties (never values).",
+        "Names the resources that drifted from the program: reads the JSON of",
+        "`pulumi preview --expect-no-changes --json`, run right after `pulumi refresh --yes`, and prints each",
+        "changed resource's type, name and changed properties (never values).",
     ].join("\n"),
     options: {
         preview: { type: "string", value: "<file.json>", description: "the output of `pulumi preview --json` for the stack" },

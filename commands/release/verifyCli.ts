@@ -17,7 +17,8 @@ export const VERIFY_COMMAND: CommandSpec = {
         "Checks a live stack after a deployment: every public MCP server answers through the edge with the",
         "service token and refuses a request without one, every MCP server is an up target in Prometheus,",
         "Alertmanager runs the rendered routing, and the newest backups are within the RPO.",
-        `Prometheus and Alertmanager sit behind the edge's login: reach them through a tunnel (${RUNBOOK}).`,
+        "Prometheus and Alertmanager sit behind the edge's login: reach them through a tunnel",
+        `(${RUNBOOK}).`,
     ].join("\n"),
     options: {
         stack: { type: "string", short: "s", value: "<name>", description: "the stack to verify (a Pulumi.<name>.yaml); default $PULUMI_STACK" },

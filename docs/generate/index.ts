@@ -27,21 +27,35 @@ export const DOCS_COMMAND: CommandSpec = {
     ],
 };
 
-/** Plans every stack offline, each in its own process, as `npm run plan` does. */
-function planAll(): PlanFile[] {
+/** What planning one stack gave: the plan command's exit code and what it printed on stderr. */
+export interface StackPlanRun {
+    readonly status: number | null;
+    readonly stderr: string;
+}
+
+/** Plans `stack` into `out` as `sophia plan` does, in a process of its own (mocks are per process). */
+function planInProcess(stack: string, out: string): StackPlanRun {
+    const register = path.join(ROOT, "commands", "register.js");
+    const run = spawnSync(process.execPath, ["-r", register, path.join(ROOT, "commands", "plan", "cli.ts"), "--stack", stack, "--out", out], {
+        encoding: "utf8",
+    });
+    return { status: run.status, stderr: run.stderr };
+}
+
+/**
+ * Plans every stack offline into a temporary folder and reads their plan.json files. A plan with
+ * policy findings (exit 1) still describes its stack; any other failure ends the run with its output.
+ */
+export function planAll(stacks: readonly string[] = projectStacks(), planStack: (stack: string, out: string) => StackPlanRun = planInProcess): PlanFile[] {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-docs-"));
     try {
-        return projectStacks().map((stack) => {
-            const run = spawnSync(
-                process.execPath,
-                ["-r", "ts-node/register/transpile-only", path.join(ROOT, "commands/plan/cli.ts"), "--stack", stack, "--out", out],
-                { cwd: ROOT, encoding: "utf8" },
-            );
-            if (run.status !== 0 && run.status !== 1) throw new Error(`plan of ${stack} failed:\n${run.stderr}`);
+        return stacks.map((stack) => {
+            const run = planStack(stack, out);
+            if (run.status !== 0 && run.status !== 1) throw new Error(`plan of ${stack} failed (exit ${run.status}):\n${run.stderr}`);
             return JSON.parse(fs.readFileSync(path.join(out, stack, "plan.json"), "utf8")) as PlanFile;
         });
     } finally {
-        fs.rmSync(out, { recursive: true, force: true });
+        fs.rmSync(out, { recursive: true });
     }
 }
 
@@ -74,14 +88,15 @@ export function updateDocs(plans: readonly PlanFile[], check: boolean, root = RO
     return { code: 0, stdout: stale.length > 0 ? `Wrote ${stale.join(", ")}\n` : "Generated docs are up to date.\n", stderr: "", stale };
 }
 
-function main(values: CommandValues): number {
-    const run = updateDocs(planAll(), values.check === true);
+/** The command: every stack planned (by `plans`), then the pages under `root` written or checked. */
+export function docsMain(values: CommandValues, plans: () => readonly PlanFile[] = planAll, root = ROOT): number {
+    const run = updateDocs(plans(), values.check === true, root);
     process.stdout.write(run.stdout);
     process.stderr.write(run.stderr);
     return run.code;
 }
 
 /** What `sophia docs` runs (commands/sophia.js). */
-export const command: Command = { spec: DOCS_COMMAND, main: main };
+export const command: Command = { spec: DOCS_COMMAND, main: (values) => docsMain(values) };
 
-if (require.main === module) runCommand(DOCS_COMMAND, main);
+if (require.main === module) runCommand(DOCS_COMMAND, command.main);
