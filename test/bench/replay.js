@@ -20,9 +20,7 @@ const plan = JSON.parse(fs.readFileSync(file, "utf8"));
 pulumi.runtime.setMocks(
     {
         // The engine's additions only, as the plan's recording monitor answers: outputs resolve to inputs.
-        newResource: (args) => {
-            return { id: `${args.name}-id`, state: {} };
-        },
+        newResource: (args) => ({ id: `${args.name}-id`, state: {} }),
         call: () => ({}),
     },
     plan.project,
@@ -31,30 +29,17 @@ pulumi.runtime.setMocks(
     false,
 );
 
-class Replayed extends pulumi.CustomResource {
-    constructor(type, name, inputs, opts) {
-        super(type, name, inputs, opts);
-    }
-}
-
-class ReplayedComponent extends pulumi.ComponentResource {
-    constructor(type, name, opts) {
-        super(type, name, {}, opts);
-    }
-}
-
 /** Each of the plan's resources (in its order, so parents come first), registered under its parent. */
 function replay() {
     const byUrn = new Map();
-    const created = [];
     for (const r of plan.resources) {
         if (r.type === "pulumi:pulumi:Stack") continue;
         const opts = byUrn.has(r.parent) ? { parent: byUrn.get(r.parent) } : {};
-        const resource = r.custom ? new Replayed(r.type, r.name, r.inputs, opts) : new ReplayedComponent(r.type, r.name, opts);
+        const resource = r.custom ? new pulumi.CustomResource(r.type, r.name, r.inputs, opts) : new pulumi.ComponentResource(r.type, r.name, {}, opts);
         byUrn.set(r.urn, resource);
-        created.push([r.urn, resource]);
     }
-    return created;
+    // [recorded URN, resource], in the plan's order.
+    return [...byUrn];
 }
 
 let created = [];
