@@ -43,16 +43,19 @@ function planWith(overrides: { childUrn?: string } = {}): object {
     };
 }
 
-function replay(plan: object): ReturnType<typeof spawnSync> & { stdout: string; stderr: string } {
+/** Runs replay.js on a plan file holding `text`. */
+function replayText(text: string): ReturnType<typeof spawnSync> & { stdout: string; stderr: string } {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-replay-"));
     try {
         const file = path.join(dir, "plan.json");
-        fs.writeFileSync(file, JSON.stringify(plan));
+        fs.writeFileSync(file, text);
         return spawnSync(process.execPath, [REPLAY, file], { encoding: "utf8", timeout: 60_000 });
     } finally {
         fs.rmSync(dir, { recursive: true, force: true });
     }
 }
+
+const replay = (plan: object) => replayText(JSON.stringify(plan));
 
 describe("the bench's SDK process (replay.js)", () => {
     it("registers every resource of the plan but its stack, each under its recorded parent, and reports the measurement", () => {
@@ -72,6 +75,19 @@ describe("the bench's SDK process (replay.js)", () => {
             /resource 1 was registered as urn:pulumi:dev::sophia::sophia:mcp:McpServer\$kubernetes:apps\/v1:Deployment::github, the plan recorded urn:pulumi:dev::sophia::pulumi:pulumi:Stack\$kubernetes:apps\/v1:Deployment::github/,
         );
         assert.equal(run.stdout, "");
+    });
+
+    it("refuses a file that is not a plan, naming it, with exit 2 and no stack trace", () => {
+        for (const [text, reason] of [
+            ["", /Unexpected end of JSON input/],
+            ["{}", /no resources list: not a plan\.json written by sophia plan/],
+        ] as const) {
+            const run = replayText(text);
+            assert.equal(run.status, 2);
+            assert.match(run.stderr, /^replay\.js: \S+plan\.json: /);
+            assert.match(run.stderr, reason);
+            assert.doesNotMatch(run.stderr, /\n\s+at /);
+        }
     });
 
     it("says how to call it when no plan is given", () => {

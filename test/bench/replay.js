@@ -16,7 +16,14 @@ if (!file) {
 }
 
 const start = process.hrtime.bigint();
-const plan = JSON.parse(fs.readFileSync(file, "utf8"));
+let plan;
+try {
+    plan = JSON.parse(fs.readFileSync(file, "utf8"));
+    if (!Array.isArray(plan.resources)) throw new Error("no resources list: not a plan.json written by sophia plan");
+} catch (error) {
+    process.stderr.write(`replay.js: ${file}: ${error.message}\n`);
+    process.exit(2);
+}
 pulumi.runtime.setMocks(
     {
         // The engine's additions only, as the plan's recording monitor answers: outputs resolve to inputs.
