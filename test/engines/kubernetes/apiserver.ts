@@ -1,7 +1,7 @@
 import { ChildProcess, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { freePort, requireBinary, waitFor } from "../../support/tools";
+import { requireBinary, waitFor } from "../../support/tools";
 import { Connection, KubeClient } from "./client";
 
 /** The Go program: a kube-apiserver with an embedded etcd (see main.go and go.mod here). */
@@ -52,15 +52,31 @@ export function logTail(log: string, lines = 30): string {
     return fs.existsSync(log) ? fs.readFileSync(log, "utf8").split("\n").slice(-lines).join("\n") : "(no log)";
 }
 
-/** Starts the engine on a free 127.0.0.1 port with its state under `dir`, and waits for /readyz. */
-export async function startEngine(binary: string, dir: string): Promise<RunningEngine> {
+/**
+ * Starts the engine with its state under `dir` and waits for /readyz. The engine chooses its free
+ * 127.0.0.1 ports and binds them seconds later, once etcd is up; should another process take one
+ * in between, it exits saying so, and it is started again on a fresh state.
+ */
+export async function startEngine(binary: string, dir: string, attempts = 3): Promise<RunningEngine> {
+    for (let attempt = 1; ; attempt++) {
+        try {
+            return await startOnce(binary, dir);
+        } catch (error) {
+            if (attempt >= attempts || !(error as Error).message.includes("address already in use")) throw error;
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    }
+}
+
+async function startOnce(binary: string, dir: string): Promise<RunningEngine> {
     fs.mkdirSync(dir, { recursive: true });
     const log = path.join(dir, "engine.log");
     const out = fs.openSync(log, "a");
-    const child = spawn(binary, ["--dir", dir, "--port", String(await freePort())], { stdio: ["ignore", out, out] });
+    const child = spawn(binary, ["--dir", dir], { stdio: ["ignore", out, out] });
     fs.closeSync(out);
+    const running = () => child.exitCode === null && child.signalCode === null;
     const stop = async () => {
-        if (child.exitCode === null && child.signalCode === null) {
+        if (running()) {
             child.kill("SIGTERM");
             const killer = setTimeout(() => child.kill("SIGKILL"), 20_000);
             await exited(child);
@@ -68,25 +84,25 @@ export async function startEngine(binary: string, dir: string): Promise<RunningE
         }
     };
     try {
+        // Each wait ends as soon as the engine exits (null, false), rather than at its deadline.
         const connectionFile = path.join(dir, "connection.json");
         const connection = await waitFor(
             "the engine's connection.json",
-            () => {
-                if (child.exitCode !== null) throw new Error(`the engine exited with ${child.exitCode}:\n${logTail(log)}`);
-                return fs.existsSync(connectionFile) ? (JSON.parse(fs.readFileSync(connectionFile, "utf8")) as Connection) : undefined;
-            },
+            () => (!running() ? null : fs.existsSync(connectionFile) ? (JSON.parse(fs.readFileSync(connectionFile, "utf8")) as Connection) : undefined),
             60_000,
         );
+        if (connection === null) throw new Error(`the engine exited with ${child.exitCode ?? child.signalCode} before writing connection.json`);
         const client = new KubeClient(connection);
-        await waitFor(
+        const ready = await waitFor(
             "kube-apiserver /readyz",
-            async () => {
-                if (child.exitCode !== null) throw new Error(`the engine exited with ${child.exitCode}:\n${logTail(log)}`);
-                return (await client.request("GET", "/readyz")).status === 200 || undefined;
-            },
+            async () => running() && ((await client.request("GET", "/readyz")).status === 200 || undefined),
             180_000,
             500,
         );
+        if (!ready) {
+            client.close();
+            throw new Error(`the engine exited with ${child.exitCode ?? child.signalCode} before /readyz answered`);
+        }
         return { pid: child.pid!, client, log, stop: async () => (client.close(), await stop()) };
     } catch (error) {
         await stop();

@@ -46,24 +46,31 @@ type connection struct {
 
 func main() {
 	dir := flag.String("dir", "", "state folder: certificates, etcd data, connection.json")
-	port := flag.Int("port", 0, "kube-apiserver secure port on 127.0.0.1")
 	flag.Parse()
-	if *dir == "" || *port == 0 {
-		fmt.Fprintln(os.Stderr, "usage: kube-engine --dir <folder> --port <free port>")
+	if *dir == "" || flag.NArg() > 0 {
+		fmt.Fprintln(os.Stderr, "usage: kube-engine --dir <folder>")
 		os.Exit(2)
 	}
 	// The test that started us may die without stopping us; never outlive it.
 	_ = unix.Prctl(unix.PR_SET_PDEATHSIG, uintptr(unix.SIGTERM), 0, 0, 0)
-	os.Exit(run(*dir, *port))
+	os.Exit(run(*dir))
 }
 
-func run(dir string, port int) int {
+func run(dir string) int {
+	// The API server's port and etcd's two, chosen together so that no two are the same; the
+	// server's address is in connection.json.
+	ports, err := freePorts(3)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "ports:", err)
+		return 1
+	}
+	port := ports[0]
 	files, err := writeCredentials(dir, port)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "credentials:", err)
 		return 1
 	}
-	etcd, etcdURL, err := startEtcd(filepath.Join(dir, "etcd"))
+	etcd, etcdURL, err := startEtcd(filepath.Join(dir, "etcd"), ports[1], ports[2])
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "etcd:", err)
 		return 1
@@ -150,16 +157,10 @@ func startTokenController(dir string, files credentialFiles) error {
 	return nil
 }
 
-// startEtcd runs an embedded single-member etcd on free loopback ports.
-func startEtcd(dataDir string) (*embed.Etcd, string, error) {
-	clientURL, err := freeURL()
-	if err != nil {
-		return nil, "", err
-	}
-	peerURL, err := freeURL()
-	if err != nil {
-		return nil, "", err
-	}
+// startEtcd runs an embedded single-member etcd on the given loopback ports.
+func startEtcd(dataDir string, clientPort, peerPort int) (*embed.Etcd, string, error) {
+	clientURL := loopbackURL(clientPort)
+	peerURL := loopbackURL(peerPort)
 	cfg := embed.NewConfig()
 	cfg.Dir = dataDir
 	cfg.ListenClientUrls = []url.URL{*clientURL}
@@ -183,16 +184,23 @@ func startEtcd(dataDir string) (*embed.Etcd, string, error) {
 	}
 }
 
-func freeURL() (*url.URL, error) {
-	listener, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
+func loopbackURL(port int) *url.URL {
+	return &url.URL{Scheme: "http", Host: net.JoinHostPort("127.0.0.1", strconv.Itoa(port))}
+}
+
+// freePorts returns n loopback ports free right now. Their listeners stay open until all n are
+// chosen, so the kernel cannot hand out one of them twice.
+func freePorts(n int) ([]int, error) {
+	ports := make([]int, 0, n)
+	for len(ports) < n {
+		listener, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, err
+		}
+		defer listener.Close()
+		ports = append(ports, listener.Addr().(*net.TCPAddr).Port)
 	}
-	address := listener.Addr().String()
-	if err := listener.Close(); err != nil {
-		return nil, err
-	}
-	return &url.URL{Scheme: "http", Host: address}, nil
+	return ports, nil
 }
 
 // writeCredentials creates a CA, a serving certificate for 127.0.0.1, a service-account key pair
