@@ -34,6 +34,16 @@ describe("the plan's recording monitor", () => {
         expect(JSON.stringify(monitor.recorded)).not.to.include("hunter2");
     });
 
+    it("records protect and ignoreChanges, which a reviewer must see, and nothing for a resource without them", async () => {
+        const kept = new Bucket("recorder-protected", { region: "eu-west-1" }, { protect: true, ignoreChanges: ["region", "token"] });
+        const plain = new Bucket("recorder-unprotected", { region: "eu-west-1" }, { protect: false, ignoreChanges: [] });
+        await Promise.all([valueOf(kept.urn), valueOf(plain.urn)]);
+        await settled();
+        expect(monitor.recorded.find((r) => r.name === "recorder-protected")).to.deep.include({ protect: true, ignoreChanges: ["region", "token"] });
+        const unprotected = monitor.recorded.find((r) => r.name === "recorder-unprotected")!;
+        expect(unprotected).to.not.have.any.keys("protect", "ignoreChanges");
+    });
+
     it("answers with only what the engine adds: an id, an auto-name and an ARN, each other output its input", async () => {
         const bucket = new Bucket("recorder-outputs", { region: "us-east-2", token: pulumi.secret("s3cret") });
         expect(await valueOf(bucket.id)).to.equal("recorder-outputs-id");

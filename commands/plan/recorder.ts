@@ -36,6 +36,10 @@ export interface RecordedResource {
     dependsOn: string[];
     /** The dependencies of each input property that has any ("bucket" → [the bucket's URN]). */
     propertyDependencies?: Record<string, string[]>;
+    /** Set when the engine must refuse to delete it (`protect`). */
+    protect?: true;
+    /** Inputs whose changes the engine ignores after creation (`ignoreChanges`). */
+    ignoreChanges?: string[];
 }
 
 /** Turns serialized RPC values into plain JSON, redacting secrets on the way. */
@@ -83,6 +87,8 @@ interface RegisterRequest {
     getDependenciesList(): string[];
     getPropertydependenciesMap(): { forEach(f: (value: { getUrnsList(): string[] }, key: string) => void): void };
     getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
+    getProtect(): boolean | undefined;
+    getIgnorechangesList(): string[];
 }
 
 interface OutputsRequest {
@@ -171,6 +177,7 @@ export class RecordingMonitor extends MockMonitor {
             const urns = deps.getUrnsList();
             if (urns.length > 0) propertyDependencies[key] = [...urns].sort();
         });
+        const ignoreChanges = [...req.getIgnorechangesList()];
         const resource: RecordedResource = {
             urn,
             type: req.getType(),
@@ -180,6 +187,8 @@ export class RecordingMonitor extends MockMonitor {
             inputs: redactSerialized(raw) as Record<string, unknown>,
             dependsOn: [...req.getDependenciesList()].sort(),
             ...(Object.keys(propertyDependencies).length > 0 ? { propertyDependencies } : {}),
+            ...(req.getProtect() ? { protect: true as const } : {}),
+            ...(ignoreChanges.length > 0 ? { ignoreChanges } : {}),
         };
         this.recorded.push(resource);
         return resource;

@@ -5,9 +5,11 @@ import {
     environmentLayout,
     EnvironmentLayout,
     loginEnvironmentDocument,
+    placeholderText,
     providedConfigKeys,
     renderEnvironment,
     ROTATION_CRON,
+    ROTATION_PERIOD_DAYS,
     stackEnvironmentDocument,
     StackSecretNeeds,
     valuesEnvironmentDocument,
@@ -140,6 +142,102 @@ describe("ESC environments (layout and documents)", () => {
             const days = (fires[i] - fires[i - 1]) / 86_400_000;
             expect(days).to.be.within(90, 92);
         }
+    });
+});
+
+describe("ESC environments: edges of the layout and documents", () => {
+    it("orders the stacks by name after common, whatever order they come in", () => {
+        const l = environmentLayout("sophia", [needs("staging", "k3s"), needs("dev", "swarm"), needs("prod", "kubernetes")]);
+        expect(l.environments.map((e) => e.name)).to.deep.equal(["common", "dev", "prod", "staging"]);
+        expect(l.project).to.equal("sophia");
+    });
+
+    it("gives a stack without secrets of its own an empty mapping, no placeholders, no rotators and no login", () => {
+        const l = environmentLayout("sophia", [needs("dev", "swarm")]);
+        const dev = l.environments.find((e) => e.name === "dev")!;
+        expect(dev).to.deep.include({ secrets: [], login: undefined });
+        expect(stackEnvironmentDocument(dev)).to.deep.equal({ imports: ["sophia/common", "sophia/dev-secrets"], values: { pulumiConfig: {} } });
+        expect(valuesEnvironmentDocument(l, dev, undefined)).to.deep.equal({ values: {} });
+        expect(providedConfigKeys(["sophia/dev"], l)).to.deep.equal(["sophia:OPENAI_API_KEY", "sophia:SNOWFLAKE_PASSWORD"]);
+    });
+
+    it("keeps a rotated credential out of common even when a catalog server declares it", () => {
+        const declared = { ...needs("prod", "k3s", backup), catalogSecrets: [...catalogSecrets, "BACKUP_AWS_ACCESS_KEY_ID"] };
+        const l = environmentLayout("sophia", [declared]);
+        expect(l.environments[0].secrets).to.deep.equal(catalogSecrets);
+        const prod = l.environments[1];
+        expect(prod.secrets).to.deep.equal(["BACKUP_AWS_ACCESS_KEY_ID", "BACKUP_AWS_SECRET_ACCESS_KEY", "kubeconfig"]);
+        expect(prod.values.placeholders).to.deep.equal(["kubeconfig"]);
+        expect(prod.values.rotated.map((c) => c.id)).to.deep.equal(["backupAwsIamUser"]);
+        expect(prod.login).to.equal("prod-aws-login");
+    });
+
+    it("rotates a failover stack's restore key with its own IAM user", () => {
+        const restore = { "restore-job": ["RESTORE_AWS_ACCESS_KEY_ID", "RESTORE_AWS_SECRET_ACCESS_KEY"] };
+        const l = environmentLayout("sophia", [needs("prod-dr", "kubernetes", restore)]);
+        const dr = l.environments[1];
+        expect(dr.values.rotated.map((c) => c.id)).to.deep.equal(["restoreAwsIamUser"]);
+        const users = { restoreAwsIamUser: "arn:aws:iam::123456789012:user/restore" };
+        const values = valuesEnvironmentDocument(l, dr, { ...rotation, users }).values as Record<string, Record<string, { inputs: Record<string, string> }>>;
+        expect(values.restoreAwsIamUser["fn::rotate::aws-iam"].inputs).to.deep.equal({
+            region: "eu-west-1",
+            login: '${environments.sophia["prod-dr-aws-login"].aws.login}',
+            userArn: "arn:aws:iam::123456789012:user/restore",
+        });
+        const config = (stackEnvironmentDocument(dr).values as { pulumiConfig: Record<string, string> }).pulumiConfig;
+        expect(config).to.deep.include({
+            "sophia:RESTORE_AWS_ACCESS_KEY_ID": "${restoreAwsIamUser.current.accessKeyId}${sealed}",
+            "sophia:RESTORE_AWS_SECRET_ACCESS_KEY": "${restoreAwsIamUser.current.secretAccessKey}",
+        });
+        expect(() => valuesEnvironmentDocument(l, dr, rotation)).to.throw("environment prod-dr rotates restoreAwsIamUser but no IAM user is configured for it");
+    });
+
+    it("logs ESC in to AWS with a session named after the environment, and refuses without rotation settings", () => {
+        const prod = env("prod");
+        expect(loginEnvironmentDocument(prod, rotation)).to.deep.equal({
+            values: {
+                aws: {
+                    login: {
+                        "fn::open::aws-login": {
+                            oidc: { roleArn: rotation.oidcRoleArn, sessionName: "sophia-esc-prod-rotation", subjectAttributes: ["currentEnvironment.name"] },
+                        },
+                    },
+                },
+            },
+        });
+        expect(() => loginEnvironmentDocument(prod, undefined)).to.throw("environment prod rotates credentials but has no AWS rotation settings");
+        expect(() => valuesEnvironmentDocument(layout, { ...prod, login: undefined }, rotation)).to.throw(
+            "environment prod rotates credentials but has no AWS rotation settings",
+        );
+    });
+
+    it("follows imports once each, through pinned revisions and cycles", () => {
+        const l = environmentLayout("sophia", [needs("prod", "kubernetes", alerts)]);
+        const looped = {
+            ...l,
+            environments: l.environments.map((e) => (e.name === "common" ? { ...e, imports: [...e.imports, "sophia/prod@3"] } : e)),
+        };
+        expect(providedConfigKeys(["sophia/common@stable"], looped)).to.deep.equal(
+            ["ALERT_PAGERDUTY_ROUTING_KEY", "OPENAI_API_KEY", "SNOWFLAKE_PASSWORD", "kubeconfig"].map((s) => `sophia:${s}`),
+        );
+    });
+
+    it("renders long values on one line, as ESC shows them", () => {
+        const long = placeholderText("sophia", "common-secrets", "A_VERY_LONG_SECRET_NAME_THAT_GOES_PAST_EIGHTY_COLUMNS_OF_YAML");
+        expect(long.length).to.be.greaterThan(100);
+        const text = renderEnvironment({ values: { secrets: { X: { "fn::secret": long } } } });
+        expect(text.split("\n").find((line) => line.includes("fn::secret"))).to.equal(`      fn::secret: ${JSON.stringify(long)}`);
+    });
+
+    it("rotates at least every 90 days apart and never more than 92, as ROTATION_PERIOD_DAYS says", () => {
+        const fires = cronFirings(ROTATION_CRON, Date.UTC(2026, 0, 1), Date.UTC(2027, 0, 1));
+        expect(fires.map((t) => new Date(t).toISOString())).to.deep.equal([
+            "2026-01-01T03:00:00.000Z",
+            "2026-04-01T03:00:00.000Z",
+            "2026-07-01T03:00:00.000Z",
+            "2026-10-01T03:00:00.000Z",
+        ]);
+        expect(ROTATION_PERIOD_DAYS).to.equal(90);
     });
 });
 
