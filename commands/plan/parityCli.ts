@@ -1,6 +1,5 @@
 // npm run parity -- --stack <name> [--from <target>] [--to <target>] [--out <dir>]
 // Plans the stack twice, once per target (sophia:target overridden), and lists what differs.
-import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { loadCatalog } from "../../catalog";
@@ -10,21 +9,14 @@ import type { Target } from "../../catalog/schema";
 import { offlineStackSettings } from "./offlineSettings";
 import { compareShapes, environmentShape, formatParity } from "./parity";
 import type { PlanFile } from "./planFile";
+import { planInOwnProcess } from "./planProcess";
 import { chooseStack } from "./stackChoice";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 
 function planOn(stack: string, target: string, out: string): PlanFile {
     const dir = path.join(out, target);
-    const result = spawnSync(
-        process.execPath,
-        ["-r", path.join(ROOT, "commands", "register.js"), path.join(__dirname, "cli.ts"), "--stack", stack, "--out", dir],
-        {
-            cwd: ROOT,
-            encoding: "utf8",
-            env: { ...process.env, PULUMI_CONFIG: JSON.stringify({ ...JSON.parse(process.env.PULUMI_CONFIG ?? "{}"), "sophia:target": target }) },
-        },
-    );
+    const result = planInOwnProcess(stack, dir, { "sophia:target": target });
     const failure = `the plan of ${stack} on ${target} failed (${result.status}):\n${result.stderr}${result.stdout}`;
     // The plan's exit 2 is the user's input (the stack file, the catalog): shown as it is, no trace.
     if (result.status === USAGE_EXIT) throw new UsageError(failure);

@@ -1,12 +1,12 @@
 // npm run docs [-- --check]: writes the generated parts of the knowledge base, or (with --check)
 // fails listing the ones that are stale.
-import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { CommandSpec, CommandValues, runCommand, type Command } from "../../commands/command";
 import { writeFileAtomic } from "../../commands/files";
 import type { PlanFile } from "../../commands/plan/planFile";
+import { planInOwnProcess, type PlanProcessRun } from "../../commands/plan/planProcess";
 import { GENERATED_DOCS } from "./list";
 import { projectStacks, ROOT } from "./stacks";
 
@@ -28,25 +28,13 @@ export const DOCS_COMMAND: CommandSpec = {
 };
 
 /** What planning one stack gave: the plan command's exit code and what it printed on stderr. */
-export interface StackPlanRun {
-    readonly status: number | null;
-    readonly stderr: string;
-}
-
-/** Plans `stack` into `out` as `sophia plan` does, in a process of its own (mocks are per process). */
-function planInProcess(stack: string, out: string): StackPlanRun {
-    const register = path.join(ROOT, "commands", "register.js");
-    const run = spawnSync(process.execPath, ["-r", register, path.join(ROOT, "commands", "plan", "cli.ts"), "--stack", stack, "--out", out], {
-        encoding: "utf8",
-    });
-    return { status: run.status, stderr: run.stderr };
-}
+export type StackPlanRun = Pick<PlanProcessRun, "status" | "stderr">;
 
 /**
  * Plans every stack offline into a temporary folder and reads their plan.json files. A plan with
  * policy findings (exit 1) still describes its stack; any other failure ends the run with its output.
  */
-export function planAll(stacks: readonly string[] = projectStacks(), planStack: (stack: string, out: string) => StackPlanRun = planInProcess): PlanFile[] {
+export function planAll(stacks: readonly string[] = projectStacks(), planStack: (stack: string, out: string) => StackPlanRun = planInOwnProcess): PlanFile[] {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-docs-"));
     try {
         return stacks.map((stack) => {
