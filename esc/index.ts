@@ -2,7 +2,7 @@
 // safely define the environments it imports (it would open them before creating them).
 import * as pulumi from "@pulumi/pulumi";
 import { throwIfProblems } from "../stacks/problems";
-import { COMMON_ENVIRONMENT, environmentLayout, providedConfigKeys } from "./environments";
+import { environmentLayout, providedConfigKeys } from "./environments";
 import { platformSecretNeeds } from "./needs";
 import { createEnvironments, definedEnvironments } from "./resources";
 import { ESC_CONFIG_NAMESPACE, loadEscSettings } from "./settings";
@@ -17,7 +17,5 @@ createEnvironments(defined, settings, slackWebhookUrl);
 
 /** Each environment's definition as deployed (placeholders and mappings only, never a value). */
 export const definitions = Object.fromEntries(defined.map((d) => [d.ref, { owner: d.owner, yaml: d.yaml }]));
-/** The config keys each platform stack's environments provide. */
-export const providedKeys = Object.fromEntries(
-    needs.map((n) => [n.stack, providedConfigKeys([`${layout.project}/${COMMON_ENVIRONMENT}`, `${layout.project}/${n.stack}`], layout)]),
-);
+/** The config keys each platform stack's environments provide (its own imports common). */
+export const providedKeys = Object.fromEntries(needs.map((n) => [n.stack, providedConfigKeys([`${layout.project}/${n.stack}`], layout)]));

@@ -150,6 +150,32 @@ describe("ESC environments: edges of the layout and documents", () => {
         const l = environmentLayout("sophia", [needs("staging", "k3s"), needs("dev", "swarm"), needs("prod", "kubernetes")]);
         expect(l.environments.map((e) => e.name)).to.deep.equal(["common", "dev", "prod", "staging"]);
         expect(l.project).to.equal("sophia");
+        expect(l.environments[0].imports, "common takes its values from its values environment").to.deep.equal(["sophia/common-secrets"]);
+    });
+
+    it("sorts the shared and the own secrets, whatever order the stacks' catalogs and inventories list them in", () => {
+        const prod: StackSecretNeeds = {
+            stack: "prod",
+            target: "swarm",
+            catalogSecrets: ["ZULU_KEY"],
+            inventory: new Map([
+                ["ZULU_KEY", ["z"]],
+                ["SLACK_URL", ["alerts"]],
+                ["PAGER_KEY", ["alerts"]],
+            ]),
+        };
+        const dev: StackSecretNeeds = { stack: "dev", target: "swarm", catalogSecrets: ["ALPHA_KEY"], inventory: new Map([["ALPHA_KEY", ["a"]]]) };
+        const l = environmentLayout("sophia", [prod, dev]);
+        expect(l.environments[0].secrets).to.deep.equal(["ALPHA_KEY", "ZULU_KEY"]);
+        expect(l.environments.find((e) => e.name === "prod")!.secrets).to.deep.equal(["PAGER_KEY", "SLACK_URL"]);
+    });
+
+    it("rotates a credential whose stack needs only one of its keys", () => {
+        const l = environmentLayout("sophia", [needs("prod", "swarm", { "backup-jobs": ["BACKUP_AWS_SECRET_ACCESS_KEY"] })]);
+        const prod = l.environments[1];
+        expect(prod.values.rotated.map((c) => c.id)).to.deep.equal(["backupAwsIamUser"]);
+        expect(prod.values.placeholders).to.deep.equal([]);
+        expect(prod.login).to.equal("prod-aws-login");
     });
 
     it("gives a stack without secrets of its own an empty mapping, no placeholders, no rotators and no login", () => {

@@ -155,3 +155,21 @@ describe("ESC project: rotated credentials", () => {
         expect(run.resources).to.deep.equal([]);
     });
 });
+
+describe("ESC project: invalid platform stack files", () => {
+    it("stops before registering anything, naming each file, line and key", () => {
+        const dir = platformCopy((stack, data) => {
+            if (stack === "staging") (data.config as Record<string, unknown>)["sophia:target"] = "nomad";
+        });
+        try {
+            const run = runEscProgram("platform", { ...slack, "sophia-esc:platformDir": dir }, secretKeys);
+            expect(run.code).to.equal(2);
+            expect(run.stderr).to.match(
+                /^The platform's stack files are invalid: 1 problem\(s\)\n {2}- Pulumi\.staging\.yaml:\d+:\d+ sophia:target: got "nomad"/,
+            );
+            expect(run.resources).to.deep.equal([]);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+});

@@ -17,7 +17,7 @@ import {
 } from "../../esc/environments";
 import { createEnvironments, definedEnvironments, NOTIFIED_EVENTS } from "../../esc/resources";
 import { EscSettings } from "../../esc/settings";
-import { monitor, recordedUnder, settled } from "../support/setup";
+import { monitor, settled } from "../support/setup";
 
 const needs = (stack: string, target: StackSecretNeeds["target"], secrets: string[]): StackSecretNeeds => ({
     stack,
@@ -122,35 +122,41 @@ describe("ESC environments as resources (in process)", () => {
     });
 
     describe("createEnvironments", () => {
-        // A project of this test's own: the resources' names start with it.
-        const project = "escres";
-        const layout = layoutOf(project);
-        let created: ReturnType<typeof createEnvironments>;
-        let recorded: ReturnType<typeof recordedUnder>;
-        // Recorded inputs are untyped; these resources take plain strings.
-        const ofType = (type: string) =>
-            recorded.filter((r) => r.type === `pulumiservice:index:${type}`) as (RecordedResource & { inputs: Record<string, any> })[];
         const settings = settingsFor({ prod: rotationOf("123456789012") });
-        const defined = definedEnvironments(layout, settings);
+        let registrations = 0;
 
-        before(async () => {
+        /**
+         * Registers the environments of a project of its own (the resources' names start with it)
+         * and returns what this registration recorded. Each test registers its own, so that each
+         * test runs the code it checks.
+         */
+        async function registered() {
+            const project = `escres${++registrations}`;
+            const defined = definedEnvironments(layoutOf(project), settings);
+            const first = monitor.recorded.length;
             // Pulumi Cloud answers each environment with its revision; the plan's mocks know none.
             const newResource = monitor.mocks.newResource.bind(monitor.mocks);
             monitor.mocks.newResource = async (args) => {
                 const answer = await newResource(args);
                 return args.type === "pulumiservice:index:Environment" ? { ...answer, state: { ...answer.state, revision: 7 } } : answer;
             };
+            let created: ReturnType<typeof createEnvironments>;
             try {
-                created = createEnvironments(defined, settings, pulumi.secret("https://hooks.slack.com/services/T0/B0/escres-planted"));
+                created = createEnvironments(defined, settings, pulumi.secret(`https://hooks.slack.com/services/T0/B0/${project}-planted`));
                 await Promise.all(Object.values(created).map((e) => valueOf(e.urn)));
                 await settled();
             } finally {
                 monitor.mocks.newResource = newResource;
             }
-            recorded = recordedUnder(`${project}-`);
-        });
+            // Recorded inputs are untyped; these resources take plain strings.
+            const recorded = monitor.recorded.slice(first) as (RecordedResource & { inputs: Record<string, any> })[];
+            expect(recorded.every((r) => r.name.startsWith(`${project}-`))).to.equal(true);
+            const ofType = (type: string) => recorded.filter((r) => r.type === `pulumiservice:index:${type}`);
+            return { project, defined, created, recorded, ofType };
+        }
 
         it("creates one Environment per definition in the organization, with its project, name and YAML", async () => {
+            const { project, defined, created, ofType } = await registered();
             expect(Object.keys(created)).to.deep.equal(defined.map((d) => d.ref));
             const environments = ofType("Environment");
             expect(environments.map((e) => e.name)).to.deep.equal(defined.map((d) => d.ref.replace("/", "-")));
@@ -163,7 +169,8 @@ describe("ESC environments as resources (in process)", () => {
             }
         });
 
-        it("protects the operators' values environments and never overwrites their YAML; code-owned ones follow the code", () => {
+        it("protects the operators' values environments and never overwrites their YAML; code-owned ones follow the code", async () => {
+            const { ofType } = await registered();
             for (const e of ofType("Environment")) {
                 const operators = e.name.endsWith("-secrets");
                 if (operators) expect(e, e.name).to.deep.include({ protect: true, ignoreChanges: ["yaml"] });
@@ -172,7 +179,8 @@ describe("ESC environments as resources (in process)", () => {
             expect(ofType("Environment").filter((e) => e.protect)).to.have.length(3);
         });
 
-        it("makes the admins team admin of every environment, and CI opener of all but ESC's AWS login", () => {
+        it("makes the admins team admin of every environment, and CI opener of all but ESC's AWS login", async () => {
+            const { project, defined, ofType } = await registered();
             const grants = ofType("TeamEnvironmentPermission").map(
                 (g) => `${g.inputs.organization} ${g.inputs.project}/${g.inputs.environment} ${g.inputs.team} ${g.inputs.permission}`,
             );
@@ -181,16 +189,17 @@ describe("ESC environments as resources (in process)", () => {
                 ...(d.ref.endsWith("-aws-login") ? [] : [`sophia-ai ${d.ref} deployers open`]),
             ]);
             expect(grants.sort()).to.deep.equal(expected.sort());
-            expect(ofType("TeamEnvironmentPermission").map((g) => g.name)).to.include.members(["escres-prod-aws-login-admins", "escres-prod-ci"]);
+            expect(ofType("TeamEnvironmentPermission").map((g) => g.name)).to.include.members([`${project}-prod-aws-login-admins`, `${project}-prod-ci`]);
         });
 
-        it("moves the release tag to the revision of each code-owned environment only", () => {
+        it("moves the release tag to the revision of each code-owned environment only", async () => {
+            const { project, ofType } = await registered();
             const tags = ofType("EnvironmentVersionTag");
             expect(tags.map((t) => `${t.name} ${t.inputs.environment} ${t.inputs.tagName}`)).to.deep.equal([
-                "escres-common-live common live",
-                "escres-dev-live dev live",
-                "escres-prod-live prod live",
-                "escres-prod-aws-login-live prod-aws-login live",
+                `${project}-common-live common live`,
+                `${project}-dev-live dev live`,
+                `${project}-prod-live prod live`,
+                `${project}-prod-aws-login-live prod-aws-login live`,
             ]);
             const prod = ofType("Environment").find((e) => e.inputs.name === "prod")!;
             const tag = tags.find((t) => t.inputs.environment === "prod")!;
@@ -199,13 +208,15 @@ describe("ESC environments as resources (in process)", () => {
             expect(tag.propertyDependencies?.revision).to.deep.equal([prod.urn]);
         });
 
-        it("schedules ESC's quarterly rotation on the values environment whose keys rotate, and on no other", () => {
+        it("schedules ESC's quarterly rotation on the values environment whose keys rotate, and on no other", async () => {
+            const { project, ofType } = await registered();
             expect(ofType("EnvironmentRotationSchedule").map((s) => `${s.name} ${s.inputs.environment} ${s.inputs.scheduleCron}`)).to.deep.equal([
-                `escres-prod-secrets-rotation prod-secrets ${ROTATION_CRON}`,
+                `${project}-prod-secrets-rotation prod-secrets ${ROTATION_CRON}`,
             ]);
         });
 
-        it("tells Slack of every change to every environment, through the secret webhook URL", () => {
+        it("tells Slack of every change to every environment, through the secret webhook URL", async () => {
+            const { project, defined, recorded, ofType } = await registered();
             const hooks = ofType("Webhook");
             expect(hooks.map((h) => h.name)).to.deep.equal(defined.map((d) => `${d.ref.replace("/", "-")}-slack`));
             for (const [i, hook] of hooks.entries()) {
@@ -221,19 +232,18 @@ describe("ESC environments as resources (in process)", () => {
                     filters: NOTIFIED_EVENTS,
                 });
             }
-            expect(JSON.stringify(recorded)).to.not.include("escres-planted");
+            expect(JSON.stringify(recorded)).to.not.include(`${project}-planted`);
         });
 
-        it("registers every grant, tag, schedule and webhook after its environment", () => {
+        it("registers every grant, tag, schedule and webhook after its environment", async () => {
+            const { defined, recorded, ofType } = await registered();
             const environments = new Map(ofType("Environment").map((e) => [`${e.inputs.project}/${e.inputs.name}`, e.urn]));
-            const dependents = (recorded as (RecordedResource & { inputs: Record<string, string> })[]).filter(
-                (r) => r.type !== "pulumiservice:index:Environment",
-            );
+            const dependents = recorded.filter((r) => r.type !== "pulumiservice:index:Environment");
             expect(dependents).to.have.length(defined.length * 3 - 1 + 4 + 1);
             for (const r of dependents) {
                 const environment = r.inputs.environment ?? r.inputs.environmentName;
-                const project = r.inputs.project ?? r.inputs.projectName;
-                expect(r.dependsOn, r.name).to.include(environments.get(`${project}/${environment}`));
+                const inProject = r.inputs.project ?? r.inputs.projectName;
+                expect(r.dependsOn, r.name).to.include(environments.get(`${inProject}/${environment}`));
             }
         });
 

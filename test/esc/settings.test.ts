@@ -55,6 +55,7 @@ describe("ESC project settings", () => {
         expect(settings.platformDir).to.equal(path.join(path.sep, "srv", "platform", "platform-copy"));
         // A team left out keeps its default.
         expect(settings.teams).to.deep.equal({ ci: "deployers", admins: "platform-admins" });
+        expect(load({ organization: "o", teams: JSON.stringify({ admins: "owners" }) }).teams).to.deep.equal({ ci: "sophia-ci", admins: "owners" });
         expect(settings.awsRotation.prod.users.backupAwsIamUser).to.equal("arn:aws:iam::123456789012:user/sophia-backup");
         expect(load({ organization: "o", platformDir: "/abs/platform" }).platformDir).to.equal(path.resolve("/abs/platform"));
     });
@@ -106,6 +107,7 @@ describe("ESC project settings", () => {
         expect(problemsOf({ organization: "o", awsRotation: rotation({ oidcRoleArn: "xarn:aws:iam::123456789012:role/esc" }) })).to.have.length(1);
         expect(problemsOf({ organization: "o", awsRotation: rotation({ oidcRoleArn: "arn:aws:iam::123456789012:role/" }) })).to.have.length(1);
         expect(problemsOf({ organization: "o", awsRotation: rotation({ region: "eu-west-1x" }) })).to.have.length(1);
+        expect(problemsOf({ organization: "o", awsRotation: rotation({ region: "EU-eu-west-1" }) })).to.have.length(1);
     });
 
     it("refuses a key it does not know, inside teams and inside a stack's rotation", () => {
