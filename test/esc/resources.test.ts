@@ -99,7 +99,11 @@ describe("ESC environments as resources (in process)", () => {
         });
 
         it("lists every missing rotation setting at once, with the stack file and key of each, before anything is defined", () => {
-            const twoRotating = environmentLayout("sophia", [needs("prod", "kubernetes", BACKUP_KEYS), needs("staging", "k3s", BACKUP_KEYS)]);
+            const restoreKeys = ["RESTORE_AWS_ACCESS_KEY_ID", "RESTORE_AWS_SECRET_ACCESS_KEY"];
+            const twoRotating = environmentLayout("sophia", [
+                needs("prod", "kubernetes", BACKUP_KEYS),
+                needs("staging", "k3s", [...BACKUP_KEYS, ...restoreKeys]),
+            ]);
             const withoutUser = { prod: { ...rotationOf("123456789012"), users: {} } };
             let error: unknown;
             try {
@@ -110,7 +114,7 @@ describe("ESC environments as resources (in process)", () => {
             expect(error).to.be.instanceOf(InvalidInputError);
             expect((error as InvalidInputError).problems.map((p) => `${p.where}: ${p.message}`)).to.deep.equal([
                 "Pulumi.edge.yaml sophia-esc:awsRotation.prod.users.backupAwsIamUser: the IAM user whose access key ESC rotates is missing",
-                "Pulumi.edge.yaml sophia-esc:awsRotation.staging: stack staging needs rotated credentials (backupAwsIamUser): set the AWS region, ESC's OIDC role (oidcRoleArn) and the IAM user of each under users",
+                "Pulumi.edge.yaml sophia-esc:awsRotation.staging: stack staging needs rotated credentials (backupAwsIamUser, restoreAwsIamUser): set the AWS region, ESC's OIDC role (oidcRoleArn) and the IAM user of each under users",
             ]);
             expect((error as Error).message).to.match(/^Invalid settings for ESC stack "edge": 2 problem\(s\)/);
         });
