@@ -15,6 +15,11 @@ export function contributeArtifact(relativePath: string, content: pulumi.Input<s
     artifacts.set(relativePath, pulumi.output(content));
 }
 
+/** Forgets every contribution: a program evaluation starts with none (evaluateProgram). */
+export function clearArtifacts(): void {
+    artifacts.clear();
+}
+
 export function contributedArtifacts(): ReadonlyMap<string, pulumi.Output<string>> {
     return artifacts;
 }

@@ -1,6 +1,7 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as runtimeSettings from "@pulumi/pulumi/runtime/settings";
+import { clearArtifacts } from "../../components/artifacts";
 import { DEBUG_VARIABLE } from "../command";
 import { installMonitor, RecordedResource, RecordingMonitor } from "./recorder";
 import { StackConfig } from "./stackConfig";
@@ -36,6 +37,8 @@ function withCheapStackTraces(): () => void {
  */
 export async function evaluateProgram(entry: string, stackConfig: StackConfig, monitor = new RecordingMonitor()): Promise<Evaluation> {
     const restoreStackTraces = withCheapStackTraces();
+    // The artifacts are this evaluation's: none are left from an earlier one in the same process.
+    clearArtifacts();
     pulumi.runtime.setAllConfig(stackConfig.config, stackConfig.secretKeys);
     installMonitor(monitor, stackConfig.project, stackConfig.stack, stackConfig.rootDirectory);
     try {

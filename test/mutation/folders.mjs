@@ -38,13 +38,33 @@ export function folderOf(file) {
 
 const resolution = { module: ts.ModuleKind.CommonJS, moduleResolution: ts.ModuleResolutionKind.Node10, resolveJsonModule: true };
 
-/** The repository's modules that `file` imports directly (relative paths), packages left out. */
+/**
+ * The repository's modules that `file` imports directly (relative paths), packages left out. An
+ * `import type` loads nothing when the file runs, so a module imported only for its types is not one.
+ */
 export function importsOf(file) {
-    const { importedFiles } = ts.preProcessFile(fs.readFileSync(path.join(ROOT, file), "utf8"), true, true);
+    const text = fs.readFileSync(path.join(ROOT, file), "utf8");
+    const typesOnly = typeOnlySpecifiers(text);
+    const { importedFiles } = ts.preProcessFile(text, true, true);
     return importedFiles.flatMap(({ fileName }) => {
+        if (typesOnly.has(fileName)) return [];
         const resolved = ts.resolveModuleName(fileName, path.join(ROOT, file), resolution, ts.sys).resolvedModule;
         return resolved && !resolved.isExternalLibraryImport ? [path.relative(ROOT, resolved.resolvedFileName)] : [];
     });
+}
+
+/** The module specifiers a file imports (or re-exports) only as `import type` / `export type`. */
+function typeOnlySpecifiers(text) {
+    const source = ts.createSourceFile("file.ts", text, ts.ScriptTarget.Latest, false);
+    const typeOnly = new Set();
+    const loaded = new Set();
+    for (const statement of source.statements) {
+        const declaration = ts.isImportDeclaration(statement) || ts.isExportDeclaration(statement) ? statement : undefined;
+        if (!declaration?.moduleSpecifier || !ts.isStringLiteral(declaration.moduleSpecifier)) continue;
+        const isTypeOnly = ts.isImportDeclaration(declaration) ? Boolean(declaration.importClause?.isTypeOnly) : declaration.isTypeOnly;
+        (isTypeOnly ? typeOnly : loaded).add(declaration.moduleSpecifier.text);
+    }
+    return new Set([...typeOnly].filter((specifier) => !loaded.has(specifier)));
 }
 
 /**
@@ -66,9 +86,15 @@ function listed(patterns) {
     return files.split("\n").filter((f) => f && (f.startsWith("test/") || f.startsWith("policies/")));
 }
 
-/** The test files of `folder`'s shard: those importing one of its modules directly. */
+/**
+ * The test files of `folder`'s shard: those importing one of its modules directly, quickest first (by
+ * the last `npm test`): a run stops at a mutant's first failing test, so a killed one costs about its quickest.
+ */
 export function testsOf(folder) {
-    return testFiles().filter((test) => importsOf(test).some((imported) => folderOf(imported) === folder));
+    const seconds = testSeconds();
+    return testFiles()
+        .filter((test) => importsOf(test).some((imported) => folderOf(imported) === folder))
+        .sort((a, b) => (seconds[a] ?? 1) - (seconds[b] ?? 1));
 }
 
 /** The modules of `folder` a test file reaches through imports that stay inside the folder. */

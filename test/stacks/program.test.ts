@@ -1,0 +1,206 @@
+// The program (index.ts) evaluated in this process from each stack file, as `pulumi up` would run
+// it: which components each stack's settings turn on, what they are wired to, in which order, and
+// what the stack exports. The plans run the same program in child processes; in process, each of
+// its lines is seen by coverage and the mutation run.
+import { expect } from "chai";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import * as YAML from "yaml";
+import { loadCatalog } from "../../catalog";
+import { contributedArtifacts } from "../../components/artifacts";
+import { evaluateProgram, Evaluation } from "../../commands/plan/evaluate";
+import { escProvidedKeys } from "../../commands/plan/plan";
+import { installMonitor, RecordedResource, RecordingMonitor, SECRET_MARKER } from "../../commands/plan/recorder";
+import { readStackConfig, StackConfig } from "../../commands/plan/stackConfig";
+import { platformStacks } from "../../esc/needs";
+import { backupNames } from "../../stacks/backupNames";
+import { InvalidInputError } from "../../stacks/problems";
+import { CONFIG_NAMESPACE, loadStackSettings, StackSettings } from "../../stacks/settings";
+import { monitor } from "../support/setup";
+import { ROOT } from "../support/plan";
+
+interface Evaluated extends Evaluation {
+    readonly settings: StackSettings;
+    readonly artifacts: ReadonlyMap<string, string>;
+}
+
+/** The stack's config as the plan reads it offline, with `overrides` ("sophia:<key>" → value) on top. */
+function stackConfigOf(stack: string, overrides: Record<string, string> = {}): StackConfig {
+    const config = readStackConfig(ROOT, stack, (environments) => escProvidedKeys(ROOT, undefined, environments));
+    Object.assign(config.config, overrides);
+    return config;
+}
+
+const valueOf = (output: pulumi.Output<string>): Promise<string> => (output as unknown as { promise(): Promise<string> }).promise();
+
+/** Runs index.ts afresh under a monitor of its own, then gives the process back to the other in-process tests. */
+async function evaluate(config: StackConfig): Promise<Evaluated> {
+    delete require.cache[require.resolve(path.join(ROOT, "index.ts"))];
+    try {
+        const evaluation = await evaluateProgram(path.join(ROOT, "index"), config, new RecordingMonitor());
+        const settings = loadStackSettings(config.stack, (key) => config.config[`${CONFIG_NAMESPACE}:${key}`]);
+        const artifacts = new Map<string, string>();
+        for (const [file, output] of contributedArtifacts()) artifacts.set(file, await valueOf(output));
+        return { ...evaluation, settings, artifacts };
+    } finally {
+        pulumi.runtime.setAllConfig({}, []);
+        installMonitor(monitor, "sophia", "test");
+    }
+}
+
+const catalog = loadCatalog();
+const components = (e: Evaluated, type: string) => e.resources.filter((r) => r.type === `sophia:platform:${type}`);
+const childrenOf = (e: Evaluated, parent: RecordedResource) => e.resources.filter((r) => r.parent === parent.urn);
+const inputsText = (resources: RecordedResource[]) => JSON.stringify(resources.map((r) => r.inputs));
+
+/** The environment of a workload's (first) container, on either kind of target: a Swarm service or a Kubernetes pod template. */
+function envOf(resource: RecordedResource): Record<string, string> {
+    const inputs = resource.inputs as {
+        taskSpec?: { containerSpec?: { env?: Record<string, string> } };
+        spec?: { template?: { spec?: { containers?: { env?: { name: string; value?: string }[] }[] } } };
+    };
+    const swarm = inputs.taskSpec?.containerSpec?.env;
+    if (swarm) return swarm;
+    const env = inputs.spec?.template?.spec?.containers?.[0]?.env ?? [];
+    return Object.fromEntries(env.filter((v) => v.value !== undefined).map((v) => [v.name, v.value!]));
+}
+
+/** The Prometheus rule groups the monitoring stack loads, by name. */
+function ruleGroups(e: Evaluated): Map<string, { rules: { alert?: string; labels?: Record<string, string> }[] }> {
+    const groups = new Map();
+    for (const [file, text] of e.artifacts) {
+        if (!file.startsWith("monitoring/rules/")) continue;
+        for (const group of (YAML.parse(text) as { groups: { name: string }[] }).groups) groups.set(group.name, group);
+    }
+    return groups;
+}
+
+describe("the program (index.ts), evaluated in process from each stack file", () => {
+    for (const stack of platformStacks(ROOT)) {
+        describe(stack, () => {
+            it("registers one MCP server per catalog entry its target runs, and exports each one's address", async () => {
+                const e = await evaluate(stackConfigOf(stack));
+                const expected = catalog.servers
+                    .filter((s) => (s.targets as readonly string[]).includes(e.settings.target))
+                    .map((s) => s.name)
+                    .sort();
+                expect(expected.length).to.be.greaterThan(0);
+                expect(
+                    components(e, "McpServer")
+                        .map((r) => r.name)
+                        .sort(),
+                ).to.deep.equal(expected);
+                expect(Object.keys(e.stackOutputs.serverAddresses as object).sort()).to.deep.equal(expected);
+                expect(e.stackOutputs.target).to.equal(e.settings.target);
+                expect(e.stackOutputs.otlpEndpoint).to.match(/^http:\/\/jaeger[\w.-]*:4318$/);
+            });
+
+            it("routes the public servers through an edge exactly when the stack configures one", async () => {
+                const e = await evaluate(stackConfigOf(stack));
+                const hosts = e.stackOutputs.edgeHosts as string[];
+                expect(components(e, "Edge")).to.have.length(e.settings.edge ? 1 : 0);
+                if (!e.settings.edge) {
+                    expect(hosts).to.deep.equal([]);
+                    return;
+                }
+                const runs = (s: (typeof catalog.servers)[number]) => (s.targets as readonly string[]).includes(e.settings.target);
+                for (const server of catalog.servers.filter(runs)) {
+                    const routed = hosts.some((h) => h.startsWith(`${server.name}.`));
+                    expect(routed, server.name).to.equal(server.expose === "public");
+                }
+                expect(
+                    hosts.every((h) => h.endsWith(`.${e.settings.domain}`)),
+                    hosts.join(" "),
+                ).to.equal(true);
+            });
+
+            it("gives Redis a cache user for exactly the catalog's cache servers, and hands each its credentials", async () => {
+                const e = await evaluate(stackConfigOf(stack));
+                const [redis] = components(e, "Redis");
+                const cacheUsers = childrenOf(e, redis)
+                    .map((r) => /^redis-server-(.+)-password$/.exec(r.name)?.[1])
+                    .filter((n): n is string => n !== undefined)
+                    .sort();
+                const cacheServers = components(e, "McpServer").filter((s) => catalog.servers.find((c) => c.name === s.name)!.cache);
+                expect(cacheUsers).to.deep.equal(cacheServers.map((s) => s.name).sort());
+                expect(cacheUsers.length).to.be.greaterThan(0);
+                for (const server of components(e, "McpServer")) {
+                    const users = childrenOf(e, server).map((r) => envOf(r).REDIS_USERNAME);
+                    expect(users.filter(Boolean), server.name).to.deep.equal(cacheUsers.includes(server.name) ? [server.name] : []);
+                }
+            });
+
+            it("keeps off-site backups, and alerts on their age, exactly when the stack sets sophia:backup", async () => {
+                const e = await evaluate(stackConfigOf(stack));
+                const backup = e.settings.backup;
+                expect(components(e, "BackupStore")).to.have.length(backup ? 1 : 0);
+                expect(components(e, "BackupJobs")).to.have.length(backup ? 1 : 0);
+                const groups = ruleGroups(e);
+                expect(groups.has("sophia-backups")).to.equal(Boolean(backup));
+                if (!backup) {
+                    expect(e.stackOutputs.backupBuckets).to.deep.equal({});
+                    return;
+                }
+                const names = backupNames(e.settings.environment, backup);
+                expect(e.stackOutputs.backupBuckets).to.deep.equal({ primary: names.primaryBucket, replica: names.replicaBucket });
+                // Both stores are backed up, and a store that never reports a success pages.
+                const missing = groups.get("sophia-backups")!.rules.filter((r) => r.alert === "BackupMissing");
+                expect(missing.map((r) => r.labels!.target).sort()).to.deep.equal(["postgres", "redis"]);
+                const jobs = childrenOf(e, components(e, "BackupJobs")[0]);
+                const text = inputsText(jobs);
+                expect(text).to.include(names.primaryBucket);
+                expect(text).to.include(backup.region);
+                expect(text).to.include(`0 ${backup.fullBackupHour} * * *`);
+                const awsSecret = jobs.find((r) => r.name === "backup-jobs-aws")!;
+                expect(JSON.stringify(awsSecret.inputs)).to.include(SECRET_MARKER);
+            });
+
+            it("restores PostgreSQL before the servers and the backups start exactly when the stack sets sophia:restore", async () => {
+                const e = await evaluate(stackConfigOf(stack));
+                const restores = components(e, "Restore");
+                expect(restores).to.have.length(e.settings.restore ? 1 : 0);
+                const postgres = childrenOf(e, components(e, "Postgres")[0]);
+                // A restored database comes from the backup: the image must not create an empty one first.
+                const databases = postgres.map((r) => envOf(r).POSTGRES_DB).filter(Boolean);
+                expect(databases).to.deep.equal([e.settings.restore ? "postgres" : "sophia"]);
+                const restoreUrns = new Set(restores.flatMap((r) => childrenOf(e, r).map((c) => c.urn)));
+                const waitsForRestore = (r: RecordedResource) => r.dependsOn.some((d) => restoreUrns.has(d));
+                for (const server of components(e, "McpServer")) {
+                    const workloads = childrenOf(e, server).filter((r) => /(deployment|service)$/.test(r.name) && r.custom);
+                    expect(workloads.some(waitsForRestore), server.name).to.equal(Boolean(e.settings.restore));
+                }
+                for (const jobs of components(e, "BackupJobs")) {
+                    const cronJobs = childrenOf(e, jobs).filter((r) => /cronjob|backup-.*-(full|hourly)$/.test(r.name) && r.custom);
+                    expect(cronJobs.length).to.be.greaterThan(0);
+                    for (const job of cronJobs) expect(waitsForRestore(job), job.name).to.equal(Boolean(e.settings.restore));
+                }
+                if (!e.settings.restore) return;
+                const restoreText = inputsText(childrenOf(e, restores[0]));
+                expect(restoreText).to.include(e.settings.restore.bucket);
+                const aws = childrenOf(e, restores[0]).find((r) => r.type.endsWith("core/v1:Secret") && r.name.endsWith("-aws"));
+                expect(aws, "the restore job's AWS key").to.not.equal(undefined);
+                expect(JSON.stringify(aws!.inputs)).to.include(SECRET_MARKER);
+            });
+        });
+    }
+
+    it("registers nothing when a setting is invalid, and names the key", async () => {
+        const [stack] = platformStacks(ROOT);
+        const recorder = new RecordingMonitor();
+        delete require.cache[require.resolve(path.join(ROOT, "index.ts"))];
+        try {
+            const error = await evaluateProgram(path.join(ROOT, "index"), stackConfigOf(stack, { "sophia:target": "nomad" }), recorder).catch(
+                (e: unknown) => e,
+            );
+            expect(error).to.be.instanceOf(InvalidInputError);
+            expect((error as Error).message)
+                .to.include(`Pulumi.${stack}.yaml`)
+                .and.include("sophia:target")
+                .and.include('got "nomad"');
+        } finally {
+            pulumi.runtime.setAllConfig({}, []);
+            installMonitor(monitor, "sophia", "test");
+        }
+        expect(recorder.recorded.filter((r) => r.type !== "pulumi:pulumi:Stack")).to.deep.equal([]);
+    });
+});
