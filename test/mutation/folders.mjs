@@ -122,7 +122,8 @@ export function testsLoading(folder, files) {
  * a template (`images/backup/src/${program}.ts`). The mutation tooling's own tests only name files.
  */
 export function testsRunning(files) {
-    const names = files.flatMap((file) => [file.replace(/\.[cm]?[jt]s$/, ""), `${path.dirname(file)}/\${`]);
+    // A file at the root (the program's index.ts) is named whole: "index" and "./${" are in most files.
+    const names = files.flatMap((file) => (path.dirname(file) === "." ? [file] : [file.replace(/\.[cm]?[jt]s$/, ""), `${path.dirname(file)}/\${`]));
     return allTestFiles().filter((test) => {
         if (test.startsWith("test/mutation/")) return false;
         const text = fs.readFileSync(path.join(ROOT, test), "utf8");

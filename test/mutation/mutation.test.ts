@@ -96,6 +96,22 @@ describe("the mutation run's folders", () => {
         // A test that imports nothing of the catalog (it runs the commands as child processes) is not the catalog's.
         expect(catalog).to.not.include("test/build.test.ts");
     });
+
+    it("counts no module a test imports only for its types, and lists a folder's tests quickest first", () => {
+        const { stacks, imports, seconds } = esm<{ stacks: string[]; imports: string[]; seconds: Record<string, number> }>(`
+            import { importsOf, testSeconds, testsOf } from "./test/mutation/folders.mjs";
+            console.log(JSON.stringify({ stacks: testsOf("stacks"), imports: importsOf("policies/edge/edge.test.ts"), seconds: testSeconds() }));`);
+        // policies/edge/edge.test.ts has \`import type { EdgeSettings } from "../../stacks/settings"\`: nothing of stacks runs.
+        expect(fs.readFileSync(path.join(ROOT, "policies/edge/edge.test.ts"), "utf8")).to.include('import type { EdgeSettings } from "../../stacks/settings"');
+        expect(imports).to.not.include("stacks/settings.ts");
+        expect(imports).to.include("policies/edge/routes.ts");
+        expect(imports).to.not.include("policies/rule.ts");
+        expect(stacks).to.not.include("policies/edge/edge.test.ts");
+        expect(stacks).to.include("test/stackSettings.test.ts");
+        const times = stacks.map((test) => seconds[test] ?? 1);
+        expect(times).to.deep.equal([...times].sort((a, b) => a - b));
+        expect(new Set(times).size).to.be.greaterThan(1);
+    });
 });
 
 describe("the tests a mutation run selects for changed files", () => {
@@ -113,12 +129,13 @@ describe("the tests a mutation run selects for changed files", () => {
     });
 
     it("finds the tests that run a file in a child process by its path or its folder before a template, never the tooling's own", () => {
-        const { backup, command, nowhere } = esm<Record<string, string[]>>(`
+        const { backup, command, nowhere, program } = esm<Record<string, string[]>>(`
             import { testsRunning } from "./test/mutation/folders.mjs";
             console.log(JSON.stringify({
                 backup: testsRunning(["images/backup/src/drill.ts"]),
                 command: testsRunning(["commands/plan/cli.ts"]),
                 nowhere: testsRunning(["esc/no-such-module.ts"]),
+                program: testsRunning(["index.ts"]),
             }));`);
         // test/backup/drill.test.ts starts the job's programs as images/backup/src/\${program}.ts.
         expect(backup).to.include("test/backup/drill.test.ts");
@@ -127,6 +144,9 @@ describe("the tests a mutation run selects for changed files", () => {
         expect(command).to.include("test/cli.process.ts");
         for (const test of [...backup, ...command]) expect(test, test).to.not.match(/^test\/mutation\//);
         expect(nowhere).to.deep.equal([]);
+        // The program at the root is named whole: a test naming "index" or "./\${" does not run it.
+        for (const test of program) expect(fs.readFileSync(path.join(ROOT, test), "utf8"), test).to.include("index.ts");
+        expect(program.length).to.be.lessThan(command.length);
     });
 });
 
