@@ -8,12 +8,12 @@
 //   npm run mutate -- --full catalog        every mutant again, the last result ignored
 //   npm run mutate -- --page                only rewrite the scores page
 import { spawnSync, execFileSync } from "child_process";
-import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { FOLDERS, folderOf, ROOT, testSeconds, testsLoading, testsRunning } from "./folders.mjs";
 import { folderReport, rangeOf, scoreOf, secondPassMutants, writeScorePage, RESULTS, FOLDER_THRESHOLD } from "./scores.mjs";
+import { fingerprintsOf, forgetUndetected, testsChange, tidyResult } from "./resultFiles.mjs";
 
 const USAGE = `usage: npm run mutate -- [--full] [--changed <git-ref>] [--page] [folder ...]
 folders: ${Object.keys(FOLDERS).join(", ")}`;
@@ -77,13 +77,6 @@ function runStryker(folder, config, { files, tests, full, incrementalFile, plan 
     }
 }
 
-/** The names and contents of `tests`, hashed. */
-function fingerprintOf(tests) {
-    const hash = createHash("sha256");
-    for (const test of tests) hash.update(`${test}\0${fs.readFileSync(path.join(ROOT, test))}\0`);
-    return hash.digest("hex");
-}
-
 /**
  * Both passes over `folder` (or only `files` of it): the first in process with per-test coverage,
  * then the mutants it could not run there (static or unreached), each in a fresh process against
@@ -96,6 +89,7 @@ function mutateFolder(folder, { files, full, incremental }) {
     const tests = files ? testsLoading(folder, files) : undefined;
     process.stderr.write(`\n== mutate ${folder}${files ? `: ${files.join(", ")} (${tests.length} test files)` : ""}: in process, per-test coverage\n`);
     runStryker(folder, "stryker.config.mjs", { files, tests, full, incrementalFile: incremental.first });
+    tidyResult(incremental.first);
     // The report carries the folder's other files' results too: a run over a few files takes theirs.
     const secondPass = secondPassMutants(JSON.parse(fs.readFileSync(path.join(ROOT, "reports", "mutation", `${folder}.json`), "utf8"))).filter(
         (s) => !files || files.includes(s.file),
@@ -109,14 +103,21 @@ function mutateFolder(folder, { files, full, incremental }) {
         const plan = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "sophia-mutate-static-")), "plan.json");
         fs.writeFileSync(plan, JSON.stringify({ ranges: secondPass.map((s) => rangeOf(s.file, s.mutant)), tests }));
         // The command runner sees one test, so StrykerJS would reuse a static mutant's result after its
-        // tests changed: a change to the selected tests (or to which they are) runs the pass again whole.
+        // tests changed: a changed or removed test file runs the pass again whole; test files that
+        // only joined run again the mutants that survived (or that no test reached).
         const testsFile = `${incremental.static}.tests`;
-        const testsChanged = !fs.existsSync(testsFile) || fs.readFileSync(testsFile, "utf8") !== fingerprintOf(tests);
-        process.stderr.write(
-            `\n== mutate ${folder}: ${secondPass.length} static or unreached mutant(s), each in a fresh process${testsChanged ? " (their tests changed: all again)" : ""}\n`,
-        );
-        runStryker(folder, "test/mutation/static.config.mjs", { full: full || testsChanged, incrementalFile: incremental.static, plan });
-        fs.writeFileSync(testsFile, fingerprintOf(tests));
+        const fingerprints = fingerprintsOf(tests);
+        const change = full ? "changed" : testsChange(testsFile, fingerprints);
+        const again =
+            change === "added"
+                ? ` (test files added: the ${forgetUndetected(incremental.static)} undetected again)`
+                : change === "changed"
+                  ? " (their tests changed: all again)"
+                  : "";
+        process.stderr.write(`\n== mutate ${folder}: ${secondPass.length} static or unreached mutant(s), each in a fresh process${again}\n`);
+        runStryker(folder, "test/mutation/static.config.mjs", { full: change === "changed", incrementalFile: incremental.static, plan });
+        tidyResult(incremental.static);
+        fs.writeFileSync(testsFile, `${JSON.stringify(fingerprints, null, 2)}\n`);
     }
     return Math.round((Date.now() - started) / 1000);
 }

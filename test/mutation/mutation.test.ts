@@ -3,6 +3,7 @@
 import { spawnSync } from "child_process";
 import { expect } from "chai";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { ROOT } from "../support/plan";
 
@@ -224,5 +225,76 @@ describe("the mutation scores", () => {
     it("has a committed scores page that is what the committed results give", () => {
         const page = esm<string>(`import { scorePage } from "./test/mutation/scores.mjs"; console.log(JSON.stringify(scorePage()));`);
         expect(fs.readFileSync(path.join(ROOT, "docs", "02-development", "mutation-score.md"), "utf8")).to.equal(page);
+    });
+});
+
+describe("the committed results", () => {
+    const resultFiles = () => fs.readdirSync(path.join(ROOT, "test/mutation/results")).filter((f) => f.endsWith(".json") && f !== "runs.json");
+
+    it("hold no test output, project folder or run options: nothing that names the machine or its sandbox", () => {
+        expect(resultFiles()).to.not.be.empty;
+        for (const name of resultFiles()) {
+            const report = JSON.parse(fs.readFileSync(path.join(ROOT, "test/mutation/results", name), "utf8"));
+            expect(report, name).to.not.have.any.keys("projectRoot", "config");
+            for (const file of Object.values(report.files) as { mutants: { status: string; statusReason?: string }[] }[])
+                for (const m of file.mutants) if (m.status !== "Ignored") expect(m, name).to.not.have.property("statusReason");
+        }
+    });
+
+    it("keep an ignored (static) mutant's reason, which sends it to the second pass, and drop every other", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-mutation-"));
+        const file = path.join(dir, "result.json");
+        const ignored = { ...mutant("1", 3, 1, "Ignored", IGNORED_STATIC) };
+        const killed = { ...mutant("2", 4, 1, "Killed", "AssertionError at /somewhere/.stryker-tmp/sandbox-1/test/a.test.ts:3") };
+        fs.writeFileSync(
+            file,
+            JSON.stringify({ projectRoot: "/somewhere", config: { incrementalFile: "/somewhere/x.json" }, files: { "a.ts": { mutants: [ignored, killed] } } }),
+        );
+        esm(`import { tidyResult } from "./test/mutation/resultFiles.mjs"; tidyResult(${JSON.stringify(file)}); console.log("0");`);
+        const tidy = JSON.parse(fs.readFileSync(file, "utf8"));
+        expect(tidy).to.deep.equal({
+            files: { "a.ts": { mutants: [ignored, { ...killed, statusReason: undefined }].map((m) => JSON.parse(JSON.stringify(m))) } },
+        });
+        fs.rmSync(dir, { recursive: true });
+    });
+});
+
+describe("the static pass after its tests change", () => {
+    const seen = (code: string) => esm<unknown>(`import * as r from "./test/mutation/resultFiles.mjs"; ${code}`);
+
+    it("reuses everything when the test files are the same, and tells added files from changed or removed ones", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-mutation-"));
+        const record = path.join(dir, "static.json.tests");
+        const [a, b, c] = ["test/problems.test.ts", "test/inputs.test.ts", "test/settings.test.ts"];
+        const fingerprints = seen(`console.log(JSON.stringify(r.fingerprintsOf(${JSON.stringify([a, b, c])})));`) as Record<string, string>;
+        expect(Object.keys(fingerprints)).to.deep.equal([a, b, c]);
+        expect(new Set(Object.values(fingerprints)).size).to.equal(3);
+        const change = (recorded: unknown, now: Record<string, string>) => {
+            if (recorded === undefined) fs.rmSync(record, { force: true });
+            else fs.writeFileSync(record, typeof recorded === "string" ? recorded : JSON.stringify(recorded));
+            return seen(`console.log(JSON.stringify(r.testsChange(${JSON.stringify(record)}, ${JSON.stringify(now)})));`);
+        };
+        const only = (...tests: string[]) => Object.fromEntries(tests.map((t) => [t, fingerprints[t]]));
+        expect(change(only(a, b), only(a, b))).to.equal("same");
+        expect(change(only(a, b), only(a, b, c))).to.equal("added");
+        expect(change(only(a, b), only(a))).to.equal("changed");
+        expect(change(only(a, b), { ...only(a, c), [b]: "0".repeat(64) })).to.equal("changed");
+        expect(change(undefined, only(a))).to.equal("changed");
+        // The record of an earlier form (one hash for all files) is not trusted.
+        expect(change("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", only(a))).to.equal("changed");
+        fs.rmSync(dir, { recursive: true });
+    });
+
+    it("forgets the survivors and the unreached after test files are added, and keeps every detected or invalid result", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-mutation-"));
+        const file = path.join(dir, "static.json");
+        const statuses = ["Killed", "Survived", "Timeout", "NoCoverage", "CompileError", "RuntimeError"];
+        fs.writeFileSync(file, JSON.stringify({ files: { "a.ts": { mutants: statuses.map((s, i) => mutant(String(i), i + 1, 1, s)) } } }));
+        const forgotten = seen(`console.log(JSON.stringify(r.forgetUndetected(${JSON.stringify(file)})));`);
+        expect(forgotten).to.equal(2);
+        const kept = JSON.parse(fs.readFileSync(file, "utf8")).files["a.ts"].mutants.map((m: { status: string }) => m.status);
+        expect(kept).to.deep.equal(["Killed", "Timeout", "CompileError", "RuntimeError"]);
+        expect(seen(`console.log(JSON.stringify(r.forgetUndetected(${JSON.stringify(path.join(dir, "none.json"))})));`)).to.equal(0);
+        fs.rmSync(dir, { recursive: true });
     });
 });
