@@ -222,6 +222,17 @@ describe("the mutation scores", () => {
         expect(seen).to.deep.include({ score: 50, killed: 1, noCoverage: 1 });
     });
 
+    it("tells the static mutants the second pass has not run from the ones disabled in the code", () => {
+        const disabled = mutant("1", 2, 1, "Ignored", "Ignored by disable comment");
+        const report = { files: { "a.ts": { mutants: [mutant("0", 1, 1, "Ignored", IGNORED_STATIC), disabled, mutant("2", 3, 1, "Killed")] } } };
+        const seen = esm<{ before: number; after: number }>(`
+            import { mergeStatic, staticNotRun } from "./test/mutation/scores.mjs";
+            const report = ${JSON.stringify(report)};
+            const second = { files: { "a.ts": { mutants: [${JSON.stringify(mutant("9", 1, 1, "Killed"))}] } } };
+            console.log(JSON.stringify({ before: staticNotRun(report), after: staticNotRun(mergeStatic(report, second)) }));`);
+        expect(seen).to.deep.equal({ before: 1, after: 0 });
+    });
+
     it("has a committed scores page that is what the committed results give", () => {
         const page = esm<string>(`import { scorePage } from "./test/mutation/scores.mjs"; console.log(JSON.stringify(scorePage()));`);
         expect(fs.readFileSync(path.join(ROOT, "docs", "02-development", "mutation-score.md"), "utf8")).to.equal(page);
