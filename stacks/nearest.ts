@@ -23,7 +23,8 @@ export function nearest(name: string, candidates: readonly string[]): string | u
     for (const candidate of candidates) {
         const known = candidate.toLowerCase();
         const shortened = wanted.length >= 4 && known.startsWith(wanted);
-        const distance = shortened ? 1 : editDistance(wanted, known);
+        // At most one edit for a shortened name; a name that differs only in case is none.
+        const distance = Math.min(editDistance(wanted, known), shortened ? 1 : Infinity);
         if (distance <= limit && (!best || distance < best.distance)) best = { candidate, distance };
     }
     return best?.candidate;

@@ -157,14 +157,12 @@ interface SchemaDef {
 /** The field names the object schema at `path` allows (through optional, default, arrays and records). */
 export function objectKeysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
     let node: z.ZodType | undefined = schema;
-    for (const key of [...path, undefined]) {
-        node = unwrap(node);
-        const def = node?.def as SchemaDef | undefined;
-        if (!def) return [];
-        if (key === undefined) return def.shape ? Object.keys(def.shape) : [];
-        node = def.shape?.[String(key)] ?? def.element ?? def.valueType;
+    for (const key of path) {
+        const def = unwrap(node)?.def as SchemaDef | undefined;
+        node = def && (def.shape?.[String(key)] ?? def.element ?? def.valueType);
     }
-    return [];
+    const shape = (unwrap(node)?.def as SchemaDef | undefined)?.shape;
+    return shape ? Object.keys(shape) : [];
 }
 
 function unwrap(schema: z.ZodType | undefined): z.ZodType | undefined {

@@ -102,6 +102,35 @@ describe("program inputs", () => {
         ]);
     });
 
+    it("hold a high-tier server to 2 replicas in a highAvailability stack too", () => {
+        const high = loadCatalog().servers.find((s) => s.tier === "high" && Object.keys(s.replicas).length === 0)!;
+        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "inputs-")), "mcp-servers.yaml");
+        const text = fs.readFileSync(CATALOG_FILE, "utf8");
+        expect(text).to.include(`  - name: ${high.name}\n`);
+        fs.writeFileSync(file, text.replace(`  - name: ${high.name}\n`, `  - name: ${high.name}\n    replicas: { dev: 1 }\n`));
+        expect(problemsOf({ ...settings, highAvailability: "true", ...allSecrets }, { catalogFile: file })).to.deep.equal([
+            `mcp-servers.yaml (${high.name}).replicas.dev: high servers need at least 2 replicas in a highAvailability stack, got 1`,
+        ]);
+    });
+
+    it("say in one error, under one subject, every problem of the catalog and the stack", () => {
+        try {
+            loadProgramInputs(sourcesOf({ ...settings, target: "nomad", registry: "Not A Registry", ...allSecrets }));
+            expect.fail("the inputs loaded");
+        } catch (error) {
+            expect((error as Error).message.split("\n")[0]).to.equal("Invalid input: 2 problem(s)");
+        }
+    });
+
+    it("locate a stack's problems in its file when the catalog has problems of its own", () => {
+        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "inputs-")), "mcp-servers.yaml");
+        fs.writeFileSync(file, fs.readFileSync(CATALOG_FILE, "utf8").replace("port: 3008", "port: 9001"));
+        const config = { ...settings, target: "nomad", ...allSecrets };
+        const text = `config:\n  sophia:target: nomad\n`;
+        const found = problemsOf(config, { catalogFile: file, stackFile: text });
+        expect(found[1]).to.match(/^Pulumi\.dev\.yaml:2:18 sophia:target: /);
+    });
+
     describe("strict stack config", () => {
         const stackFile = (config: Record<string, string>) =>
             `# a stack\nconfig:\n${Object.entries(config)
@@ -114,6 +143,27 @@ describe("program inputs", () => {
             const text = stackFile(config);
             expect(problemsOf(config, { stackFile: text })).to.deep.equal([
                 `Pulumi.dev.yaml:${lineOf(text, "highAvailabilty")}:3 sophia:highAvailabilty: got true; unknown key: did you mean sophia:highAvailability?`,
+            ]);
+        });
+
+        it("still report the other keys a misspelling leaves unset, a wrong value of the key it meant, and a missing field inside it", () => {
+            const { target, registry, ...rest } = settings;
+            void registry;
+            // registry is missing, not misspelt: it is reported though another key is misspelt.
+            expect(problemsOf({ ...rest, targett: target, ...allSecrets })).to.deep.equal([
+                "Pulumi.dev.yaml sophia:registry: not set; expected a string",
+                'Pulumi.dev.yaml sophia:targett: got "swarm"; unknown key: did you mean sophia:target?',
+            ]);
+            // target is set, wrongly: its problem stays next to the misspelling.
+            expect(problemsOf({ ...settings, target: "nomad", targett: "swarm", ...allSecrets }).map((p) => p.split(": ")[0])).to.deep.equal([
+                "Pulumi.dev.yaml sophia:target",
+                "Pulumi.dev.yaml sophia:targett",
+            ]);
+            // A field missing inside the edge is reported though a misspelt edge key is there too.
+            const edge = JSON.stringify({ tls: "provided", authMode: "oidc", oidcIssuerUrl: "https://id.sophia-ai.com/realms/sophia" });
+            expect(problemsOf({ ...settings, edge, edgee: "x", ...allSecrets }).map((p) => p.split(": ")[0])).to.deep.equal([
+                "Pulumi.dev.yaml sophia:edge.oidcClientId",
+                "Pulumi.dev.yaml sophia:edgee",
             ]);
         });
 
