@@ -247,7 +247,7 @@ describe("the committed results", () => {
         for (const name of resultFiles()) {
             const report = JSON.parse(fs.readFileSync(path.join(ROOT, "test/mutation/results", name), "utf8"));
             expect(report, name).to.not.have.any.keys("projectRoot", "config");
-            for (const file of Object.values(report.files) as { mutants: { status: string; statusReason?: string }[] }[])
+            for (const file of Object.values<{ mutants: { status: string; statusReason?: string }[] }>(report.files))
                 for (const m of file.mutants) if (m.status !== "Ignored") expect(m, name).to.not.have.property("statusReason");
         }
     });
