@@ -28,7 +28,10 @@ const key = (file, m) =>
  * and those no in-process test reaches ("NoCoverage": code that runs in a child process, such as a
  * job's program or a command). The second pass runs each in a fresh process.
  */
-export const secondPass = (m) => (m.status === "Ignored" && STATIC.test(m.statusReason ?? "")) || m.status === "NoCoverage";
+export const secondPass = (m) => staticNotRunYet(m) || m.status === "NoCoverage";
+
+/** A static mutant the first pass left out ("Ignored" with StrykerJS's reason), not run by a second pass yet. */
+const staticNotRunYet = (m) => m.status === "Ignored" && STATIC.test(m.statusReason ?? "");
 
 /** The first pass's mutants for the second pass (`secondPass`), with their files. */
 export function secondPassMutants(report) {
@@ -109,10 +112,7 @@ ${rows.join("\n")}
 
 /** The static mutants of a merged report that the second pass has not run. */
 export function staticNotRun(report) {
-    return Object.values(report.files).reduce(
-        (count, { mutants }) => count + mutants.filter((m) => m.status === "Ignored" && STATIC.test(m.statusReason ?? "")).length,
-        0,
-    );
+    return Object.values(report.files).reduce((count, { mutants }) => count + mutants.filter(staticNotRunYet).length, 0);
 }
 
 export function writeScorePage() {

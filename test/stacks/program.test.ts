@@ -35,19 +35,24 @@ function stackConfigOf(stack: string, overrides: Record<string, string> = {}): S
 
 const valueOf = (output: pulumi.Output<string>): Promise<string> => (output as unknown as { promise(): Promise<string> }).promise();
 
-/** Runs index.ts afresh under a monitor of its own, then gives the process back to the other in-process tests. */
-async function evaluate(config: StackConfig): Promise<Evaluated> {
+/** Runs index.ts afresh under `recorder`, then gives the process back to the other in-process tests. */
+async function runProgram(config: StackConfig, recorder: RecordingMonitor): Promise<Evaluation> {
     delete require.cache[require.resolve(path.join(ROOT, "index.ts"))];
     try {
-        const evaluation = await evaluateProgram(path.join(ROOT, "index"), config, new RecordingMonitor());
-        const settings = loadStackSettings(config.stack, (key) => config.config[`${CONFIG_NAMESPACE}:${key}`]);
-        const artifacts = new Map<string, string>();
-        for (const [file, output] of contributedArtifacts()) artifacts.set(file, await valueOf(output));
-        return { ...evaluation, settings, artifacts };
+        return await evaluateProgram(path.join(ROOT, "index"), config, recorder);
     } finally {
         pulumi.runtime.setAllConfig({}, []);
         installMonitor(monitor, "sophia", "test");
     }
+}
+
+/** The program's evaluation with the settings it ran on and its artifacts' texts. */
+async function evaluate(config: StackConfig): Promise<Evaluated> {
+    const evaluation = await runProgram(config, new RecordingMonitor());
+    const settings = loadStackSettings(config.stack, (key) => config.config[`${CONFIG_NAMESPACE}:${key}`]);
+    const artifacts = new Map<string, string>();
+    for (const [file, output] of contributedArtifacts()) artifacts.set(file, await valueOf(output));
+    return { ...evaluation, settings, artifacts };
 }
 
 const catalog = loadCatalog();
@@ -224,21 +229,13 @@ describe("the program (index.ts), evaluated in process from each stack file", ()
     it("registers nothing when a setting is invalid, and names the key", async () => {
         const [stack] = platformStacks(ROOT);
         const recorder = new RecordingMonitor();
-        delete require.cache[require.resolve(path.join(ROOT, "index.ts"))];
-        try {
-            const error = await evaluateProgram(path.join(ROOT, "index"), stackConfigOf(stack, { "sophia:target": "nomad" }), recorder).catch(
-                (e: unknown) => e,
-            );
-            expect(error).to.be.instanceOf(InvalidInputError);
-            // At the value's line and column in the stack file, which the engine does not pass: the program reads the file.
-            const lines = fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8").split("\n");
-            const line = lines.findIndex((l) => /^\s+sophia:target:/.test(l)) + 1;
-            const column = lines[line - 1].indexOf("sophia:target:") + "sophia:target: ".length + 1;
-            expect((error as Error).message).to.include(`Pulumi.${stack}.yaml:${line}:${column} sophia:target: got "nomad"`);
-        } finally {
-            pulumi.runtime.setAllConfig({}, []);
-            installMonitor(monitor, "sophia", "test");
-        }
+        const error = await runProgram(stackConfigOf(stack, { "sophia:target": "nomad" }), recorder).catch((e: unknown) => e);
+        expect(error).to.be.instanceOf(InvalidInputError);
+        // At the value's line and column in the stack file, which the engine does not pass: the program reads the file.
+        const lines = fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8").split("\n");
+        const line = lines.findIndex((l) => /^\s+sophia:target:/.test(l)) + 1;
+        const column = lines[line - 1].indexOf("sophia:target:") + "sophia:target: ".length + 1;
+        expect((error as Error).message).to.include(`Pulumi.${stack}.yaml:${line}:${column} sophia:target: got "nomad"`);
         expect(recorder.recorded.filter((r) => r.type !== "pulumi:pulumi:Stack")).to.deep.equal([]);
     });
 });
