@@ -5,7 +5,7 @@
 // mutant runs only the tests that reach it. Mutants that do not compile are left out by the
 // TypeScript checker. The last result of each folder is kept in test/mutation/results/ and reused:
 // only changed code and code whose tests changed runs again.
-import { mutatePatterns, testsOf, FOLDERS } from "./test/mutation/folders.mjs";
+import { checkerProject, mutatePatterns, testsOf, FOLDERS } from "./test/mutation/folders.mjs";
 
 const folder = process.env.MUTATE_FOLDER;
 if (!folder) throw new Error(`MUTATE_FOLDER is not set: run \`npm run mutate\` (or MUTATE_FOLDER=<folder> with one of ${Object.keys(FOLDERS).join(", ")})`);
@@ -20,8 +20,8 @@ export default {
         extension: ["ts"],
     },
     checkers: ["typescript"],
-    // The sources only (test/mutation/tsconfig.checker.json): the tests run transpile-only.
-    tsconfigFile: "test/mutation/tsconfig.checker.json",
+    // The folder's sources only (test/mutation/folders.mjs, checkerProject): the tests run transpile-only.
+    tsconfigFile: checkerProject(folder),
     // The tests run transpile-only; a `// @ts-nocheck` added to files would also change the files
     // some tests compare byte for byte (the generated Lambda API types).
     disableTypeChecks: false,

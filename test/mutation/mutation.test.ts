@@ -5,6 +5,7 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import ts from "typescript";
 import { ROOT } from "../support/plan";
 
 const MUTATE = path.join(ROOT, "test", "mutation", "mutate.mjs");
@@ -112,6 +113,29 @@ describe("the mutation run's folders", () => {
         const times = stacks.map((test) => seconds[test] ?? 1);
         expect(times).to.deep.equal([...times].sort((a, b) => a - b));
         expect(new Set(times).size).to.be.greaterThan(1);
+    });
+
+    it("type-checks a folder's mutants with its own sources and what they import: no test, no folder that imports it", () => {
+        const { project } = esm<{ project: string }>(`
+            import { checkerProject } from "./test/mutation/folders.mjs";
+            console.log(JSON.stringify({ project: checkerProject("catalog") }));`);
+        const parsed = ts.getParsedCommandLineOfConfigFile(path.join(ROOT, project), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} });
+        const roots = parsed!.fileNames.map((file) => path.relative(ROOT, file));
+        expect(roots).to.include("catalog/schema.ts");
+        for (const file of roots)
+            expect(file, file)
+                .to.match(/^catalog\/.*\.ts$/)
+                .and.not.match(/\.test\.ts$/);
+        const program = ts.createProgram(parsed!.fileNames, { ...parsed!.options, noEmit: true });
+        const checked = program
+            .getSourceFiles()
+            .map((source) => path.relative(ROOT, source.fileName))
+            .filter((file) => !file.includes("node_modules"));
+        // The stacks' problems module is imported by the catalog; commands import the catalog and stay out.
+        expect(checked).to.include("stacks/problems.ts");
+        expect(checked.filter((file) => file.startsWith("commands/") || file.includes(".test."))).to.deep.equal([]);
+        // StrykerJS's checker stops the run when the unmutated project has an error.
+        expect(ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n"))).to.deep.equal([]);
     });
 });
 
