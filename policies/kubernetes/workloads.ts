@@ -70,11 +70,6 @@ export const describe = (c: ContainerRef): string => `${c.kind} "${c.name}"`;
  */
 export const isWindows = (pod: PodView): boolean => (pod.spec.os as { name?: unknown } | undefined)?.name === "windows";
 
-/** The workload's own name: metadata.name, else the resource name. */
-export function workloadName(resource: Pick<PolicyResource, "props" | "name">): string {
-    return String(kubernetesProps(resource).metadata?.name ?? resource.name);
-}
-
 /** A rule's metadata; `podRule` adds what every pod rule shares. */
 type PodRuleMetadata = Omit<ResourceRule, "kind" | "resourceTypes" | "check"> & { readonly resourceTypes?: ResourceRule["resourceTypes"] };
 

@@ -175,10 +175,35 @@ describe(disallowSecretOutputs.id, () => {
         const pending = res("kubernetes:core/v1:Secret", "p", { stringData: { TOKEN: UNKNOWN } });
         expect(checkStack(disallowSecretOutputs, [stack({ bucketArn: UNKNOWN, note: "value [unknown] here" }), pending], {}, [UNKNOWN])).to.deep.equal([]);
     });
+    it("finds a secret in a list output, a Kubernetes Secret's base64 data and a Docker secret, and names the output's path", () => {
+        const encoded = (text: string) => Buffer.from(text, "utf8").toString("base64");
+        const k8sData = res("kubernetes:core/v1:Secret", "d", { data: { PASSWORD: encoded("pg-password-123") } });
+        const dockerSecret = res("docker:index/secret:Secret", "docker", { data: encoded("docker-secret-456") });
+        const outputs = stack({ hosts: ["plain", { dsn: "postgres://u:pg-password-123@db" }], nested: { deep: { value: "docker-secret-456" } } });
+        expect(checkStack(disallowSecretOutputs, [outputs, k8sData, dockerSecret]).map((v) => v.message)).to.deep.equal([
+            "stack output hosts[1].dsn contains a secret value in plain text",
+            "stack output nested.deep.value contains a secret value in plain text",
+        ]);
+        // The base64 text itself is not the secret; a redacted Docker secret has nothing to compare.
+        expect(checkStack(disallowSecretOutputs, [stack({ raw: encoded("pg-password-123") }), k8sData])).to.deep.equal([]);
+        expect(checkStack(disallowSecretOutputs, [stack({ a: "[secret]-tail" }), res("docker:index/secret:Secret", "r", { data: "[secret]" })])).to.deep.equal(
+            [],
+        );
+    });
+    it("ignores secrets shorter than 8 characters, which would match everywhere, and a stack without its stack resource", () => {
+        expect(checkStack(disallowSecretOutputs, [stack({ flag: "true", port: "6379" })], {}, ["true", "6379"])).to.deep.equal([]);
+        expect(checkStack(disallowSecretOutputs, [stack({ token: "12345678" })], {}, ["12345678"])).to.have.length(1);
+        expect(checkStack(disallowSecretOutputs, [k8sSecret], {}, ["tok-1234567890"])).to.deep.equal([]);
+    });
     it("redacts leaked values before a plan is written", () => {
         expect(redactPlainSecrets({ a: ["x", "pre-s3cr3tvalue"], b: "[secret]" }, ["s3cr3tvalue", undefined])).to.deep.equal({
             a: ["x", PLAINTEXT_SECRET_MARKER],
             b: "[secret]",
         });
+        expect(redactPlainSecrets({ n: { deep: "s3cr3tvalue", port: 5432, on: true, none: null } }, ["s3cr3tvalue", "short"])).to.deep.equal({
+            n: { deep: PLAINTEXT_SECRET_MARKER, port: 5432, on: true, none: null },
+        });
+        expect(redactPlainSecrets({ port: "5432", name: "short" }, ["short"])).to.deep.equal({ port: "5432", name: "short" });
+        expect(redactPlainSecrets(undefined, ["s3cr3tvalue"])).to.deep.equal({});
     });
 });

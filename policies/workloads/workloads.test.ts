@@ -112,6 +112,8 @@ describe(disallowSecretEnvLiterals.id, () => {
             "/run/secrets/REDIS_PASSWORD",
             "user:pw@host",
             "not a url",
+            // Looks like a URL with a password, but no URL parser takes it: nothing a client would connect with.
+            "redis://user:pw@[not-a-host]:6379",
             "",
         ])
             expect(hasUrlPassword(value), value).to.equal(false);

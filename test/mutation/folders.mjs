@@ -5,7 +5,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import ts from "typescript";
-import { execFileSync } from "child_process";
+import { execFileSync, spawnSync } from "child_process";
 
 export const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..", "..");
 
@@ -58,6 +58,23 @@ export function folderOf(file) {
     return Object.keys(FOLDERS).find((folder) => FOLDERS[folder].some((pattern) => file.startsWith(pattern.slice(0, pattern.indexOf("**")))));
 }
 
+/** The source files (tracked or new) under `paths` (files, directories or a folder's patterns) that a folder mutates. */
+export function sourceFiles(paths) {
+    const pathspecs = [paths].flat().map((p) => (p.includes("**") ? `:(glob)${p}` : p));
+    const listed = spawnSync("git", ["ls-files", "--cached", "--others", "--exclude-standard", "--", ...pathspecs], { cwd: ROOT, encoding: "utf8" });
+    return listed.status === 0 ? listed.stdout.split("\n").filter((file) => file && folderOf(file)) : [];
+}
+
+/** Source files grouped by their folder, each folder's in order and once; files no folder mutates are left out. */
+export function byFolder(files) {
+    const grouped = new Map();
+    for (const file of files) {
+        const folder = folderOf(file);
+        if (folder && !grouped.get(folder)?.includes(file)) grouped.set(folder, [...(grouped.get(folder) ?? []), file]);
+    }
+    return grouped;
+}
+
 const resolution = { module: ts.ModuleKind.CommonJS, moduleResolution: ts.ModuleResolutionKind.Node10, resolveJsonModule: true };
 
 /**
@@ -65,6 +82,13 @@ const resolution = { module: ts.ModuleKind.CommonJS, moduleResolution: ts.Module
  * `import type` loads nothing when the file runs, so a module imported only for its types is not one.
  */
 export function importsOf(file) {
+    if (!importsCache.has(file)) importsCache.set(file, importsRead(file));
+    return importsCache.get(file);
+}
+
+const importsCache = new Map();
+
+function importsRead(file) {
     const text = fs.readFileSync(path.join(ROOT, file), "utf8");
     const typesOnly = typeOnlySpecifiers(text);
     const { importedFiles } = ts.preProcessFile(text, true, true);
@@ -119,22 +143,32 @@ export function testsOf(folder) {
         .sort((a, b) => (seconds[a] ?? 1) - (seconds[b] ?? 1));
 }
 
-/** The modules of `folder` a test file reaches through imports that stay inside the folder. */
-export function reachedInFolder(test, folder) {
+/**
+ * The repository's modules a file loads, directly or through others (any folder's: a test of the
+ * program reaches the components through the stacks' index.ts).
+ */
+export function reachedFrom(file) {
     const reached = new Set();
-    const queue = importsOf(test).filter((file) => folderOf(file) === folder);
+    const queue = [...importsOf(file)];
     while (queue.length) {
-        const file = queue.pop();
-        if (reached.has(file)) continue;
-        reached.add(file);
-        queue.push(...importsOf(file).filter((imported) => folderOf(imported) === folder));
+        const next = queue.pop();
+        if (reached.has(next)) continue;
+        reached.add(next);
+        queue.push(...importsOf(next));
     }
     return reached;
 }
 
-/** The folder's test files that load one of `files` through the folder's own modules; all of them when none does. */
+/**
+ * The folder's test files (`testsOf`) that load one of `files`, through any modules; all of them
+ * when none does. The whole folder's run gives those tests the same mutants: a run over a few files
+ * finds what it would.
+ */
 export function testsLoading(folder, files) {
-    const loading = testsOf(folder).filter((test) => [...reachedInFolder(test, folder)].some((file) => files.includes(file)));
+    const loading = testsOf(folder).filter((test) => {
+        const reached = reachedFrom(test);
+        return files.some((file) => reached.has(file));
+    });
     return loading.length ? loading : testsOf(folder);
 }
 

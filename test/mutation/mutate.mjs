@@ -3,6 +3,8 @@
 //
 //   npm run mutate                          every folder; unchanged code keeps its last result
 //   npm run mutate -- catalog esc           these folders
+//   npm run mutate -- components/edge       the source files under a path (a folder's part), against the
+//                                           folder's tests that load them; kept with the folder's results
 //   npm run mutate -- --changed origin/main the source files changed since that commit, each against
 //                                           its folder's tests; fails below the folder threshold
 //   npm run mutate -- --full catalog        every mutant again, the last result ignored
@@ -11,12 +13,12 @@ import { spawnSync, execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { FOLDERS, folderOf, ROOT, testSeconds, testsLoading, testsRunning } from "./folders.mjs";
+import { byFolder, FOLDERS, ROOT, sourceFiles, testSeconds, testsLoading, testsRunning } from "./folders.mjs";
 import { folderReport, rangeOf, scoreOf, secondPassMutants, writeScorePage, RESULTS, FOLDER_THRESHOLD } from "./scores.mjs";
-import { fingerprintsOf, forgetUndetected, testsChange, tidyResult } from "./resultFiles.mjs";
+import { fingerprintsOf, forgetUndetected, runRecord, testsChange, tidyResult } from "./resultFiles.mjs";
 
-const USAGE = `usage: npm run mutate -- [--full] [--changed <git-ref>] [--page] [folder ...]
-folders: ${Object.keys(FOLDERS).join(", ")}`;
+const USAGE = `usage: npm run mutate -- [--full] [--changed <git-ref>] [--page] [folder or path ...]
+folders: ${Object.keys(FOLDERS).join(", ")}; a path inside one (components/edge) mutates the files under it`;
 
 function fail(message) {
     process.stderr.write(`${message}\n${USAGE}\n`);
@@ -24,7 +26,7 @@ function fail(message) {
 }
 
 function parse(argv) {
-    const options = { full: false, page: false, changed: undefined, folders: [] };
+    const options = { full: false, page: false, changed: undefined, folders: [], paths: [] };
     for (let i = 0; i < argv.length; i++) {
         const arg = argv[i];
         if (arg === "--full") options.full = true;
@@ -36,10 +38,21 @@ function parse(argv) {
             process.stdout.write(`${USAGE}\n`);
             process.exit(0);
         } else if (arg.startsWith("-")) fail(`unknown option ${arg}`);
-        else if (!(arg in FOLDERS)) fail(`unknown folder "${arg}"`);
-        else options.folders.push(arg);
+        else if (arg in FOLDERS) options.folders.push(arg);
+        else {
+            const files = sourceFiles(arg);
+            if (!files.length) fail(`"${arg}" is no folder, and no path with a folder's source files in it`);
+            options.paths.push(...files);
+        }
     }
-    if (options.changed && options.folders.length) fail("--changed chooses the files itself: give no folders with it");
+    if (options.changed && (options.folders.length || options.paths.length)) fail("--changed chooses the files itself: give no folders or paths with it");
+    // A folder named whole too, or all of its source files named, is a whole folder's run.
+    options.parts = new Map();
+    for (const [folder, files] of byFolder(options.paths)) {
+        const whole = options.folders.includes(folder) || sourceFiles(FOLDERS[folder]).every((file) => files.includes(file));
+        if (!whole) options.parts.set(folder, files);
+        else if (!options.folders.includes(folder)) options.folders.push(folder);
+    }
     return options;
 }
 
@@ -50,12 +63,7 @@ function changedFiles(ref) {
     if (base.status !== 0) fail(`--changed ${ref}: git cannot find it (${base.stderr.trim()})`);
     const diff = run(["diff", "--name-only", "--diff-filter=d", base.stdout.trim()]);
     const untracked = run(["ls-files", "--others", "--exclude-standard"]);
-    const byFolder = new Map();
-    for (const file of [...diff.stdout.split("\n"), ...untracked.stdout.split("\n")]) {
-        const folder = file && folderOf(file);
-        if (folder) byFolder.set(folder, [...new Set([...(byFolder.get(folder) ?? []), file])]);
-    }
-    return byFolder;
+    return byFolder([...diff.stdout.split("\n"), ...untracked.stdout.split("\n")].filter(Boolean));
 }
 
 /** One StrykerJS run (`config`: the first pass's or the static pass's); exits when it fails. */
@@ -134,13 +142,13 @@ if (options.page) {
 
 if (options.changed) {
     // The committed results stay as they are: each folder's run reads a copy of its last result.
-    const byFolder = changedFiles(options.changed);
-    if (byFolder.size === 0) {
+    const changed = changedFiles(options.changed);
+    if (changed.size === 0) {
         process.stdout.write(`no source file changed since ${options.changed}: nothing to mutate\n`);
         process.exit(0);
     }
     const below = [];
-    for (const [folder, files] of byFolder) {
+    for (const [folder, files] of changed) {
         // Copies of the last results, so that a partial run leaves the committed ones as they are.
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-mutate-"));
         for (const name of [`${folder}.json`, `${folder}.static.json`, `${folder}.static.json.tests`])
@@ -157,13 +165,14 @@ if (options.changed) {
     process.exit(0);
 }
 
-const folders = options.folders.length ? options.folders : Object.keys(FOLDERS);
+const folders = options.folders.length || options.parts.size ? options.folders : Object.keys(FOLDERS);
 const runsFile = path.join(RESULTS, "runs.json");
-for (const folder of folders) {
+const runs = [...folders.map((folder) => [folder, undefined]), ...options.parts];
+for (const [folder, files] of runs) {
     const incremental = { first: path.join(RESULTS, `${folder}.json`), static: path.join(RESULTS, `${folder}.static.json`) };
-    const seconds = mutateFolder(folder, { full: options.full, incremental });
-    const runs = fs.existsSync(runsFile) ? JSON.parse(fs.readFileSync(runsFile, "utf8")) : {};
-    runs[folder] = { date: new Date().toISOString().slice(0, 10), commit: commit(), seconds, full: options.full };
-    fs.writeFileSync(runsFile, `${JSON.stringify(Object.fromEntries(Object.entries(runs).sort()), null, 4)}\n`);
+    const seconds = mutateFolder(folder, { files, full: options.full, incremental });
+    const recorded = fs.existsSync(runsFile) ? JSON.parse(fs.readFileSync(runsFile, "utf8")) : {};
+    recorded[folder] = runRecord(recorded[folder], { date: new Date().toISOString().slice(0, 10), commit: commit(), seconds, full: options.full }, files);
+    fs.writeFileSync(runsFile, `${JSON.stringify(Object.fromEntries(Object.entries(recorded).sort()), null, 4)}\n`);
 }
 writeScorePage();

@@ -30,10 +30,14 @@ const IGNORED_STATIC = 'Static mutant (and "ignoreStatic" was enabled)';
 describe("npm run mutate", () => {
     for (const [args, says] of [
         [["--nope"], /unknown option --nope/],
-        [["nosuch"], /unknown folder "nosuch"/],
+        [["nosuch"], /"nosuch" is no folder, and no path with a folder's source files in it/],
+        [["components/no-such-part"], /"components\/no-such-part" is no folder/],
+        [["README.md"], /"README.md" is no folder/],
+        [["components/edge/edge.test.ts"], /"components\/edge\/edge.test.ts" is no folder/],
         [["--changed"], /--changed needs a git ref/],
         [["--changed", "--full"], /--changed needs a git ref/],
-        [["--changed", "origin/main", "catalog"], /give no folders with it/],
+        [["--changed", "origin/main", "catalog"], /give no folders or paths with it/],
+        [["--changed", "origin/main", "components/edge"], /give no folders or paths with it/],
     ] as const) {
         it(`stops with exit 2 and the usage, running nothing, on: ${args.join(" ")}`, () => {
             const run = spawnSync(process.execPath, [MUTATE, ...args], { cwd: ROOT, encoding: "utf8" });
@@ -139,18 +143,90 @@ describe("the mutation run's folders", () => {
     });
 });
 
+describe("a mutation run over a part of a folder", () => {
+    it("finds the folders' source files under a path, grouped by folder, tests and other files left out", () => {
+        const { edge, file, none, outside, grouped, components } = esm<{
+            edge: string[];
+            file: string[];
+            none: string[];
+            outside: string[];
+            grouped: [string, string[]][];
+            components: string[];
+        }>(`
+            import { byFolder, FOLDERS, sourceFiles } from "./test/mutation/folders.mjs";
+            console.log(JSON.stringify({
+                edge: sourceFiles("components/edge"),
+                file: sourceFiles("components/edge/edge.ts"),
+                none: sourceFiles(["README.md", "docs/02-development"]),
+                outside: sourceFiles("../"),
+                grouped: [...byFolder(["esc/needs.ts", "README.md", "index.ts", "esc/needs.ts", "components/edge/edge.test.ts", "catalog/load.ts"])],
+                components: sourceFiles(FOLDERS.components),
+            }));`);
+        expect(edge).to.include.members(["components/edge/edge.ts", "components/edge/routes.ts"]);
+        for (const f of edge)
+            expect(f)
+                .to.match(/^components\/edge\/[^/]+\.ts$/)
+                .and.not.match(/\.test\.ts$/);
+        expect(file).to.deep.equal(["components/edge/edge.ts"]);
+        expect(none).to.deep.equal([]);
+        expect(outside).to.deep.equal([]);
+        expect(grouped).to.deep.equal([
+            ["esc", ["esc/needs.ts"]],
+            ["stacks", ["index.ts"]],
+            ["catalog", ["catalog/load.ts"]],
+        ]);
+        expect(components).to.include.members(edge);
+        expect(components.length).to.be.greaterThan(edge.length);
+    });
+
+    it("records a part as the folder's result: a complete one stays complete, a partial one adds its files and its time", () => {
+        const { first, second, afterWhole, whole } = esm<Record<string, Record<string, unknown>>>(`
+            import { runRecord } from "./test/mutation/resultFiles.mjs";
+            const run = (seconds) => ({ date: "2026-12-07", commit: "abc", seconds, full: false });
+            const first = runRecord(undefined, run(60), ["components/edge/routes.ts", "components/edge/edge.ts"]);
+            const second = runRecord(first, run(30), ["components/edge/edge.ts", "components/redis/redis.ts"]);
+            const whole = runRecord(second, run(600), undefined);
+            const afterWhole = runRecord(whole, run(20), ["components/edge/edge.ts"]);
+            console.log(JSON.stringify({ first, second, afterWhole, whole }));`);
+        expect(first).to.deep.equal({
+            date: "2026-12-07",
+            commit: "abc",
+            seconds: 60,
+            full: false,
+            files: ["components/edge/edge.ts", "components/edge/routes.ts"],
+        });
+        expect(second).to.deep.include({ seconds: 90, files: ["components/edge/edge.ts", "components/edge/routes.ts", "components/redis/redis.ts"] });
+        expect(whole).to.deep.equal({ date: "2026-12-07", commit: "abc", seconds: 600, full: false });
+        expect(afterWhole).to.deep.equal({ date: "2026-12-07", commit: "abc", seconds: 20, full: false });
+    });
+});
+
 describe("the tests a mutation run selects for changed files", () => {
-    it("gives a changed file the folder's tests that load it through the folder's modules, and all of them when none does", () => {
-        const { loading, all, reached, unknown } = esm<{ loading: string[]; all: string[]; reached: Record<string, string[]>; unknown: string[] }>(`
-            import { reachedInFolder, testsLoading, testsOf } from "./test/mutation/folders.mjs";
+    it("gives a changed file the folder's tests that load it through any modules, and all of them when none does", () => {
+        const { loading, all, reached, unknown, backups } = esm<{
+            loading: string[];
+            all: string[];
+            reached: Record<string, string[]>;
+            unknown: string[];
+            backups: string[];
+        }>(`
+            import { reachedFrom, testsLoading, testsOf } from "./test/mutation/folders.mjs";
             const all = testsOf("esc");
-            const reached = Object.fromEntries(all.map((test) => [test, [...reachedInFolder(test, "esc")]]));
-            console.log(JSON.stringify({ loading: testsLoading("esc", ["esc/needs.ts"]), all, reached, unknown: testsLoading("esc", ["esc/no-such-module.ts"]) }));`);
+            const reached = Object.fromEntries(all.map((test) => [test, [...reachedFrom(test)]]));
+            console.log(JSON.stringify({
+                loading: testsLoading("esc", ["esc/needs.ts"]),
+                all,
+                reached,
+                unknown: testsLoading("esc", ["esc/no-such-module.ts"]),
+                backups: testsLoading("components", ["components/backup-store/backupStore.ts"]),
+            }));`);
         expect(loading).to.not.be.empty;
         for (const test of all) expect(loading.includes(test), test).to.equal(reached[test].includes("esc/needs.ts"));
         // esc/environments.test.ts loads the environments' layout, which needs nothing of esc/needs.ts.
         expect(loading).to.not.include("test/esc/environments.test.ts");
         expect(unknown).to.deep.equal(all);
+        // The program's test imports a component directly and reaches the backup store only through index.ts.
+        expect(backups).to.include("test/stacks/program.test.ts");
     });
 
     it("finds the tests that run a file in a child process by its path or its folder before a template, never the tooling's own", () => {
@@ -244,6 +320,23 @@ describe("the mutation scores", () => {
         expect(seen.ranges).to.deep.equal(["images/backup/src/backup.ts:7:2-7:7", "images/backup/src/backup.ts:8:0-8:5"]);
         // The one the second pass killed counts as killed; the one it never ran stays unreached.
         expect(seen).to.deep.include({ score: 50, killed: 1, noCoverage: 1 });
+    });
+
+    it("marks a folder measured only in parts as partial, with how many of its files", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mutation-page-"));
+        const edge = { ...first, files: { "components/edge/edge.ts": { language: "typescript", source: "", mutants: [mutant("1", 1, 1, "Killed")] } } };
+        fs.writeFileSync(path.join(dir, "components.json"), JSON.stringify(edge));
+        fs.writeFileSync(path.join(dir, "catalog.json"), JSON.stringify({ ...first, files: { "catalog/load.ts": first.files["catalog/load.ts"] } }));
+        const run = { date: "2026-12-07", commit: "abc", seconds: 120, full: false };
+        fs.writeFileSync(path.join(dir, "runs.json"), JSON.stringify({ components: { ...run, files: ["components/edge/edge.ts"] }, catalog: run }));
+        const { page, files } = esm<{ page: string; files: number }>(`
+            import { scorePage } from "./test/mutation/scores.mjs";
+            import { FOLDERS, sourceFiles } from "./test/mutation/folders.mjs";
+            console.log(JSON.stringify({ page: scorePage(${JSON.stringify(dir)}), files: sourceFiles(FOLDERS.components).length }));`);
+        fs.rmSync(dir, { recursive: true });
+        expect(page).to.contain(`| \`components\` | 100.0% partial | 1 |`);
+        expect(page).to.contain(`| \`catalog\` | 0.0% below | 1 |`);
+        expect(page).to.contain(`(2 of 9 folders; only part of \`components\` (1 of ${files} files))`);
     });
 
     it("tells the static mutants the second pass has not run from the ones disabled in the code", () => {

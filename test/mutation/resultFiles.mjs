@@ -73,3 +73,14 @@ export function tidyResult(incrementalFile) {
 function writeResult(file, report) {
     fs.writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
 }
+
+/**
+ * A folder's entry in runs.json after a run: a whole folder's run replaces it. A run over some of
+ * its files (`files`) keeps a complete result complete; before the folder's first whole run, it
+ * adds its files to those measured (`files`) and its time to theirs, so the page tells a partial result.
+ */
+export function runRecord(previous, run, files) {
+    if (!files) return run;
+    if (previous && !previous.files) return run;
+    return { ...run, seconds: (previous?.seconds ?? 0) + run.seconds, files: [...new Set([...(previous?.files ?? []), ...files])].sort() };
+}

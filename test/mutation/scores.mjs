@@ -4,7 +4,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { calculateMetrics } from "mutation-testing-metrics";
-import { FOLDERS, ROOT } from "./folders.mjs";
+import { FOLDERS, ROOT, sourceFiles } from "./folders.mjs";
 
 export const RESULTS = path.join(ROOT, "test", "mutation", "results");
 export const PAGE = path.join(ROOT, "docs", "02-development", "mutation-score.md");
@@ -70,14 +70,15 @@ export function folderReport(folder, dir = RESULTS) {
 const percent = (value) => (value === undefined ? "–" : `${value.toFixed(1)}%`);
 
 /** The scores page: one row per folder with the date and commit its last result was measured on. */
-export function scorePage() {
-    const runsFile = path.join(RESULTS, "runs.json");
+export function scorePage(dir = RESULTS) {
+    const runsFile = path.join(dir, "runs.json");
     const runs = fs.existsSync(runsFile) ? JSON.parse(fs.readFileSync(runsFile, "utf8")) : {};
     const rows = [];
     const measured = [];
     const incomplete = [];
+    const partial = [];
     for (const folder of Object.keys(FOLDERS)) {
-        const report = folderReport(folder);
+        const report = folderReport(folder, dir);
         if (!report) {
             rows.push(`| \`${folder}\` | not measured yet | | | | | | | | | |`);
             continue;
@@ -88,7 +89,9 @@ export function scorePage() {
         // A static mutant still "Ignored" after the merge is one the second pass has not run: the score is not the folder's yet.
         const notRun = staticNotRun(report);
         if (notRun) incomplete.push(folder);
-        const verdict = score === undefined ? "" : notRun ? "incomplete" : score >= FOLDER_THRESHOLD ? "meets" : "below";
+        // Measured in parts (`npm run mutate -- components/edge`) and never whole: the score is of those files only.
+        if (run.files) partial.push(`\`${folder}\` (${run.files.length} of ${sourceFiles(FOLDERS[folder]).length} files)`);
+        const verdict = score === undefined ? "" : run.files ? "partial" : notRun ? "incomplete" : score >= FOLDER_THRESHOLD ? "meets" : "below";
         rows.push(
             `| \`${folder}\` | ${percent(score)} ${verdict} | ${Object.keys(report.files).length} | ${metrics.totalValid} | ${metrics.killed + metrics.timeout} | ${metrics.survived} | ${metrics.noCoverage} | ${metrics.compileErrors} | ${metrics.ignored - notRun} | ${notRun} | ${run.date ?? "?"}, \`${run.commit ?? "?"}\`, ${run.seconds === undefined ? "?" : `${Math.round(run.seconds / 60)} min`} |`,
         );
@@ -102,7 +105,7 @@ reaches counts against it, a mutant that does not compile does not count. Goals:
 ${OVERALL_THRESHOLD}% overall and ${FOLDER_THRESHOLD}% in every folder. How the runs work and how to read a
 survivor: [mutation testing](mutation-testing.md).
 
-Overall, over the measured folders: **${all ? all.text : "nothing measured yet"}** (${measured.length} of ${Object.keys(FOLDERS).length} folders${incomplete.length ? `; without the static mutants of ${incomplete.map((f) => `\`${f}\``).join(", ")}, whose second pass has not run` : ""}).
+Overall, over the measured folders: **${all ? all.text : "nothing measured yet"}** (${measured.length} of ${Object.keys(FOLDERS).length} folders${partial.length ? `; only part of ${partial.join(", ")}` : ""}${incomplete.length ? `; without the static mutants of ${incomplete.map((f) => `\`${f}\``).join(", ")}, whose second pass has not run` : ""}).
 
 | folder | score | files | valid mutants | killed | survived | no test reaches | do not compile | disabled (reason in the code) | static, not run | measured (date, commit, wall time) |
 |---|---|---|---|---|---|---|---|---|---|---|

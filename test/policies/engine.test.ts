@@ -56,6 +56,26 @@ describe("the engine's values as rules read them (policies/engine.ts)", () => {
         expect(secrets).to.deep.equal(["hunter2-hunter2", "value-in-a-map", "second-secret"]);
     });
 
+    it("names a remote asset by its URI, and looks for a secret's strings only, not its numbers or flags", () => {
+        const secrets: string[] = [];
+        const value = plainValue(
+            {
+                remote: { [rpc.specialSigKey]: rpc.specialAssetSig, uri: "https://example.com/a.tgz" },
+                both: { [rpc.specialSigKey]: rpc.specialArchiveSig, path: "local.tgz", uri: "https://example.com/b.tgz" },
+                settings: secret({ port: 5432, tls: true, none: null, name: "db-user-name" }),
+                count: secret(3),
+            },
+            secrets,
+        );
+        expect(value).to.deep.equal({
+            remote: { asset: "https://example.com/a.tgz" },
+            both: { asset: "local.tgz" },
+            settings: SECRET,
+            count: SECRET,
+        });
+        expect(secrets).to.deep.equal(["db-user-name"]);
+    });
+
     it("reads the SDK's props through its proxies when no request was kept", () => {
         const props = unknownCheckingProxy({ bucket: rpc.unknownValue, tags: { a: "b" } });
         expect(() => (props as Record<string, unknown>).bucket).to.throw(/can't be known/);
