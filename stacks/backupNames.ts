@@ -1,4 +1,4 @@
-/** What a bucket is for; its `sophia.ai/role` tag, which policies read to tell buckets apart. */
+/** What a bucket is for: its `sophia.ai/role` tag (docs/03-architecture/backups.md), which tells the buckets apart in the console and in plans. */
 export type BucketRole = "backups" | "backup-replica" | "access-logs";
 
 export const ROLE_TAG = "sophia.ai/role";

@@ -74,14 +74,16 @@ export const AUTH_MODES = ["oidc"] as const;
 /** Let's Encrypt's production directory, the default ACME server. */
 export const LETS_ENCRYPT = "https://acme-v02.api.letsencrypt.org/directory";
 
+const oneOf = (choices: readonly string[]): string => `one of ${choices.join(", ")}`;
+
 /** The edge: TLS, the identity provider and the limits every route gets. Secrets live in secret config. */
 const edgeSettingsSchema = z.strictObject({
     /** acme: certificates from an ACME server (cert-manager); provided: EDGE_TLS_CERTIFICATE and EDGE_TLS_PRIVATE_KEY. */
-    tls: z.enum(TLS_MODES, { error: () => `expected one of ${TLS_MODES.join(", ")}` }),
+    tls: z.enum(TLS_MODES, { error: () => `expected ${oneOf(TLS_MODES)}` }),
     acmeEmail: z.email("expected the e-mail address the ACME account is registered with").optional(),
     acmeServer: z.url({ protocol: /^https$/, error: "expected the https URL of an ACME directory" }).default(LETS_ENCRYPT),
     /** oidc: humans sign in through the issuer (oauth2-proxy); MCP clients present its access tokens. */
-    authMode: z.enum(AUTH_MODES, { error: () => `unknown auth mode: expected one of ${AUTH_MODES.join(", ")}` }),
+    authMode: z.enum(AUTH_MODES, { error: () => `unknown auth mode: expected ${oneOf(AUTH_MODES)}` }),
     oidcIssuerUrl: z.url({ protocol: /^https$/, error: "expected the https URL of the OIDC issuer" }),
     oidcClientId: z.string().min(1),
     /** Audience MCP access tokens must carry; defaults to https://mcp.<domain>. */

@@ -34,6 +34,7 @@ export type LambdaError = Error & { status: number; code: string };
 
 export const INSUFFICIENT_CAPACITY = "instance-operations/launch/insufficient-capacity";
 export const NOT_FOUND = "global/object-does-not-exist";
+export const INVALID_PARAMETERS = "global/invalid-parameters";
 export const RULESET_IN_USE = "firewall-rulesets/firewall-ruleset-in-use";
 export const REDIRECT_REFUSED = "client/redirect-refused";
 /** Upstream outages and quota: the document says to retry these with backoff. */

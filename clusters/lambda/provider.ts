@@ -2,7 +2,17 @@
 // rulesets.ts). Pulumi serializes a dynamic provider's code into the state and runs it in the
 // engine's process: everything a call needs (the API URL and key) arrives as the resource's inputs.
 import type * as pulumi from "@pulumi/pulumi";
-import { INSUFFICIENT_CAPACITY, isNotFound, isProviderError, LambdaConnection, LambdaError, lambdaRequest, RequestOptions, Schemas } from "./client";
+import {
+    INSUFFICIENT_CAPACITY,
+    INVALID_PARAMETERS,
+    isNotFound,
+    isProviderError,
+    LambdaConnection,
+    LambdaError,
+    lambdaRequest,
+    RequestOptions,
+    Schemas,
+} from "./client";
 
 export * from "./client";
 
@@ -217,6 +227,11 @@ export interface SshKeyInputs extends LambdaConnection {
 
 type ApiSshKey = Schemas["SSHKey"];
 
+async function sshKeyById(conn: LambdaConnection, id: string): Promise<ApiSshKey | undefined> {
+    const keys = await lambdaRequest<{ data: ApiSshKey[] }>(conn, "GET", "/ssh-keys");
+    return keys.data.find((k) => k.id === id);
+}
+
 async function findSshKey(inputs: SshKeyInputs): Promise<ApiSshKey | undefined> {
     const keys = await lambdaRequest<{ data: ApiSshKey[] }>(inputs, "GET", "/ssh-keys");
     return keys.data.find((k) => k.name === inputs.name && k.public_key.trim() === inputs.publicKey.trim());
@@ -239,8 +254,7 @@ export const sshKeyProvider = {
         }
     },
     async read(id: string, props: SshKeyInputs) {
-        const keys = await lambdaRequest<{ data: ApiSshKey[] }>(props, "GET", "/ssh-keys");
-        const key = keys.data.find((k) => k.id === id);
+        const key = await sshKeyById(props, id);
         if (!key) return { id: undefined, props };
         return { id, props: { ...props, name: key.name, publicKey: key.public_key } };
     },
@@ -254,7 +268,10 @@ export const sshKeyProvider = {
         try {
             await lambdaRequest(props, "DELETE", `/ssh-keys/${encodeURIComponent(id)}`);
         } catch (error) {
-            if (!isNotFound(error)) throw error;
+            // The document gives deleting a missing key no 404 but a 400 invalid-parameters: a key
+            // removed in the console is gone, so a destroy goes on, when the list no longer has it.
+            const gone = isNotFound(error) || ((error as LambdaError).code === INVALID_PARAMETERS && !(await sshKeyById(props, id)));
+            if (!gone) throw error;
         }
     },
 } satisfies pulumi.dynamic.ResourceProvider;

@@ -12,14 +12,16 @@ export const UNKNOWN_MARKER = UNKNOWN;
 
 /**
  * Outputs a provider computes that programs consume as values: a generated password (it stays
- * secret), and AWS ARNs, which policies reference; "offline" stands where the account id would be.
+ * secret), AWS ARNs, which policies reference ("offline" stands where the account id would be), and
+ * a KMS key's keyId, which its alias and key policy name (the provider sets it to the key's id).
  */
 export function computedOutputs(args: Pick<pulumi.runtime.MockResourceArgs, "type" | "name" | "inputs">): Record<string, string> {
     if (args.type === "random:index/randomPassword:RandomPassword") return { result: "offline-generated-password" };
     const inputs = args.inputs as { arn?: unknown; region?: string };
     if (args.type.startsWith("aws:") && inputs.arn === undefined) {
         const service = args.type.slice("aws:".length).split("/")[0];
-        return { arn: `arn:aws:${service}:${inputs.region ?? ""}:offline:${args.name}` };
+        const arn = `arn:aws:${service}:${inputs.region ?? ""}:offline:${args.name}`;
+        return args.type === "aws:kms/key:Key" ? { arn, keyId: `${args.name}-id` } : { arn };
     }
     return {};
 }

@@ -159,14 +159,19 @@ export function reachedFrom(file) {
     return reached;
 }
 
+/** The program's entry point, which `pulumi up` runs. */
+const PROGRAM = "index.ts";
+
 /**
  * The folder's test files (`testsOf`) that load one of `files`, through any modules; all of them
  * when none does. The whole folder's run gives those tests the same mutants: a run over a few files
  * finds what it would.
  */
 export function testsLoading(folder, files) {
+    // The program's tests load index.ts with require() at run time, which no import shows: they reach what it imports.
+    const runningProgram = new Set(testsRunning([PROGRAM]));
     const loading = testsOf(folder).filter((test) => {
-        const reached = reachedFrom(test);
+        const reached = runningProgram.has(test) ? new Set([...reachedFrom(test), PROGRAM, ...reachedFrom(PROGRAM)]) : reachedFrom(test);
         return files.some((file) => reached.has(file));
     });
     return loading.length ? loading : testsOf(folder);
