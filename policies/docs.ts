@@ -1,7 +1,7 @@
 // npm run docs:policies — writes docs/07-security/policies.md from the rule list, so the reference cannot drift.
 import * as fs from "fs";
 import * as path from "path";
-import { ruleDefaults } from "./config";
+import { resolveRule, ruleDefaults, type PolicyPackConfig } from "./config";
 import { EXEMPTIONS } from "./exemptions";
 import { RULE_GROUPS } from "./rules";
 
@@ -9,8 +9,11 @@ export const POLICY_DOC = path.join(__dirname, "..", "docs", "07-security", "pol
 
 const cell = (text: string): string => text.replace(/\|/g, "\\|").replace(/\n/g, " ");
 
-function levels(): Record<string, Record<string, string>> {
-    const dir = path.join(__dirname, "config");
+/** Where each stack's policy config lives (policies/config/<stack>.json). */
+const CONFIG_DIR = path.join(__dirname, "config");
+
+/** Each rule's level in each stack, as the pack resolves it from the stack's config file. */
+function levels(dir: string): Record<string, Record<string, string>> {
     const order = (s: string) => ["dev", "staging", "prod"].indexOf(s) + 1 || 99;
     const stacks = fs
         .readdirSync(dir)
@@ -19,20 +22,14 @@ function levels(): Record<string, Record<string, string>> {
         .sort((a, b) => order(a) - order(b) || a.localeCompare(b));
     const out: Record<string, Record<string, string>> = {};
     for (const stack of stacks) {
-        const config = JSON.parse(fs.readFileSync(path.join(dir, `${stack}.json`), "utf8")) as Record<string, unknown>;
-        for (const group of RULE_GROUPS) {
-            for (const rule of group.rules) {
-                const entry = config[rule.id] as string | { enforcementLevel?: string } | undefined;
-                const level = typeof entry === "string" ? entry : (entry?.enforcementLevel ?? (config.all as string | undefined) ?? "mandatory");
-                (out[rule.id] ??= {})[stack] = level;
-            }
-        }
+        const config = JSON.parse(fs.readFileSync(path.join(dir, `${stack}.json`), "utf8")) as PolicyPackConfig;
+        for (const group of RULE_GROUPS) for (const rule of group.rules) (out[rule.id] ??= {})[stack] = resolveRule(rule, config).level;
     }
     return out;
 }
 
-export function renderPolicyDoc(): string {
-    const perStack = levels();
+export function renderPolicyDoc(configDir = CONFIG_DIR): string {
+    const perStack = levels(configDir);
     const stacks = Object.keys(Object.values(perStack)[0] ?? {});
     const lines = [
         "# Policy rules",

@@ -2,8 +2,8 @@ import type { ResourceRule } from "../rule";
 import { awsProps, type PolicyDocument, type PolicyStatement } from "../shapes";
 import { asList, AWS, policyDocument } from "./buckets";
 
-/** "*" or an ARN whose resource part is only a wildcard ("arn:aws:s3:::*"); "arn:aws:s3:::bucket/*" is a bucket's objects. */
-const wildcardResource = (r: string): boolean => r === "*" || /^arn:[^:]*:[^:]*:[^:]*:[^:]*:\*$/.test(r);
+/** "*" or an ARN whose resource part is only a wildcard ("arn:aws:s3:::*"), or it and "/*" (every bucket's objects); "arn:aws:s3:::bucket/*" is a bucket's objects. */
+const wildcardResource = (r: string): boolean => r === "*" || /^arn:[^:]*:[^:]*:[^:]*:[^:]*:\*(\/\*)?$/.test(r);
 
 export function wildcardProblems(document: PolicyDocument): string[] {
     return asList(document.Statement).flatMap((s, index) => (s?.Effect === "Allow" ? statementProblems(s, index) : []));

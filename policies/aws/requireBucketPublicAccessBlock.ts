@@ -15,7 +15,8 @@ export const requireBucketPublicAccessBlock = bucketRule(
     (bucket, resources) => {
         const blocks = companionsOf(resources, AWS.publicAccessBlock, bucket);
         if (blocks.length === 0) return "the bucket has no BucketPublicAccessBlock";
-        const off = SETTINGS.filter((s) => !blocks.some((b) => b.props?.[s] === true));
+        // AWS keeps one block per bucket, the last applied: a second, partial block can replace a full one.
+        const off = SETTINGS.filter((s) => !blocks.every((b) => b.props?.[s] === true));
         return off.length > 0 ? `the bucket's public access block leaves ${off.join(", ")} off` : undefined;
     },
 );

@@ -18,8 +18,12 @@ export const requireBucketSseKms = bucketRule(
     },
     (bucket, resources) => {
         const found = algorithms(companionsOf(resources, AWS.encryption, bucket));
-        if (isLogTarget(resources, bucket))
-            return found.includes("AES256") || found.some((a) => a.startsWith("aws:kms")) ? undefined : "the log bucket has no default encryption";
+        if (isLogTarget(resources, bucket)) {
+            if (found.includes("AES256")) return undefined;
+            return found.some((a) => a.startsWith("aws:kms"))
+                ? "the log bucket encrypts with SSE-KMS, under which S3 cannot deliver access logs: use SSE-S3 (AES256)"
+                : "the log bucket has no default encryption";
+        }
         return found.some((a) => a === "aws:kms" || a === "aws:kms:dsse")
             ? undefined
             : "the bucket has no default SSE-KMS encryption (BucketServerSideEncryptionConfiguration with sseAlgorithm aws:kms)";

@@ -19,10 +19,11 @@ export const requireRouteTls: ResourceRule = {
                 .filter((rule) => !rule.host || !covered.has(rule.host))
                 .map((rule) => `Ingress ${resource.name} routes host ${rule.host ?? "(any)"} without TLS`);
         }
-        // A Swarm gateway is the front door itself: whatever it proxies must be behind an ssl listener.
+        // A Swarm gateway is the front door itself: whatever it proxies must be behind ssl listeners only
+        // (a server without listen is on nginx's default plain port 80).
         return nginxConfigs(resource).flatMap((config) =>
             nginxServers(config)
-                .filter((s) => s.proxies && !s.listens.some((l) => /\bssl\b/.test(l)) && !s.redirectsToHttps)
+                .filter((s) => s.proxies && !(s.listens.length > 0 && s.listens.every((l) => /\bssl\b/.test(l))) && !s.redirectsToHttps)
                 .map((s) => `${resource.name}: server ${s.serverNames.join(" ") || "(unnamed)"} proxies without a TLS listener`),
         );
     },

@@ -30,7 +30,9 @@ export function nginxConfigs(resource: PolicyResource): string[] {
 }
 
 /** The body of every `server {` block, found by brace matching (quoted text is skipped). */
-export function nginxServers(config: string): NginxServer[] {
+export function nginxServers(source: string): NginxServer[] {
+    // Comments are no directives, and an apostrophe in one opens no quote; `#` starts one only where a word would start.
+    const config = source.replace(/("[^"]*"|'[^']*')|(^|[\s;{}])#[^\n]*/g, (_, quoted: string | undefined, before: string) => quoted ?? before);
     const servers: NginxServer[] = [];
     const pattern = /(^|[\s;{}])server\s*\{/g;
     for (let match = pattern.exec(config); match; match = pattern.exec(config)) {

@@ -17,9 +17,11 @@ export function looksLikeSecretName(name: string): boolean {
 /** `<NAME>_FILE` pointing at a mounted secret is the convention that keeps values out of env. */
 const isSecretFileReference = (name: string, value: string): boolean => /_FILE$/i.test(name) && value.startsWith("/");
 
-/** A URL carrying a password in its user info (redis://user:pw@host, postgres://:pw@host), whatever the variable's name. */
+/**
+ * A URL carrying a password in its user info (redis://user:pw@host, postgres://:pw@host), whatever the variable's name;
+ * read as clients read it, so leading spaces and http:user:pw@host count too.
+ */
 export function hasUrlPassword(value: string): boolean {
-    if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return false;
     try {
         return new URL(value).password !== "";
     } catch {

@@ -1,0 +1,110 @@
+import { expect } from "chai";
+import { requireCriticalHighAvailability } from "../../policies/stack/requireCriticalHighAvailability";
+import { checkStack, compliantPodSpec, swarmService, urnOf, workload, type Fixture } from "./fixtures";
+
+type Obj = Record<string, any>;
+const TIER = "sophia.ai/tier";
+const PDB = "kubernetes:policy/v1:PodDisruptionBudget";
+const HPA = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler";
+const res = (type: string, name: string, props: Obj): Fixture => ({ type, urn: urnOf(type, name), name, props });
+const check = (resources: Fixture[]) => checkStack(requireCriticalHighAvailability, resources);
+
+/** An "api" Deployment spread across nodes, with `replicas` (undefined: left to an autoscaler) and the tier labels given. */
+function api(replicas: number | undefined, labels: Obj = { [TIER]: "critical" }, spread = true): Fixture {
+    const pod = compliantPodSpec("api");
+    if (spread)
+        pod.topologySpreadConstraints = [
+            {
+                maxSkew: 1,
+                topologyKey: "kubernetes.io/hostname",
+                whenUnsatisfiable: "DoNotSchedule",
+                labelSelector: { matchLabels: { "app.kubernetes.io/name": "api" } },
+            },
+        ];
+    const d = workload("kubernetes:apps/v1:Deployment", pod, "api", labels);
+    if (replicas === undefined) delete d.props.spec.replicas;
+    else d.props.spec.replicas = replicas;
+    return d;
+}
+
+const pdb = (name: string, matchLabels: Obj | undefined, namespace = "sophia-mcp") =>
+    res(PDB, name, { metadata: { name, namespace }, spec: { maxUnavailable: 1, ...(matchLabels ? { selector: { matchLabels } } : {}) } });
+const apiPdb = pdb("api-pdb", { "app.kubernetes.io/name": "api" });
+const hpa = (name: string, target: string, minReplicas: number, namespace = "sophia-mcp") =>
+    res(HPA, name, { metadata: { name, namespace }, spec: { minReplicas, maxReplicas: 6, scaleTargetRef: { kind: "Deployment", name: target } } });
+
+describe(`${requireCriticalHighAvailability.id}: the PodDisruptionBudget must select the workload's pods`, () => {
+    const noPdb = "critical workload api has no PodDisruptionBudget";
+    it("counts a PDB in the workload's namespace selecting its pods", () => expect(check([api(2), apiPdb])).to.deep.equal([]));
+    it("does not count a PDB without a selector, which protects no pods", () =>
+        expect(check([api(2), pdb("bare-pdb", undefined)]).map((v) => v.message)).to.deep.equal([noPdb]));
+    it("does not count a PDB selecting another app's pods", () =>
+        expect(check([api(2), pdb("web-pdb", { "app.kubernetes.io/name": "web" })]).map((v) => v.message)).to.deep.equal([noPdb]));
+    it("does not count a PDB whose selector also needs a label the pods lack", () => {
+        const narrow = pdb("cache-pdb", { "app.kubernetes.io/name": "api", "app.kubernetes.io/component": "cache" });
+        expect(check([api(2), narrow]).map((v) => v.message)).to.deep.equal([noPdb]);
+    });
+    it("does not count a PDB in another namespace", () =>
+        expect(check([api(2), pdb("other-pdb", { "app.kubernetes.io/name": "api" }, "sophia-data")]).map((v) => v.message)).to.deep.equal([noPdb]));
+});
+
+describe(`${requireCriticalHighAvailability.id}: replicas left to an autoscaler`, () => {
+    const oneReplica = "critical workload api runs 1 replica(s)";
+    it("counts the minimum of the autoscaler scaling the Deployment", () =>
+        expect(check([api(undefined), apiPdb, hpa("api-hpa", "api", 3)])).to.deep.equal([]));
+    it("does not count an autoscaler scaling another Deployment in the namespace", () =>
+        expect(check([api(undefined), apiPdb, hpa("web-hpa", "web", 3)]).map((v) => v.message)).to.deep.equal([oneReplica]));
+    it("does not count an autoscaler in another namespace, though it scales a Deployment of the same name", () =>
+        expect(check([api(undefined), apiPdb, hpa("api-hpa-data", "api", 3, "sophia-data")]).map((v) => v.message)).to.deep.equal([oneReplica]));
+});
+
+describe(`${requireCriticalHighAvailability.id}: which workloads are critical, and the message`, () => {
+    it("checks a Deployment whose pod template alone carries the critical tier", () => {
+        const d = api(1, {});
+        d.props.spec.template.metadata.labels = { "app.kubernetes.io/name": "api", [TIER]: "critical" };
+        expect(check([d, apiPdb]).map((v) => v.message)).to.deep.equal(["critical workload api runs 1 replica(s)"]);
+    });
+    it("checks a Deployment whose own metadata alone carries the critical tier", () => {
+        const d = api(1, {});
+        d.props.metadata.labels = { "app.kubernetes.io/name": "api", [TIER]: "critical" };
+        expect(check([d, apiPdb]).map((v) => v.message)).to.deep.equal(["critical workload api runs 1 replica(s)"]);
+    });
+    it("reports every shortfall of a critical Deployment in one message, on its URN", () => {
+        const d = api(1, undefined, false);
+        expect(check([d])).to.deep.equal([
+            {
+                urn: d.urn,
+                message: "critical workload api runs 1 replica(s), has no PodDisruptionBudget, has no topology spread constraints or pod anti-affinity",
+            },
+        ]);
+    });
+});
+
+describe(`${requireCriticalHighAvailability.id}: Swarm services`, () => {
+    const criticalService = () => {
+        const s = swarmService("api");
+        s.props.labels.push({ label: TIER, value: "critical" });
+        return s;
+    };
+    it("accepts at most one task per node (placement maxReplicas 1) as spread", () => {
+        const s = criticalService();
+        s.props.taskSpec.placement = { maxReplicas: 1 };
+        expect(check([s])).to.deep.equal([]);
+    });
+    it("names a critical service by its Swarm service name and lists every shortfall", () => {
+        const s = criticalService();
+        s.props.mode.replicated.replicas = 1;
+        expect(check([s])).to.deep.equal([
+            { urn: s.urn, message: "critical service sophia-api runs 1 replica(s), has no placement spread (preferences or maxReplicas 1)" },
+        ]);
+    });
+    it("ignores a service of no critical tier, even with one replica and no spread", () => {
+        const s = swarmService("api");
+        s.props.mode.replicated.replicas = 1;
+        expect(check([s])).to.deep.equal([]);
+    });
+    it("ignores a Docker volume labelled critical: it is no replicated workload", () => {
+        const volume = res("docker:index/volume:Volume", "pgdata", { name: "pgdata", labels: [{ label: TIER, value: "critical" }] });
+        expect(check([volume])).to.deep.equal([]);
+    });
+});
