@@ -142,7 +142,18 @@ export class Edge extends pulumi.ComponentResource {
         const kubernetesFrontDoor = (controller: IngressControllerTraits, installController: boolean) => (cluster: KubernetesTarget) => {
             const namespace = cluster.namespaceName("edge");
             const options = { ...platform.resourceOptions(this), dependsOn: [...gateway.resources] };
-            const certManager = edge.tls === "acme" ? this.certManager(name, edge, controller, installController, cluster, platform) : [];
+            // The cluster's ingress controller serves the routes whatever their certificates: with provided ones too.
+            const ingressController = installController
+                ? [
+                      helmRelease(
+                          `${name}-ingress-nginx`,
+                          CHARTS.ingressNginx,
+                          ingressNginxValues(cluster.registry, controller.className),
+                          platform.resourceOptions(this),
+                      ),
+                  ]
+                : [];
+            const certManager = edge.tls === "acme" ? this.certManager(name, edge, controller, ingressController, cluster, platform) : [];
             const tlsSecret = provided
                 ? new coreV1.Secret(
                       `${name}-tls`,
@@ -164,7 +175,7 @@ export class Edge extends pulumi.ComponentResource {
             for (const route of hosts) {
                 new networkingV1.Ingress(`${name}-${route.name}`, routeIngress(route, namespace, edge, controller, tlsSecret ? "edge-tls" : undefined), {
                     ...options,
-                    dependsOn: [...gateway.resources, ...certManager, ...(tlsSecret ? [tlsSecret] : [])],
+                    dependsOn: [...gateway.resources, ...ingressController, ...certManager, ...(tlsSecret ? [tlsSecret] : [])],
                 });
             }
         };
@@ -178,34 +189,35 @@ export class Edge extends pulumi.ComponentResource {
         this.registerOutputs({ hosts: this.hosts });
     }
 
-    /**
-     * cert-manager and the ACME ClusterIssuer, and ingress-nginx where the cluster has no ingress
-     * controller of its own. Helm releases are single resources: the charts are upstream's, pinned.
-     */
+    /** cert-manager and the ACME ClusterIssuer, once the ingress controller that serves its HTTP-01 challenges is there. */
     private certManager(
         name: string,
         edge: EdgeSettings,
         controller: IngressControllerTraits,
-        installController: boolean,
+        ingressController: readonly pulumi.Resource[],
         cluster: KubernetesTarget,
         platform: Platform,
     ): pulumi.Resource[] {
         const options = platform.resourceOptions(this);
-        const release = (part: string, chart: (typeof CHARTS)[keyof typeof CHARTS], values: Record<string, unknown>) =>
-            new helmV3.Release(
-                `${name}-${part}`,
-                { chart: chart.chart, version: chart.version, repositoryOpts: { repo: chart.repo }, namespace: chart.namespace, createNamespace: true, values },
-                options,
-            );
-        const created: pulumi.Resource[] = [];
-        if (installController) {
-            created.push(release("ingress-nginx", CHARTS.ingressNginx, ingressNginxValues(cluster.registry, controller.className)));
-        }
-        const certManager = release("cert-manager", CHARTS.certManager, certManagerValues(cluster.registry));
+        const certManager = helmRelease(`${name}-cert-manager`, CHARTS.certManager, certManagerValues(cluster.registry), options);
         const issuer = new CustomResource(`${name}-cluster-issuer`, clusterIssuer(edge, controller.className) as CustomResourceArgs, {
             ...options,
-            dependsOn: [certManager, ...created],
+            dependsOn: [certManager, ...ingressController],
         });
-        return [...created, certManager, issuer];
+        return [certManager, issuer];
     }
+}
+
+/** A pinned upstream chart as one Helm release (a single resource). */
+function helmRelease(
+    name: string,
+    chart: (typeof CHARTS)[keyof typeof CHARTS],
+    values: Record<string, unknown>,
+    options: pulumi.CustomResourceOptions,
+): helmV3.Release {
+    return new helmV3.Release(
+        name,
+        { chart: chart.chart, version: chart.version, repositoryOpts: { repo: chart.repo }, namespace: chart.namespace, createNamespace: true, values },
+        options,
+    );
 }
