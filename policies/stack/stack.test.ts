@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { checkStack, compliantPodSpec, swarmService, urnOf, workload, type Fixture } from "../../test/policies/fixtures";
+import { checkStack, compliantPodSpec, spreadDeployment, swarmService, urnOf, workload, type Fixture } from "../../test/policies/fixtures";
 import { disallowSecretOutputs, PLAINTEXT_SECRET_MARKER, redactPlainSecrets, STACK } from "./disallowSecretOutputs";
 import { UNKNOWN } from "../rule";
 import { requireCriticalHighAvailability } from "./requireCriticalHighAvailability";
@@ -10,22 +10,7 @@ type Obj = Record<string, any>;
 const res = (type: string, name: string, props: Obj, parent?: string): Fixture => ({ type, urn: urnOf(type, name), name, props, parent });
 
 describe(requireCriticalHighAvailability.id, () => {
-    const critical = (replicas: number | undefined, spread = true) => {
-        const pod = compliantPodSpec("api");
-        if (spread)
-            pod.topologySpreadConstraints = [
-                {
-                    maxSkew: 1,
-                    topologyKey: "kubernetes.io/hostname",
-                    whenUnsatisfiable: "DoNotSchedule",
-                    labelSelector: { matchLabels: { "app.kubernetes.io/name": "api" } },
-                },
-            ];
-        const d = workload("kubernetes:apps/v1:Deployment", pod, "api", { "sophia.ai/tier": "critical" });
-        if (replicas === undefined) delete d.props.spec.replicas;
-        else d.props.spec.replicas = replicas;
-        return d;
-    };
+    const critical = (replicas: number | undefined, spread = true) => spreadDeployment("api", replicas, undefined, spread);
     const pdb = res("kubernetes:policy/v1:PodDisruptionBudget", "api-pdb", {
         metadata: { name: "api", namespace: "sophia-mcp" },
         spec: { maxUnavailable: 1, selector: { matchLabels: { "app.kubernetes.io/name": "api" } } },

@@ -15,7 +15,7 @@ import * as os from "os";
 import * as path from "path";
 import { byFolder, FOLDERS, ROOT, sourceFiles, testSeconds, testsLoading, testsRunning } from "./folders.mjs";
 import { folderReport, rangeOf, scoreOf, secondPassMutants, writeScorePage, RESULTS, FOLDER_THRESHOLD } from "./scores.mjs";
-import { fingerprintsOf, forgetUndetected, runRecord, testsChange, tidyResult } from "./resultFiles.mjs";
+import { fingerprintsOf, forgetFiles, forgetUndetected, runRecord, seedNested, testsChange, tidyResult } from "./resultFiles.mjs";
 
 const USAGE = `usage: npm run mutate -- [--full] [--changed <git-ref>] [--page] [folder or path ...]
 folders: ${Object.keys(FOLDERS).join(", ")}; a path inside one (components/edge) mutates the files under it`;
@@ -99,9 +99,8 @@ function mutateFolder(folder, { files, full, incremental }) {
     runStryker(folder, "stryker.config.mjs", { files, tests, full, incrementalFile: incremental.first });
     tidyResult(incremental.first);
     // The report carries the folder's other files' results too: a run over a few files takes theirs.
-    const secondPass = secondPassMutants(JSON.parse(fs.readFileSync(path.join(ROOT, "reports", "mutation", `${folder}.json`), "utf8"))).filter(
-        (s) => !files || files.includes(s.file),
-    );
+    const firstReport = JSON.parse(fs.readFileSync(path.join(ROOT, "reports", "mutation", `${folder}.json`), "utf8"));
+    const secondPass = secondPassMutants(firstReport).filter((s) => !files || files.includes(s.file));
     if (secondPass.length) {
         // Quickest first: the run stops at the first failure, so a killed mutant costs about its quickest test.
         const seconds = testSeconds();
@@ -111,19 +110,23 @@ function mutateFolder(folder, { files, full, incremental }) {
         const plan = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "sophia-mutate-static-")), "plan.json");
         fs.writeFileSync(plan, JSON.stringify({ ranges: secondPass.map((s) => rangeOf(s.file, s.mutant)), tests }));
         // The command runner sees one test, so StrykerJS would reuse a static mutant's result after its
-        // tests changed: a changed or removed test file runs the pass again whole; test files that
-        // only joined run again the mutants that survived (or that no test reached).
+        // tests changed: a changed or removed test file runs the pass again whole (its results are
+        // dropped); test files that only joined run again the mutants that survived (or that no test reached).
         const testsFile = `${incremental.static}.tests`;
         const fingerprints = fingerprintsOf(tests);
         const change = full ? "changed" : testsChange(testsFile, fingerprints);
+        if (change === "changed") forgetFiles(incremental.static, mutated);
         const again =
             change === "added"
                 ? ` (test files added: the ${forgetUndetected(incremental.static)} undetected again)`
                 : change === "changed"
                   ? " (their tests changed: all again)"
                   : "";
-        process.stderr.write(`\n== mutate ${folder}: ${secondPass.length} static or unreached mutant(s), each in a fresh process${again}\n`);
-        runStryker(folder, "test/mutation/static.config.mjs", { full: change === "changed", incrementalFile: incremental.static, plan });
+        const nested = seedNested(incremental.static, firstReport, secondPass);
+        process.stderr.write(
+            `\n== mutate ${folder}: ${secondPass.length} static or unreached mutant(s), each in a fresh process${again}; ${nested} nested in their ranges keep the first pass's result\n`,
+        );
+        runStryker(folder, "test/mutation/static.config.mjs", { incrementalFile: incremental.static, plan });
         tidyResult(incremental.static);
         fs.writeFileSync(testsFile, `${JSON.stringify(fingerprints, null, 2)}\n`);
     }

@@ -426,3 +426,69 @@ describe("the static pass after its tests change", () => {
         fs.rmSync(dir, { recursive: true });
     });
 });
+
+describe("the static pass's mutants in each other's ranges", () => {
+    const seen = (code: string) => esm<unknown>(`import * as r from "./test/mutation/resultFiles.mjs"; ${code}`);
+    const spanning = (id: string, from: number, to: number, status: string, statusReason?: string) => ({
+        ...mutant(id, from, 1, status, statusReason),
+        mutatorName: "BlockStatement",
+        replacement: "{}",
+        location: { start: { line: from, column: 1 }, end: { line: to, column: 2 } },
+    });
+    // A function emptied at load (static), with a killed mutant and a static one inside it, and a survivor after it.
+    const first = {
+        schemaVersion: "2",
+        thresholds: { high: 90, low: 85 },
+        files: {
+            "stacks/a.ts": {
+                language: "typescript",
+                source: "source of a",
+                mutants: [
+                    spanning("1", 2, 6, "Ignored", IGNORED_STATIC),
+                    mutant("2", 3, 5, "Killed"),
+                    mutant("3", 4, 5, "Ignored", IGNORED_STATIC),
+                    mutant("4", 8, 1, "Survived"),
+                    mutant("5", 5, 1, "CompileError"),
+                ],
+            },
+        },
+    };
+    const secondPassOf = `(await import("./test/mutation/scores.mjs")).secondPassMutants(${JSON.stringify(first)})`;
+
+    it("gives the static pass the first pass's result of each mutant nested in a static one's range, once, and runs the static ones", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-mutation-"));
+        const file = path.join(dir, "static.json");
+        const seed = () => seen(`console.log(JSON.stringify(r.seedNested(${JSON.stringify(file)}, ${JSON.stringify(first)}, ${secondPassOf})));`);
+        expect(seed()).to.equal(2);
+        const seeded = JSON.parse(fs.readFileSync(file, "utf8")).files["stacks/a.ts"];
+        expect(seeded.source).to.equal("source of a");
+        // The killed one and the compile error inside the range, as the first pass found them; neither
+        // static one (the pass runs those), nor the survivor outside the range.
+        expect(seeded.mutants.map((m: { id: string; status: string }) => [m.id, m.status])).to.deep.equal([
+            ["2", "Killed"],
+            ["5", "CompileError"],
+        ]);
+        expect(seeded.mutants[0]).to.not.have.any.keys("coveredBy", "killedBy", "statusReason");
+        expect(seed()).to.equal(0);
+        fs.rmSync(dir, { recursive: true });
+    });
+
+    it("leaves a file whose static result was taken on other source to StrykerJS's diff, and keeps the other files' results", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-mutation-"));
+        const file = path.join(dir, "static.json");
+        const earlier = {
+            ...first,
+            files: {
+                "stacks/a.ts": { language: "typescript", source: "older source of a", mutants: [mutant("9", 2, 1, "Killed")] },
+                "stacks/b.ts": { language: "typescript", source: "b", mutants: [mutant("8", 1, 1, "Survived")] },
+            },
+        };
+        fs.writeFileSync(file, JSON.stringify(earlier));
+        expect(seen(`console.log(JSON.stringify(r.seedNested(${JSON.stringify(file)}, ${JSON.stringify(first)}, ${secondPassOf})));`)).to.equal(0);
+        expect(JSON.parse(fs.readFileSync(file, "utf8")).files).to.deep.equal(earlier.files);
+        // After their tests changed, a run's files are forgotten (tested again), the others kept.
+        seen(`r.forgetFiles(${JSON.stringify(file)}, ["stacks/a.ts"]); console.log("null");`);
+        expect(Object.keys(JSON.parse(fs.readFileSync(file, "utf8")).files)).to.deep.equal(["stacks/b.ts"]);
+        fs.rmSync(dir, { recursive: true });
+    });
+});

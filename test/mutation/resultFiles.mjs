@@ -56,6 +56,48 @@ export function forgetUndetected(incrementalFile) {
     return forgotten;
 }
 
+/** Drops from an incremental result every result of `files`, so that the next run tests those again. */
+export function forgetFiles(incrementalFile, files) {
+    if (!fs.existsSync(incrementalFile)) return;
+    const report = JSON.parse(fs.readFileSync(incrementalFile, "utf8"));
+    for (const file of files) delete report.files[file];
+    writeResult(incrementalFile, report);
+}
+
+/**
+ * Gives the static pass the first pass's result for each mutant nested in a second-pass mutant's range
+ * (the statements of a function whose static mutant empties it, the checks inside a rule's object):
+ * StrykerJS's mutate ranges select those too, and would run each again in a fresh process. Its
+ * command runner reports no coverage, so StrykerJS reuses any result it finds for an unchanged
+ * mutant; only those in the ranges are run. A file whose earlier static result was taken on other
+ * source is left to StrykerJS's own diff. Returns how many results were added.
+ */
+export function seedNested(incrementalFile, firstReport, secondPass) {
+    const report = fs.existsSync(incrementalFile) ? JSON.parse(fs.readFileSync(incrementalFile, "utf8")) : { ...firstReport, files: {} };
+    const running = new Set(secondPass.map((s) => s.mutant.id));
+    let added = 0;
+    for (const file of new Set(secondPass.map((s) => s.file))) {
+        const current = firstReport.files[file];
+        const entry = (report.files[file] ??= { language: current.language, source: current.source, mutants: [] });
+        if (entry.source !== current.source) continue;
+        const ranges = secondPass.filter((s) => s.file === file).map((s) => s.mutant.location);
+        const known = new Set(entry.mutants.map(mutantKey));
+        for (const m of current.mutants) {
+            if (running.has(m.id) || known.has(mutantKey(m)) || !ranges.some((range) => within(m.location, range))) continue;
+            const { id, mutatorName, replacement, location, status } = m;
+            entry.mutants.push({ id, mutatorName, replacement, location, status });
+            added++;
+        }
+    }
+    writeResult(incrementalFile, report);
+    return added;
+}
+
+const mutantKey = (m) =>
+    `${m.location.start.line}:${m.location.start.column}-${m.location.end.line}:${m.location.end.column} ${m.mutatorName}: ${m.replacement}`;
+const before = (a, b) => a.line < b.line || (a.line === b.line && a.column <= b.column);
+const within = (inner, outer) => before(outer.start, inner.start) && before(inner.end, outer.end);
+
 /**
  * Keeps of a result what the next run and the scores page read: each mutant's place, change, status
  * and tests. A killing test's output (its stack trace), the project's folder and the run's options

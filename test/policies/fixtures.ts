@@ -64,6 +64,27 @@ export function workload(type: (typeof WORKLOAD_TYPES)[number], podSpec: Obj = c
     return { type, urn: urnOf(type, `${name}-${KIND(type).toLowerCase()}`), name: `${name}-${KIND(type).toLowerCase()}`, props };
 }
 
+/**
+ * A Deployment spread across nodes (or not: `spread` false), with `replicas` (undefined: left to an
+ * autoscaler) and the labels given: what the high-availability rule reads.
+ */
+export function spreadDeployment(name: string, replicas: number | undefined, labels: Obj = { "sophia.ai/tier": "critical" }, spread = true): Fixture {
+    const pod = compliantPodSpec(name);
+    if (spread)
+        pod.topologySpreadConstraints = [
+            {
+                maxSkew: 1,
+                topologyKey: "kubernetes.io/hostname",
+                whenUnsatisfiable: "DoNotSchedule",
+                labelSelector: { matchLabels: { "app.kubernetes.io/name": name } },
+            },
+        ];
+    const d = workload("kubernetes:apps/v1:Deployment", pod, name, labels);
+    if (replicas === undefined) delete d.props.spec.replicas;
+    else d.props.spec.replicas = replicas;
+    return d;
+}
+
 export const SWARM_SERVICE = "docker:index/service:Service";
 
 export function swarmService(name = "web", extra: Obj = {}): Fixture {

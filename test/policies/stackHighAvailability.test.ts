@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { requireCriticalHighAvailability } from "../../policies/stack/requireCriticalHighAvailability";
-import { checkStack, compliantPodSpec, swarmService, urnOf, workload, type Fixture } from "./fixtures";
+import { checkStack, spreadDeployment, swarmService, urnOf, type Fixture } from "./fixtures";
 
 type Obj = Record<string, any>;
 const TIER = "sophia.ai/tier";
@@ -9,23 +9,8 @@ const HPA = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler";
 const res = (type: string, name: string, props: Obj): Fixture => ({ type, urn: urnOf(type, name), name, props });
 const check = (resources: Fixture[]) => checkStack(requireCriticalHighAvailability, resources);
 
-/** An "api" Deployment spread across nodes, with `replicas` (undefined: left to an autoscaler) and the tier labels given. */
-function api(replicas: number | undefined, labels: Obj = { [TIER]: "critical" }, spread = true): Fixture {
-    const pod = compliantPodSpec("api");
-    if (spread)
-        pod.topologySpreadConstraints = [
-            {
-                maxSkew: 1,
-                topologyKey: "kubernetes.io/hostname",
-                whenUnsatisfiable: "DoNotSchedule",
-                labelSelector: { matchLabels: { "app.kubernetes.io/name": "api" } },
-            },
-        ];
-    const d = workload("kubernetes:apps/v1:Deployment", pod, "api", labels);
-    if (replicas === undefined) delete d.props.spec.replicas;
-    else d.props.spec.replicas = replicas;
-    return d;
-}
+/** The "api" Deployment spread across nodes, with `replicas` (undefined: left to an autoscaler) and the tier labels given. */
+const api = (replicas: number | undefined, labels: Obj = { [TIER]: "critical" }, spread = true) => spreadDeployment("api", replicas, labels, spread);
 
 const pdb = (name: string, matchLabels: Obj | undefined, namespace = "sophia-mcp") =>
     res(PDB, name, { metadata: { name, namespace }, spec: { maxUnavailable: 1, ...(matchLabels ? { selector: { matchLabels } } : {}) } });
