@@ -1,4 +1,5 @@
-// The edge as each real stack plans it (under mocks), and the errors bad input gets.
+// The edge as the program registers it from each real stack file (evaluated in process, under the
+// recording mocks), and the errors bad input gets from the plan command.
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -9,7 +10,8 @@ import { nginxServers } from "../../policies/edge/routes";
 import { loadProgramInputs } from "../../stacks/inputs";
 import { InvalidInputError } from "../../stacks/problems";
 import type { RecordedResource } from "../../commands/plan/recorder";
-import { planOf, ROOT, runPlan } from "../support/plan";
+import { ROOT, runPlan } from "../support/plan";
+import { artifact, evaluateStack, ofType } from "../support/program";
 
 const catalog = loadCatalog();
 const publicServers = catalog.servers.filter((s) => s.expose === "public").map((s) => s.name);
@@ -25,8 +27,6 @@ const domains: Record<string, string> = { dev: "dev.sophia-ai.com", staging: "st
 const UIS = ["grafana", "alertmanager", "jaeger"];
 const routedHosts = (domain: string) => [...publicServers.map((s) => `${s}.mcp.${domain}`), ...UIS.map((ui) => `${ui}.${domain}`)];
 
-const ofType = (resources: RecordedResource[], type: string) => resources.filter((r) => r.type === type);
-
 const inputs = (r: RecordedResource): any => r.inputs;
 
 describe("edge in the stacks' plans", function () {
@@ -39,8 +39,9 @@ describe("edge in the stacks' plans", function () {
 
     for (const stack of ["staging", "prod"]) {
         describe(`${stack} (Kubernetes Ingress to the authenticating gateway)`, () => {
-            it("gives each public server one TLS Ingress to the gateway, and internal servers none", () => {
-                const ingresses = ofType(planOf(stack).plan!.resources, "kubernetes:networking.k8s.io/v1:Ingress").map(inputs);
+            it("gives each public server one TLS Ingress to the gateway, and internal servers none", async () => {
+                const e = await evaluateStack(stack);
+                const ingresses = ofType(e, "kubernetes:networking.k8s.io/v1:Ingress").map(inputs);
                 const hosts = ingresses.flatMap((i) => i.spec.rules.map((r: { host: string }) => r.host));
                 expect(hosts).to.have.members(routedHosts(domains[stack]));
                 for (const i of ingresses) {
@@ -48,11 +49,12 @@ describe("edge in the stacks' plans", function () {
                     expect(i.metadata.annotations["cert-manager.io/cluster-issuer"]).to.equal("sophia-acme");
                     expect(i.spec.rules[0].http.paths[0].backend.service.name).to.equal("edge-gateway");
                 }
-                expect(ofType(planOf(stack).plan!.resources, "kubernetes:cert-manager.io/v1:ClusterIssuer")).to.have.length(1);
+                expect(ofType(e, "kubernetes:cert-manager.io/v1:ClusterIssuer")).to.have.length(1);
             });
 
-            it("lets only the edge namespace reach exposed servers' ports, and nothing reach internal ones from the edge", () => {
-                const policies = ofType(planOf(stack).plan!.resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy").map(inputs);
+            it("lets only the edge namespace reach exposed servers' ports, and nothing reach internal ones from the edge", async () => {
+                const e = await evaluateStack(stack);
+                const policies = ofType(e, "kubernetes:networking.k8s.io/v1:NetworkPolicy").map(inputs);
                 const sources = (server: string): string[] =>
                     policies
                         .filter((p) => p.metadata.name === server && p.metadata.namespace === "sophia-mcp")
@@ -62,18 +64,18 @@ describe("edge in the stacks' plans", function () {
                             ),
                         );
                 for (const s of publicServers) expect(sources(s), s).to.have.members(["sophia-monitoring", "sophia-edge"]);
-                for (const s of internalOn(planOf(stack).plan!.target)) expect(sources(s), s).to.deep.equal(["sophia-monitoring"]);
+                for (const s of internalOn(e.settings.target)) expect(sources(s), s).to.deep.equal(["sophia-monitoring"]);
                 const gateway = policies.find((p) => p.metadata.name === "edge-gateway");
                 const controller = stack === "staging" ? "kube-system" : "ingress-nginx";
                 expect(gateway.spec.ingress[0].from[0].namespaceSelector.matchLabels["kubernetes.io/metadata.name"]).to.equal(controller);
             });
 
-            it("lists each session-affinity server's pods in a headless Service the gateway looks up in the cluster DNS", () => {
+            it("lists each session-affinity server's pods in a headless Service the gateway looks up in the cluster DNS", async () => {
                 expect(stickyServers.length, "the catalog has a public server with session affinity").to.be.above(0);
-                const resources = planOf(stack).plan!.resources;
-                const config = fs.readFileSync(path.join(planOf(stack).out, stack, "edge", "nginx.conf"), "utf8");
-                const services = ofType(resources, "kubernetes:core/v1:Service").map(inputs);
-                const workloads = [...ofType(resources, "kubernetes:apps/v1:Deployment"), ...ofType(resources, "kubernetes:apps/v1:StatefulSet")].map(inputs);
+                const e = await evaluateStack(stack);
+                const config = artifact(e, "edge/nginx.conf");
+                const services = ofType(e, "kubernetes:core/v1:Service").map(inputs);
+                const workloads = [...ofType(e, "kubernetes:apps/v1:Deployment"), ...ofType(e, "kubernetes:apps/v1:StatefulSet")].map(inputs);
                 for (const server of stickyServers) {
                     const headless = services.find((s) => s.metadata.name === `${server.name}-replicas`);
                     expect(headless, server.name).to.not.equal(undefined);
@@ -89,8 +91,8 @@ describe("edge in the stacks' plans", function () {
                 expect(listed).to.have.members(stickyServers.map((s) => `${s.name}-replicas`));
             });
 
-            it("authenticates every route in the gateway config", () => {
-                const config = fs.readFileSync(path.join(planOf(stack).out, stack, "edge", "nginx.conf"), "utf8");
+            it("authenticates every route in the gateway config", async () => {
+                const config = artifact(await evaluateStack(stack), "edge/nginx.conf");
                 const proxying = nginxServers(config).filter((s) => s.proxies);
                 expect(proxying.map((s) => s.serverNames[0])).to.have.members(routedHosts(domains[stack]));
                 for (const s of proxying) expect(s.authenticated, s.serverNames[0]).to.equal(true);
@@ -99,25 +101,27 @@ describe("edge in the stacks' plans", function () {
     }
 
     describe("dev (Swarm: the gateway is the front door)", () => {
-        const services = () => ofType(planOf("dev").plan!.resources, "docker:index/service:Service").map(inputs);
-        const service = (name: string) => services().find((s) => s.name === `sophia-${name}`);
-        const networks = (name: string): string[] => service(name).taskSpec.networksAdvanceds.map((n: { name: string }) => n.name);
+        const services = async () => ofType(await evaluateStack("dev"), "docker:index/service:Service").map(inputs);
+        const networksOf = (services: any[], name: string): string[] =>
+            services.find((s) => s.name === `sophia-${name}`).taskSpec.networksAdvanceds.map((n: { name: string }) => n.name);
 
-        it("publishes only the gateway, on 443 and 80", () => {
-            const published = services().filter((s) => s.endpointSpec?.ports?.length);
+        it("publishes only the gateway, on 443 and 80", async () => {
+            const published = (await services()).filter((s) => s.endpointSpec?.ports?.length);
             expect(published.map((s) => s.name)).to.deep.equal(["sophia-edge-gateway"]);
             expect(published[0].endpointSpec.ports.map((p: { publishedPort: number }) => p.publishedPort)).to.have.members([443, 80]);
         });
 
-        it("puts exposed servers on the edge network and keeps internal ones off it", () => {
+        it("puts exposed servers on the edge network and keeps internal ones off it", async () => {
+            const all = await services();
+            const networks = (name: string) => networksOf(all, name);
             for (const s of publicServers) expect(networks(s), s).to.include("sophia-edge-id");
             for (const s of internalServers) expect(networks(s), s).to.not.include("sophia-edge-id");
             // The gateway also reaches the monitoring UIs it serves behind sign-in.
             expect(networks("edge-gateway")).to.have.members(["sophia-edge-id", "sophia-monitoring-id"]);
         });
 
-        it("serves every routed host over TLS with authentication, and no internal server's host", () => {
-            const config = fs.readFileSync(path.join(planOf("dev").out, "dev", "edge", "nginx.conf"), "utf8");
+        it("serves every routed host over TLS with authentication, and no internal server's host", async () => {
+            const config = artifact(await evaluateStack("dev"), "edge/nginx.conf");
             const proxying = nginxServers(config).filter((s) => s.proxies);
             expect(proxying.map((s) => s.serverNames[0])).to.have.members(routedHosts("dev.sophia-ai.com"));
             for (const s of proxying) {
@@ -127,8 +131,8 @@ describe("edge in the stacks' plans", function () {
             for (const s of internalServers) expect(config).to.not.include(`${s}.mcp.`);
         });
 
-        it("reaches each session-affinity server through tasks.<service>, asking Docker's DNS while it runs", () => {
-            const config = fs.readFileSync(path.join(planOf("dev").out, "dev", "edge", "nginx.conf"), "utf8");
+        it("reaches each session-affinity server through tasks.<service>, asking Docker's DNS while it runs", async () => {
+            const config = artifact(await evaluateStack("dev"), "edge/nginx.conf");
             expect(stickyServers.length).to.be.above(0);
             for (const server of stickyServers) {
                 expect(config).to.contain(`set $mcp_replicas tasks.${server.name};`);

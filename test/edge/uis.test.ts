@@ -1,7 +1,5 @@
 import { expect } from "chai";
-import * as fs from "fs";
-import * as path from "path";
-import { planOf } from "../support/plan";
+import { artifact, evaluateStack, ofType } from "../support/program";
 
 /** The server blocks of an nginx configuration, by server_name. */
 function serverBlocks(conf: string): Map<string, string> {
@@ -20,18 +18,18 @@ describe("the monitoring UIs at the edge", () => {
         ["staging", "staging.sophia-ai.com"],
         ["prod", "sophia-ai.com"],
     ]) {
-        it(`${stack}: Grafana, Alertmanager and Jaeger are served only after sign-in, over TLS`, () => {
-            const run = planOf(stack);
-            const blocks = serverBlocks(fs.readFileSync(path.join(run.out, stack, "edge", "nginx.conf"), "utf8"));
-            const ingresses = run
-                .plan!.resources.filter((r) => r.type === "kubernetes:networking.k8s.io/v1:Ingress")
-                .map((r) => r.inputs as { spec: { tls?: { hosts: string[] }[]; rules: { host: string }[] } });
+        it(`${stack}: Grafana, Alertmanager and Jaeger are served only after sign-in, over TLS`, async () => {
+            const e = await evaluateStack(stack);
+            const blocks = serverBlocks(artifact(e, "edge/nginx.conf"));
+            const ingresses = ofType(e, "kubernetes:networking.k8s.io/v1:Ingress").map(
+                (r) => r.inputs as { spec: { tls?: { hosts: string[] }[]; rules: { host: string }[] } },
+            );
             for (const ui of ["grafana", "alertmanager", "jaeger"]) {
                 const host = `${ui}.${domain}`;
                 const block = blocks.get(host);
                 expect(block, `${stack} ${ui}`).to.not.equal(undefined);
                 expect(block).to.include("auth_request /oauth2/auth;");
-                if (run.plan!.target === "swarm") {
+                if (e.settings.target === "swarm") {
                     // The gateway itself terminates TLS on Swarm.
                     expect(block).to.match(/listen \d+ ssl/);
                 } else {

@@ -1,7 +1,8 @@
 // The mutation run's shards: each source folder is mutated on its own, against the test files that
-// import one of its modules directly. A test that reaches a folder only through other modules, or
-// only through a child process (a plan, a command), is not selected: per-test coverage cannot see
-// into another process, and the broad tests would make every run as slow as the whole suite.
+// import one of its modules directly, and those that run the program in process when it reaches the
+// folder. A test that reaches a folder only through other modules, or only through a child process
+// (a plan, a command), is not selected: per-test coverage cannot see into another process, and the
+// broad tests would make every run as slow as the whole suite.
 import * as fs from "fs";
 import * as path from "path";
 import ts from "typescript";
@@ -133,13 +134,15 @@ function listed(patterns) {
 }
 
 /**
- * The test files of `folder`'s shard: those importing one of its modules directly, quickest first (by
+ * The test files of `folder`'s shard: those importing one of its modules directly, and those running
+ * the program in process when it reaches the folder, quickest first (by
  * the last `npm test`): a run stops at a mutant's first failing test, so a killed one costs about its quickest.
  */
 export function testsOf(folder) {
     const seconds = testSeconds();
+    const programReaches = [PROGRAM, ...reachedFrom(PROGRAM)].some((file) => folderOf(file) === folder);
     return testFiles()
-        .filter((test) => importsOf(test).some((imported) => folderOf(imported) === folder))
+        .filter((test) => importsOf(test).some((imported) => folderOf(imported) === folder) || (programReaches && runsProgram(test)))
         .sort((a, b) => (seconds[a] ?? 1) - (seconds[b] ?? 1));
 }
 
@@ -163,15 +166,26 @@ export function reachedFrom(file) {
 const PROGRAM = "index.ts";
 
 /**
+ * The tests' in-process runner of the program: it loads index.ts with require() at run time, which
+ * no import shows. A test that loads it reaches everything the program imports.
+ */
+export const PROGRAM_RUNNER = "test/support/program.ts";
+
+const runsProgram = (test) => reachedFrom(test).has(PROGRAM_RUNNER);
+
+/** The repository's modules a test loads, directly or through others, the program's too when it runs it in process. */
+export function loadedBy(test) {
+    return runsProgram(test) ? new Set([...reachedFrom(test), PROGRAM, ...reachedFrom(PROGRAM)]) : reachedFrom(test);
+}
+
+/**
  * The folder's test files (`testsOf`) that load one of `files`, through any modules; all of them
  * when none does. The whole folder's run gives those tests the same mutants: a run over a few files
  * finds what it would.
  */
 export function testsLoading(folder, files) {
-    // The program's tests load index.ts with require() at run time, which no import shows: they reach what it imports.
-    const runningProgram = new Set(testsRunning([PROGRAM]));
     const loading = testsOf(folder).filter((test) => {
-        const reached = runningProgram.has(test) ? new Set([...reachedFrom(test), PROGRAM, ...reachedFrom(PROGRAM)]) : reachedFrom(test);
+        const reached = loadedBy(test);
         return files.some((file) => reached.has(file));
     });
     return loading.length ? loading : testsOf(folder);
@@ -190,6 +204,20 @@ export function testsRunning(files) {
         const text = fs.readFileSync(path.join(ROOT, test), "utf8");
         return names.some((name) => text.includes(name));
     });
+}
+
+/** A test that starts the repository's programs in child processes (a plan, a command, a job's program). */
+const STARTS_PROGRAMS = /\b(planOf|runPlan|runCli|runCliAsync|runProgram|spawnSync|spawn|execFile|execFileSync)\(/;
+
+/**
+ * `tests` in the order the second pass runs them, each mutant in a fresh process until one fails:
+ * those that start programs last (in a fresh process each pays for its plans, which \`npm test\`'s
+ * timings share between files), each group quickest first by the last \`npm test\`.
+ */
+export function secondPassOrder(tests) {
+    const seconds = testSeconds();
+    const starts = new Map(tests.map((test) => [test, STARTS_PROGRAMS.test(fs.readFileSync(path.join(ROOT, test), "utf8"))]));
+    return [...tests].sort((a, b) => Number(starts.get(a)) - Number(starts.get(b)) || (seconds[a] ?? 10) - (seconds[b] ?? 10));
 }
 
 /** Seconds each test file took in the last `npm test` (test/shards/weights.json), for ordering. */

@@ -13,7 +13,7 @@ import { spawnSync, execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { byFolder, FOLDERS, ROOT, sourceFiles, testSeconds, testsLoading, testsRunning } from "./folders.mjs";
+import { byFolder, FOLDERS, ROOT, secondPassOrder, sourceFiles, testsLoading, testsRunning } from "./folders.mjs";
 import { folderReport, rangeOf, scoreOf, secondPassMutants, writeScorePage, RESULTS, FOLDER_THRESHOLD } from "./scores.mjs";
 import { fingerprintsOf, forgetFiles, forgetUndetected, runRecord, seedNested, testsChange, tidyResult } from "./resultFiles.mjs";
 
@@ -103,10 +103,9 @@ function mutateFolder(folder, { files, full, incremental }) {
     const secondPass = secondPassMutants(firstReport).filter((s) => !files || files.includes(s.file));
     if (secondPass.length) {
         // Quickest first: the run stops at the first failure, so a killed mutant costs about its quickest test.
-        const seconds = testSeconds();
         const mutated = [...new Set(secondPass.map((s) => s.file))];
         const unreached = [...new Set(secondPass.filter((s) => s.mutant.status === "NoCoverage").map((s) => s.file))];
-        const tests = [...new Set([...testsLoading(folder, mutated), ...testsRunning(unreached)])].sort((a, b) => (seconds[a] ?? 10) - (seconds[b] ?? 10));
+        const tests = secondPassOrder([...new Set([...testsLoading(folder, mutated), ...testsRunning(unreached)])]);
         const plan = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "sophia-mutate-static-")), "plan.json");
         fs.writeFileSync(plan, JSON.stringify({ ranges: secondPass.map((s) => rangeOf(s.file, s.mutant)), tests }));
         // The command runner sees one test, so StrykerJS would reuse a static mutant's result after its

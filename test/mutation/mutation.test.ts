@@ -90,15 +90,18 @@ describe("the mutation run's folders", () => {
         });
     });
 
-    it("gives a folder the test files that import its modules directly, and no other", () => {
-        const { catalog, images } = esm<Record<string, string[]>>(`
-            import { testsOf } from "./test/mutation/folders.mjs";
-            console.log(JSON.stringify({ catalog: testsOf("catalog"), images: testsOf("images") }));`);
+    it("gives a folder the test files that import its modules directly, and no other that leaves the program alone", () => {
+        const { catalog, images, runners } = esm<Record<string, string[]>>(`
+            import { PROGRAM_RUNNER, reachedFrom, testsOf } from "./test/mutation/folders.mjs";
+            const images = testsOf("images");
+            console.log(JSON.stringify({ catalog: testsOf("catalog"), images, runners: images.filter((test) => reachedFrom(test).has(PROGRAM_RUNNER)) }));`);
         expect(catalog).to.include.members(["test/catalogSchema.test.ts", "test/catalog.test.ts"]);
         for (const test of [...catalog, ...images]) expect(fs.existsSync(path.join(ROOT, test)), test).to.equal(true);
         // The images' programs are imported by their tests, each naming the program's source folder.
         expect(images).to.include.members(["test/backup/health.test.ts"]);
-        for (const test of images) expect(fs.readFileSync(path.join(ROOT, test), "utf8"), test).to.match(/images\/(backup|stdio-bridge)\/src/);
+        // Besides them, the tests that run the program, which loads the backup image's layout.
+        for (const test of images.filter((t) => !runners.includes(t)))
+            expect(fs.readFileSync(path.join(ROOT, test), "utf8"), test).to.match(/images\/(backup|stdio-bridge)\/src/);
         // A test that imports nothing of the catalog (it runs the commands as child processes) is not the catalog's.
         expect(catalog).to.not.include("test/build.test.ts");
     });
@@ -227,6 +230,37 @@ describe("the tests a mutation run selects for changed files", () => {
         expect(unknown).to.deep.equal(all);
         // The program's test imports a component directly and reaches the backup store only through index.ts.
         expect(backups).to.include("test/stacks/program.test.ts");
+    });
+
+    it("gives the folders the program reaches every test that runs it in process, through the runner's require() no import shows", () => {
+        const { runner, components, policies, runs, loaded, program } = esm<{
+            runner: string;
+            components: string[];
+            policies: string[];
+            runs: string[];
+            loaded: string[];
+            program: string[];
+        }>(`
+            import { loadedBy, PROGRAM_RUNNER, reachedFrom, testFiles, testsOf } from "./test/mutation/folders.mjs";
+            const runs = testFiles().filter((test) => reachedFrom(test).has(PROGRAM_RUNNER));
+            console.log(JSON.stringify({
+                runner: PROGRAM_RUNNER,
+                components: testsOf("components"),
+                policies: testsOf("policies"),
+                runs,
+                loaded: [...loadedBy(runs[0])],
+                program: [...reachedFrom("index.ts")],
+            }));`);
+        expect(fs.readFileSync(path.join(ROOT, runner), "utf8")).to.match(/require\.resolve\(path\.join\(ROOT, "index\.ts"\)\)/);
+        expect(runs).to.include("test/stacks/program.test.ts");
+        // A runner's test reaches the program and all it imports, the components among them.
+        expect(loaded).to.include.members(["index.ts", ...program]);
+        expect(program.some((file) => file.startsWith("components/"))).to.equal(true);
+        expect(components).to.include.members(runs);
+        // The program imports nothing of the policy pack: its shard keeps only the tests that import it.
+        expect(program.some((file) => file.startsWith("policies/"))).to.equal(false);
+        for (const test of runs)
+            if (policies.includes(test)) expect(fs.readFileSync(path.join(ROOT, test), "utf8"), test).to.match(/from "(\.\.\/)+policies\//);
     });
 
     it("finds the tests that run a file in a child process by its path or its folder before a template, never the tooling's own", () => {
@@ -424,6 +458,26 @@ describe("the static pass after its tests change", () => {
         expect(kept).to.deep.equal(["Killed", "Timeout", "CompileError", "RuntimeError"]);
         expect(seen(`console.log(JSON.stringify(r.forgetUndetected(${JSON.stringify(path.join(dir, "none.json"))})));`)).to.equal(0);
         fs.rmSync(dir, { recursive: true });
+    });
+});
+
+describe("the order of the second pass's tests", () => {
+    it("runs the tests that start programs last, and each group quickest first", () => {
+        const { ordered, seconds, selected } = esm<{ ordered: string[]; seconds: Record<string, number>; selected: string[] }>(`
+            import { secondPassOrder, testSeconds, testsOf } from "./test/mutation/folders.mjs";
+            const selected = testsOf("stacks");
+            console.log(JSON.stringify({ ordered: secondPassOrder(selected), seconds: testSeconds(), selected }));`);
+        expect([...ordered].sort()).to.deep.equal([...selected].sort());
+        const starts = ordered.map((test) =>
+            /\b(planOf|runPlan|runCli|runCliAsync|runProgram|spawnSync|spawn|execFile|execFileSync)\(/.test(fs.readFileSync(path.join(ROOT, test), "utf8")),
+        );
+        // Both kinds are there, the in-process ones first.
+        expect(starts).to.include(true).and.to.include(false);
+        expect(starts).to.deep.equal([...starts].sort((a, b) => Number(a) - Number(b)));
+        for (const group of [false, true]) {
+            const times = ordered.filter((_, i) => starts[i] === group).map((test) => seconds[test] ?? 10);
+            expect(times, String(group)).to.deep.equal([...times].sort((a, b) => a - b));
+        }
     });
 });
 

@@ -73,7 +73,9 @@ export function forgetFiles(incrementalFile, files) {
  * source is left to StrykerJS's own diff. Returns how many results were added.
  */
 export function seedNested(incrementalFile, firstReport, secondPass) {
-    const report = fs.existsSync(incrementalFile) ? JSON.parse(fs.readFileSync(incrementalFile, "utf8")) : { ...firstReport, files: {} };
+    const report = fs.existsSync(incrementalFile)
+        ? JSON.parse(fs.readFileSync(incrementalFile, "utf8"))
+        : { schemaVersion: firstReport.schemaVersion, thresholds: firstReport.thresholds, files: {} };
     const running = new Set(secondPass.map((s) => s.mutant.id));
     let added = 0;
     for (const file of new Set(secondPass.map((s) => s.file))) {

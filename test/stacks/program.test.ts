@@ -1,59 +1,18 @@
-// The program (index.ts) evaluated in this process from each stack file, as `pulumi up` would run
-// it: which components each stack's settings turn on, what they are wired to, in which order, and
-// what the stack exports. The plans run the same program in child processes; in process, each of
-// its lines is seen by coverage and the mutation run.
+// The program (index.ts) evaluated in this process from each stack file (test/support/program.ts):
+// which components each stack's settings turn on, what they are wired to, in which order, and what
+// the stack exports.
 import { expect } from "chai";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import { CATALOG_FILE, loadCatalog } from "../../catalog";
-import { contributedArtifacts } from "../../components/artifacts";
-import { evaluateProgram, Evaluation } from "../../commands/plan/evaluate";
-import { escProvidedKeys } from "../../commands/plan/plan";
-import { installMonitor, RecordedResource, RecordingMonitor } from "../../commands/plan/recorder";
-import { readStackConfig, StackConfig } from "../../commands/plan/stackConfig";
+import { RecordedResource, RecordingMonitor } from "../../commands/plan/recorder";
 import { platformStacks } from "../../esc/needs";
 import { backupNames } from "../../stacks/backupNames";
 import { InvalidInputError } from "../../stacks/problems";
-import { CONFIG_NAMESPACE, loadStackSettings, StackSettings } from "../../stacks/settings";
-import { monitor } from "../support/setup";
 import { ROOT } from "../support/plan";
-
-interface Evaluated extends Evaluation {
-    readonly settings: StackSettings;
-    readonly artifacts: ReadonlyMap<string, string>;
-}
-
-/** The stack's config as the plan reads it offline, with `overrides` ("sophia:<key>" → value) on top. */
-function stackConfigOf(stack: string, overrides: Record<string, string> = {}): StackConfig {
-    const config = readStackConfig(ROOT, stack, (environments) => escProvidedKeys(ROOT, undefined, environments));
-    Object.assign(config.config, overrides);
-    return config;
-}
-
-const valueOf = (output: pulumi.Output<string>): Promise<string> => (output as unknown as { promise(): Promise<string> }).promise();
-
-/** Runs index.ts afresh under `recorder`, then gives the process back to the other in-process tests. */
-async function runProgram(config: StackConfig, recorder: RecordingMonitor): Promise<Evaluation> {
-    delete require.cache[require.resolve(path.join(ROOT, "index.ts"))];
-    try {
-        return await evaluateProgram(path.join(ROOT, "index"), config, recorder);
-    } finally {
-        pulumi.runtime.setAllConfig({}, []);
-        installMonitor(monitor, "sophia", "test");
-    }
-}
-
-/** The program's evaluation with the settings it ran on and its artifacts' texts. */
-async function evaluate(config: StackConfig): Promise<Evaluated> {
-    const evaluation = await runProgram(config, new RecordingMonitor());
-    const settings = loadStackSettings(config.stack, (key) => config.config[`${CONFIG_NAMESPACE}:${key}`]);
-    const artifacts = new Map<string, string>();
-    for (const [file, output] of contributedArtifacts()) artifacts.set(file, await valueOf(output));
-    return { ...evaluation, settings, artifacts };
-}
+import { evaluate, Evaluated, runProgram, stackConfigOf } from "../support/program";
 
 const catalog = loadCatalog();
 const components = (e: Evaluated, type: string) => e.resources.filter((r) => r.type === `sophia:platform:${type}`);

@@ -1,0 +1,64 @@
+// The program (index.ts) evaluated in this process from a stack file, as `pulumi up` would run it,
+// under the recording mock monitor: what each stack registers, exports and renders. The plans run
+// the same program in child processes; in process, each of its lines is seen by coverage and by the
+// mutation run's per-test coverage (test/mutation/folders.mjs counts a test that loads this module
+// as one that loads everything the program imports). Evaluate inside each test, not once in a hook:
+// a mutant runs only the tests whose own evaluation reached it.
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { contributedArtifacts } from "../../components/artifacts";
+import { evaluateProgram, Evaluation } from "../../commands/plan/evaluate";
+import { escProvidedKeys } from "../../commands/plan/plan";
+import { installMonitor, RecordedResource, RecordingMonitor } from "../../commands/plan/recorder";
+import { readStackConfig, StackConfig } from "../../commands/plan/stackConfig";
+import { CONFIG_NAMESPACE, loadStackSettings, StackSettings } from "../../stacks/settings";
+import { ROOT } from "./plan";
+import { monitor } from "./setup";
+
+export interface Evaluated extends Evaluation {
+    readonly settings: StackSettings;
+    /** The files the components render (edge/nginx.conf, monitoring/rules/…), by path, with their text. */
+    readonly artifacts: ReadonlyMap<string, string>;
+}
+
+/** The stack's config as the plan reads it offline, with `overrides` ("sophia:<key>" → value) on top. */
+export function stackConfigOf(stack: string, overrides: Record<string, string> = {}): StackConfig {
+    const config = readStackConfig(ROOT, stack, (environments) => escProvidedKeys(ROOT, undefined, environments));
+    Object.assign(config.config, overrides);
+    return config;
+}
+
+const valueOf = (output: pulumi.Output<string>): Promise<string> => (output as unknown as { promise(): Promise<string> }).promise();
+
+/** Runs index.ts afresh under `recorder`, then gives the process back to the other in-process tests. */
+export async function runProgram(config: StackConfig, recorder: RecordingMonitor): Promise<Evaluation> {
+    delete require.cache[require.resolve(path.join(ROOT, "index.ts"))];
+    try {
+        return await evaluateProgram(path.join(ROOT, "index"), config, recorder);
+    } finally {
+        pulumi.runtime.setAllConfig({}, []);
+        installMonitor(monitor, "sophia", "test");
+    }
+}
+
+/** The program's evaluation on `config`, with the settings it ran on and its artifacts' texts. */
+export async function evaluate(config: StackConfig): Promise<Evaluated> {
+    const evaluation = await runProgram(config, new RecordingMonitor());
+    const settings = loadStackSettings(config.stack, (key) => config.config[`${CONFIG_NAMESPACE}:${key}`]);
+    const artifacts = new Map<string, string>();
+    for (const [file, output] of contributedArtifacts()) artifacts.set(file, await valueOf(output));
+    return { ...evaluation, settings, artifacts };
+}
+
+/** The program's evaluation on a stack file of the repository (Pulumi.<stack>.yaml), with `overrides` on top. */
+export const evaluateStack = (stack: string, overrides: Record<string, string> = {}): Promise<Evaluated> => evaluate(stackConfigOf(stack, overrides));
+
+/** The registered resources of one type (a provider's token, e.g. kubernetes:networking.k8s.io/v1:Ingress). */
+export const ofType = (e: Evaluation, type: string): RecordedResource[] => e.resources.filter((r) => r.type === type);
+
+/** An artifact's text; a test fails naming it when the evaluation rendered none. */
+export function artifact(e: Evaluated, file: string): string {
+    const text = e.artifacts.get(file);
+    if (text === undefined) throw new Error(`the program rendered no ${file}; it rendered: ${[...e.artifacts.keys()].join(", ")}`);
+    return text;
+}
