@@ -1,3 +1,7 @@
+// Monitoring as each stack's program (index.ts) registers and renders it, evaluated in this process
+// from the stack file (test/support/program.ts): the Monitoring component, the files it renders
+// (monitoring/…, judged by promtool and amtool once written to a scratch folder), the servers'
+// tracing environment, and on Kubernetes the ServiceMonitors, PrometheusRules and autoscalers.
 import { expect } from "chai";
 import * as fs from "fs";
 import * as os from "os";
@@ -7,7 +11,8 @@ import { loadCatalog } from "../../catalog";
 import { LATENCY_P95_METRIC } from "../../components/monitoring/metricsContract";
 import type { RecordedResource } from "../../commands/plan/recorder";
 import { PLACEHOLDER_PREFIX } from "../../commands/plan/stackConfig";
-import { filesUnder, planOf } from "../support/plan";
+import { filesUnder } from "../support/plan";
+import { artifact, Evaluated, evaluateStack } from "../support/program";
 import { runTool } from "../support/tools";
 
 const STACKS = ["dev", "staging", "prod"] as const;
@@ -39,24 +44,34 @@ function withoutKubernetesDiscovery(text: string): string {
     return YAML.stringify(config);
 }
 
+/** The files the Monitoring component rendered (the artifacts under monitoring/), by path relative to that folder. */
+function monitoringFiles(e: Evaluated): Map<string, string> {
+    const files = new Map<string, string>();
+    for (const [file, text] of e.artifacts) if (file.startsWith("monitoring/")) files.set(file.slice("monitoring/".length), text);
+    return files;
+}
+
+/** Writes the rendered monitoring files into a new folder under `root`, for the tools that read files; returns the folder. */
+function writeMonitoringFiles(e: Evaluated, root: string): string {
+    const dir = path.join(fs.mkdtempSync(path.join(root, "run-")), "monitoring");
+    for (const [file, text] of monitoringFiles(e)) {
+        fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+        fs.writeFileSync(path.join(dir, file), text);
+    }
+    return dir;
+}
+
 for (const stack of STACKS) {
-    describe(`monitoring in the plan of ${stack}`, function () {
+    describe(`monitoring in the program of ${stack}, evaluated in process`, function () {
         this.timeout(120_000);
-        let dir: string;
-        let resources: RecordedResource[];
-        let servers: string[];
-        const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-monitoring-plan-"));
-        before(() => {
-            const run = planOf(stack);
-            dir = path.join(run.out, stack, "monitoring");
-            resources = run.plan!.resources;
-            servers = serversOn(run.plan!.target);
-        });
+        const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-monitoring-program-"));
         after(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
-        it("has the Monitoring component and writes its artifacts", () => {
-            expect(resources.filter((r) => r.type === "sophia:platform:Monitoring")).to.have.length(1);
-            const written = filesUnder(dir).map((f) => path.relative(dir, f));
+        it("has the Monitoring component and writes its artifacts", async () => {
+            const e = await evaluateStack(stack);
+            const servers = serversOn(e.settings.target);
+            expect(e.resources.filter((r) => r.type === "sophia:platform:Monitoring")).to.have.length(1);
+            const written = [...monitoringFiles(e).keys()];
             expect(written).to.include.members([
                 "prometheus.yml",
                 "alertmanager.yml",
@@ -70,11 +85,12 @@ for (const stack of STACKS) {
             );
         });
 
-        it("promtool accepts prometheus.yml and every rule file", () => {
-            let config = path.join(dir, "prometheus.yml");
+        it("promtool accepts prometheus.yml and every rule file", async () => {
+            const e = await evaluateStack(stack);
+            const servers = serversOn(e.settings.target);
+            const dir = writeMonitoringFiles(e, scratch);
+            const config = path.join(dir, "prometheus.yml");
             if (!promtoolKnowsKubernetes(scratch)) {
-                fs.cpSync(dir, path.join(scratch, "monitoring"), { recursive: true });
-                config = path.join(scratch, "monitoring", "prometheus.yml");
                 fs.writeFileSync(config, withoutKubernetesDiscovery(fs.readFileSync(config, "utf8")));
             }
             const checkConfig = runTool("promtool", ["check", "config", config]);
@@ -86,30 +102,33 @@ for (const stack of STACKS) {
             expect(checkRules.code, checkRules.output).to.equal(0);
         });
 
-        it("amtool accepts alertmanager.yml", () => {
+        it("amtool accepts alertmanager.yml", async () => {
+            const dir = writeMonitoringFiles(await evaluateStack(stack), scratch);
             const run = runTool("amtool", ["check-config", path.join(dir, "alertmanager.yml")]);
             expect(run.code, run.output).to.equal(0);
         });
 
-        it("keeps secret values out of the rendered files", () => {
-            for (const file of filesUnder(dir)) {
-                const text = fs.readFileSync(file, "utf8");
+        it("keeps secret values out of the rendered files", async () => {
+            const e = await evaluateStack(stack);
+            for (const [file, text] of monitoringFiles(e)) {
                 expect(text, file).to.not.include(PLACEHOLDER_PREFIX);
                 expect(text, file).to.not.match(/hooks\.slack\.com\/services|routing_key:/);
             }
-            expect(fs.readFileSync(path.join(dir, "alertmanager.yml"), "utf8"))
+            expect(artifact(e, "monitoring/alertmanager.yml"))
                 .to.match(/api_url_file: \S+ALERT_SLACK_WEBHOOK_URL/)
                 .and.match(/routing_key_file: \S+ALERT_PAGERDUTY_ROUTING_KEY/);
         });
 
-        it("gives every MCP server its OTLP endpoint and service name", () => {
+        it("gives every MCP server its OTLP endpoint and service name", async () => {
+            const e = await evaluateStack(stack);
+            const servers = serversOn(e.settings.target);
             const envOf = (r: RecordedResource): Record<string, string> => {
                 const inputs = r.inputs as any;
                 if (r.type === "docker:index/service:Service") return inputs.taskSpec.containerSpec.env ?? {};
                 const env = (inputs.spec.template.spec.containers[0].env ?? []) as { name: string; value?: string }[];
                 return Object.fromEntries(env.map((e) => [e.name, e.value ?? ""]));
             };
-            const workloads = resources.filter(
+            const workloads = e.resources.filter(
                 (r) =>
                     ["docker:index/service:Service", "kubernetes:apps/v1:Deployment"].includes(r.type) &&
                     servers.includes(r.name.replace(/-(service|deployment)$/, "")),
@@ -123,15 +142,17 @@ for (const stack of STACKS) {
         });
 
         if (stack !== "dev") {
-            it("has one ServiceMonitor and one PrometheusRule per server, and scales at the goals: CPU 70%, memory 80%, p95 500 ms", () => {
-                const ofKind = (kind: string) => resources.filter((r) => r.type === `kubernetes:monitoring.coreos.com/v1:${kind}`);
+            it("has one ServiceMonitor and one PrometheusRule per server, and scales at the goals: CPU 70%, memory 80%, p95 500 ms", async () => {
+                const e = await evaluateStack(stack);
+                const servers = serversOn(e.settings.target);
+                const ofKind = (kind: string) => e.resources.filter((r) => r.type === `kubernetes:monitoring.coreos.com/v1:${kind}`);
                 expect(
                     ofKind("ServiceMonitor")
                         .map((r) => (r.inputs as any).metadata.name)
                         .sort(),
                 ).to.deep.equal([...servers].sort());
                 expect(ofKind("PrometheusRule")).to.have.length(servers.length + 1);
-                const hpas = resources.filter((r) => r.type === "kubernetes:autoscaling/v2:HorizontalPodAutoscaler");
+                const hpas = e.resources.filter((r) => r.type === "kubernetes:autoscaling/v2:HorizontalPodAutoscaler");
                 expect(hpas).to.not.be.empty;
                 // The platform's goals: CPU below 70% and memory below 80% of requests, p95 below 500 ms.
                 const utilization = (name: string, averageUtilization: number) => ({
@@ -145,7 +166,7 @@ for (const stack of STACKS) {
                         { type: "Pods", pods: { metric: { name: LATENCY_P95_METRIC }, target: { type: "AverageValue", averageValue: "500m" } } },
                     ]);
                 }
-                const releases = resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.urn.includes("sophia:platform:Monitoring$"));
+                const releases = e.resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.urn.includes("sophia:platform:Monitoring$"));
                 expect(releases.map((r) => (r.inputs as any).chart).sort()).to.deep.equal(["kube-prometheus-stack", "prometheus-adapter"]);
                 expect(JSON.stringify(releases.map((r) => r.inputs))).to.not.include("[secret]");
             });

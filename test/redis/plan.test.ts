@@ -1,6 +1,8 @@
-// The cache's credentials in the plans of the real stacks: every generated password stays a secret
-// (in no plan file, argument or environment literal), each cache server receives its own, and adding
-// a cache server to the catalog adds its user and nothing else.
+// The cache's credentials on the real stacks: every generated password stays a secret (in no file,
+// argument or environment literal of the plan, which runs in a child process as `npm run plan`
+// does), and in the program (index.ts) evaluated in this process from each stack file
+// (test/support/program.ts): each cache server receives its own password, the backup jobs log in
+// as the backup user, and adding a cache server to the catalog adds its user and nothing else.
 import { expect } from "chai";
 import * as fs from "fs";
 import * as os from "os";
@@ -8,14 +10,17 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { CATALOG_FILE, loadCatalog } from "../../catalog";
 import { diffPlans } from "../../commands/plan/diff";
+import { kubernetesManifests, validateManifests } from "../../commands/plan/manifests";
 import type { PlanFile } from "../../commands/plan/planFile";
-import { computedOutputs, SECRET_MARKER } from "../../commands/plan/recorder";
+import { computedOutputs, RecordedResource, SECRET_MARKER } from "../../commands/plan/recorder";
 import { offlineStackSettings } from "../../commands/plan/offlineSettings";
 import { passwordHash, PLATFORM_USERS } from "../../components/redis";
 import { platformStacks } from "../../esc/needs";
-import { filesUnder, planOf, ROOT, runPlan, unusedServerSlot } from "../support/plan";
+import { readPolicyConfig, runPolicies } from "../../commands/policy/run";
+import { filesUnder, planOf, ROOT, unusedServerSlot } from "../support/plan";
+import { evaluate, Evaluated, evaluateStack, stackConfigOf } from "../support/program";
 
-type Resource = PlanFile["resources"][number];
+type Resource = RecordedResource;
 
 /** The value every generated password has in an offline plan (the plan's mock provider answers it). */
 const OFFLINE_PASSWORD = computedOutputs({ type: "random:index/randomPassword:RandomPassword", name: "any", inputs: {} }).result;
@@ -29,12 +34,14 @@ const cacheServersOn = (stack: string): string[] => {
 
 const SECRET_TYPES = ["docker:index/secret:Secret", "kubernetes:core/v1:Secret"];
 const isSecret = (r: Resource): boolean => SECRET_TYPES.includes(r.type);
-const childrenOf = (plan: PlanFile, component: Resource): Resource[] => plan.resources.filter((r) => r.parent === component.urn);
-const component = (plan: PlanFile, type: string, name: string): Resource => {
-    const found = plan.resources.find((r) => r.type === type && r.name === name);
-    if (!found) throw new Error(`no ${type} named ${name} in the plan of ${plan.stack}`);
+const childrenOf = (e: Evaluated, component: Resource): Resource[] => e.resources.filter((r) => r.parent === component.urn);
+const component = (e: Evaluated, type: string, name: string): Resource => {
+    const found = e.resources.find((r) => r.type === type && r.name === name);
+    if (!found) throw new Error(`no ${type} named ${name} in the program of ${e.settings.stack}`);
     return found;
 };
+/** An evaluation as diffPlans reads a plan: by its resources, the only part of a plan it compares. */
+const asPlan = (e: Evaluated): PlanFile => ({ resources: e.resources }) as PlanFile;
 
 /** Each container's environment in a resource, as name → literal value (undefined for a secret reference). */
 function environmentOf(resource: Resource): Record<string, string | undefined>[] {
@@ -45,8 +52,8 @@ function environmentOf(resource: Resource): Record<string, string | undefined>[]
     return containers.map((c) => Object.fromEntries((c.env ?? []).map((e) => [e.name, e.value])));
 }
 
-function workloadOf(plan: PlanFile, parent: Resource, name: string): Resource {
-    const workloads = childrenOf(plan, parent).filter(
+function workloadOf(e: Evaluated, parent: Resource, name: string): Resource {
+    const workloads = childrenOf(e, parent).filter(
         (r) =>
             (r.type === "docker:index/service:Service" && r.name === `${name}-service`) ||
             (r.type === "kubernetes:apps/v1:Deployment" && r.name === `${name}-deployment`) ||
@@ -56,22 +63,29 @@ function workloadOf(plan: PlanFile, parent: Resource, name: string): Resource {
     return workloads[0];
 }
 
-describe("the cache's credentials in the stacks' plans", function () {
+describe("the cache's credentials", function () {
     this.timeout(300_000);
 
-    for (const stack of platformStacks(ROOT)) {
-        describe(stack, () => {
-            it("lets no generated password (nor its hash) out: plan.json, rendered artifacts, manifests, printed output", () => {
-                const run = planOf(stack);
-                const leaks = [OFFLINE_PASSWORD, passwordHash(OFFLINE_PASSWORD), Buffer.from(OFFLINE_PASSWORD).toString("base64")];
-                const texts = [run.stdout, run.stderr, ...filesUnder(path.join(run.out, stack)).map((f) => fs.readFileSync(f, "utf8"))];
-                for (const text of texts) for (const leak of leaks) expect(text).to.not.include(leak);
+    // The plan command's own output: every file it writes and everything it prints.
+    describe("in the stacks' plans", () => {
+        for (const stack of platformStacks(ROOT)) {
+            describe(stack, () => {
+                it("lets no generated password (nor its hash) out: plan.json, rendered artifacts, manifests, printed output", () => {
+                    const run = planOf(stack);
+                    const leaks = [OFFLINE_PASSWORD, passwordHash(OFFLINE_PASSWORD), Buffer.from(OFFLINE_PASSWORD).toString("base64")];
+                    const texts = [run.stdout, run.stderr, ...filesUnder(path.join(run.out, stack)).map((f) => fs.readFileSync(f, "utf8"))];
+                    for (const text of texts) for (const leak of leaks) expect(text).to.not.include(leak);
+                });
             });
+        }
+    });
 
-            it("generates one password per platform user and per cache server of the catalog, each kept secret", () => {
-                const plan = planOf(stack).plan!;
-                const redis = component(plan, "sophia:platform:Redis", "redis");
-                const passwords = childrenOf(plan, redis).filter((r) => r.type === "random:index/randomPassword:RandomPassword");
+    for (const stack of platformStacks(ROOT)) {
+        describe(`${stack}, evaluated in process`, () => {
+            it("generates one password per platform user and per cache server of the catalog, each kept secret", async () => {
+                const e = await evaluateStack(stack);
+                const redis = component(e, "sophia:platform:Redis", "redis");
+                const passwords = childrenOf(e, redis).filter((r) => r.type === "random:index/randomPassword:RandomPassword");
                 const servers = cacheServersOn(stack);
                 expect(passwords.map((p) => p.name).sort()).to.deep.equal(
                     [
@@ -80,9 +94,9 @@ describe("the cache's credentials in the stacks' plans", function () {
                     ].sort(),
                 );
                 // Redis is told who its users are (their names only); the ACL file itself is a secret.
-                const env = environmentOf(workloadOf(plan, redis, "redis"))[0];
+                const env = environmentOf(workloadOf(e, redis, "redis"))[0];
                 expect(env.REDIS_ACL_USERS!.split(",").sort()).to.deep.equal([...Object.values(PLATFORM_USERS), ...servers].sort());
-                const secrets = childrenOf(plan, redis).filter(isSecret);
+                const secrets = childrenOf(e, redis).filter(isSecret);
                 expect(secrets).to.not.be.empty;
                 for (const secret of secrets) {
                     const inputs = secret.inputs as { data?: unknown; stringData?: unknown };
@@ -90,24 +104,24 @@ describe("the cache's credentials in the stacks' plans", function () {
                 }
             });
 
-            it("hands each cache server Redis' address, its own user and prefix, and its password as a file from its own secret", () => {
-                const plan = planOf(stack).plan!;
+            it("hands each cache server Redis' address, its own user and prefix, and its password as a file from its own secret", async () => {
+                const e = await evaluateStack(stack);
                 const servers = cacheServersOn(stack);
                 expect(servers, "the catalog's cache servers on this stack").to.not.be.empty;
                 for (const name of servers) {
-                    const server = component(plan, "sophia:platform:McpServer", name);
-                    const env = environmentOf(workloadOf(plan, server, name))[0];
+                    const server = component(e, "sophia:platform:McpServer", name);
+                    const env = environmentOf(workloadOf(e, server, name))[0];
                     expect(env, name).to.include({ REDIS_USERNAME: name, REDIS_KEY_PREFIX: `${name}:`, REDIS_PASSWORD_FILE: "/run/secrets/REDIS_PASSWORD" });
                     expect(env.REDIS_URL, name).to.match(/^redis:\/\/[a-z0-9.-]+:6379$/);
                     expect(env, name).to.not.have.property("REDIS_PASSWORD");
-                    const cache = childrenOf(plan, server).filter((r) => isSecret(r) && r.name.startsWith(`${name}-cache`));
+                    const cache = childrenOf(e, server).filter((r) => isSecret(r) && r.name.startsWith(`${name}-cache`));
                     expect(cache, name).to.have.length(1);
                     const inputs = cache[0].inputs as { data?: unknown; stringData?: unknown };
                     expect(inputs.data ?? inputs.stringData, name).to.equal(SECRET_MARKER);
                 }
-                for (const other of plan.resources.filter((r) => r.type === "sophia:platform:McpServer" && !servers.includes(r.name))) {
+                for (const other of e.resources.filter((r) => r.type === "sophia:platform:McpServer" && !servers.includes(r.name))) {
                     expect(
-                        Object.keys(environmentOf(workloadOf(plan, other, other.name))[0]).filter((k) => k.startsWith("REDIS_")),
+                        Object.keys(environmentOf(workloadOf(e, other, other.name))[0]).filter((k) => k.startsWith("REDIS_")),
                         other.name,
                     ).to.deep.equal([]);
                 }
@@ -115,12 +129,12 @@ describe("the cache's credentials in the stacks' plans", function () {
         });
     }
 
-    it("logs the stacks' Redis backup jobs in as the backup user, the password a file of their own secret", () => {
+    it("logs the stacks' Redis backup jobs in as the backup user, the password a file of their own secret", async () => {
         const withBackups = platformStacks(ROOT).filter((stack) => offlineStackSettings(ROOT, stack).backup);
         expect(withBackups, "stacks with backups").to.not.be.empty;
         for (const stack of withBackups) {
-            const plan = planOf(stack).plan!;
-            const jobs = plan.resources.filter((r) => r.type === "kubernetes:batch/v1:CronJob" && r.name.startsWith("backup-redis-"));
+            const e = await evaluateStack(stack);
+            const jobs = e.resources.filter((r) => r.type === "kubernetes:batch/v1:CronJob" && r.name.startsWith("backup-redis-"));
             expect(jobs, stack).to.have.length(2);
             for (const job of jobs) {
                 const container = (job.inputs as any).spec.jobTemplate.spec.template.spec.containers[0] as { env: { name: string; value?: string }[] };
@@ -133,26 +147,39 @@ describe("the cache's credentials in the stacks' plans", function () {
     });
 
     for (const stack of ["dev", "prod"]) {
-        it(`${stack}: adding a cache server to the catalog adds its user and its password secret, and changes nothing of anyone else`, () => {
+        it(`${stack}: adding a cache server to the catalog adds its user and its password secret, and changes nothing of anyone else`, async () => {
             const data = YAML.parse(fs.readFileSync(CATALOG_FILE, "utf8")) as { servers: Record<string, unknown>[] };
             const slot = unusedServerSlot(data.servers as { name: string; port: number }[]);
             const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-cache-catalog-"));
             // The same new entry twice, with and without the cache: the difference is what the cache adds.
-            const [without, withCache] = [false, true].map((cache) => {
+            // One evaluation after the other: the mock runtime is global to the process.
+            const evaluateWith = async (cache: boolean): Promise<Evaluated> => {
                 const file = path.join(dir, `mcp-servers-${cache}.yaml`);
                 const entry = { ...slot, category: "additional", purpose: "a cache test", tier: "low", version: "1.0.0", cache };
                 fs.writeFileSync(file, YAML.stringify({ ...data, servers: [...data.servers, entry] }));
-                const run = runPlan(["--stack", stack, "--catalog", file]);
-                expect(run.code, run.stderr).to.equal(0);
-                return run.plan!;
-            });
-            const diff = diffPlans(without, withCache);
+                const config = stackConfigOf(stack, { "sophia:catalog": file });
+                const e = await evaluate(config);
+                // What the plan's exit code 0 says of it: no mandatory policy violation and every manifest valid.
+                const violations = runPolicies(e.resources, {
+                    stack,
+                    config: config.config,
+                    secretKeys: config.secretKeys,
+                    outputs: e.stackOutputs,
+                    packConfig: readPolicyConfig(stack),
+                });
+                expect(violations.filter((v) => v.level === "mandatory")).to.deep.equal([]);
+                expect(validateManifests(kubernetesManifests(e.resources, e.secretMapKeys)).filter((m) => m.error)).to.deep.equal([]);
+                return e;
+            };
+            const without = await evaluateWith(false);
+            const withCache = await evaluateWith(true);
+            const diff = diffPlans(asPlan(without), asPlan(withCache));
             const nameOf = (urn: string) => urn.split("::").pop()!;
             expect(diff.removed).to.deep.equal([]);
             expect(diff.added.map(nameOf).sort()).to.deep.equal(
                 [`redis-server-${slot.name}-password`, stack === "dev" ? `${slot.name}-cache-redis-password` : `${slot.name}-cache`].sort(),
             );
-            const users = (plan: PlanFile) => environmentOf(workloadOf(plan, component(plan, "sophia:platform:Redis", "redis"), "redis"))[0].REDIS_ACL_USERS!;
+            const users = (e: Evaluated) => environmentOf(workloadOf(e, component(e, "sophia:platform:Redis", "redis"), "redis"))[0].REDIS_ACL_USERS!;
             expect(users(withCache)).to.equal(`${users(without)},${slot.name}`);
             for (const change of diff.changed) {
                 const name = nameOf(change.urn);

@@ -1,4 +1,7 @@
-// The failover stack's offline plan: what `pulumi up -s prod-dr` registers, in which order.
+// The failover stack: what `pulumi up -s prod-dr` registers, in which order, from its program
+// (index.ts) evaluated in this process from the stack file (test/support/program.ts); and its plan,
+// run in a child process as `npm run plan` does, for the policy result and the refusal of a wrong
+// restore region (exit code and message).
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
@@ -7,24 +10,29 @@ import { RESTORE_OF_LABEL } from "../../components/restore";
 import type { RecordedResource } from "../../commands/plan/recorder";
 import { platformCopy } from "../support/esc";
 import { planOf, ROOT, runPlan } from "../support/plan";
+import { evaluateStack } from "../support/program";
 
 const STACK = "prod-dr";
 const restoreSettings = () => YAML.parse(fs.readFileSync(path.join(ROOT, `Pulumi.${STACK}.yaml`), "utf8")).config["sophia:restore"];
 const ofType = (resources: RecordedResource[], type: string) => resources.filter((r) => r.type === type);
 const named = (resources: RecordedResource[], name: string) => resources.find((r) => r.name === name)!;
 
-describe("the failover stack (prod-dr) in its plan", function () {
-    this.timeout(180_000);
-    let resources: RecordedResource[];
-    let job: RecordedResource;
-    before(() => {
-        resources = planOf(STACK).plan!.resources;
-        const jobs = ofType(resources, "kubernetes:batch/v1:Job");
-        expect(jobs, "one restore job").to.have.length(1);
-        job = jobs[0];
-    });
+/** The failover stack's registrations, evaluated afresh, and its one job: the restore. */
+async function failover(): Promise<{ resources: RecordedResource[]; job: RecordedResource }> {
+    const { resources } = await evaluateStack(STACK);
+    const jobs = ofType(resources, "kubernetes:batch/v1:Job");
+    expect(jobs, "one restore job").to.have.length(1);
+    return { resources, job: jobs[0] };
+}
 
-    it("restores PostgreSQL from the configured bucket, with the restore program of the backup image", () => {
+/** The resources a stack's program registers, evaluated in this process. */
+const resourcesOf = async (stack: string): Promise<RecordedResource[]> => (await evaluateStack(stack)).resources;
+
+describe("the failover stack (prod-dr)", function () {
+    this.timeout(180_000);
+
+    it("restores PostgreSQL from the configured bucket, with the restore program of the backup image", async () => {
+        const { resources, job } = await failover();
         const restore = restoreSettings();
         const pod = (job.inputs.spec as any).template.spec;
         const container = pod.containers[0];
@@ -44,7 +52,8 @@ describe("the failover stack (prod-dr) in its plan", function () {
         expect(egress).to.include(`"kubernetes.io/metadata.name":"sophia-data"`).and.not.include("sophia-mcp");
     });
 
-    it("orders the update: PostgreSQL ready → restore → every MCP server and backup job", () => {
+    it("orders the update: PostgreSQL ready → restore → every MCP server and backup job", async () => {
+        const { resources, job } = await failover();
         expect(job.dependsOn).to.include(named(resources, "postgres-statefulset").urn);
         const servers = ofType(resources, "kubernetes:apps/v1:Deployment").filter((d) => d.parent?.includes("McpServer"));
         expect(servers).to.not.be.empty;
@@ -56,7 +65,8 @@ describe("the failover stack (prod-dr) in its plan", function () {
         expect(named(resources, "postgres-statefulset").dependsOn).to.not.include(job.urn);
     });
 
-    it("gives the job a read-only IAM user: list and read the source's backups, decrypt with its key, nothing else", () => {
+    it("gives the job a read-only IAM user: list and read the source's backups, decrypt with its key, nothing else", async () => {
+        const { resources } = await failover();
         const restore = restoreSettings();
         const [policy] = ofType(resources, "aws:iam/policy:Policy").filter((p) => p.name === "restore-reader-policy");
         const statements = JSON.parse(policy.inputs.policy as string).Statement;
@@ -73,30 +83,37 @@ describe("the failover stack (prod-dr) in its plan", function () {
         });
     });
 
-    it("backs itself up from the start, to buckets of its own that no prod bucket is named like", () => {
-        const buckets = (stack: string) => ofType(planOf(stack).plan!.resources, "aws:s3/bucket:Bucket").map((b) => b.inputs.bucket as string);
-        const own = buckets(STACK);
+    it("backs itself up from the start, to buckets of its own that no prod bucket is named like", async () => {
+        const { resources } = await failover();
+        const prod = await resourcesOf("prod");
+        const buckets = (of: RecordedResource[]) => ofType(of, "aws:s3/bucket:Bucket").map((b) => b.inputs.bucket as string);
+        const own = buckets(resources);
         expect(own).to.include.members(["sophia-prod-dr-backups-us-west-2", "sophia-prod-dr-backups-replica-us-east-1"]);
-        expect(own.filter((b) => buckets("prod").includes(b))).to.deep.equal([]);
+        expect(own.filter((b) => buckets(prod).includes(b))).to.deep.equal([]);
         expect(own).to.not.include(restoreSettings().bucket);
-        const iamNames = (stack: string) => ofType(planOf(stack).plan!.resources, "aws:iam/user:User").map((u) => u.inputs.name as string);
-        expect(iamNames(STACK).filter((n) => iamNames("prod").includes(n))).to.deep.equal([]);
+        const iamNames = (of: RecordedResource[]) => ofType(of, "aws:iam/user:User").map((u) => u.inputs.name as string);
+        expect(iamNames(resources).filter((n) => iamNames(prod).includes(n))).to.deep.equal([]);
     });
+
+    it("stacks without sophia:restore run no restore and create their database as before", async () => {
+        for (const stack of ["dev", "prod"]) {
+            const resources = await resourcesOf(stack);
+            expect(
+                resources.filter((r) => r.parent?.includes("sophia:platform:Restore")),
+                stack,
+            ).to.deep.equal([]);
+            expect(JSON.stringify(resources), stack).to.match(/POSTGRES_DB"(,"value")?:"sophia"/);
+        }
+    });
+});
+
+// The plan command itself, in a child process: the policy result it reports, and its refusal of bad input.
+describe("the failover stack (prod-dr) in its plan", function () {
+    this.timeout(180_000);
 
     it("passes its policies: no mandatory violation", () => {
         const plan = planOf(STACK).plan!;
         expect(plan.policy.violations.filter((v) => v.level === "mandatory")).to.deep.equal([]);
-    });
-
-    it("stacks without sophia:restore run no restore and create their database as before", () => {
-        for (const stack of ["dev", "prod"]) {
-            const plan = planOf(stack).plan!.resources;
-            expect(
-                plan.filter((r) => r.parent?.includes("sophia:platform:Restore")),
-                stack,
-            ).to.deep.equal([]);
-            expect(JSON.stringify(plan), stack).to.match(/POSTGRES_DB"(,"value")?:"sophia"/);
-        }
     });
 
     it("stops at the line of a restore from the wrong region, before anything is registered", () => {
