@@ -3,7 +3,8 @@ import type { ResourceRule } from "../rule";
 import { bindMounts, SWARM_SERVICE } from "./services";
 
 const RULE_ID = "disallow-docker-socket-mount";
-const SOCKETS = new Set(["/var/run/docker.sock", "/run/docker.sock"]);
+/** The Docker engine's socket, at both of its paths: this rule alone judges a mount of it (with its own exemptions). */
+export const DOCKER_SOCKETS = new Set(["/var/run/docker.sock", "/run/docker.sock"]);
 
 export const disallowDockerSocketMount: ResourceRule = {
     kind: "resource",
@@ -16,7 +17,7 @@ export const disallowDockerSocketMount: ResourceRule = {
     resourceTypes: [SWARM_SERVICE],
     check(resource) {
         return bindMounts(resource.props)
-            .filter((m) => SOCKETS.has(m.source) && !exemptionFor(RULE_ID, resource, m.source))
+            .filter((m) => DOCKER_SOCKETS.has(m.source) && !exemptionFor(RULE_ID, resource, m.source))
             .map((m) => `the service mounts the Docker socket ${m.source}`);
     },
 };

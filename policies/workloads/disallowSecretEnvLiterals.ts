@@ -4,7 +4,7 @@ import { CONTAINER_TYPES, envOf } from "./containers";
 /** Name segments that announce a secret (DB_PASSWORD, SLACK_BOT_TOKEN, CLIENT_SECRET…); MAX_TOKENS does not. */
 const SECRET_WORDS = new Set(["PASSWORD", "PASSWD", "SECRET", "TOKEN", "APIKEY", "CREDENTIAL", "CREDENTIALS", "DSN"]);
 /** Two-segment secret names: API_KEY, PRIVATE_KEY, ACCESS_KEY, CONNECTION_STRING. */
-const SECRET_PAIRS = new Set(["API KEY", "PRIVATE KEY", "ACCESS KEY", "SECRET KEY", "CONNECTION STRING"]);
+const SECRET_PAIRS = new Set(["API KEY", "PRIVATE KEY", "ACCESS KEY", "CONNECTION STRING"]);
 
 export function looksLikeSecretName(name: string): boolean {
     const words = name

@@ -133,6 +133,9 @@ function listed(patterns) {
     return files.split("\n").filter((f) => f && (f.startsWith("test/") || f.startsWith("policies/")));
 }
 
+/** The mutation tooling's own tests, which test no source folder (one switches mutants on itself). */
+const TOOLING = "test/mutation/";
+
 /**
  * The test files of `folder`'s shard: those importing one of its modules directly, and those running
  * the program in process when it reaches the folder, quickest first (by
@@ -142,6 +145,7 @@ export function testsOf(folder) {
     const seconds = testSeconds();
     const programReaches = [PROGRAM, ...reachedFrom(PROGRAM)].some((file) => folderOf(file) === folder);
     return testFiles()
+        .filter((test) => !test.startsWith(TOOLING))
         .filter((test) => importsOf(test).some((imported) => folderOf(imported) === folder) || (programReaches && runsProgram(test)))
         .sort((a, b) => (seconds[a] ?? 1) - (seconds[b] ?? 1));
 }
@@ -200,7 +204,7 @@ export function testsRunning(files) {
     // A file at the root (the program's index.ts) is named whole: "index" and "./${" are in most files.
     const names = files.flatMap((file) => (path.dirname(file) === "." ? [file] : [file.replace(/\.[cm]?[jt]s$/, ""), `${path.dirname(file)}/\${`]));
     return allTestFiles().filter((test) => {
-        if (test.startsWith("test/mutation/")) return false;
+        if (test.startsWith(TOOLING)) return false;
         const text = fs.readFileSync(path.join(ROOT, test), "utf8");
         return names.some((name) => text.includes(name));
     });
