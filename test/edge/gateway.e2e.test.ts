@@ -80,6 +80,10 @@ describe("edge gateway (real nginx on 127.0.0.1)", function () {
     let httpsPort = 0;
     let httpPort = 0;
     let ca = "";
+    let upstreams = { oauth2: 0, exposed: 0, internal: 0, ui: 0 };
+    let paths = { cert: "", key: "" };
+    /** The config the running nginx was started with. */
+    let runningConfig = "";
 
     function request(
         host: string,
@@ -109,7 +113,7 @@ describe("edge gateway (real nginx on 127.0.0.1)", function () {
         const cert = path.join(dir, "cert.pem");
         const key = path.join(dir, "key.pem");
         // Named through the helper: a missing tool fails here with its Debian package, not as a null exit code.
-        const [openssl, nginxBinary] = [requireBinary("openssl"), requireBinary("nginx")];
+        const [openssl] = [requireBinary("openssl"), requireBinary("nginx")];
         const made = spawnSync(
             openssl,
             [
@@ -139,33 +143,46 @@ describe("edge gateway (real nginx on 127.0.0.1)", function () {
         const ui = await listen((_req, res) => res.end("grafana"));
         servers.push(oauth2, exposed, internal, ui);
         [httpsPort, httpPort] = [await freePort(), await freePort()];
+        upstreams = { oauth2: portOf(oauth2), exposed: portOf(exposed), internal: portOf(internal), ui: portOf(ui) };
+        paths = { cert, key };
+    });
+
+    // The config is rendered before each test, not once: per-test coverage (the mutation run) then
+    // counts each test as reaching the renderer, and a changed rendering restarts nginx with it.
+    beforeEach(async function () {
         const model: GatewayModel = {
             httpPort,
-            tls: { port: httpsPort, certificate: cert, privateKey: key },
+            tls: { port: httpsPort, certificate: paths.cert, privateKey: paths.key },
             trustForwardedFor: false,
             runtimeDir: dir,
-            oauth2Proxy: { address: "127.0.0.1", port: portOf(oauth2) },
+            oauth2Proxy: { address: "127.0.0.1", port: upstreams.oauth2 },
             issuer: ISSUER,
             mcp: mcpRoutes(
                 [
-                    { spec: spec("github-agent", portOf(exposed), "public", ["claude-desktop"]), address: "127.0.0.1" },
-                    { spec: spec("snowflake-agent", portOf(internal), "internal"), address: "127.0.0.1" },
+                    { spec: spec("github-agent", upstreams.exposed, "public", ["claude-desktop"]), address: "127.0.0.1" },
+                    { spec: spec("snowflake-agent", upstreams.internal, "internal"), address: "127.0.0.1" },
                 ],
                 DOMAIN,
             ),
-            uis: [{ name: "grafana", host: `grafana.${DOMAIN}`, upstream: { address: "127.0.0.1", port: portOf(ui) } }],
+            uis: [{ name: "grafana", host: `grafana.${DOMAIN}`, upstream: { address: "127.0.0.1", port: upstreams.ui } }],
             rateLimit: { requestsPerSecond: 1, burst: 3 },
             maxRequestBodySize: "1k",
             streamTimeoutSeconds: 3600,
         };
+        const rendered = renderGatewayConfig(model);
+        if (nginx && rendered === runningConfig) return;
+        await stopNginx();
+        const nginxBinary = requireBinary("nginx");
         const conf = path.join(dir, "nginx.conf");
-        fs.writeFileSync(conf, renderGatewayConfig(model));
+        fs.writeFileSync(conf, rendered);
         // The access log goes to /dev/stdout, as in a container; here stdout is a file (not a socket).
         const accessLog = fs.openSync(path.join(dir, "access.log"), "a");
         const check = spawnSync(nginxBinary, ["-t", "-c", conf, "-p", `${dir}/`, "-e", "stderr"], { encoding: "utf8", stdio: ["ignore", accessLog, "pipe"] });
         expect(check.status, check.stderr).to.equal(0);
+        nginxLog = "";
         nginx = spawn(nginxBinary, ["-c", conf, "-p", `${dir}/`, "-e", "stderr"], { stdio: ["ignore", accessLog, "pipe"] });
         nginx.stderr!.on("data", (c) => (nginxLog += c));
+        runningConfig = rendered;
         for (let i = 0; i < 100; i++) {
             const up = await new Promise<boolean>((resolve) =>
                 net
@@ -182,8 +199,20 @@ describe("edge gateway (real nginx on 127.0.0.1)", function () {
         throw new Error(`nginx did not start:\n${nginxLog}`);
     });
 
-    after(function () {
-        nginx?.kill("SIGTERM");
+    /** Stops nginx and waits until its ports are free for the next one. */
+    async function stopNginx(): Promise<void> {
+        const running = nginx;
+        nginx = undefined;
+        runningConfig = "";
+        if (!running || running.exitCode !== null) return;
+        await new Promise<void>((resolve) => {
+            running.once("exit", () => resolve());
+            running.kill("SIGTERM");
+        });
+    }
+
+    after(async function () {
+        await stopNginx();
         for (const s of servers) (s.closeAllConnections?.(), s.close());
         fs.rmSync(dir, { recursive: true, force: true });
     });
