@@ -2,6 +2,7 @@
 // values that leave out one it needs. The inputs' validation refuses both first (stacks/inputs.ts);
 // these are the component's own guards, for a program that wires it by hand.
 import { expect } from "chai";
+import { clearArtifacts } from "../../components/artifacts";
 import { Edge } from "../../components/edge/edge";
 import { EDGE_SECRETS } from "../../components/edge/workloads";
 import { KUBERNETES } from "../../components/platform/kubernetes/flavor";
@@ -35,7 +36,8 @@ describe("the Edge component's own guards", () => {
             const build = () => new Edge(name, { settings, platform: platformOf(name), servers: [], secretValues: allSecrets() });
             expect(build, name).to.throw("the edge needs sophia:edge and sophia:domain (checked when the inputs load)");
         }
-        // With both, it builds.
+        // With both, it builds (its gateway config is one artifact per program: this Edge is a program of its own).
+        clearArtifacts();
         expect(
             () => new Edge("edge-both", { settings: valid("edge-both"), platform: platformOf("edge-both"), servers: [], secretValues: allSecrets() }),
         ).to.not.throw();
