@@ -2,10 +2,9 @@
 // from each stack file, evaluated in process: every image the charts can run comes through the stack
 // registry's mirror of the chart's own upstream registry, and the hardening a reviewer expects is set.
 import { expect } from "chai";
-import { readPolicyConfig, runPolicies } from "../../commands/policy/run";
 import { platformStacks } from "../../esc/needs";
 import { ROOT } from "../support/plan";
-import { evaluateStack, ofType, stackConfigOf, type Evaluated } from "../support/program";
+import { evaluateStack, ofType, policyViolations, stackConfigOf, type Evaluated } from "../support/program";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 type Release = { chart: string; version: string; namespace: string; createNamespace: boolean; repositoryOpts: { repo: string }; values: any };
@@ -78,14 +77,7 @@ describe("the edge's Helm charts", function () {
             const releaseUrns = new Set(ofType(e, RELEASE).map((r) => r.urn));
             if (releaseUrns.size === 0) continue;
             installing++;
-            const config = stackConfigOf(stack);
-            const violations = runPolicies(e.resources, {
-                stack,
-                config: config.config,
-                secretKeys: config.secretKeys,
-                outputs: e.stackOutputs,
-                packConfig: readPolicyConfig(stack),
-            }).filter((v) => v.urn !== undefined && releaseUrns.has(v.urn));
+            const violations = policyViolations(e, stackConfigOf(stack)).filter((v) => v.urn !== undefined && releaseUrns.has(v.urn));
             expect(violations, stack).to.deep.equal([]);
         }
         expect(installing).to.be.greaterThan(0);

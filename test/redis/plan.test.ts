@@ -16,9 +16,8 @@ import { computedOutputs, RecordedResource, SECRET_MARKER } from "../../commands
 import { offlineStackSettings } from "../../commands/plan/offlineSettings";
 import { passwordHash, PLATFORM_USERS } from "../../components/redis";
 import { platformStacks } from "../../esc/needs";
-import { readPolicyConfig, runPolicies } from "../../commands/policy/run";
 import { filesUnder, planOf, ROOT, unusedServerSlot } from "../support/plan";
-import { evaluate, Evaluated, evaluateStack, stackConfigOf } from "../support/program";
+import { evaluate, Evaluated, evaluateStack, stackConfigOf, policyViolations } from "../support/program";
 
 type Resource = RecordedResource;
 
@@ -160,13 +159,7 @@ describe("the cache's credentials", function () {
                 const config = stackConfigOf(stack, { "sophia:catalog": file });
                 const e = await evaluate(config);
                 // What the plan's exit code 0 says of it: no mandatory policy violation and every manifest valid.
-                const violations = runPolicies(e.resources, {
-                    stack,
-                    config: config.config,
-                    secretKeys: config.secretKeys,
-                    outputs: e.stackOutputs,
-                    packConfig: readPolicyConfig(stack),
-                });
+                const violations = policyViolations(e, config);
                 expect(violations.filter((v) => v.level === "mandatory")).to.deep.equal([]);
                 expect(validateManifests(kubernetesManifests(e.resources, e.secretMapKeys)).filter((m) => m.error)).to.deep.equal([]);
                 return e;

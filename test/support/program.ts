@@ -11,6 +11,7 @@ import { evaluateProgram, Evaluation } from "../../commands/plan/evaluate";
 import { escProvidedKeys } from "../../commands/plan/plan";
 import { installMonitor, RecordedResource, RecordingMonitor } from "../../commands/plan/recorder";
 import { readStackConfig, StackConfig } from "../../commands/plan/stackConfig";
+import { readPolicyConfig, runPolicies } from "../../commands/policy/run";
 import { CONFIG_NAMESPACE, loadStackSettings, StackSettings } from "../../stacks/settings";
 import { ROOT } from "./plan";
 import { monitor } from "./setup";
@@ -87,4 +88,15 @@ export function artifact(e: Evaluated, file: string): string {
     const text = e.artifacts.get(file);
     if (text === undefined) throw new Error(`the program rendered no ${file}; it rendered: ${[...e.artifacts.keys()].join(", ")}`);
     return text;
+}
+
+/** The policy pack's findings on an evaluation of `config`, as the plan runs the pack on the stack. */
+export function policyViolations(e: Evaluated, config: StackConfig): ReturnType<typeof runPolicies> {
+    return runPolicies(e.resources, {
+        stack: config.stack,
+        config: config.config,
+        secretKeys: config.secretKeys,
+        outputs: e.stackOutputs,
+        packConfig: readPolicyConfig(config.stack),
+    });
 }
