@@ -64,13 +64,7 @@ function block(head: string, body: readonly string[]): string[] {
 
 function listen(model: GatewayModel): string[] {
     if (!model.tls) return [`listen ${model.httpPort};`];
-    return [
-        `listen ${model.tls.port} ssl;`,
-        `ssl_certificate ${model.tls.certificate};`,
-        `ssl_certificate_key ${model.tls.privateKey};`,
-        "ssl_protocols TLSv1.2 TLSv1.3;",
-        "ssl_session_cache shared:tls:10m;",
-    ];
+    return [`listen ${model.tls.port} ssl;`, `ssl_certificate ${model.tls.certificate};`, `ssl_certificate_key ${model.tls.privateKey};`];
 }
 
 const proxyHeaders = [
@@ -87,6 +81,9 @@ function authLocation(): string[] {
     return block("location = /oauth2/auth", [
         "internal;",
         "proxy_pass http://oauth2_proxy;",
+        // HTTP/1.1 without "Connection: close", so the upstream's keepalive connections are reused.
+        "proxy_http_version 1.1;",
+        'proxy_set_header Connection "";',
         "proxy_pass_request_body off;",
         'proxy_set_header Content-Length "";',
         "proxy_set_header Host $host;",
@@ -161,6 +158,7 @@ function mcpServer(model: GatewayModel, route: McpRoute): string[] {
             `try_files /nonexistent @${upstream};`,
         ]),
         ...block(`location @${upstream}`, [
+            "default_type application/json;",
             `limit_req zone=mcp_clients burst=${model.rateLimit.burst} nodelay;`,
             ...block("if ($mcp_client_allowed = 0)", [
                 `return 403 ${quoted('{"error":"insufficient_scope","error_description":"this client may not use this server"}')};`,
@@ -282,12 +280,19 @@ export function renderGatewayConfig(model: GatewayModel): string {
         `scgi_temp_path ${dir}/scgi;`,
         `client_max_body_size ${model.maxRequestBodySize};`,
         "keepalive_timeout 75s;",
+        // TLS versions and the session cache are taken from the port's default server, so they are
+        // set for every server here rather than in the name-based ones.
+        ...(model.tls ? ["ssl_protocols TLSv1.2 TLSv1.3;", "ssl_session_cache shared:tls:10m;"] : []),
         ...(model.trustForwardedFor ? [...PRIVATE_RANGES.map((r) => `set_real_ip_from ${r};`), "real_ip_header X-Forwarded-For;"] : []),
         "",
         // MCP clients are limited by identity, humans by address; a refused request gets 429.
         `limit_req_zone $mcp_client zone=mcp_clients:10m rate=${requestsPerSecond}r/s;`,
         `limit_req_zone $binary_remote_addr zone=ui_clients:10m rate=${requestsPerSecond}r/s;`,
         "limit_req_status 429;",
+        // Set per request by the MCP servers' locations; empty elsewhere (the UIs' log lines, a
+        // gateway with no MCP server), so nginx knows both names whatever routes are rendered.
+        ...block('map "" $mcp_client', ['default "";']),
+        ...block('map "" $mcp_server', ['default "";']),
         ...block("map $http_upgrade $connection_upgrade", ["default upgrade;", "'' '';"]),
         ...allowlist(model),
         "",

@@ -71,7 +71,8 @@ interface Reply {
 
 describe("edge gateway (real nginx on 127.0.0.1)", function () {
     this.timeout(20_000);
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-edge-"));
+    // Made in `before`, not when the file loads: a mutation run runs the suite again in one process, after `after` removed it.
+    let dir = "";
     const seenExposed: Seen[] = [];
     const seenInternal: Seen[] = [];
     const servers: http.Server[] = [];
@@ -109,6 +110,10 @@ describe("edge gateway (real nginx on 127.0.0.1)", function () {
     }
 
     before(async function () {
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-edge-"));
+        // What an earlier run of the suite in this process saw is not this run's.
+        seenExposed.length = 0;
+        seenInternal.length = 0;
         fs.chmodSync(dir, 0o755);
         const cert = path.join(dir, "cert.pem");
         const key = path.join(dir, "key.pem");
@@ -213,7 +218,7 @@ describe("edge gateway (real nginx on 127.0.0.1)", function () {
 
     after(async function () {
         await stopNginx();
-        for (const s of servers) (s.closeAllConnections?.(), s.close());
+        for (const s of servers.splice(0)) (s.closeAllConnections?.(), s.close());
         fs.rmSync(dir, { recursive: true, force: true });
     });
 

@@ -1,0 +1,196 @@
+// The edge gateway behind a cluster's ingress controller (Kubernetes, K3s): TLS ends at the
+// controller, the gateway listens on its plain port only and takes the client's address from
+// X-Forwarded-For when the connection comes from the cluster's private network. A real nginx on
+// this host runs the rendered config.
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { expect } from "chai";
+import { GatewayModel, HEALTH_PATH, renderGatewayConfig } from "../../components/edge/gatewayConfig";
+import { mcpRoutes } from "../../components/edge/routes";
+import type { ServerSpec } from "../../stacks/specs";
+import { freePort, waitFor } from "../support/tools";
+import { GatewayNginx, httpRequest, NGINX_WELCOME, recordingServer, Seen } from "./gatewayNginx";
+
+const DOMAIN = "ingress.test.sophia.local";
+const CLIENT = "claude-desktop";
+/** A client's public address, as the ingress controller forwards it (TEST-NET-3). */
+const CLIENT_ADDRESS = "203.0.113.7";
+
+const spec = (name: string, port: number, sessionAffinity = false): ServerSpec =>
+    ({ name, port, mcpPath: "/mcp", expose: "public", clients: [CLIENT], sessionAffinity }) as unknown as ServerSpec;
+
+/**
+ * An IPv4 address of this host in a private range (where a cluster's ingress controller connects
+ * from), if it has one: the kernel's own list of local addresses, which names those of interfaces
+ * that are down too (a connection to 127.0.0.1 may come from any of them).
+ */
+function privateAddress(): string | undefined {
+    const isPrivate = (a: string): boolean => /^10\./.test(a) || /^192\.168\./.test(a) || /^172\.(1[6-9]|2\d|3[01])\./.test(a);
+    const lines = fs.readFileSync("/proc/net/fib_trie", "utf8").split("\n");
+    const local = lines.flatMap((line, i) => {
+        const address = /\|-- (\d+\.\d+\.\d+\.\d+)$/.exec(line)?.[1];
+        return address && /\/32 host LOCAL/.test(lines[i + 1] ?? "") ? [address] : [];
+    });
+    return local.find(isPrivate);
+}
+
+/** The TCP ports process `pid` listens on (from its sockets and the kernel's socket tables). */
+function listeningPorts(pid: number): number[] {
+    const inodes = new Set(
+        fs
+            .readdirSync(`/proc/${pid}/fd`)
+            .map((fd) => {
+                try {
+                    return /^socket:\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1];
+                } catch {
+                    return undefined;
+                }
+            })
+            .filter((inode): inode is string => inode !== undefined),
+    );
+    const ports = new Set<number>();
+    for (const table of ["/proc/net/tcp", "/proc/net/tcp6"].filter((t) => fs.existsSync(t))) {
+        for (const row of fs.readFileSync(table, "utf8").split("\n").slice(1)) {
+            const fields = row.trim().split(/\s+/);
+            // local address, state (0A: LISTEN), inode
+            if (fields.length > 9 && fields[3] === "0A" && inodes.has(fields[9])) ports.add(parseInt(fields[1].split(":")[1], 16));
+        }
+    }
+    return [...ports].sort((a, b) => a - b);
+}
+
+describe("the edge gateway behind an ingress controller (real nginx, no TLS at the gateway)", function () {
+    this.timeout(30_000);
+    // Made in `before`, not when the file loads: a mutation run runs the suites again in one process, after `after` removed them.
+    let dir = "";
+    let gateway: GatewayNginx;
+    const closers: (() => void)[] = [];
+    let model: GatewayModel;
+    let mcp: Seen[];
+
+    before(async () => {
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-edge-ingress-"));
+        gateway = new GatewayNginx(dir);
+        const auth = await recordingServer((seen, res) => {
+            const token = /^Bearer valid:(.+)$/.exec(seen.headers.authorization ?? "");
+            if (token) res.writeHead(202, { "X-Auth-Request-User": token[1] }).end();
+            else res.writeHead(401).end();
+        });
+        const github = await recordingServer();
+        const grafana = await recordingServer((_seen, res) => res.end("grafana"));
+        mcp = github.seen;
+        closers.push(
+            () => auth.server.close(),
+            () => github.server.close(),
+            () => grafana.server.close(),
+        );
+        model = {
+            httpPort: await freePort(),
+            trustForwardedFor: true,
+            runtimeDir: dir,
+            oauth2Proxy: { address: "127.0.0.1", port: auth.port },
+            issuer: `https://id.${DOMAIN}/realms/sophia`,
+            mcp: mcpRoutes([{ spec: spec("github-agent", github.port), address: "127.0.0.1" }], DOMAIN),
+            uis: [{ name: "grafana", host: `grafana.${DOMAIN}`, upstream: { address: "127.0.0.1", port: grafana.port } }],
+            rateLimit: { requestsPerSecond: 1000, burst: 1000 },
+            maxRequestBodySize: "1m",
+            streamTimeoutSeconds: 60,
+        };
+    });
+    beforeEach(async () => {
+        await gateway.ensure(model);
+    });
+    after(async () => {
+        await gateway?.stop();
+        for (const close of closers.splice(0)) close();
+        fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    const route = () => model.mcp[0];
+    const call = (options: { localAddress?: string; headers?: Record<string, string> } = {}) =>
+        httpRequest(model.httpPort, route().host, route().mcpPath, {
+            method: "POST",
+            body: "{}",
+            ...options,
+            headers: { Authorization: `Bearer valid:${CLIENT}`, "Content-Type": "application/json", ...options.headers },
+        });
+
+    it("listens on its plain port and no other", () => {
+        expect(listeningPorts(gateway.process!.pid!)).to.deep.equal([model.httpPort]);
+    });
+
+    it("routes an MCP host, its metadata and a UI host on the plain port", async () => {
+        const challenge = await httpRequest(model.httpPort, route().host, route().mcpPath, { method: "POST", body: "{}" });
+        expect(challenge.status).to.equal(401);
+        expect(challenge.headers["www-authenticate"]).to.equal(`Bearer resource_metadata="https://${route().host}${route().metadataPath}"`);
+        expect(JSON.parse((await httpRequest(model.httpPort, route().host, route().metadataPath)).body).resource).to.equal(route().resource);
+        expect((await call()).status).to.equal(200);
+        // The UI sends a human without a session to sign in (oauth2-proxy's stand-in answers 401 to the check).
+        expect((await httpRequest(model.httpPort, `grafana.${DOMAIN}`, "/")).status).to.not.equal(404);
+    });
+
+    it("answers the health path with 200 ok for a host it does not serve (a probe names the pod's address), and any other request for one with 404", async () => {
+        for (const host of [`10.42.0.7:${model.httpPort}`, "unknown.example.com", `snowflake-agent.mcp.${DOMAIN}`]) {
+            const health = await httpRequest(model.httpPort, host, HEALTH_PATH);
+            expect(health.status, host).to.equal(200);
+            expect(health.body, host).to.equal("ok");
+        }
+        for (const pathName of ["/", "/mcp", "/index.html"]) {
+            const reply = await httpRequest(model.httpPort, "unknown.example.com", pathName, { method: "GET" });
+            expect(reply.status, pathName).to.equal(404);
+            expect(reply.body, pathName).to.not.contain(NGINX_WELCOME);
+        }
+    });
+
+    it("takes the client's address from X-Forwarded-For when the connection comes from a private address", async function () {
+        const from = privateAddress();
+        // The ingress controller's pods connect from the cluster's private network; a host without such an address cannot stand in for it.
+        if (!from) this.skip();
+        const before = mcp.length;
+        await call({ localAddress: from, headers: { "X-Forwarded-For": CLIENT_ADDRESS } });
+        expect(mcp[before].headers["x-real-ip"]).to.equal(CLIENT_ADDRESS);
+        await waitFor(
+            "the access log line with the client's address",
+            () =>
+                gateway
+                    .accessLog()
+                    .split("\n")
+                    .find((l) => l.startsWith(`${CLIENT_ADDRESS} `)),
+            5000,
+            50,
+        );
+    });
+
+    it("ignores X-Forwarded-For from an address outside the private ranges", async () => {
+        const before = mcp.length;
+        await call({ headers: { "X-Forwarded-For": CLIENT_ADDRESS } });
+        expect(mcp[before].headers["x-real-ip"]).to.equal("127.0.0.1");
+    });
+});
+
+describe("the edge gateway's config for a server with session affinity, as nginx reads it", () => {
+    it("starts without resolving the server's service address: its replicas are looked up while nginx runs", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-edge-sticky-"));
+        try {
+            const model: GatewayModel = {
+                httpPort: 8080,
+                trustForwardedFor: true,
+                runtimeDir: dir,
+                oauth2Proxy: { address: "127.0.0.1", port: 4180 },
+                resolver: "127.0.0.1:53",
+                issuer: `https://id.${DOMAIN}/realms/sophia`,
+                // A name no DNS answers (RFC 6761): nginx would refuse to start if it had to resolve it now.
+                mcp: mcpRoutes([{ spec: spec("stateful-agent", 8080, true), address: "stateful-agent.invalid", replicas: "tasks.stateful-agent" }], DOMAIN),
+                uis: [],
+                rateLimit: { requestsPerSecond: 10, burst: 20 },
+                maxRequestBodySize: "1m",
+                streamTimeoutSeconds: 3600,
+            };
+            const check = GatewayNginx.check(renderGatewayConfig(model), dir);
+            expect(check.status, check.output).to.equal(0);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+});
