@@ -13,7 +13,7 @@ import { createHash } from "crypto";
 export const PLATFORM_USERS = {
     /** Every command and key: health checks and operators. */
     admin: "platform.admin",
-    /** What redis_exporter reads (INFO, CONFIG GET, SLOWLOG, LATENCY…), no key. */
+    /** What redis_exporter reads (INFO, CONFIG GET, SLOWLOG GET/LEN, LATENCY LATEST/HISTOGRAM…), no key. */
     exporter: "platform.exporter",
     /** Only what `redis-cli --rdb` needs to fetch a snapshot over the replication protocol. */
     backup: "platform.backup",
@@ -21,7 +21,10 @@ export const PLATFORM_USERS = {
 
 export interface AclUser {
     readonly name: string;
-    /** ACL rules after `on` and the password, e.g. `~key:*`, `+@read`, `-@dangerous`. */
+    /**
+     * ACL rules after `on` and the password, e.g. `~key:*`, `+@read`, `-@dangerous`. The file writes
+     * `reset` before them: they start from no command, no key and no channel.
+     */
     readonly rules: readonly string[];
 }
 
@@ -29,9 +32,16 @@ export interface AclUser {
 export const cacheKeyPrefix = (server: string): string => `${server}:`;
 
 /**
- * An MCP server's user: reads, writes, transactions and pub/sub on its own prefix only. Nothing
- * dangerous (FLUSHALL, KEYS, CONFIG, DEBUG…), and no command that walks or samples the whole
- * keyspace (SCAN, RANDOMKEY), which would show other servers' key names.
+ * An MCP server's user, starting from `reset` (no command, key or channel): reads, writes,
+ * transactions and pub/sub on its own prefix only. Nothing dangerous (FLUSHALL, KEYS, CONFIG,
+ * DEBUG…), and nothing that shows or changes other servers' data without naming one of their keys
+ * or channels, which Redis would check against the prefix:
+ * - SCAN, RANDOMKEY (walk or sample the keyspace) and DBSIZE (counts every server's keys);
+ * - CLIENT TRACKING (`BCAST PREFIX <other>:` sends the invalidations of other servers' keys);
+ * - PUBSUB CHANNELS/NUMSUB/SHARDCHANNELS… (list every channel; SUBSCRIBE and PUBLISH stay);
+ * - scripts and functions: FUNCTION LOAD/DELETE/FLUSH/RESTORE come with @write, and act on every
+ *   library of the server;
+ * - PFMERGE, which with its destination only names no key Redis checks (it would create any key).
  */
 export function cacheServerUser(server: string): AclUser {
     const prefix = cacheKeyPrefix(server);
@@ -40,16 +50,19 @@ export function cacheServerUser(server: string): AclUser {
         rules: [
             `~${prefix}*`,
             `&${prefix}*`,
-            "-@all",
             "+@connection",
             "+@read",
             "+@write",
-            "+@keyspace",
             "+@transaction",
             "+@pubsub",
             "-@dangerous",
+            "-@scripting",
             "-scan",
             "-randomkey",
+            "-dbsize",
+            "-client|tracking",
+            "-pubsub",
+            "-pfmerge",
         ],
     };
 }
@@ -59,25 +72,24 @@ export const PLATFORM_ACL_USERS: readonly AclUser[] = [
     { name: PLATFORM_USERS.admin, rules: ["~*", "&*", "+@all"] },
     {
         name: PLATFORM_USERS.exporter,
-        // What redis_exporter runs for its metrics, without key access (no key checks are configured).
+        // From `reset`: the connection's own commands, and exactly the reads redis_exporter sends for its
+        // metrics (INFO, CONFIG GET *, SLOWLOG LEN and GET, LATENCY LATEST and HISTOGRAM, CLIENT LIST,
+        // CLUSTER INFO); none of the resets (SLOWLOG RESET, LATENCY RESET, MEMORY PURGE) and no key.
         rules: [
-            "-@all",
             "+@connection",
             "-@dangerous",
             "+info",
             "+config|get",
             "+client|list",
-            "+client|info",
-            "+client|setname",
-            "+slowlog",
-            "+latency",
-            "+memory",
             "+cluster|info",
-            "+dbsize",
-            "+select",
+            "+slowlog|get",
+            "+slowlog|len",
+            "+latency|latest",
+            "+latency|histogram",
         ],
     },
-    { name: PLATFORM_USERS.backup, rules: ["-@all", "+ping", "+replconf", "+sync", "+psync"] },
+    // From `reset`: what `redis-cli --rdb` sends (REPLCONF capa eof, REPLCONF rdb-only 1, SYNC), and PING.
+    { name: PLATFORM_USERS.backup, rules: ["+ping", "+replconf", "+sync"] },
 ];
 
 /** Every user of the platform's Redis: its own, then one per MCP server with `cache: true`. */
