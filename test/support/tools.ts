@@ -27,6 +27,10 @@ export const DEBIAN_PACKAGES: Readonly<Record<string, string>> = {
     "redis-server": "redis-server",
     "redis-cli": "redis-tools",
     "prometheus-redis-exporter": "prometheus-redis-exporter",
+    "prometheus-postgres-exporter": "prometheus-postgres-exporter",
+    "prometheus-pushgateway": "prometheus-pushgateway",
+    // busybox's wget, which the Prometheus images' health checks run (test/support/containers.ts).
+    busybox: "busybox-static",
     // The health check Swarm runs in a server's container (components/platform/swarm/service.ts).
     wget: "wget",
 };
