@@ -7,7 +7,9 @@ import { installPlan, missingPackages } from "./support/installTools";
 import { aptInstallCommand, binarySearchPath, DEBIAN_PACKAGES, locateBinary, requireBinary } from "./support/tools";
 
 describe("system tools the tests run", () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-tools-"));
+    // Made in `before`, not when the file loads: a mutation run runs the suite again in one process, after `after` removed it.
+    let dir = "";
+    before(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-tools-"))));
     after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
     it("names the missing binary, its Debian package and the exact install command", () => {

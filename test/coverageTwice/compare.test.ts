@@ -70,7 +70,9 @@ describe("comparing two coverage measurements", () => {
 });
 
 describe("npm run test:coverage-twice", () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-coverage-twice-"));
+    // Made in `before`, not when the file loads: a mutation run runs the suite again in one process, after `after` removed it.
+    let dir = "";
+    before(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-coverage-twice-"))));
     after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
     it("refuses a --first file that is missing, not JSON or not a json-summary report, with exit 2 and the fix, measuring nothing", () => {

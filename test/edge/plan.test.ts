@@ -145,7 +145,9 @@ describe("edge in the stacks' plans", function () {
 
 describe("edge input errors", function () {
     this.timeout(120_000);
-    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-edge-input-"));
+    // Made in `before`, not when the file loads: a mutation run runs the suite again in one process, after `after` removed it.
+    let tmp = "";
+    before(() => (tmp = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-edge-input-"))));
     after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
     function catalogWith(edit: (servers: Record<string, unknown>[]) => void): string {

@@ -43,7 +43,9 @@ describe("the container audit's issue body", () => {
     });
 
     describe("npm run images:report", () => {
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "trivy-reports-"));
+        // Made in `before`, not when the file loads: a mutation run runs the suite again in one process, after `after` removed it.
+        let dir = "";
+        before(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), "trivy-reports-"))));
         after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
         it("renders a folder of reports and the failures file", () => {

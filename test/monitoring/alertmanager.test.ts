@@ -22,10 +22,19 @@ const hours = (d: string): number => {
 
 describe("monitoring: Alertmanager routing under amtool", function () {
     this.timeout(30_000);
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-am-"));
-    const file = path.join(dir, "alertmanager.yml");
-    fs.writeFileSync(file, alertmanagerYaml({ secretFile: (name) => `/run/secrets/${name}` }));
-    const config = YAML.parse(fs.readFileSync(file, "utf8"));
+    // Made and rendered in hooks, not when the file loads: a mutation run runs the suite again in one
+    // process, after `after` removed the folder.
+    let dir = "";
+    let file = "";
+    let config: any;
+    before(() => {
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-am-"));
+        file = path.join(dir, "alertmanager.yml");
+    });
+    beforeEach(() => {
+        fs.writeFileSync(file, alertmanagerYaml({ secretFile: (name) => `/run/secrets/${name}` }));
+        config = YAML.parse(fs.readFileSync(file, "utf8"));
+    });
     after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
     it("amtool accepts the configuration", () => {

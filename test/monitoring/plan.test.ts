@@ -64,7 +64,9 @@ function writeMonitoringFiles(e: Evaluated, root: string): string {
 for (const stack of STACKS) {
     describe(`monitoring in the program of ${stack}, evaluated in process`, function () {
         this.timeout(120_000);
-        const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-monitoring-program-"));
+        // Made in `before`, not when the file loads: a mutation run runs the suite again in one process, after `after` removed it.
+        let scratch = "";
+        before(() => (scratch = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-monitoring-program-"))));
         after(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
         it("has the Monitoring component and writes its artifacts", async () => {

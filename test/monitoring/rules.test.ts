@@ -22,8 +22,10 @@ function serversPerTier(): MonitoredServer[] {
 
 describe("monitoring: alert rules under promtool", function () {
     this.timeout(60_000);
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-rules-"));
     const servers = serversPerTier();
+    // Made in `before`, not when the file loads: a mutation run runs the suite again in one process, after `after` removed it.
+    let dir = "";
+    before(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-rules-"))));
     after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
     it("has a fire and a silent case for every alert of a server", () => {

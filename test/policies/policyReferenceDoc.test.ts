@@ -51,7 +51,9 @@ describe("the policy reference's levels per stack", () => {
 });
 
 describe("npm run docs:policies", () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-policy-doc-"));
+    // Made in `before`, not when the file loads: a mutation run runs the suite again in one process, after `after` removed it.
+    let dir = "";
+    before(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-policy-doc-"))));
     after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
     it("writes the rendered reference to docs/07-security/policies.md and says where", () => {

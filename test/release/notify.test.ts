@@ -20,13 +20,15 @@ const ROUTING_KEY = "test-routing-key";
  */
 describe("npm run notify", function () {
     this.timeout(90_000);
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-notify-"));
+    // Made in `before`, not when the file loads: a mutation run runs the suite again in one process, after `after` removed it.
+    let dir: string;
     let sink: Sink;
     let alertmanager: ChildProcess;
     let alertmanagerUrl: string;
     let closedUrl: string;
 
     before(async () => {
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-notify-"));
         const [sinkPort, amPort, closedPort] = await Promise.all([freePort(), freePort(), freePort()]);
         sink = await startSink(sinkPort);
         closedUrl = `http://127.0.0.1:${closedPort}`;

@@ -75,17 +75,22 @@ const tokenFor = (expected: StackExpectations): string => `${expected.publicServ
  */
 describe("npm run verify against SDK-built MCP servers behind the real edge", function () {
     this.timeout(60_000);
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-verify-"));
     const dev = stackExpectations("dev");
     const staging = stackExpectations("staging");
     const TOKEN = tokenFor(dev);
     const fakes: Fake[] = [];
-    const devEdge = new LiveEdge(dev, path.join(dir, "dev-edge"));
-    const stagingEdge = new LiveEdge(staging, path.join(dir, "staging-edge"));
+    // The folder and the edges are made in `before`, not when the file loads: a mutation run runs the
+    // suite again in one process, after `after` removed the folder and closed the edges.
+    let dir: string;
+    let devEdge: LiveEdge;
+    let stagingEdge: LiveEdge;
     let certFile: string;
     let renderedConfig: string;
 
     before(async () => {
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-verify-"));
+        devEdge = new LiveEdge(dev, path.join(dir, "dev-edge"));
+        stagingEdge = new LiveEdge(staging, path.join(dir, "staging-edge"));
         const tls = edgeCertificate(dir, [dev.domain!, staging.domain!]);
         certFile = tls.certFile;
         await devEdge.start(tls);
@@ -93,7 +98,7 @@ describe("npm run verify against SDK-built MCP servers behind the real edge", fu
         renderedConfig = YAML.stringify(dev.alertmanager);
     });
     after(async () => {
-        await Promise.all([...fakes.map((f) => f.close()), devEdge.close(), stagingEdge.close()]);
+        await Promise.all([...fakes.splice(0).map((f) => f.close()), devEdge.close(), stagingEdge.close()]);
         fs.rmSync(dir, { recursive: true, force: true });
     });
 
