@@ -1,7 +1,7 @@
 // The in-process program evaluation under a mutation run (test/support/program.ts): with one mutant
 // switched on, the tests that reached it share one evaluation per config; a new mutant, another
-// config, the dry run and a plain test run evaluate afresh. A stale evaluation would let a mutant
-// survive on the result of the code without it.
+// config and the dry run evaluate afresh; a plain test run shares one evaluation per config. A stale
+// evaluation would let a mutant survive on the result of the code without it.
 import { expect } from "chai";
 import { platformStacks } from "../../esc/needs";
 import { ROOT } from "../support/plan";
@@ -20,12 +20,34 @@ describe("the program's evaluation in a mutation run", function () {
     });
     const switchOn = (activeMutant: string | undefined) => (stryker.__stryker__ = { ...before, activeMutant });
 
-    it("evaluates in every test when no mutant is on (a plain run, StrykerJS's dry run)", async () => {
+    it("evaluates in every test in StrykerJS's dry run (its context on, no mutant), which measures what each test reaches", async () => {
         switchOn(undefined);
         const start = evaluationCount();
         await evaluate(stackConfigOf(stack));
         await evaluate(stackConfigOf(stack));
         expect(evaluationCount() - start).to.equal(2);
+    });
+
+    it("shares one evaluation per config in a plain run (no StrykerJS), each test getting its own copy", async () => {
+        delete stryker.__stryker__;
+        const first = await evaluate(stackConfigOf(stack));
+        const start = evaluationCount();
+        const second = await evaluate(stackConfigOf(stack));
+        expect(evaluationCount() - start).to.equal(0);
+        expect(second).to.not.equal(first);
+        expect(second.resources).to.deep.equal(first.resources);
+        second.resources.length = 0;
+        expect((await evaluate(stackConfigOf(stack))).resources).to.deep.equal(first.resources);
+        // Another config (another stack's) has its own evaluation, shared in turn (an earlier test file may have made it).
+        const otherStack = await evaluate(stackConfigOf(other));
+        expect(otherStack.settings).to.not.deep.equal(first.settings);
+        const afterOther = evaluationCount();
+        await evaluate(stackConfigOf(other));
+        expect(evaluationCount()).to.equal(afterOther);
+        // A mutant switched on afterwards is not given the plain run's evaluation.
+        switchOn("6");
+        await evaluate(stackConfigOf(stack));
+        expect(evaluationCount()).to.equal(afterOther + 1);
     });
 
     it("shares one evaluation per config while one mutant is on, each test getting its own copy", async () => {

@@ -45,24 +45,26 @@ export async function runProgram(config: StackConfig, recorder: RecordingMonitor
 /**
  * The program's evaluation on `config`, with the settings it ran on and its artifacts' texts.
  *
- * In a mutation run each mutant runs every test that reached it, and each of those evaluates the
- * whole program: with one mutant switched on for all of them, the same config gives the same
- * evaluation, so each test gets a copy of the first one. The dry run, which measures which tests
- * reach which code, and a test run outside StrykerJS (no mutant on) evaluate in every test.
+ * The same config gives the same evaluation, so tests share one per config, each getting its own
+ * copy: in a plain run for the whole process, in a mutation run while one mutant is switched on (each
+ * mutant runs every test that reached it, and each of those evaluates the whole program). Only
+ * StrykerJS's dry run evaluates in every test: it measures which tests reach which code, and a test
+ * that took a shared evaluation would reach none.
  */
 export function evaluate(config: StackConfig): Promise<Evaluated> {
-    const mutant = activeMutant();
-    if (mutant === undefined) return evaluateAfresh(config);
-    if (evaluations.mutant !== mutant) evaluations = { mutant, byConfig: new Map() };
+    const stryker = strykerContext();
+    if (stryker && stryker.activeMutant === undefined) return evaluateAfresh(config);
+    const run = stryker ? `mutant ${stryker.activeMutant}` : "plain run";
+    if (evaluations.run !== run) evaluations = { run, byConfig: new Map() };
     const key = JSON.stringify(config);
     if (!evaluations.byConfig.has(key)) evaluations.byConfig.set(key, evaluateAfresh(config));
     return evaluations.byConfig.get(key)!.then((e) => structuredClone(e));
 }
 
-/** The mutant StrykerJS switched on in this process (its instrumenter's context), or undefined outside a mutant's run. */
-const activeMutant = (): string | undefined => (globalThis as { __stryker__?: { activeMutant?: string } }).__stryker__?.activeMutant;
+/** StrykerJS's instrumenter context in this process (the mutant it switched on, if any); undefined outside a mutation run. */
+const strykerContext = (): { activeMutant?: string } | undefined => (globalThis as { __stryker__?: { activeMutant?: string } }).__stryker__;
 
-let evaluations: { mutant?: string; byConfig: Map<string, Promise<Evaluated>> } = { byConfig: new Map() };
+let evaluations: { run?: string; byConfig: Map<string, Promise<Evaluated>> } = { byConfig: new Map() };
 
 let evaluated = 0;
 /** How many times this process has evaluated the program (the cache's own test reads it). */

@@ -86,7 +86,7 @@ describe("the check that tests pass when the suite runs again in one process", f
         const { tests, everyTest } = esm<{ tests: string[]; everyTest: string[] }>(`
             import { allTestFiles, testFiles } from "./test/mutation/folders.mjs";
             console.log(JSON.stringify({ tests: testFiles(), everyTest: allTestFiles() }));`);
-        expect(tests).to.include("test/mutation/rerunCheck.test.ts");
+        expect(tests).to.include("test/mutation/evaluationCache.test.ts");
         expect([...tests, ...everyTest].filter((file) => file.startsWith(FIXTURES))).to.deep.equal([]);
         // npm test's files: mocha's own reading of .mocharc.yml, as test/shards/run.ts reads it.
         /* eslint-disable @typescript-eslint/no-require-imports */
@@ -97,7 +97,7 @@ describe("the check that tests pass when the suite runs again in one process", f
         const files = collectFiles({ spec: options._, extension: options.extension, ignore: [], file: [], recursive: false }).files.map((file) =>
             path.relative(ROOT, file),
         );
-        expect(files).to.include("test/mutation/rerunCheck.test.ts");
+        expect(files).to.include("test/mutation/evaluationCache.test.ts");
         expect(files.filter((file) => file.startsWith(FIXTURES))).to.deep.equal([]);
     });
 });
