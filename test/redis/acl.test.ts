@@ -1,28 +1,24 @@
 // The ACL file the program renders, judged by a real redis-server on 127.0.0.1: each cache server's
 // user within its own prefix and nowhere else, no anonymous access, and the platform's own users
 // (admin for the health check, exporter, backup) doing their jobs with real clients.
-import { spawn, spawnSync } from "child_process";
+import { spawnSync } from "child_process";
 import { expect } from "chai";
 import { randomBytes } from "crypto";
 import * as fs from "fs";
-import * as http from "http";
 import * as path from "path";
 import { loadCatalog } from "../../catalog";
 import {
     cacheKeyPrefix,
     DEFAULT_REDIS,
-    exporterPasswordFile,
     maxMemoryBytes,
     passwordHash,
     PLATFORM_USERS,
     redisAclUsers,
-    redisExporterAddress,
     redisHealthCommand,
     renderAclFile,
 } from "../../components/redis";
 import { snapshotRedis } from "../../images/backup/src/redis";
-import { RedisTestServer, refusal } from "../support/redis";
-import { freePort, requireBinary, waitFor } from "../support/tools";
+import { RedisTestServer, refusal, scrapeRedisExporter } from "../support/redis";
 
 const cacheServers = loadCatalog()
     .servers.filter((s) => s.cache)
@@ -150,43 +146,16 @@ describe("Redis ACL on a real redis-server", function () {
         expect(await refusal(exporter.get(`${cacheKeyPrefix(cacheServers[0])}seen-by-admin`))).to.match(/^NOPERM/);
         expect(await refusal(exporter.call("FLUSHALL"))).to.match(/^NOPERM/);
 
-        const address = redisExporterAddress("127.0.0.1", port);
-        const passwordFile = path.join(dir, "exporter-passwords.json");
-        fs.writeFileSync(passwordFile, exporterPasswordFile(address, passwordOf(PLATFORM_USERS.exporter)), { mode: 0o600 });
-        const listen = await freePort();
         // The workload's environment: REDIS_ADDR, REDIS_USER and the password file REDIS_PASSWORD_FILE names.
-        const child = spawn(requireBinary("prometheus-redis-exporter"), ["--web.listen-address", `127.0.0.1:${listen}`], {
-            env: { REDIS_ADDR: address, REDIS_USER: PLATFORM_USERS.exporter, REDIS_PASSWORD_FILE: passwordFile },
-            stdio: ["ignore", "pipe", "pipe"],
-        });
-        let exporterLog = "";
-        child.stdout.on("data", (chunk: Buffer) => (exporterLog += chunk.toString()));
-        child.stderr.on("data", (chunk: Buffer) => (exporterLog += chunk.toString()));
-        try {
-            const metrics = await waitFor(
-                "redis_exporter's /metrics",
-                () =>
-                    new Promise<string | undefined>((resolve) => {
-                        http.get(`http://127.0.0.1:${listen}/metrics`, (res) => {
-                            let body = "";
-                            res.on("data", (chunk: Buffer) => (body += chunk.toString()));
-                            res.on("end", () => resolve(res.statusCode === 200 ? body : undefined));
-                        }).on("error", () => resolve(undefined));
-                    }),
-                20_000,
-                200,
-            );
-            expect(metrics, exporterLog).to.match(/^redis_up 1$/m);
-            expect(metrics).to.match(/^redis_connected_clients \d+$/m);
-            // INFO, CONFIG GET and LATENCY answered: the exporter's reads are all allowed.
-            const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, "m").exec(metrics)?.[1]);
-            expect(value("redis_config_maxmemory")).to.equal(maxMemoryBytes(DEFAULT_REDIS.resources));
-            expect(metrics).to.match(/^redis_latency_percentiles_usec\{cmd="auth",quantile="50"\} /m);
-            expect(metrics).to.match(/^redis_exporter_last_scrape_error\{err=""\} 0$/m);
-            expect(exporterLog).to.not.match(/NOPERM|WRONGPASS|NOAUTH/);
-        } finally {
-            child.kill("SIGKILL");
-        }
+        const { metrics, log: exporterLog } = await scrapeRedisExporter(port, dir, passwordOf(PLATFORM_USERS.exporter));
+        expect(metrics, exporterLog).to.match(/^redis_up 1$/m);
+        expect(metrics).to.match(/^redis_connected_clients \d+$/m);
+        // INFO, CONFIG GET and LATENCY answered: the exporter's reads are all allowed.
+        const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, "m").exec(metrics)?.[1]);
+        expect(value("redis_config_maxmemory")).to.equal(maxMemoryBytes(DEFAULT_REDIS.resources));
+        expect(metrics).to.match(/^redis_latency_percentiles_usec\{cmd="auth",quantile="50"\} /m);
+        expect(metrics).to.match(/^redis_exporter_last_scrape_error\{err=""\} 0$/m);
+        expect(exporterLog).to.not.match(/NOPERM|WRONGPASS|NOAUTH/);
     });
 
     it("lets the backup user fetch an RDB snapshot with the backup program, which a cache server's user cannot", async () => {

@@ -4,18 +4,15 @@
 // sends and nothing else, the admin with everything. The ACL file is rendered and Redis started before each test, not once:
 // a mutation run gives a mutant only to the tests that ran its code (test/mutation, "Do the work
 // inside the test"), and a `before` hook runs it outside every test.
-import { spawn } from "child_process";
 import { expect } from "chai";
 import { randomBytes } from "crypto";
 import * as fs from "fs";
-import * as http from "http";
 import type Redis from "ioredis";
 import * as path from "path";
 import { loadCatalog } from "../../catalog";
-import { cacheKeyPrefix, exporterPasswordFile, passwordHash, PLATFORM_USERS, redisAclUsers, redisExporterAddress, renderAclFile } from "../../components/redis";
+import { cacheKeyPrefix, passwordHash, PLATFORM_USERS, redisAclUsers, renderAclFile } from "../../components/redis";
 import { snapshotRedis } from "../../images/backup/src/redis";
-import { RedisTestServer, refusal } from "../support/redis";
-import { freePort, requireBinary, waitFor } from "../support/tools";
+import { RedisTestServer, refusal, scrapeRedisExporter } from "../support/redis";
 
 /** One command of the running Redis, a subcommand by its full name (`client|kill`), from COMMAND. */
 interface RedisCommand {
@@ -402,49 +399,19 @@ describe("Redis ACL users, each doing its job on a real redis-server", function 
         const admin = await loggedIn(PLATFORM_USERS.admin);
         // Every command counts as slow: the slow log has entries for the exporter to report.
         expect(await admin.call("CONFIG", "SET", "slowlog-log-slower-than", "0")).to.equal("OK");
-        const address = redisExporterAddress("127.0.0.1", redis!.port);
-        const passwordFile = path.join(redis!.dir, "exporter-passwords.json");
-        fs.writeFileSync(passwordFile, exporterPasswordFile(address, passwordOf(PLATFORM_USERS.exporter)), { mode: 0o600 });
-        const listen = await freePort();
         // The workload's environment, with the exporter's optional PING and client list turned on.
-        const child = spawn(requireBinary("prometheus-redis-exporter"), ["--web.listen-address", `127.0.0.1:${listen}`], {
-            env: {
-                REDIS_ADDR: address,
-                REDIS_USER: PLATFORM_USERS.exporter,
-                REDIS_PASSWORD_FILE: passwordFile,
-                REDIS_EXPORTER_PING_ON_CONNECT: "true",
-                REDIS_EXPORTER_EXPORT_CLIENT_LIST: "true",
-            },
-            stdio: ["ignore", "pipe", "pipe"],
+        const { metrics, log } = await scrapeRedisExporter(redis!.port, redis!.dir, passwordOf(PLATFORM_USERS.exporter), {
+            REDIS_EXPORTER_PING_ON_CONNECT: "true",
+            REDIS_EXPORTER_EXPORT_CLIENT_LIST: "true",
         });
-        let log = "";
-        child.stdout.on("data", (chunk: Buffer) => (log += chunk.toString()));
-        child.stderr.on("data", (chunk: Buffer) => (log += chunk.toString()));
-        try {
-            const metrics = await waitFor(
-                "redis_exporter's /metrics",
-                () =>
-                    new Promise<string | undefined>((resolve) => {
-                        http.get(`http://127.0.0.1:${listen}/metrics`, (res) => {
-                            let body = "";
-                            res.on("data", (chunk: Buffer) => (body += chunk.toString()));
-                            res.on("end", () => resolve(res.statusCode === 200 ? body : undefined));
-                        }).on("error", () => resolve(undefined));
-                    }),
-                20_000,
-                200,
-            );
-            expect(metrics, log).to.match(/^redis_up 1$/m);
-            expect(metrics).to.match(/^redis_exporter_last_scrape_ping_time_seconds \S+$/m);
-            expect(Number(/^redis_config_maxmemory (\S+)$/m.exec(metrics)?.[1]), "redis_config_maxmemory").to.be.greaterThan(0);
-            expect(Number(/^redis_slowlog_length (\S+)$/m.exec(metrics)?.[1]), "redis_slowlog_length").to.be.greaterThan(0);
-            expect(metrics).to.match(/^redis_slowlog_last_id \d+$/m);
-            expect(metrics).to.match(/^redis_connected_clients_details\{[^}]*name="redis_exporter"[^}]*\} 1$/m);
-            expect(metrics).to.match(/^redis_exporter_last_scrape_error\{err=""\} 0$/m);
-            expect(log, log).to.not.match(/NOPERM|WRONGPASS|NOAUTH|err: /);
-        } finally {
-            child.kill("SIGKILL");
-        }
+        expect(metrics, log).to.match(/^redis_up 1$/m);
+        expect(metrics).to.match(/^redis_exporter_last_scrape_ping_time_seconds \S+$/m);
+        expect(Number(/^redis_config_maxmemory (\S+)$/m.exec(metrics)?.[1]), "redis_config_maxmemory").to.be.greaterThan(0);
+        expect(Number(/^redis_slowlog_length (\S+)$/m.exec(metrics)?.[1]), "redis_slowlog_length").to.be.greaterThan(0);
+        expect(metrics).to.match(/^redis_slowlog_last_id \d+$/m);
+        expect(metrics).to.match(/^redis_connected_clients_details\{[^}]*name="redis_exporter"[^}]*\} 1$/m);
+        expect(metrics).to.match(/^redis_exporter_last_scrape_error\{err=""\} 0$/m);
+        expect(log, log).to.not.match(/NOPERM|WRONGPASS|NOAUTH|err: /);
     });
 
     it("lets the backup user fetch a snapshot with the backup program, streamed (the server writes nothing to its disk), and nothing else", async () => {

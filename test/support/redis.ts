@@ -2,11 +2,12 @@
 // and the clients that talk to it.
 import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
+import * as http from "http";
 import Redis from "ioredis";
 import * as os from "os";
 import * as path from "path";
 import type { SecretHandle } from "../../components/platform";
-import { DEFAULT_REDIS, redisWorkload } from "../../components/redis";
+import { DEFAULT_REDIS, exporterPasswordFile, PLATFORM_USERS, redisExporterAddress, redisWorkload } from "../../components/redis";
 import { freePort, requireBinary, waitFor } from "./tools";
 
 /** The program's arguments for Redis, with its file paths moved into `dir`, on `port` of 127.0.0.1. */
@@ -104,4 +105,47 @@ export async function refusal(command: Promise<unknown>): Promise<string> {
         return (error as Error).message;
     }
     throw new Error("the command was accepted");
+}
+
+/** What redis_exporter served on its first answered scrape, and everything it logged until then. */
+export interface ExporterScrape {
+    readonly metrics: string;
+    readonly log: string;
+}
+
+/**
+ * The real redis_exporter as the workload runs it (REDIS_ADDR, REDIS_USER and the password file
+ * REDIS_PASSWORD_FILE names, written into `dir`), against Redis on 127.0.0.1:`redisPort`, with
+ * `extraEnv` on top; scraped once it answers, then stopped.
+ */
+export async function scrapeRedisExporter(redisPort: number, dir: string, password: string, extraEnv: Record<string, string> = {}): Promise<ExporterScrape> {
+    const address = redisExporterAddress("127.0.0.1", redisPort);
+    const passwordFile = path.join(dir, "exporter-passwords.json");
+    fs.writeFileSync(passwordFile, exporterPasswordFile(address, password), { mode: 0o600 });
+    const listen = await freePort();
+    const child = spawn(requireBinary("prometheus-redis-exporter"), ["--web.listen-address", `127.0.0.1:${listen}`], {
+        env: { REDIS_ADDR: address, REDIS_USER: PLATFORM_USERS.exporter, REDIS_PASSWORD_FILE: passwordFile, ...extraEnv },
+        stdio: ["ignore", "pipe", "pipe"],
+    });
+    let log = "";
+    child.stdout.on("data", (chunk: Buffer) => (log += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (log += chunk.toString()));
+    try {
+        const metrics = await waitFor(
+            "redis_exporter's /metrics",
+            () =>
+                new Promise<string | undefined>((resolve) => {
+                    http.get(`http://127.0.0.1:${listen}/metrics`, (res) => {
+                        let body = "";
+                        res.on("data", (chunk: Buffer) => (body += chunk.toString()));
+                        res.on("end", () => resolve(res.statusCode === 200 ? body : undefined));
+                    }).on("error", () => resolve(undefined));
+                }),
+            20_000,
+            200,
+        );
+        return { metrics, log };
+    } finally {
+        child.kill("SIGKILL");
+    }
 }
