@@ -73,7 +73,11 @@ export function backupJob(subject: BackupSubject, kind: BackupKind, s: BackupJob
     };
 }
 
-/** Where jobs report their successes; Prometheus scrapes it (scrape with honor_labels). */
+/**
+ * Where jobs report their successes. Prometheus scrapes it as any workload, without honor_labels:
+ * the job and instance a job pushed become exported_job and exported_instance, and the freshness
+ * rules read only the `target` label each push carries (freshnessRule.ts).
+ */
 export function pushgatewayWorkload(): WorkloadSpec {
     return {
         name: "pushgateway",

@@ -103,7 +103,8 @@ export const REPLICA_LOOKUP_SECONDS = 5;
  * without a restart). A request without a session goes to one of them (the resolver's answer starts
  * at a random replica). A request naming a session is offered to the replicas in turn until one does
  * not answer 404, which every replica but the session's own answers (the MCP spec's answer for a session
- * a server does not hold); it acted on nothing, so the retry is safe for a POST too. When no replica
+ * a server does not hold); it acted on nothing, so the retry is safe for a POST too, as it is after a
+ * refused connection. A replica that accepted the request but answers slowly is not passed over. When no replica
  * holds the session any more, the client gets the last 404 and initializes again. The edge stores
  * nothing, so sessions survive a gateway restart and work across gateway replicas, and no client
  * input can steer a request to an address the DNS did not name for that server.
@@ -115,11 +116,15 @@ function mcpProxy(model: GatewayModel, route: McpRoute, upstream: string): strin
         "resolver_timeout 5s;",
         `set $mcp_replicas ${route.replicas};`,
         `proxy_pass http://$mcp_replicas:${route.upstream.port};`,
-        "proxy_next_upstream error timeout http_404 non_idempotent;",
+        // Only a refused or broken connection and a 404 move a request on. A replica that is slow to
+        // answer may still be running the call: offered to another replica, a tool call would run
+        // twice and a live session would be answered as lost. Its timeout stays a 504, as does a
+        // connect timeout (nginx tells no timeouts apart): the client retries.
+        "proxy_next_upstream error http_404 non_idempotent;",
         "proxy_connect_timeout 5s;",
         // A replica that died is named by the DNS until the orchestrator notices; when it is the last
         // one asked, nginx answers 502 where the session's answer is 404.
-        `error_page 502 504 = @${upstream}_unreachable;`,
+        `error_page 502 = @${upstream}_unreachable;`,
     ];
 }
 
@@ -241,12 +246,7 @@ function defaultServers(model: GatewayModel): string[] {
     const health = block(`location = ${HEALTH_PATH}`, ["access_log off;", "return 200 'ok';"]);
     if (!model.tls) return block("server", [`listen ${model.httpPort} default_server;`, NO_NAME, ...health, ...block("location /", ["return 404;"])]);
     return [
-        ...block("server", [
-            `listen ${model.httpPort} default_server;`,
-            NO_NAME,
-            ...health,
-            ...block("location /", ["return 301 https://$host$request_uri;"]),
-        ]),
+        ...block("server", [`listen ${model.httpPort} default_server;`, NO_NAME, ...health, ...block("location /", ["return 301 https://$host$request_uri;"])]),
         ...block("server", [`listen ${model.tls.port} ssl default_server;`, NO_NAME, "ssl_reject_handshake on;"]),
     ];
 }

@@ -1,40 +1,27 @@
 // How the edge gateway's authentication answers clients and asks oauth2-proxy: a real nginx on
 // 127.0.0.1 runs the rendered config (plain port, as behind an ingress controller) in front of
 // recording stand-ins for oauth2-proxy, an MCP server and a UI.
-import * as fs from "fs";
 import * as http from "http";
-import * as os from "os";
-import * as path from "path";
 import { expect } from "chai";
 import { GatewayModel } from "../../components/edge/gatewayConfig";
 import { mcpRoutes, uiRoutes } from "../../components/edge/routes";
-import type { ServerSpec } from "../../stacks/specs";
 import { freePort } from "../support/tools";
-import { GatewayNginx, httpRequest, recordingServer, Reply, RequestOptions, Seen } from "./gatewayNginx";
+import { CLIENT, gatewayModel, gatewaySuite, httpRequest, recordingServer, Reply, RequestOptions, Seen, serverSpec } from "./gatewayNginx";
 
 const DOMAIN = "auth.test.sophia.local";
-const CLIENT = "claude-desktop";
 /** A client oauth2-proxy knows but no server's allowlist names. */
 const STRANGER = "someone-else";
 const USER = "alice";
 const initialize = '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{}}';
 
-const spec = (name: string, port: number): ServerSpec =>
-    ({ name, port, mcpPath: "/mcp", expose: "public", clients: [CLIENT], sessionAffinity: false }) as unknown as ServerSpec;
-
 describe("the edge gateway's authentication as clients and oauth2-proxy see it (real nginx)", function () {
     this.timeout(30_000);
-    // Made in `before`, not when the file loads: a mutation run runs the suites again in one process, after `after` removed them.
-    let dir = "";
-    let gateway: GatewayNginx;
-    const closers: (() => void)[] = [];
     let model: GatewayModel;
     let oauth2: Seen[];
     let mcp: Seen[];
+    const suite = gatewaySuite("sophia-edge-auth-", { render: () => model });
 
     before(async () => {
-        dir = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-edge-auth-"));
-        gateway = new GatewayNginx(dir);
         // oauth2-proxy: a bearer token `valid:<client>` or a session cookie is accepted. It answers 202 with
         // Content-Length 0, as Go's net/http sends a bodiless answer: nginx keeps the connection of a
         // sub-request, which reads no body, only when the answer declares none (not a chunked one).
@@ -49,30 +36,14 @@ describe("the edge gateway's authentication as clients and oauth2-proxy see it (
         const grafana = await recordingServer((_seen, res) => res.end("grafana"));
         oauth2 = auth.seen;
         mcp = github.seen;
-        for (const s of [auth.server, github.server, grafana.server]) closers.push(() => (s.closeAllConnections(), s.close()));
-        model = {
+        suite.closeAfter(auth.server, github.server, grafana.server);
+        model = gatewayModel(DOMAIN, {
             httpPort: await freePort(),
-            trustForwardedFor: false,
-            runtimeDir: dir,
+            runtimeDir: suite.dir,
             oauth2Proxy: { address: "127.0.0.1", port: auth.port },
-            issuer: `https://id.${DOMAIN}/realms/sophia`,
-            mcp: mcpRoutes([{ spec: spec("github-agent", github.port), address: "127.0.0.1" }], DOMAIN),
+            mcp: mcpRoutes([{ spec: serverSpec("github-agent", github.port), address: "127.0.0.1" }], DOMAIN),
             uis: uiRoutes([{ name: "grafana", upstream: { address: "127.0.0.1", port: grafana.port } }], DOMAIN),
-            rateLimit: { requestsPerSecond: 1000, burst: 1000 },
-            maxRequestBodySize: "1m",
-            streamTimeoutSeconds: 60,
-        };
-    });
-
-    // Rendered before each test (not once): per-test coverage then counts each test as reaching the renderer.
-    beforeEach(async () => {
-        await gateway.ensure(model);
-    });
-
-    after(async () => {
-        await gateway?.stop();
-        for (const close of closers.splice(0)) close();
-        fs.rmSync(dir, { recursive: true, force: true });
+        });
     });
 
     const mcpCall = (host: string, mcpPath: string, client: string, options: RequestOptions = {}): Promise<Reply> =>

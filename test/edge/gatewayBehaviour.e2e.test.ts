@@ -12,13 +12,25 @@ import * as tls from "tls";
 import { expect } from "chai";
 import { CLIENT_HEADER, GatewayModel, HEALTH_PATH } from "../../components/edge/gatewayConfig";
 import { mcpRoutes } from "../../components/edge/routes";
-import type { ServerSpec } from "../../stacks/specs";
 import { freePort, requireBinary, waitFor } from "../support/tools";
-import { childrenOf, GatewayNginx, httpRequest, httpsRequest, NGINX_WELCOME, recordingServer, Reply, RequestOptions, Seen } from "./gatewayNginx";
+import {
+    childrenOf,
+    CLIENT,
+    gatewayModel,
+    gatewaySuite,
+    httpRequest,
+    httpsRequest,
+    NGINX_WELCOME,
+    recordingServer,
+    Reply,
+    RequestOptions,
+    Seen,
+    serverSpec,
+} from "./gatewayNginx";
 
 const DOMAIN = "behaviour.test.sophia.local";
+/** The issuer the metadata must name, written out: gatewayModel derives the model's from DOMAIN. */
 const ISSUER = "https://id.behaviour.test.sophia.local/realms/sophia";
-const CLIENT = "claude-desktop";
 /** A signed-in human, as oauth2-proxy's session cookie names them here. */
 const USER = "alice";
 const USER_EMAIL = "alice@example.com";
@@ -26,9 +38,6 @@ const USER_EMAIL = "alice@example.com";
 const STREAM_TIMEOUT_SECONDS = 1;
 /** nginx's own worker_connections when a config sets none. */
 const NGINX_DEFAULT_WORKER_CONNECTIONS = 512;
-
-const spec = (name: string, port: number): ServerSpec =>
-    ({ name, port, mcpPath: "/mcp", expose: "public", clients: [CLIENT], sessionAffinity: false }) as unknown as ServerSpec;
 
 const mcpHost = (server: string): string => `${server}.mcp.${DOMAIN}`;
 const UI_HOST = `grafana.${DOMAIN}`;
@@ -40,15 +49,12 @@ const SECURITY = { "x-content-type-options": "nosniff", "x-frame-options": "DENY
 
 describe("the edge gateway as clients, humans and routed servers see it (real nginx, TLS at the gateway)", function () {
     this.timeout(30_000);
-    // Made in `before`, not when the file loads: a mutation run runs the suites again in one process, after `after` removed them.
-    let dir = "";
-    let gateway: GatewayNginx;
-    const closers: (() => void)[] = [];
     let ca = "";
     let model: GatewayModel;
     let oauth2: Seen[];
     let servers: Record<"github" | "webSearch" | "websearch", Seen[]>;
     let ui: Seen[];
+    const suite = gatewaySuite("sophia-edge-behaviour-", { render: () => model });
 
     const request = (host: string, pathName: string, options: RequestOptions = {}): Promise<Reply> =>
         httpsRequest(model.tls!.port, ca, host, pathName, options);
@@ -56,10 +62,8 @@ describe("the edge gateway as clients, humans and routed servers see it (real ng
         request(mcpHost(server), "/mcp", { method: "POST", body: initialize, ...options, headers: { ...asClient, ...options.headers } });
 
     before(async function () {
-        dir = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-edge-behaviour-"));
-        gateway = new GatewayNginx(dir);
-        const cert = path.join(dir, "cert.pem");
-        const key = path.join(dir, "key.pem");
+        const cert = path.join(suite.dir, "cert.pem");
+        const key = path.join(suite.dir, "key.pem");
         const subjectAltName = `subjectAltName=DNS:*.mcp.${DOMAIN},DNS:*.${DOMAIN}`;
         const made = spawnSync(
             requireBinary("openssl"),
@@ -102,43 +106,28 @@ describe("the edge gateway as clients, humans and routed servers see it (real ng
         oauth2 = auth.seen;
         servers = { github: github.seen, webSearch: webSearch.seen, websearch: websearch.seen };
         ui = grafana.seen;
-        for (const s of [auth.server, github.server, webSearch.server, websearch.server, grafana.server, stalled])
-            closers.push(() => ((s as http.Server).closeAllConnections?.(), s.close()));
+        suite.closeAfter(auth.server, github.server, webSearch.server, websearch.server, grafana.server, stalled);
 
         const [httpsPort, httpPort] = [await freePort(), await freePort()];
-        model = {
+        model = gatewayModel(DOMAIN, {
             httpPort,
             tls: { port: httpsPort, certificate: cert, privateKey: key },
-            trustForwardedFor: false,
-            runtimeDir: dir,
+            runtimeDir: suite.dir,
             oauth2Proxy: { address: "127.0.0.1", port: auth.port },
-            issuer: ISSUER,
             mcp: mcpRoutes(
                 [
-                    { spec: spec("github-agent", github.port), address: "127.0.0.1" },
+                    { spec: serverSpec("github-agent", github.port), address: "127.0.0.1" },
                     // Two names that differ only by a hyphen: each is a server of its own.
-                    { spec: spec("web-search", webSearch.port), address: "127.0.0.1" },
-                    { spec: spec("websearch", websearch.port), address: "127.0.0.1" },
-                    { spec: spec("stalled-agent", (stalled.address() as net.AddressInfo).port), address: "127.0.0.1" },
+                    { spec: serverSpec("web-search", webSearch.port), address: "127.0.0.1" },
+                    { spec: serverSpec("websearch", websearch.port), address: "127.0.0.1" },
+                    { spec: serverSpec("stalled-agent", (stalled.address() as net.AddressInfo).port), address: "127.0.0.1" },
                 ],
                 DOMAIN,
             ),
             uis: [{ name: "grafana", host: UI_HOST, upstream: { address: "127.0.0.1", port: grafana.port } }],
-            rateLimit: { requestsPerSecond: 1000, burst: 1000 },
             maxRequestBodySize: "64m",
             streamTimeoutSeconds: STREAM_TIMEOUT_SECONDS,
-        };
-    });
-
-    // Rendered before each test (not once): per-test coverage then counts each test as reaching the renderer.
-    beforeEach(async () => {
-        await gateway.ensure(model);
-    });
-
-    after(async () => {
-        await gateway?.stop();
-        for (const close of closers.splice(0)) close();
-        fs.rmSync(dir, { recursive: true, force: true });
+        });
     });
 
     const last = (seen: Seen[]): Seen => seen[seen.length - 1];
@@ -154,7 +143,7 @@ describe("the edge gateway as clients, humans and routed servers see it (real ng
             await request(mcpHost("github-agent"), "/after-the-probes");
             const log = await waitFor(
                 "the access log line of the request after the probes",
-                () => (gateway.accessLog().includes("/after-the-probes") ? gateway.accessLog() : undefined),
+                () => (suite.gateway.accessLog().includes("/after-the-probes") ? suite.gateway.accessLog() : undefined),
                 5000,
                 50,
             );
@@ -289,7 +278,7 @@ describe("the edge gateway as clients, humans and routed servers see it (real ng
             const line = await waitFor(
                 "the request's access log line",
                 () =>
-                    gateway
+                    suite.gateway
                         .accessLog()
                         .split("\n")
                         .find((l) => l.includes(mcpHost("github-agent")) && l.includes(`client=${CLIENT}`)),
@@ -405,26 +394,26 @@ describe("the edge gateway as clients, humans and routed servers see it (real ng
 
     describe("the nginx process", () => {
         it("stays in the foreground as the process started, and keeps its pid file and temporary files in the runtime directory", () => {
-            const started = gateway.process!;
+            const started = suite.gateway.process!;
             expect(started.exitCode, "the started process still runs").to.equal(null);
-            expect(Number(fs.readFileSync(path.join(dir, "nginx.pid"), "utf8").trim())).to.equal(started.pid);
+            expect(Number(fs.readFileSync(path.join(suite.dir, "nginx.pid"), "utf8").trim())).to.equal(started.pid);
             // nginx makes its temporary folders when it starts; the root filesystem of its container is read-only.
             for (const folder of ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"])
-                expect(fs.statSync(path.join(dir, folder)).isDirectory(), folder).to.equal(true);
+                expect(fs.statSync(path.join(suite.dir, folder)).isDirectory(), folder).to.equal(true);
         });
 
         it("writes warnings to its stderr, such as a request body buffered to a temporary file", async () => {
             expect((await mcpCall("github-agent", { body: JSON.stringify({ pad: "x".repeat(64 * 1024) }) })).status).to.equal(200);
             await waitFor(
                 "the warning on stderr",
-                () => (/\[warn\].*a client request body is buffered to a temporary file/.test(gateway.stderr()) ? true : undefined),
+                () => (/\[warn\].*a client request body is buffered to a temporary file/.test(suite.gateway.stderr()) ? true : undefined),
                 5000,
                 50,
             );
         });
 
         it(`runs one worker per CPU, each holding more connections at once than nginx's default of ${NGINX_DEFAULT_WORKER_CONNECTIONS}`, async () => {
-            const workers = childrenOf(gateway.process!.pid!);
+            const workers = childrenOf(suite.gateway.process!.pid!);
             expect(workers).to.have.length(os.availableParallelism());
             // More connections than the workers could hold with the default: one of them gets more than that.
             const count = workers.length * NGINX_DEFAULT_WORKER_CONNECTIONS + 64;
@@ -479,45 +468,24 @@ describe("the edge gateway as clients, humans and routed servers see it (real ng
 
 describe("the edge gateway's rate limit for humans (real nginx)", function () {
     this.timeout(30_000);
-    // Made in `before`, not when the file loads: a mutation run runs the suites again in one process, after `after` removed them.
-    let dir = "";
-    let gateway: GatewayNginx;
-    const closers: (() => void)[] = [];
     let model: GatewayModel;
     let ui: Seen[];
+    const suite = gatewaySuite("sophia-edge-ui-limit-", { render: () => model });
 
     before(async () => {
-        dir = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-edge-ui-limit-"));
-        gateway = new GatewayNginx(dir);
         const auth = await recordingServer((_seen, res) => res.writeHead(202, { "X-Auth-Request-User": USER }).end());
         const grafana = await recordingServer((_seen, res) => res.end("grafana"));
         const github = await recordingServer();
         ui = grafana.seen;
-        closers.push(
-            () => auth.server.close(),
-            () => grafana.server.close(),
-            () => github.server.close(),
-        );
-        model = {
+        suite.closeAfter(auth.server, grafana.server, github.server);
+        model = gatewayModel(DOMAIN, {
             httpPort: await freePort(),
-            trustForwardedFor: false,
-            runtimeDir: dir,
+            runtimeDir: suite.dir,
             oauth2Proxy: { address: "127.0.0.1", port: auth.port },
-            issuer: ISSUER,
-            mcp: mcpRoutes([{ spec: spec("github-agent", github.port), address: "127.0.0.1" }], DOMAIN),
+            mcp: mcpRoutes([{ spec: serverSpec("github-agent", github.port), address: "127.0.0.1" }], DOMAIN),
             uis: [{ name: "grafana", host: UI_HOST, upstream: { address: "127.0.0.1", port: grafana.port } }],
             rateLimit: { requestsPerSecond: 1, burst: 2 },
-            maxRequestBodySize: "1m",
-            streamTimeoutSeconds: 60,
-        };
-    });
-    beforeEach(async () => {
-        await gateway.ensure(model);
-    });
-    after(async () => {
-        await gateway?.stop();
-        for (const close of closers.splice(0)) close();
-        fs.rmSync(dir, { recursive: true, force: true });
+        });
     });
 
     it("answers a burst from one address beyond the limit with 429, and lets the rest through", async () => {

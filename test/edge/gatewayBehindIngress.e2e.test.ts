@@ -8,17 +8,12 @@ import * as path from "path";
 import { expect } from "chai";
 import { GatewayModel, HEALTH_PATH, renderGatewayConfig } from "../../components/edge/gatewayConfig";
 import { mcpRoutes } from "../../components/edge/routes";
-import type { ServerSpec } from "../../stacks/specs";
 import { freePort, waitFor } from "../support/tools";
-import { GatewayNginx, httpRequest, NGINX_WELCOME, recordingServer, Seen } from "./gatewayNginx";
+import { CLIENT, gatewayModel, GatewayNginx, gatewaySuite, httpRequest, NGINX_WELCOME, recordingServer, Seen, serverSpec } from "./gatewayNginx";
 
 const DOMAIN = "ingress.test.sophia.local";
-const CLIENT = "claude-desktop";
 /** A client's public address, as the ingress controller forwards it (TEST-NET-3). */
 const CLIENT_ADDRESS = "203.0.113.7";
-
-const spec = (name: string, port: number, sessionAffinity = false): ServerSpec =>
-    ({ name, port, mcpPath: "/mcp", expose: "public", clients: [CLIENT], sessionAffinity }) as unknown as ServerSpec;
 
 /**
  * An IPv4 address of this host in a private range (where a cluster's ingress controller connects
@@ -62,16 +57,11 @@ function listeningPorts(pid: number): number[] {
 
 describe("the edge gateway behind an ingress controller (real nginx, no TLS at the gateway)", function () {
     this.timeout(30_000);
-    // Made in `before`, not when the file loads: a mutation run runs the suites again in one process, after `after` removed them.
-    let dir = "";
-    let gateway: GatewayNginx;
-    const closers: (() => void)[] = [];
     let model: GatewayModel;
     let mcp: Seen[];
+    const suite = gatewaySuite("sophia-edge-ingress-", { render: () => model });
 
     before(async () => {
-        dir = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-edge-ingress-"));
-        gateway = new GatewayNginx(dir);
         const auth = await recordingServer((seen, res) => {
             const token = /^Bearer valid:(.+)$/.exec(seen.headers.authorization ?? "");
             if (token) res.writeHead(202, { "X-Auth-Request-User": token[1] }).end();
@@ -80,31 +70,15 @@ describe("the edge gateway behind an ingress controller (real nginx, no TLS at t
         const github = await recordingServer();
         const grafana = await recordingServer((_seen, res) => res.end("grafana"));
         mcp = github.seen;
-        closers.push(
-            () => auth.server.close(),
-            () => github.server.close(),
-            () => grafana.server.close(),
-        );
-        model = {
+        suite.closeAfter(auth.server, github.server, grafana.server);
+        model = gatewayModel(DOMAIN, {
             httpPort: await freePort(),
             trustForwardedFor: true,
-            runtimeDir: dir,
+            runtimeDir: suite.dir,
             oauth2Proxy: { address: "127.0.0.1", port: auth.port },
-            issuer: `https://id.${DOMAIN}/realms/sophia`,
-            mcp: mcpRoutes([{ spec: spec("github-agent", github.port), address: "127.0.0.1" }], DOMAIN),
+            mcp: mcpRoutes([{ spec: serverSpec("github-agent", github.port), address: "127.0.0.1" }], DOMAIN),
             uis: [{ name: "grafana", host: `grafana.${DOMAIN}`, upstream: { address: "127.0.0.1", port: grafana.port } }],
-            rateLimit: { requestsPerSecond: 1000, burst: 1000 },
-            maxRequestBodySize: "1m",
-            streamTimeoutSeconds: 60,
-        };
-    });
-    beforeEach(async () => {
-        await gateway.ensure(model);
-    });
-    after(async () => {
-        await gateway?.stop();
-        for (const close of closers.splice(0)) close();
-        fs.rmSync(dir, { recursive: true, force: true });
+        });
     });
 
     const route = () => model.mcp[0];
@@ -117,7 +91,7 @@ describe("the edge gateway behind an ingress controller (real nginx, no TLS at t
         });
 
     it("listens on its plain port and no other", () => {
-        expect(listeningPorts(gateway.process!.pid!)).to.deep.equal([model.httpPort]);
+        expect(listeningPorts(suite.gateway.process!.pid!)).to.deep.equal([model.httpPort]);
     });
 
     it("routes an MCP host, its metadata and a UI host on the plain port", async () => {
@@ -153,7 +127,7 @@ describe("the edge gateway behind an ingress controller (real nginx, no TLS at t
         await waitFor(
             "the access log line with the client's address",
             () =>
-                gateway
+                suite.gateway
                     .accessLog()
                     .split("\n")
                     .find((l) => l.startsWith(`${CLIENT_ADDRESS} `)),
@@ -173,20 +147,26 @@ describe("the edge gateway's config for a server with session affinity, as nginx
     it("starts without resolving the server's service address: its replicas are looked up while nginx runs", () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-edge-sticky-"));
         try {
-            const model: GatewayModel = {
+            const model = gatewayModel(DOMAIN, {
                 httpPort: 8080,
                 trustForwardedFor: true,
                 runtimeDir: dir,
                 oauth2Proxy: { address: "127.0.0.1", port: 4180 },
                 resolver: "127.0.0.1:53",
-                issuer: `https://id.${DOMAIN}/realms/sophia`,
                 // A name no DNS answers (RFC 6761): nginx would refuse to start if it had to resolve it now.
-                mcp: mcpRoutes([{ spec: spec("stateful-agent", 8080, true), address: "stateful-agent.invalid", replicas: "tasks.stateful-agent" }], DOMAIN),
-                uis: [],
+                mcp: mcpRoutes(
+                    [
+                        {
+                            spec: serverSpec("stateful-agent", 8080, { sessionAffinity: true }),
+                            address: "stateful-agent.invalid",
+                            replicas: "tasks.stateful-agent",
+                        },
+                    ],
+                    DOMAIN,
+                ),
                 rateLimit: { requestsPerSecond: 10, burst: 20 },
-                maxRequestBodySize: "1m",
                 streamTimeoutSeconds: 3600,
-            };
+            });
             const check = GatewayNginx.check(renderGatewayConfig(model), dir);
             expect(check.status, check.output).to.equal(0);
         } finally {

@@ -2,15 +2,49 @@
 // 127.0.0.1, started as the gateway's workload starts it (`nginx -c <config>`, no error-log flag), and
 // recording stand-ins for oauth2-proxy and the routed servers. The tests render the config in
 // `beforeEach` (`ensure`): per-test coverage then counts each test as reaching the renderer, and nginx
-// restarts only when the rendered text changes.
+// restarts only when the rendered text changes. `gatewaySuite` registers that fixture's hooks.
 import { ChildProcess, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as http from "http";
 import * as https from "https";
 import * as net from "net";
+import * as os from "os";
 import * as path from "path";
 import { GatewayModel, renderGatewayConfig } from "../../components/edge/gatewayConfig";
+import type { ServerSpec } from "../../stacks/specs";
 import { requireBinary } from "../support/tools";
+
+/** The MCP client the routed servers' allowlists name in these tests. */
+export const CLIENT = "claude-desktop";
+
+/** A public MCP server as the edge reads its spec: Streamable HTTP on `/mcp`, for CLIENT, without session affinity unless `overrides` says. */
+export function serverSpec(
+    name: string,
+    port: number,
+    overrides: Partial<Pick<ServerSpec, "mcpPath" | "expose" | "clients" | "sessionAffinity">> = {},
+): ServerSpec {
+    return { name, port, mcpPath: "/mcp", expose: "public", clients: [CLIENT], sessionAffinity: false, ...overrides } as unknown as ServerSpec;
+}
+
+/** What each test's gateway must name itself; `gatewayModel` defaults the rest. */
+export type ModelFields = Pick<GatewayModel, "httpPort" | "runtimeDir" | "oauth2Proxy"> & Partial<GatewayModel>;
+
+/**
+ * A gateway under `domain`: its realm's issuer, no TLS, X-Forwarded-For not trusted, nothing routed, and
+ * limits no test reaches unless it sets its own.
+ */
+export function gatewayModel(domain: string, fields: ModelFields): GatewayModel {
+    return {
+        trustForwardedFor: false,
+        issuer: `https://id.${domain}/realms/sophia`,
+        mcp: [],
+        uis: [],
+        rateLimit: { requestsPerSecond: 1000, burst: 1000 },
+        maxRequestBodySize: "1m",
+        streamTimeoutSeconds: 60,
+        ...fields,
+    };
+}
 
 /** The page nginx images ship in their default root: what an unrouted path would serve without the gateway's 404. */
 export const NGINX_WELCOME = "<h1>Welcome to nginx!</h1>";
@@ -32,8 +66,14 @@ export interface Seen {
     readonly connection: number;
 }
 
-/** An HTTP server on 127.0.0.1 that records every request and answers with `answer`. */
-export async function recordingServer(answer: (seen: Seen, res: http.ServerResponse) => void = (_s, res) => res.end("{}")): Promise<{
+/**
+ * An HTTP server that records every request and answers with `answer`: on 127.0.0.1 and a free port,
+ * unless `listenOn` names an address (a replica's, of 127.0.0.0/8) or a port.
+ */
+export async function recordingServer(
+    answer: (seen: Seen, res: http.ServerResponse) => void = (_s, res) => res.end("{}"),
+    listenOn: { readonly address?: string; readonly port?: number } = {},
+): Promise<{
     server: http.Server;
     port: number;
     seen: Seen[];
@@ -55,7 +95,10 @@ export async function recordingServer(answer: (seen: Seen, res: http.ServerRespo
             answer(record, res);
         });
     });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    await new Promise<void>((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(listenOn.port ?? 0, listenOn.address ?? "127.0.0.1", resolve);
+    });
     return { server, port: (server.address() as net.AddressInfo).port, seen };
 }
 
@@ -205,6 +248,57 @@ async function stopProcess(pid: number): Promise<void> {
     if (!fs.existsSync(`/proc/${pid}`)) return;
     process.kill(pid, "SIGTERM");
     await until(() => !fs.existsSync(`/proc/${pid}`));
+}
+
+/** A describe block's gateway, made by `gatewaySuite`: read its fields in hooks and tests, not when the file loads. */
+export interface GatewaySuite {
+    /** The suite's folder: the model's runtimeDir and nginx's prefix. */
+    readonly dir: string;
+    readonly gateway: GatewayNginx;
+    /** Closes these stand-ins in `after`, their open connections first. */
+    closeAfter(...servers: net.Server[]): void;
+    /** Runs `close` in `after`, and waits for it. */
+    onEnd(close: () => unknown): void;
+}
+
+/**
+ * Registers, in the calling describe block, the hooks every gateway suite shares: `before` makes its
+ * folder (never when the file loads: a mutation run runs the suites again in one process, after `after`
+ * removed it) and its GatewayNginx; `beforeEach` runs nginx with `render()`'s model, when given; `after`
+ * stops nginx, closes the stand-ins and removes the folder. `env(dir)` is nginx's environment.
+ */
+export function gatewaySuite(
+    prefix: string,
+    options: { readonly env?: (dir: string) => NodeJS.ProcessEnv; readonly render?: () => GatewayModel } = {},
+): GatewaySuite {
+    let dir = "";
+    let gateway: GatewayNginx | undefined;
+    const closers: (() => unknown)[] = [];
+    before(() => {
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+        gateway = new GatewayNginx(dir, options.env?.(dir));
+    });
+    const { render } = options;
+    // Rendered before each test (not once): per-test coverage then counts each test as reaching the renderer.
+    if (render) beforeEach(async () => void (await gateway!.ensure(render())));
+    after(async () => {
+        await gateway?.stop();
+        for (const close of closers.splice(0)) await close();
+        if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    });
+    return {
+        get dir() {
+            return dir;
+        },
+        get gateway() {
+            if (!gateway) throw new Error("the suite's gateway is made in its before hook: use it in hooks and tests");
+            return gateway;
+        },
+        closeAfter: (...servers) => {
+            for (const server of servers) closers.push(() => ((server as http.Server).closeAllConnections?.(), server.close()));
+        },
+        onEnd: (close) => void closers.push(close),
+    };
 }
 
 export interface RequestOptions {

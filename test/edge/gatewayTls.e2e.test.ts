@@ -5,21 +5,15 @@
 import { spawnSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import * as tls from "tls";
 import { expect } from "chai";
 import { GatewayModel } from "../../components/edge/gatewayConfig";
 import { mcpRoutes, uiRoutes } from "../../components/edge/routes";
-import type { ServerSpec } from "../../stacks/specs";
 import { freePort, requireBinary } from "../support/tools";
-import { GatewayNginx, recordingServer } from "./gatewayNginx";
+import { CLIENT, gatewayModel, gatewaySuite, recordingServer, serverSpec } from "./gatewayNginx";
 
 const DOMAIN = "tls.test.sophia.local";
-const CLIENT = "claude-desktop";
-
-const spec = (name: string, port: number): ServerSpec =>
-    ({ name, port, mcpPath: "/mcp", expose: "public", clients: [CLIENT], sessionAffinity: false }) as unknown as ServerSpec;
 
 /**
  * An OpenSSL configuration as permissive as a host's may be: every protocol version from TLS 1.0 and
@@ -47,12 +41,10 @@ interface Handshake {
 
 describe("the edge gateway's TLS as clients negotiate it (real nginx, TLS at the gateway)", function () {
     this.timeout(30_000);
-    // Made in `before`, not when the file loads: a mutation run runs the suites again in one process, after `after` removed them.
-    let dir = "";
-    let gateway: GatewayNginx;
-    const closers: (() => void)[] = [];
     let ca = "";
     let model: GatewayModel;
+    // nginx's OpenSSL reads PERMISSIVE_OPENSSL_CONF as the host's policy: `before` writes it into the suite's folder.
+    const suite = gatewaySuite("sophia-edge-tls-", { env: (dir) => ({ ...process.env, OPENSSL_CONF: path.join(dir, "openssl.cnf") }), render: () => model });
 
     /** Every name the gateway routes: the MCP servers' hosts and the UIs'. */
     const routedNames = (): string[] => [...model.mcp.map((r) => r.host), ...model.uis.map((u) => u.host)];
@@ -69,12 +61,9 @@ describe("the edge gateway's TLS as clients negotiate it (real nginx, TLS at the
         });
 
     before(async () => {
-        dir = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-edge-tls-"));
-        const opensslConf = path.join(dir, "openssl.cnf");
-        fs.writeFileSync(opensslConf, PERMISSIVE_OPENSSL_CONF);
-        gateway = new GatewayNginx(dir, { ...process.env, OPENSSL_CONF: opensslConf });
-        const cert = path.join(dir, "cert.pem");
-        const key = path.join(dir, "key.pem");
+        fs.writeFileSync(path.join(suite.dir, "openssl.cnf"), PERMISSIVE_OPENSSL_CONF);
+        const cert = path.join(suite.dir, "cert.pem");
+        const key = path.join(suite.dir, "key.pem");
         const made = spawnSync(
             requireBinary("openssl"),
             ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=edge tls test"].concat([
@@ -88,36 +77,16 @@ describe("the edge gateway's TLS as clients negotiate it (real nginx, TLS at the
         const auth = await recordingServer((_seen, res) => res.writeHead(202, { "X-Auth-Request-User": CLIENT }).end());
         const github = await recordingServer();
         const grafana = await recordingServer((_seen, res) => res.end("grafana"));
-        closers.push(
-            () => auth.server.close(),
-            () => github.server.close(),
-            () => grafana.server.close(),
-        );
+        suite.closeAfter(auth.server, github.server, grafana.server);
         const [httpsPort, httpPort] = [await freePort(), await freePort()];
-        model = {
+        model = gatewayModel(DOMAIN, {
             httpPort,
             tls: { port: httpsPort, certificate: cert, privateKey: key },
-            trustForwardedFor: false,
-            runtimeDir: dir,
+            runtimeDir: suite.dir,
             oauth2Proxy: { address: "127.0.0.1", port: auth.port },
-            issuer: `https://id.${DOMAIN}/realms/sophia`,
-            mcp: mcpRoutes([{ spec: spec("github-agent", github.port), address: "127.0.0.1" }], DOMAIN),
+            mcp: mcpRoutes([{ spec: serverSpec("github-agent", github.port), address: "127.0.0.1" }], DOMAIN),
             uis: uiRoutes([{ name: "grafana", upstream: { address: "127.0.0.1", port: grafana.port } }], DOMAIN),
-            rateLimit: { requestsPerSecond: 1000, burst: 1000 },
-            maxRequestBodySize: "1m",
-            streamTimeoutSeconds: 60,
-        };
-    });
-
-    // Rendered before each test (not once): per-test coverage then counts each test as reaching the renderer.
-    beforeEach(async () => {
-        await gateway.ensure(model);
-    });
-
-    after(async () => {
-        await gateway?.stop();
-        for (const close of closers.splice(0)) close();
-        fs.rmSync(dir, { recursive: true, force: true });
+        });
     });
 
     it("negotiates TLS 1.3 on every name it routes, and TLS 1.2 with a client that goes no higher", async () => {

@@ -2,14 +2,11 @@
 // config still names the MCP client and server in its log format, rate limit and allowlist, so nginx
 // must know those variables without any MCP server's location setting them. A real nginx on
 // 127.0.0.1 runs the rendered config behind an ingress controller (plain port, no TLS).
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
 import { expect } from "chai";
 import { GatewayModel, HEALTH_PATH, renderGatewayConfig } from "../../components/edge/gatewayConfig";
 import { uiRoutes } from "../../components/edge/routes";
 import { freePort, waitFor } from "../support/tools";
-import { GatewayNginx, httpRequest, NGINX_WELCOME, recordingServer, Seen } from "./gatewayNginx";
+import { gatewayModel, GatewayNginx, gatewaySuite, httpRequest, NGINX_WELCOME, recordingServer, Seen } from "./gatewayNginx";
 
 const DOMAIN = "no-mcp.test.sophia.local";
 /** A signed-in human, as oauth2-proxy's session cookie names them here. */
@@ -17,18 +14,14 @@ const USER = "alice";
 
 describe("the edge gateway with no MCP server routed (real nginx)", function () {
     this.timeout(30_000);
-    // Made in `before`, not when the file loads: a mutation run runs the suites again in one process, after `after` removed them.
-    let dir = "";
-    let gateway: GatewayNginx;
-    const closers: (() => void)[] = [];
+    // Each test starts the gateway it checks: no model to render before each.
+    const suite = gatewaySuite("sophia-edge-no-mcp-");
     /** Only a UI routed; `nothingRouted` is the same gateway without it. */
     let uisOnly: GatewayModel;
     let nothingRouted: GatewayModel;
     let ui: Seen[];
 
     before(async () => {
-        dir = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-edge-no-mcp-"));
-        gateway = new GatewayNginx(dir);
         // oauth2-proxy: a session cookie is accepted; its sign-in page answers 200.
         const auth = await recordingServer((seen, res) => {
             const session = /_oauth2_proxy=([a-z]+)/.exec(seen.headers.cookie ?? "");
@@ -38,33 +31,23 @@ describe("the edge gateway with no MCP server routed (real nginx)", function () 
         });
         const grafana = await recordingServer((_seen, res) => res.end("grafana"));
         ui = grafana.seen;
-        for (const s of [auth.server, grafana.server]) closers.push(() => (s.closeAllConnections(), s.close()));
-        uisOnly = {
+        suite.closeAfter(auth.server, grafana.server);
+        uisOnly = gatewayModel(DOMAIN, {
             httpPort: await freePort(),
             trustForwardedFor: true,
-            runtimeDir: dir,
+            runtimeDir: suite.dir,
             oauth2Proxy: { address: "127.0.0.1", port: auth.port },
-            issuer: `https://id.${DOMAIN}/realms/sophia`,
             mcp: [],
             uis: uiRoutes([{ name: "grafana", upstream: { address: "127.0.0.1", port: grafana.port } }], DOMAIN),
-            rateLimit: { requestsPerSecond: 1000, burst: 1000 },
-            maxRequestBodySize: "1m",
-            streamTimeoutSeconds: 60,
-        };
+        });
         nothingRouted = { ...uisOnly, uis: [] };
-    });
-
-    after(async () => {
-        await gateway?.stop();
-        for (const close of closers.splice(0)) close();
-        fs.rmSync(dir, { recursive: true, force: true });
     });
 
     /** nginx -t accepts the rendered config, and nginx then runs it. */
     const start = async (model: GatewayModel): Promise<void> => {
-        const check = GatewayNginx.check(renderGatewayConfig(model), dir);
+        const check = GatewayNginx.check(renderGatewayConfig(model), suite.dir);
         expect(check.status, check.output).to.equal(0);
-        await gateway.ensure(model);
+        await suite.gateway.ensure(model);
     };
 
     const expectHealthy = async (model: GatewayModel): Promise<void> => {
@@ -89,7 +72,7 @@ describe("the edge gateway with no MCP server routed (real nginx)", function () 
         const line = await waitFor(
             "the UI request's access log line",
             () =>
-                gateway
+                suite.gateway
                     .accessLog()
                     .split("\n")
                     .find((l) => l.includes('"GET /d/overview HTTP/1.1" 200 ')),

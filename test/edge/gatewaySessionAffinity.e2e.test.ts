@@ -1,0 +1,272 @@
+// What MCP clients see of the edge gateway in front of a server with session affinity: a real nginx on
+// 127.0.0.1 runs the rendered config (plain port, as behind an ingress controller) and asks a DNS
+// server of the test's own, standing in for Docker's, for the replicas. Stand-in replicas of a stateful
+// server listen on one port at 127.0.0.1 and 127.0.0.2; the DNS also names 127.0.0.3, where nothing
+// listens: a replica that died and is still listed until the orchestrator notices.
+import { randomUUID } from "crypto";
+import type { ServerResponse } from "http";
+import { expect } from "chai";
+import { GatewayModel, REPLICA_LOOKUP_SECONDS } from "../../components/edge/gatewayConfig";
+import { mcpRoutes } from "../../components/edge/routes";
+import { freePort } from "../support/tools";
+import { startTestDns, TestDns } from "./dnsServer";
+import { CLIENT, gatewayModel, gatewaySuite, httpRequest, recordingServer, Reply, RequestOptions, Seen, serverSpec } from "./gatewayNginx";
+
+const DOMAIN = "affinity.test.sophia.local";
+const [FIRST, SECOND] = ["127.0.0.1", "127.0.0.2"];
+/** Listed by the DNS, listened on by nobody. */
+const DEAD = "127.0.0.3";
+
+/** Each server's DNS name lists a different set of replicas, so no test waits for another's answer to leave nginx's cache. */
+const SERVERS = {
+    /** Both replicas run. */
+    stateful: "stateful-agent",
+    /** One replica runs, the other died. */
+    crashed: "crashed-agent",
+    /** Its only replica died. */
+    gone: "gone-agent",
+    /** No replica is left: the DNS answers NXDOMAIN, as Docker's does for tasks.<service> of a service without tasks. */
+    vanished: "vanished-agent",
+    /** Its replicas change while nginx runs. */
+    scaled: "scaled-agent",
+};
+const replicasOf = (server: string): string => `tasks.${server}`;
+
+const initialize = '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{}}';
+/** The gateway's stream timeout here: a replica that sends no answer within it is slow. */
+const STREAM_TIMEOUT_SECONDS = 1;
+/** A call the replicas answer only after the stream timeout (a long tool call), and how late. */
+const SLOW_CALL = '{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"slow"}}';
+const SLOW_ANSWER_MS = 2500;
+/** The MCP spec's answer for a session the server does not hold: the client then initializes again. */
+const SESSION_NOT_FOUND = { jsonrpc: "2.0", error: { code: -32001, message: "Session not found" }, id: null };
+/** The headers every answer of an MCP endpoint carries: nothing may sniff, load or frame it. */
+const MCP_HEADERS = {
+    "strict-transport-security": "max-age=63072000; includeSubDomains",
+    "x-content-type-options": "nosniff",
+    "x-frame-options": "DENY",
+    "referrer-policy": "no-referrer",
+    "content-security-policy": "default-src 'none'; frame-ancestors 'none'",
+};
+
+/** A replica of a stateful MCP server: what reached it, and the sessions it opened. */
+interface Replica {
+    readonly seen: Seen[];
+    readonly sessions: Set<string>;
+}
+
+describe("the edge gateway in front of a server with session affinity (real nginx, replicas listed by DNS)", function () {
+    this.timeout(30_000);
+    let model: GatewayModel;
+    let dns: TestDns;
+    const replicas = new Map<string, Replica>();
+    const suite = gatewaySuite("sophia-edge-affinity-", { render: () => model });
+
+    /**
+     * Starts a replica on `address`: a request without a session opens one there; a request naming one
+     * it holds gets its answer, naming any other gets the MCP spec's 404. Each answer names the replica.
+     * A SLOW_CALL it works on is answered only after the gateway's stream timeout; a 404 is at once.
+     */
+    const startReplica = async (address: string, port?: number): Promise<number> => {
+        const sessions = new Set<string>();
+        /** A new session's request, or one naming a session this replica holds: the ones it works on. */
+        const holds = (seen: Seen): boolean => {
+            const session = seen.headers["mcp-session-id"];
+            return session === undefined || (typeof session === "string" && sessions.has(session));
+        };
+        const answer = (seen: Seen, res: ServerResponse): void => {
+            // A slow answer whose request the gateway gave up on has nowhere to go.
+            if (res.destroyed) return;
+            const session = seen.headers["mcp-session-id"];
+            const headers = { "Content-Type": "application/json", "X-Replica": address };
+            if (session === undefined) {
+                const opened = `${address}-${randomUUID()}`;
+                sessions.add(opened);
+                res.writeHead(200, { ...headers, "Mcp-Session-Id": opened }).end(JSON.stringify({ jsonrpc: "2.0", id: 1, result: { replica: address } }));
+            } else if (typeof session === "string" && sessions.has(session))
+                res.writeHead(200, headers).end(JSON.stringify({ jsonrpc: "2.0", id: 1, result: { replica: address, method: seen.method, body: seen.body } }));
+            else res.writeHead(404, headers).end(JSON.stringify(SESSION_NOT_FOUND));
+        };
+        const replica = await recordingServer(
+            (seen, res) => (seen.body === SLOW_CALL && holds(seen) ? setTimeout(() => answer(seen, res), SLOW_ANSWER_MS) : answer(seen, res)),
+            { address, port },
+        );
+        replicas.set(address, { seen: replica.seen, sessions });
+        suite.closeAfter(replica.server);
+        return replica.port;
+    };
+
+    before(async () => {
+        // One port for every replica, as in a service: each replica has an address of its own.
+        const port = await startReplica(FIRST);
+        await startReplica(SECOND, port);
+        dns = await startTestDns();
+        suite.onEnd(() => dns.close());
+        dns.answer(replicasOf(SERVERS.stateful), [FIRST, SECOND]);
+        dns.answer(replicasOf(SERVERS.crashed), [FIRST, DEAD]);
+        dns.answer(replicasOf(SERVERS.gone), [DEAD]);
+        const auth = await recordingServer((seen, res) => {
+            const client = /^Bearer valid:(.+)$/.exec(seen.headers.authorization ?? "")?.[1];
+            if (client) res.writeHead(202, { "X-Auth-Request-User": client, "Content-Length": "0" }).end();
+            else res.writeHead(401, { "Content-Length": "0" }).end();
+        });
+        suite.closeAfter(auth.server);
+        model = gatewayModel(DOMAIN, {
+            httpPort: await freePort(),
+            runtimeDir: suite.dir,
+            oauth2Proxy: { address: "127.0.0.1", port: auth.port },
+            resolver: `127.0.0.1:${dns.port}`,
+            streamTimeoutSeconds: STREAM_TIMEOUT_SECONDS,
+            mcp: mcpRoutes(
+                // The service address (on Swarm a virtual IP in front of every replica) is the first replica's here:
+                // a request sent there instead of to the listed replicas would reach that one only.
+                Object.values(SERVERS).map((name) => ({ spec: serverSpec(name, port, { sessionAffinity: true }), address: FIRST, replicas: replicasOf(name) })),
+                DOMAIN,
+            ),
+        });
+    });
+
+    beforeEach(() => {
+        for (const replica of replicas.values()) {
+            replica.seen.length = 0;
+            replica.sessions.clear();
+        }
+    });
+
+    /** A request of CLIENT to `server`'s MCP endpoint, naming `session` when given. */
+    const call = (server: string, options: RequestOptions & { session?: string } = {}): Promise<Reply> => {
+        const route = model.mcp.find((r) => r.server === server)!;
+        const { session, ...rest } = options;
+        return httpRequest(model.httpPort, route.host, route.mcpPath, {
+            method: "POST",
+            body: initialize,
+            ...rest,
+            headers: { Authorization: `Bearer valid:${CLIENT}`, "Content-Type": "application/json", ...(session ? { "Mcp-Session-Id": session } : {}) },
+        });
+    };
+    /** Opens a session through the gateway: its id and the replica that holds it. */
+    const open = async (server: string): Promise<{ session: string; home: string }> => {
+        const reply = await call(server);
+        expect(reply.status, reply.body).to.equal(200);
+        return { session: String(reply.headers["mcp-session-id"]), home: String(reply.headers["x-replica"]) };
+    };
+    const asked = (address: string, method: string, session: string): number =>
+        replicas.get(address)!.seen.filter((s) => s.method === method && s.headers["mcp-session-id"] === session).length;
+
+    it("offers a request naming a session to the replicas in turn, a POST too, and answers with the one that holds it", async () => {
+        const { session, home } = await open(SERVERS.stateful);
+        const other = home === FIRST ? SECOND : FIRST;
+        // The gateway asks the replicas from a random one on: enough requests that the other replica was asked first, by each method.
+        for (let i = 0; i < 40 && (asked(other, "GET", session) === 0 || asked(other, "POST", session) === 0); i++) {
+            for (const method of ["GET", "POST"]) {
+                const body = method === "POST" ? `{"jsonrpc":"2.0","id":${i + 2},"method":"tools/list"}` : "";
+                const reply = await call(SERVERS.stateful, { method, body, session });
+                expect(reply.status, `${method} #${i + 1}: ${reply.body}`).to.equal(200);
+                // The session's own answer, with the body the client sent though another replica was offered it first.
+                expect(JSON.parse(reply.body), `${method} #${i + 1}`).to.deep.equal({ jsonrpc: "2.0", id: 1, result: { replica: home, method, body } });
+                expect(reply.headers["mcp-session-id"], "a request naming a session opens none").to.equal(undefined);
+            }
+        }
+        expect(asked(other, "GET", session), "GETs the other replica answered 404 first").to.be.above(0);
+        expect(asked(other, "POST", session), "POSTs the other replica answered 404 first").to.be.above(0);
+        expect(replicas.get(other)!.sessions.size, "the other replica opened no session").to.equal(0);
+    });
+
+    it("opens new sessions on every listed replica", async () => {
+        const homes = new Set<string>();
+        for (let i = 0; i < 40 && homes.size < 2; i++) homes.add((await open(SERVERS.stateful)).home);
+        expect([...homes].sort()).to.deep.equal([FIRST, SECOND]);
+    });
+
+    it("answers a session whose replica cannot be reached with the MCP spec's 404 as JSON, with the MCP endpoints' headers", async () => {
+        // gone: the DNS still names the replica that died; vanished: it names no replica at all.
+        for (const server of [SERVERS.gone, SERVERS.vanished]) {
+            for (const method of ["GET", "POST"]) {
+                const reply = await call(server, { method, body: method === "POST" ? '{"jsonrpc":"2.0","id":2,"method":"tools/list"}' : "", session: "lost" });
+                const what = `${server}, ${method}`;
+                expect(reply.status, what).to.equal(404);
+                expect(reply.headers["content-type"], what).to.equal("application/json");
+                expect(JSON.parse(reply.body), what).to.deep.equal(SESSION_NOT_FOUND);
+                expect(reply.headers, what).to.include(MCP_HEADERS);
+                expect(reply.headers["x-replica"], `${what}: no replica answered`).to.equal(undefined);
+            }
+        }
+        // The running replicas, which these servers' DNS names do not list, saw none of it.
+        expect([...replicas.values()].flatMap((r) => r.seen)).to.deep.equal([]);
+    });
+
+    it("answers a request without a session with 502 when no listed replica can be reached", async () => {
+        for (const server of [SERVERS.gone, SERVERS.vanished]) {
+            for (const method of ["GET", "POST"]) {
+                const reply = await call(server, { method, body: method === "POST" ? initialize : "" });
+                expect(reply.status, `${server}, ${method}`).to.equal(502);
+                expect(reply.body, `${server}, ${method}: not the answer for a lost session`).to.not.contain("Session not found");
+                expect(reply.headers, `${server}, ${method}`).to.include(MCP_HEADERS);
+            }
+        }
+    });
+
+    it("answers a session whose replica died with 404 whichever replica it asks last, and opens new sessions on the one left", async () => {
+        let fromGateway = 0;
+        let fromReplica = 0;
+        // Until both orders came up: the dead replica asked last (the gateway's own 404) and the running one (that replica's 404).
+        for (let i = 0; i < 40 && (fromGateway === 0 || fromReplica === 0); i++) {
+            const reply = await call(SERVERS.crashed, { method: "POST", body: '{"jsonrpc":"2.0","id":2,"method":"tools/list"}', session: `${DEAD}-lost` });
+            expect(reply.status, `#${i + 1}: ${reply.body}`).to.equal(404);
+            expect(reply.headers["content-type"], `#${i + 1}`).to.equal("application/json");
+            expect(JSON.parse(reply.body), `#${i + 1}`).to.deep.equal(SESSION_NOT_FOUND);
+            if (reply.headers["x-replica"] === undefined) fromGateway++;
+            else fromReplica++;
+        }
+        expect(fromGateway, "404s the gateway made when the dead replica was asked last").to.be.above(0);
+        expect(fromReplica, "404s of the running replica, asked last").to.be.above(0);
+        // A new session skips the dead replica, whichever the gateway tries first.
+        for (let i = 0; i < 8; i++) expect(await open(SERVERS.crashed), `session #${i + 1}`).to.include({ home: FIRST });
+    });
+
+    it("answers 504 when the session's replica is slower than the stream timeout, and never offers the call to another replica", async () => {
+        const { session, home } = await open(SERVERS.stateful);
+        const other = home === FIRST ? SECOND : FIRST;
+        const slowCalls = (address: string): number =>
+            replicas.get(address)!.seen.filter((s) => s.body === SLOW_CALL && s.headers["mcp-session-id"] === session).length;
+        for (let i = 1; i <= 3; i++) {
+            const reply = await call(SERVERS.stateful, { body: SLOW_CALL, session });
+            // The call may still be running on its replica: the session is not lost, and the call ran once.
+            expect(reply.status, `#${i}: ${reply.body}`).to.equal(504);
+            expect(reply.body, `#${i}`).to.not.contain("Session not found");
+            expect(slowCalls(home), `#${i}: calls the session's replica got`).to.equal(i);
+            // The other replica may be asked first (it answers 404 at once), never after the slow one.
+            expect(slowCalls(other), `#${i}: calls the other replica got`).to.be.at.most(i);
+        }
+        // The session is still there: a quick call reaches it.
+        const quick = await call(SERVERS.stateful, { body: '{"jsonrpc":"2.0","id":4,"method":"tools/list"}', session });
+        expect(quick.status, quick.body).to.equal(200);
+        expect(quick.headers["x-replica"]).to.equal(home);
+    });
+
+    it("sends a slow initialize to one replica only, so it opens one session, and answers 504", async () => {
+        const reply = await call(SERVERS.stateful, { body: SLOW_CALL });
+        expect(reply.status, reply.body).to.equal(504);
+        const got = [...replicas.entries()].filter(([, r]) => r.seen.some((s) => s.body === SLOW_CALL)).map(([address]) => address);
+        expect(got, "the replicas the call reached").to.have.length(1);
+    });
+
+    it(`reaches a replica the DNS names after nginx started once the ${REPLICA_LOOKUP_SECONDS} s it keeps an answer have passed, without a restart`, async () => {
+        const name = replicasOf(SERVERS.scaled);
+        dns.answer(name, [FIRST]);
+        expect((await open(SERVERS.scaled)).home).to.equal(FIRST);
+        const pid = suite.gateway.process!.pid;
+        // A rolling update: the new replica replaces the old one in the DNS answer.
+        dns.answer(name, [SECOND]);
+        const changed = Date.now();
+        let home = FIRST;
+        // The answer nginx holds may be up to REPLICA_LOOKUP_SECONDS old; the rest is slack for a busy machine.
+        while (home !== SECOND && Date.now() - changed < (REPLICA_LOOKUP_SECONDS + 2) * 1000) {
+            await new Promise((resolve) => setTimeout(resolve, 200));
+            home = (await open(SERVERS.scaled)).home;
+        }
+        expect(home, `a new session ${Date.now() - changed} ms after the DNS changed`).to.equal(SECOND);
+        expect(suite.gateway.process!.pid, "the same nginx").to.equal(pid);
+        expect(dns.asked(name), "the gateway asked the DNS again").to.be.at.least(2);
+    });
+});
