@@ -5,6 +5,11 @@ import * as dgram from "dgram";
 import * as dnsPacket from "dns-packet";
 
 const NXDOMAIN = 3;
+/**
+ * The TTL Docker's embedded DNS gives every answer (libnetwork's resolver, `respTTL`): a resolver
+ * that honoured it would keep a replica list ten minutes, so the gateway must set its own `valid=`.
+ */
+const DOCKER_DNS_TTL_SECONDS = 600;
 
 export interface TestDns {
     readonly port: number;
@@ -27,7 +32,7 @@ export function startTestDns(): Promise<TestDns> {
         questions.set(name, (questions.get(name) ?? 0) + 1);
         const addresses = records.get(name) ?? [];
         const answers: dnsPacket.Answer[] =
-            question.type === "A" ? addresses.map((data) => ({ type: "A", class: "IN", name: question.name, ttl: 1, data })) : [];
+            question.type === "A" ? addresses.map((data) => ({ type: "A", class: "IN", name: question.name, ttl: DOCKER_DNS_TTL_SECONDS, data })) : [];
         const reply = dnsPacket.encode({
             id: query.id,
             type: "response",
