@@ -203,9 +203,10 @@ mount --rbind /dev "$R/dev"
 mount -t proc proc "$R/proc"
 mount --bind "$H" "$R/etc/hosts"
 "$3" link set lo up
-echo ready
 if [ -n "$4" ]; then mkdir -p "$R/toolbox/busybox"; ln -s "$4" "$R/toolbox/busybox/wget"; fi
-exec chroot "$R" sleep infinity
+# Ready only once inside the private root: commands enter the holder's root (nsenter -r), and before
+# the chroot that root is this machine's, where a volume made at /tmp would take over the host's /tmp.
+exec chroot "$R" /bin/sh -c 'echo ready; exec sleep infinity'
 `;
 
 /** The folders the sandbox shares with this machine: it must never write there. */

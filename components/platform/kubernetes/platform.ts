@@ -10,7 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ConfigHandle, Group, JobSpec, KubernetesTarget, PerTarget, ScheduledJobSpec, SecretHandle, WorkloadHandle, WorkloadSpec } from "../types";
 import { imageFrom } from "../images";
 import type { KubernetesFlavor } from "./flavor";
-import { defaultDenySpec, workloadNetworkPolicySpec } from "./network";
+import { defaultDenySpec, NetworkInputs, workloadNetworkPolicySpec } from "./network";
 import { jobPodSpec, selectorLabels, workloadLabels, workloadPodSpec } from "./pod";
 import { scrapeLabels } from "../conventions";
 
@@ -109,6 +109,7 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Kube
         const resource = new coreV1.Secret(
             name,
             // Secret data stays a Pulumi secret even when a caller hands over a plain value.
+            // Stryker disable next-line StringLiteral: the API server stores a Secret of type "" as Opaque (SetDefaults_Secret)
             { metadata: this.metadata(name, group), type: "Opaque", stringData: pulumi.secret({ ...data }) },
             this.opts(parent, group),
         );
@@ -138,6 +139,7 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Kube
         const labels = workloadLabels(spec);
         const metadata = this.metadata(spec.name, spec.group, labels);
         const secretDeps = mountedResources(spec);
+        // Stryker disable next-line BooleanLiteral: its pods say automountServiceAccountToken: false themselves, which overrides the account's
         const serviceAccount = new coreV1.ServiceAccount(`${spec.name}-sa`, { metadata, automountServiceAccountToken: false }, opts);
         const template = {
             metadata: { labels },
@@ -187,14 +189,7 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Kube
             },
             opts,
         );
-        const networkPolicy = new networkingV1.NetworkPolicy(
-            `${spec.name}-netpol`,
-            {
-                metadata: { ...metadata, annotations: { "sophia.ai/outbound-hosts": (spec.outbound ?? []).join(",") } },
-                spec: workloadNetworkPolicySpec(spec, (g) => this.namespaceName(g), this.args.flavor),
-            },
-            opts,
-        );
+        const networkPolicy = this.networkPolicy(spec, metadata, opts);
         const resources: pulumi.Resource[] = [serviceAccount, workload, service, networkPolicy];
         if (spec.replicas > 1) {
             resources.push(
@@ -276,6 +271,25 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Kube
         );
     }
 
+    /**
+     * A workload's or job's NetworkPolicy. NetworkPolicy cannot name hosts, so the outbound hosts it
+     * declares are kept as an annotation, for an egress gateway and review.
+     */
+    private networkPolicy(
+        spec: NetworkInputs,
+        metadata: ReturnType<KubernetesPlatform["metadata"]>,
+        opts: pulumi.CustomResourceOptions,
+    ): networkingV1.NetworkPolicy {
+        return new networkingV1.NetworkPolicy(
+            `${spec.name}-netpol`,
+            {
+                metadata: { ...metadata, annotations: { "sophia.ai/outbound-hosts": (spec.outbound ?? []).join(",") } },
+                spec: workloadNetworkPolicySpec(spec, (g) => this.namespaceName(g), this.args.flavor),
+            },
+            opts,
+        );
+    }
+
     /** What every job has: its service account, pod template and network policy; `create` makes the Job or CronJob. */
     private jobResources(
         requested: JobSpec,
@@ -291,13 +305,10 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Kube
         const opts = this.opts(parent, spec.group);
         const labels = workloadLabels(spec);
         const metadata = this.metadata(spec.name, spec.group, labels);
+        // Stryker disable next-line BooleanLiteral: its pods say automountServiceAccountToken: false themselves, which overrides the account's
         const serviceAccount = new coreV1.ServiceAccount(`${spec.name}-sa`, { metadata, automountServiceAccountToken: false }, opts);
         // The network policy comes first: a job's pod must reach its peers on its first try.
-        const networkPolicy = new networkingV1.NetworkPolicy(
-            `${spec.name}-netpol`,
-            { metadata, spec: workloadNetworkPolicySpec({ ...spec, ports: [] }, (g) => this.namespaceName(g), this.args.flavor) },
-            opts,
-        );
+        const networkPolicy = this.networkPolicy({ ...spec, ports: [] }, metadata, opts);
         const template = { metadata: { labels }, spec: jobPodSpec(spec, spec.name, kind === "job" ? "Never" : "OnFailure") };
         const job = create(metadata, template, {
             ...opts,
