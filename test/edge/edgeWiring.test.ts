@@ -4,7 +4,7 @@
 // write, reads the config where it is mounted, and reaches oauth2-proxy through a Service.
 import * as path from "path";
 import { expect } from "chai";
-import { serverEntrySchema } from "../../catalog/schema";
+import { publicTestServer } from "../support/workloads";
 import { clearArtifacts } from "../../components/artifacts";
 import { Edge } from "../../components/edge/edge";
 import { EDGE_SECRETS, GATEWAY, OAUTH2_PROXY_PORT } from "../../components/edge/workloads";
@@ -30,16 +30,7 @@ async function edgeOn(name: string, flavor: KubernetesFlavor): Promise<{ setting
         edge: JSON.stringify(EDGE),
     };
     const settings = loadStackSettings(name, (key) => values[key]);
-    const entry = serverEntrySchema.parse({
-        name: `${name}-api`,
-        port: 9310,
-        category: "additional",
-        purpose: "a public test server",
-        tier: "high",
-        version: "1.0.0",
-        expose: "public",
-        clients: ["claude-desktop"],
-    });
+    const entry = publicTestServer(`${name}-api`);
     const platform = new KubernetesPlatform(name, { flavor, namespacePrefix: name, registry: "registry.example.com" });
     clearArtifacts();
     const secretValues = new Map(Object.values(EDGE_SECRETS).map((key) => [key, `value-of-${key}`]));

@@ -2,7 +2,7 @@
 // ingress controller and the certificates per target and TLS mode. No stack file combines full
 // Kubernetes with provided certificates, so the program's own test never builds that one.
 import { expect } from "chai";
-import { serverEntrySchema } from "../../catalog/schema";
+import { publicTestServer } from "../support/workloads";
 import { clearArtifacts } from "../../components/artifacts";
 import { Edge } from "../../components/edge/edge";
 import { EDGE_SECRETS } from "../../components/edge/workloads";
@@ -33,16 +33,7 @@ async function frontDoor(name: string, target: "kubernetes" | "k3s", tls: "acme"
                   } as Record<string, string>
               )[key],
     );
-    const entry = serverEntrySchema.parse({
-        name: `${name}-api`,
-        port: 9310,
-        category: "additional",
-        purpose: "a public test server",
-        tier: "high",
-        version: "1.0.0",
-        expose: "public",
-        clients: ["claude-desktop"],
-    });
+    const entry = publicTestServer(`${name}-api`);
     const platform = new KubernetesPlatform(name, { flavor: target === "k3s" ? K3S : KUBERNETES, namespacePrefix: name, registry: "registry.example.com" });
     // The gateway's config is one artifact per program: each Edge here is a program of its own.
     clearArtifacts();

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { serverEntrySchema, type ServerEntry } from "../../catalog/schema";
 import type { WorkloadSpec } from "../../components/platform/types";
 
 /** A bare component to parent test resources to. */
@@ -26,4 +27,18 @@ export function workloadSpec(name: string, overrides: Partial<WorkloadSpec> = {}
         outbound: [],
         ...overrides,
     };
+}
+
+/** A catalog entry, as the schema reads it, of a public MCP server that the edge routes for claude-desktop. */
+export function publicTestServer(name: string): ServerEntry {
+    return serverEntrySchema.parse({
+        name,
+        port: 9310,
+        category: "additional",
+        purpose: "a public test server",
+        tier: "high",
+        version: "1.0.0",
+        expose: "public",
+        clients: ["claude-desktop"],
+    });
 }
