@@ -6,6 +6,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { planOf, ROOT } from "./support/plan";
+import { requireBinary } from "./support/tools";
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 const { COMMANDS } = require("../commands/sophia.js") as { COMMANDS: [string, string, string][] };
@@ -106,7 +107,7 @@ describe("sophia, the operators' one command", function () {
         const withReaderGone = (args: string[]) => {
             const python =
                 "import os, subprocess, sys\nr, w = os.pipe()\nos.close(r)\nrun = subprocess.run(sys.argv[1:], stdout=w, stderr=subprocess.PIPE)\nsys.stderr.buffer.write(run.stderr)\nsys.exit(run.returncode)";
-            return spawnSync("python3", ["-c", python, process.execPath, SOPHIA, ...args], { cwd: ROOT, encoding: "utf8", timeout: 120_000 });
+            return spawnSync(requireBinary("python3"), ["-c", python, process.execPath, SOPHIA, ...args], { cwd: ROOT, encoding: "utf8", timeout: 120_000 });
         };
         for (const [args, code] of [
             [["policy", "--help"], 0],

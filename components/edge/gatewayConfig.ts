@@ -96,6 +96,9 @@ function authLocation(): string[] {
 /** How long the gateway keeps a replica list before asking the DNS again (a rolling update shows within it). */
 export const REPLICA_LOOKUP_SECONDS = 5;
 
+/** How long the gateway waits for a replica of a server with session affinity to take a connection (less than any stream timeout). */
+export const REPLICA_CONNECT_SECONDS = 5;
+
 /**
  * Where a route's requests go. A server without session affinity is reached at its service address.
  * A server with it is reached at the replicas its DNS name lists, looked up while the gateway runs (a
@@ -104,10 +107,10 @@ export const REPLICA_LOOKUP_SECONDS = 5;
  * at a random replica). A request naming a session is offered to the replicas in turn until one does
  * not answer 404, which every replica but the session's own answers (the MCP spec's answer for a session
  * a server does not hold); it acted on nothing, so the retry is safe for a POST too, as it is after a
- * refused connection. A replica that accepted the request but answers slowly is not passed over. When no replica
- * holds the session any more, the client gets the last 404 and initializes again. The edge stores
- * nothing, so sessions survive a gateway restart and work across gateway replicas, and no client
- * input can steer a request to an address the DNS did not name for that server.
+ * refused connection or a connect timeout. A replica that accepted the request but answers slowly is not
+ * passed over. When no replica holds the session any more, the client gets the last 404 and initializes
+ * again. The edge stores nothing, so sessions survive a gateway restart and work across gateway
+ * replicas, and no client input can steer a request to an address the DNS did not name for that server.
  */
 function mcpProxy(model: GatewayModel, route: McpRoute, upstream: string): string[] {
     if (!route.sessionAffinity) return [`proxy_pass http://${upstream};`];
@@ -116,26 +119,36 @@ function mcpProxy(model: GatewayModel, route: McpRoute, upstream: string): strin
         "resolver_timeout 5s;",
         `set $mcp_replicas ${route.replicas};`,
         `proxy_pass http://$mcp_replicas:${route.upstream.port};`,
-        // Only a refused or broken connection and a 404 move a request on. A replica that is slow to
-        // answer may still be running the call: offered to another replica, a tool call would run
-        // twice and a live session would be answered as lost. Its timeout stays a 504, as does a
-        // connect timeout (nginx tells no timeouts apart): the client retries.
-        "proxy_next_upstream error http_404 non_idempotent;",
-        "proxy_connect_timeout 5s;",
-        // A replica that died is named by the DNS until the orchestrator notices; when it is the last
-        // one asked, nginx answers 502 where the session's answer is 404.
+        // A replica that died may take connections nowhere until the orchestrator notices (its
+        // address is still listed): after REPLICA_CONNECT_SECONDS the request moves on. A replica that
+        // is slow to answer may still be running the call: offered to another replica, a tool call
+        // would run twice and a live session would be answered as lost. nginx tells no timeouts apart,
+        // so time does: no request moves on once the stream timeout has passed since its first try,
+        // and a read timeout takes that long on its own.
+        "proxy_next_upstream error timeout http_404 non_idempotent;",
+        `proxy_next_upstream_timeout ${model.streamTimeoutSeconds}s;`,
+        `proxy_connect_timeout ${REPLICA_CONNECT_SECONDS}s;`,
+        // When the last replica asked could not be reached, nginx answers 502 (refused) or 504 (connect
+        // timeout) where the session's answer is 404.
         `error_page 502 = @${upstream}_unreachable;`,
+        `error_page 504 = @${upstream}_timed_out;`,
     ];
 }
 
 /** A session whose replica cannot be reached is gone: 404, so the client initializes again; without a session it stays 502. */
 function unreachableReplica(upstream: string): string[] {
-    return block(`location @${upstream}_unreachable`, [
+    const answer = [
         ...block('if ($http_mcp_session_id = "")', ["return 502;"]),
         "default_type application/json;",
         ...MCP_HEADERS,
         `return 404 ${quoted('{"jsonrpc":"2.0","error":{"code":-32001,"message":"Session not found"},"id":null}')};`,
-    ]);
+    ];
+    return [
+        ...block(`location @${upstream}_unreachable`, answer),
+        // A replica that took the connection and timed out may still be running the call: 504, the
+        // session lives on. One that never took it ("-" as its connect time) is unreachable.
+        ...block(`location @${upstream}_timed_out`, [...block('if ($upstream_connect_time !~ "-$")', ["return 504;"]), ...answer]),
+    ];
 }
 
 function mcpServer(model: GatewayModel, route: McpRoute): string[] {

@@ -6,11 +6,12 @@
 import { randomUUID } from "crypto";
 import type { ServerResponse } from "http";
 import { expect } from "chai";
-import { GatewayModel, REPLICA_LOOKUP_SECONDS } from "../../components/edge/gatewayConfig";
+import { GatewayModel, REPLICA_CONNECT_SECONDS, REPLICA_LOOKUP_SECONDS } from "../../components/edge/gatewayConfig";
 import { mcpRoutes } from "../../components/edge/routes";
+import { startBlackhole } from "../support/blackhole";
 import { freePort } from "../support/tools";
 import { startTestDns, TestDns } from "./dnsServer";
-import { CLIENT, gatewayModel, gatewaySuite, httpRequest, recordingServer, Reply, RequestOptions, Seen, serverSpec } from "./gatewayNginx";
+import { CLIENT, gatewayModel, GatewaySuite, gatewaySuite, httpRequest, recordingServer, Reply, RequestOptions, Seen, serverSpec } from "./gatewayNginx";
 
 const DOMAIN = "affinity.test.sophia.local";
 const [FIRST, SECOND] = ["127.0.0.1", "127.0.0.2"];
@@ -55,19 +56,28 @@ interface Replica {
     readonly sessions: Set<string>;
 }
 
-describe("the edge gateway in front of a server with session affinity (real nginx, replicas listed by DNS)", function () {
-    this.timeout(30_000);
-    let model: GatewayModel;
-    let dns: TestDns;
-    const replicas = new Map<string, Replica>();
-    const suite = gatewaySuite("sophia-edge-affinity-", { render: () => model });
+/** The stand-in replicas of one suite, by address. */
+interface Fleet {
+    readonly replicas: Map<string, Replica>;
+    /** Starts a replica on `address` (on `port`, or a free one) and returns its port. */
+    readonly start: (address: string, port?: number) => Promise<number>;
+}
 
-    /**
-     * Starts a replica on `address`: a request without a session opens one there; a request naming one
-     * it holds gets its answer, naming any other gets the MCP spec's 404. Each answer names the replica.
-     * A SLOW_CALL it works on is answered only after the gateway's stream timeout; a 404 is at once.
-     */
-    const startReplica = async (address: string, port?: number): Promise<number> => {
+/**
+ * Replicas of a stateful MCP server for `suite`: a request without a session opens one on the replica
+ * it reaches; a request naming one the replica holds gets its answer, naming any other gets the MCP
+ * spec's 404. Each answer names the replica. A SLOW_CALL it works on is answered only after
+ * SLOW_ANSWER_MS; a 404 is at once. Every replica forgets its requests and sessions before each test.
+ */
+function replicaFleet(suite: GatewaySuite): Fleet {
+    const replicas = new Map<string, Replica>();
+    beforeEach(() => {
+        for (const replica of replicas.values()) {
+            replica.seen.length = 0;
+            replica.sessions.clear();
+        }
+    });
+    const start = async (address: string, port?: number): Promise<number> => {
         const sessions = new Set<string>();
         /** A new session's request, or one naming a session this replica holds: the ones it works on. */
         const holds = (seen: Seen): boolean => {
@@ -95,6 +105,74 @@ describe("the edge gateway in front of a server with session affinity (real ngin
         suite.closeAfter(replica.server);
         return replica.port;
     };
+    return { replicas, start };
+}
+
+/**
+ * A gateway in `suite` that routes each of `servers` to the replicas `dns` lists for it, on `port`; a
+ * stand-in oauth2-proxy lets CLIENT in.
+ */
+async function affinityGateway(
+    suite: GatewaySuite,
+    dns: TestDns,
+    servers: readonly string[],
+    port: number,
+    streamTimeoutSeconds: number,
+): Promise<GatewayModel> {
+    const auth = await recordingServer((seen, res) => {
+        const client = /^Bearer valid:(.+)$/.exec(seen.headers.authorization ?? "")?.[1];
+        if (client) res.writeHead(202, { "X-Auth-Request-User": client, "Content-Length": "0" }).end();
+        else res.writeHead(401, { "Content-Length": "0" }).end();
+    });
+    suite.closeAfter(auth.server);
+    return gatewayModel(DOMAIN, {
+        httpPort: await freePort(),
+        runtimeDir: suite.dir,
+        oauth2Proxy: { address: "127.0.0.1", port: auth.port },
+        resolver: `127.0.0.1:${dns.port}`,
+        streamTimeoutSeconds,
+        mcp: mcpRoutes(
+            // The service address (on Swarm a virtual IP in front of every replica) is the first replica's here:
+            // a request sent there instead of to the listed replicas would reach that one only.
+            servers.map((name) => ({ spec: serverSpec(name, port, { sessionAffinity: true }), address: FIRST, replicas: replicasOf(name) })),
+            DOMAIN,
+        ),
+    });
+}
+
+type CallOptions = RequestOptions & { session?: string };
+
+/** A request of CLIENT to `server`'s MCP endpoint, naming `session` when given (by default an initialize). */
+function callServer(model: GatewayModel, server: string, options: CallOptions = {}): Promise<Reply> {
+    const route = model.mcp.find((r) => r.server === server)!;
+    const { session, ...rest } = options;
+    return httpRequest(model.httpPort, route.host, route.mcpPath, {
+        method: "POST",
+        body: initialize,
+        ...rest,
+        headers: { Authorization: `Bearer valid:${CLIENT}`, "Content-Type": "application/json", ...(session ? { "Mcp-Session-Id": session } : {}) },
+    });
+}
+
+interface OpenSession {
+    readonly session: string;
+    /** The replica that holds it. */
+    readonly home: string;
+}
+
+/** Opens a session through the gateway. */
+async function openSession(model: GatewayModel, server: string): Promise<OpenSession> {
+    const reply = await callServer(model, server);
+    expect(reply.status, reply.body).to.equal(200);
+    return { session: String(reply.headers["mcp-session-id"]), home: String(reply.headers["x-replica"]) };
+}
+
+describe("the edge gateway in front of a server with session affinity (real nginx, replicas listed by DNS)", function () {
+    this.timeout(30_000);
+    let model: GatewayModel;
+    let dns: TestDns;
+    const suite = gatewaySuite("sophia-edge-affinity-", { render: () => model });
+    const { replicas, start: startReplica } = replicaFleet(suite);
 
     before(async () => {
         // One port for every replica, as in a service: each replica has an address of its own.
@@ -105,51 +183,11 @@ describe("the edge gateway in front of a server with session affinity (real ngin
         dns.answer(replicasOf(SERVERS.stateful), [FIRST, SECOND]);
         dns.answer(replicasOf(SERVERS.crashed), [FIRST, DEAD]);
         dns.answer(replicasOf(SERVERS.gone), [DEAD]);
-        const auth = await recordingServer((seen, res) => {
-            const client = /^Bearer valid:(.+)$/.exec(seen.headers.authorization ?? "")?.[1];
-            if (client) res.writeHead(202, { "X-Auth-Request-User": client, "Content-Length": "0" }).end();
-            else res.writeHead(401, { "Content-Length": "0" }).end();
-        });
-        suite.closeAfter(auth.server);
-        model = gatewayModel(DOMAIN, {
-            httpPort: await freePort(),
-            runtimeDir: suite.dir,
-            oauth2Proxy: { address: "127.0.0.1", port: auth.port },
-            resolver: `127.0.0.1:${dns.port}`,
-            streamTimeoutSeconds: STREAM_TIMEOUT_SECONDS,
-            mcp: mcpRoutes(
-                // The service address (on Swarm a virtual IP in front of every replica) is the first replica's here:
-                // a request sent there instead of to the listed replicas would reach that one only.
-                Object.values(SERVERS).map((name) => ({ spec: serverSpec(name, port, { sessionAffinity: true }), address: FIRST, replicas: replicasOf(name) })),
-                DOMAIN,
-            ),
-        });
+        model = await affinityGateway(suite, dns, Object.values(SERVERS), port, STREAM_TIMEOUT_SECONDS);
     });
 
-    beforeEach(() => {
-        for (const replica of replicas.values()) {
-            replica.seen.length = 0;
-            replica.sessions.clear();
-        }
-    });
-
-    /** A request of CLIENT to `server`'s MCP endpoint, naming `session` when given. */
-    const call = (server: string, options: RequestOptions & { session?: string } = {}): Promise<Reply> => {
-        const route = model.mcp.find((r) => r.server === server)!;
-        const { session, ...rest } = options;
-        return httpRequest(model.httpPort, route.host, route.mcpPath, {
-            method: "POST",
-            body: initialize,
-            ...rest,
-            headers: { Authorization: `Bearer valid:${CLIENT}`, "Content-Type": "application/json", ...(session ? { "Mcp-Session-Id": session } : {}) },
-        });
-    };
-    /** Opens a session through the gateway: its id and the replica that holds it. */
-    const open = async (server: string): Promise<{ session: string; home: string }> => {
-        const reply = await call(server);
-        expect(reply.status, reply.body).to.equal(200);
-        return { session: String(reply.headers["mcp-session-id"]), home: String(reply.headers["x-replica"]) };
-    };
+    const call = (server: string, options: CallOptions = {}): Promise<Reply> => callServer(model, server, options);
+    const open = (server: string): Promise<OpenSession> => openSession(model, server);
     const asked = (address: string, method: string, session: string): number =>
         replicas.get(address)!.seen.filter((s) => s.method === method && s.headers["mcp-session-id"] === session).length;
 
@@ -268,5 +306,90 @@ describe("the edge gateway in front of a server with session affinity (real ngin
         expect(home, `a new session ${Date.now() - changed} ms after the DNS changed`).to.equal(SECOND);
         expect(suite.gateway.process!.pid, "the same nginx").to.equal(pid);
         expect(dns.asked(name), "the gateway asked the DNS again").to.be.at.least(2);
+    });
+});
+
+describe("the edge gateway when a listed replica takes no connections (real nginx; the replica's address drops them, as a dead container's does on an overlay network)", function () {
+    this.timeout(120_000);
+    /** Drops every connection, refuses none. */
+    const HUNG = "127.0.0.4";
+    const SERVERS = {
+        /** Its only replica takes no connections. */
+        hung: "hung-agent",
+        /** One replica runs, the other takes no connections. */
+        flaky: "flaky-agent",
+    };
+    /** Long enough for a connect timeout to pass over a replica (a read timeout takes all of it). */
+    const STREAM_TIMEOUT_SECONDS = REPLICA_CONNECT_SECONDS * 2;
+    const CONNECT_TIMEOUT_MS = REPLICA_CONNECT_SECONDS * 1000;
+    let model: GatewayModel;
+    const suite = gatewaySuite("sophia-edge-blackhole-", { render: () => model });
+    const { replicas, start: startReplica } = replicaFleet(suite);
+
+    before(async () => {
+        const port = await startReplica(FIRST);
+        const blackhole = await startBlackhole(HUNG, port);
+        suite.onEnd(() => blackhole.close());
+        const dns = await startTestDns();
+        suite.onEnd(() => dns.close());
+        dns.answer(replicasOf(SERVERS.hung), [HUNG]);
+        dns.answer(replicasOf(SERVERS.flaky), [FIRST, HUNG]);
+        model = await affinityGateway(suite, dns, Object.values(SERVERS), port, STREAM_TIMEOUT_SECONDS);
+    });
+
+    /** The reply, and how long it took. */
+    const timedCall = async (server: string, options: CallOptions = {}): Promise<{ reply: Reply; ms: number }> => {
+        const started = Date.now();
+        // Waits out a connect timeout; nothing waits for the stream timeout.
+        const reply = await callServer(model, server, { timeoutMs: STREAM_TIMEOUT_SECONDS * 1000, ...options });
+        return { reply, ms: Date.now() - started };
+    };
+    const toolsList = '{"jsonrpc":"2.0","id":2,"method":"tools/list"}';
+
+    it("answers a session whose only replica takes no connections with the MCP spec's 404 after the connect timeout, and a request without a session with 502", async () => {
+        const lost = await timedCall(SERVERS.hung, { body: toolsList, session: `${HUNG}-lost` });
+        expect(lost.reply.status, lost.reply.body).to.equal(404);
+        expect(lost.reply.headers["content-type"]).to.equal("application/json");
+        expect(JSON.parse(lost.reply.body)).to.deep.equal(SESSION_NOT_FOUND);
+        expect(lost.reply.headers).to.include(MCP_HEADERS);
+        expect(lost.ms, "the gateway waited for the connection, not for the stream timeout").to.be.within(
+            CONNECT_TIMEOUT_MS - 100,
+            STREAM_TIMEOUT_SECONDS * 1000 - 100,
+        );
+        const fresh = await timedCall(SERVERS.hung);
+        expect(fresh.reply.status, fresh.reply.body).to.equal(502);
+        expect(fresh.reply.body, "not the answer for a lost session").to.not.contain("Session not found");
+    });
+
+    it("passes over a listed replica that takes no connections: sessions open, and calls reach, the running replica whichever is asked first", async () => {
+        const running = replicas.get(FIRST)!;
+        let passedOver = 0;
+        for (let i = 1; i <= 12 && passedOver === 0; i++) {
+            const opened = await timedCall(SERVERS.flaky);
+            expect(opened.reply.status, `initialize #${i}: ${opened.reply.body}`).to.equal(200);
+            expect(opened.reply.headers["x-replica"], `initialize #${i}`).to.equal(FIRST);
+            expect(running.sessions.size, "one session per initialize").to.equal(i);
+            const session = String(opened.reply.headers["mcp-session-id"]);
+            const called = await timedCall(SERVERS.flaky, { body: toolsList, session });
+            expect(called.reply.status, `call #${i}: ${called.reply.body}`).to.equal(200);
+            expect(JSON.parse(called.reply.body), `call #${i}`).to.deep.include({ result: { replica: FIRST, method: "POST", body: toolsList } });
+            passedOver += [opened, called].filter((c) => c.ms >= CONNECT_TIMEOUT_MS - 100).length;
+        }
+        expect(passedOver, "requests that waited out the replica that takes no connections, then reached the running one").to.be.above(0);
+    });
+
+    it("answers a session whose replica takes no connections with 404 whichever replica it asks last", async () => {
+        let fromGateway = 0;
+        let fromReplica = 0;
+        // The running replica asked last answers its own 404; the hung one asked last times out, which is the gateway's 404.
+        for (let i = 1; i <= 16 && (fromGateway === 0 || fromReplica === 0); i++) {
+            const { reply } = await timedCall(SERVERS.flaky, { body: toolsList, session: `${HUNG}-lost` });
+            expect(reply.status, `#${i}: ${reply.body}`).to.equal(404);
+            expect(JSON.parse(reply.body), `#${i}`).to.deep.equal(SESSION_NOT_FOUND);
+            if (reply.headers["x-replica"] === undefined) fromGateway++;
+            else fromReplica++;
+        }
+        expect(fromGateway, "404s the gateway made when the hung replica was asked last").to.be.above(0);
+        expect(fromReplica, "404s of the running replica, asked last").to.be.above(0);
     });
 });

@@ -33,6 +33,8 @@ export const DEBIAN_PACKAGES: Readonly<Record<string, string>> = {
     busybox: "busybox-static",
     // The health check Swarm runs in a server's container (components/platform/swarm/service.ts).
     wget: "wget",
+    // Holds a socket no connection gets through (test/support/blackhole.ts).
+    python3: "python3",
 };
 
 /** Where Debian puts PostgreSQL's server programs: one folder per major version, not on PATH. */
