@@ -1,8 +1,11 @@
+import type { S3Client } from "@aws-sdk/client-s3";
 import { expect } from "chai";
 import { backupJob, BACKUP_OF_LABEL, backupSchedule } from "../../components/backup-jobs";
 import { jobServiceArgs } from "../../components/platform/swarm/service";
 import type { ConfigHandle, SecretHandle } from "../../components/platform/types";
 import { completeBackups, dateOfStamp, stampOf } from "../../images/backup/src/layout";
+import { BackupBucket } from "../../images/backup/src/store";
+import { recordRequests, STOPPED } from "../support/s3Requests";
 
 const handle = (name: string, keys: string[]): SecretHandle => ({ name, group: "backup", keys, resource: undefined as never });
 const settings = {
@@ -32,6 +35,26 @@ describe("backup jobs", () => {
         expect(job.secretEnv!.map((s) => s.env)).to.deep.equal(["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "PGPASSWORD"]);
         expect(job.labels![BACKUP_OF_LABEL]).to.equal("postgres");
         expect(job.env).to.include({ BACKUP_TARGET: "postgres", BACKUP_KIND: "full", BACKUP_BUCKET: settings.bucket, AWS_REGION: "us-east-1" });
+    });
+
+    it("declare as outbound the S3 hosts the backup program's SDK calls for their bucket: its own host name, or the region's for a name with dots", async () => {
+        for (const bucket of [settings.bucket, "sophia.prod.backups"]) {
+            const job = backupJob(postgres, "full", { ...settings, bucket });
+            const program = new BackupBucket({ ...job.env, AWS_ACCESS_KEY_ID: "AKIAIOSFODNN7EXAMPLE", AWS_SECRET_ACCESS_KEY: "example-only" });
+            const requests = recordRequests((program as unknown as { client: S3Client }).client);
+            await program.putText("services/full/postgres/manifest.json", "{}").then(
+                () => expect.fail("a request left this machine"),
+                (error: Error) => expect(error.message).to.equal(STOPPED),
+            );
+            program.close();
+            expect(requests, bucket).to.have.length.above(0);
+            for (const request of requests) expect(job.outbound, `${bucket}: the hosts the job may reach`).to.include(request.host);
+        }
+    });
+
+    it("label themselves as backups, of which kind", () => {
+        for (const kind of ["full", "hourly"] as const)
+            expect(backupJob(postgres, kind, settings).labels).to.include({ "app.kubernetes.io/component": "backup", "sophia.ai/backup-kind": kind });
     });
 
     it("keep their labels on Swarm, next to the schedule, and read secrets from files there", () => {

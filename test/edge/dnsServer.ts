@@ -15,6 +15,8 @@ export interface TestDns {
     readonly port: number;
     /** Sets the addresses a name answers with; an empty list makes it unknown. */
     answer(name: string, addresses: readonly string[]): void;
+    /** Never answers questions for `name`, as a DNS server that is down or cut off. */
+    silence(name: string): void;
     /** How many questions for `name` were asked. */
     asked(name: string): number;
     close(): Promise<void>;
@@ -23,6 +25,7 @@ export interface TestDns {
 export function startTestDns(): Promise<TestDns> {
     const records = new Map<string, readonly string[]>();
     const questions = new Map<string, number>();
+    const silenced = new Set<string>();
     const socket = dgram.createSocket("udp4");
     socket.on("message", (message, peer) => {
         const query = dnsPacket.decode(message);
@@ -30,6 +33,7 @@ export function startTestDns(): Promise<TestDns> {
         if (!question) return;
         const name = question.name.toLowerCase();
         questions.set(name, (questions.get(name) ?? 0) + 1);
+        if (silenced.has(name)) return;
         const addresses = records.get(name) ?? [];
         const answers: dnsPacket.Answer[] =
             question.type === "A" ? addresses.map((data) => ({ type: "A", class: "IN", name: question.name, ttl: DOCKER_DNS_TTL_SECONDS, data })) : [];
@@ -50,6 +54,7 @@ export function startTestDns(): Promise<TestDns> {
             resolve({
                 port: socket.address().port,
                 answer: (name, addresses) => void records.set(name.toLowerCase(), [...addresses]),
+                silence: (name) => void silenced.add(name.toLowerCase()),
                 asked: (name) => questions.get(name.toLowerCase()) ?? 0,
                 close: () => new Promise((done) => socket.close(() => done())),
             }),

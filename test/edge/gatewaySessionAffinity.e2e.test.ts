@@ -6,7 +6,7 @@
 import { randomUUID } from "crypto";
 import type { ServerResponse } from "http";
 import { expect } from "chai";
-import { GatewayModel, REPLICA_CONNECT_SECONDS, REPLICA_LOOKUP_SECONDS } from "../../components/edge/gatewayConfig";
+import { GatewayModel, REPLICA_CONNECT_SECONDS, REPLICA_LOOKUP_SECONDS, REPLICA_LOOKUP_TIMEOUT_SECONDS } from "../../components/edge/gatewayConfig";
 import { mcpRoutes } from "../../components/edge/routes";
 import { startBlackhole } from "../support/blackhole";
 import { freePort } from "../support/tools";
@@ -318,6 +318,8 @@ describe("the edge gateway when a listed replica takes no connections (real ngin
         hung: "hung-agent",
         /** One replica runs, the other takes no connections. */
         flaky: "flaky-agent",
+        /** The DNS never answers for its replicas (down, or cut off from the gateway). */
+        unlisted: "unlisted-agent",
     };
     /** Long enough for a connect timeout to pass over a replica (a read timeout takes all of it). */
     const STREAM_TIMEOUT_SECONDS = REPLICA_CONNECT_SECONDS * 2;
@@ -334,6 +336,7 @@ describe("the edge gateway when a listed replica takes no connections (real ngin
         suite.onEnd(() => dns.close());
         dns.answer(replicasOf(SERVERS.hung), [HUNG]);
         dns.answer(replicasOf(SERVERS.flaky), [FIRST, HUNG]);
+        dns.silence(replicasOf(SERVERS.unlisted));
         model = await affinityGateway(suite, dns, Object.values(SERVERS), port, STREAM_TIMEOUT_SECONDS);
     });
 
@@ -349,18 +352,30 @@ describe("the edge gateway when a listed replica takes no connections (real ngin
     /** Requests sent at once: each waits out the connect timeout or not, so a batch takes one connect timeout. */
     const BATCH = 6;
 
-    it("answers a session whose only replica takes no connections with the MCP spec's 404 after the connect timeout, and a request without a session with 502", async () => {
-        const [lost, fresh] = await Promise.all([timedCall(SERVERS.hung, { body: toolsList, session: `${HUNG}-lost` }), timedCall(SERVERS.hung)]);
-        expect(lost.reply.status, lost.reply.body).to.equal(404);
-        expect(lost.reply.headers["content-type"]).to.equal("application/json");
-        expect(JSON.parse(lost.reply.body)).to.deep.equal(SESSION_NOT_FOUND);
-        expect(lost.reply.headers).to.include(MCP_HEADERS);
-        expect(lost.ms, "the gateway waited for the connection, not for the stream timeout").to.be.within(
-            CONNECT_TIMEOUT_MS - 100,
-            STREAM_TIMEOUT_SECONDS * 1000 - 100,
+    it("answers a session it cannot reach in time (its only replica takes no connections, or the DNS does not answer) with the MCP spec's 404, and a request without a session with 502", async () => {
+        const waits = [
+            { server: SERVERS.hung, ms: CONNECT_TIMEOUT_MS, what: "the connect timeout" },
+            { server: SERVERS.unlisted, ms: REPLICA_LOOKUP_TIMEOUT_SECONDS * 1000, what: "the DNS lookup timeout" },
+        ];
+        const replies = await Promise.all(
+            waits.map(async (wait) => {
+                const [lost, fresh] = await Promise.all([timedCall(wait.server, { body: toolsList, session: `${HUNG}-lost` }), timedCall(wait.server)]);
+                return { ...wait, lost, fresh };
+            }),
         );
-        expect(fresh.reply.status, fresh.reply.body).to.equal(502);
-        expect(fresh.reply.body, "not the answer for a lost session").to.not.contain("Session not found");
+        for (const { server, ms, what, lost, fresh } of replies) {
+            expect(lost.reply.status, `${server}: ${lost.reply.body}`).to.equal(404);
+            expect(lost.reply.headers["content-type"], server).to.equal("application/json");
+            expect(JSON.parse(lost.reply.body), server).to.deep.equal(SESSION_NOT_FOUND);
+            expect(lost.reply.headers, server).to.include(MCP_HEADERS);
+            for (const { ms: took } of [lost, fresh])
+                expect(took, `${server}: the gateway waited for ${what}, not for the stream timeout`).to.be.within(
+                    ms - 100,
+                    STREAM_TIMEOUT_SECONDS * 1000 - 100,
+                );
+            expect(fresh.reply.status, `${server}: ${fresh.reply.body}`).to.equal(502);
+            expect(fresh.reply.body, `${server}: not the answer for a lost session`).to.not.contain("Session not found");
+        }
     });
 
     it("passes over a listed replica that takes no connections: sessions open, and calls reach, the running replica whichever is asked first", async () => {

@@ -54,6 +54,7 @@ describe("the edge gateway with no MCP server routed (real nginx)", function () 
         const health = await httpRequest(model.httpPort, "probe", HEALTH_PATH);
         expect(health.status).to.equal(200);
         expect(health.body).to.equal("ok");
+        expect(health.headers["content-type"], "nginx's own default type: no file type applies").to.equal("text/plain");
     };
 
     it("starts with only UIs routed, answers its health path, and serves a UI to a signed-in human", async () => {

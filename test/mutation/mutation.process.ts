@@ -366,6 +366,38 @@ describe("the mutation scores", () => {
         expect(seen).to.deep.include({ score: 50, killed: 1, noCoverage: 1 });
     });
 
+    it("sends a static mutant that survived in process (its module kept the value it computed before the mutant was active) to the second pass, and takes its result", () => {
+        const hybrid = {
+            ...first,
+            files: {
+                "components/postgres/workload.ts": {
+                    language: "typescript",
+                    source: "",
+                    mutants: [
+                        { ...mutant("8", 5, 1, "Survived"), static: true },
+                        { ...mutant("9", 6, 1, "Killed"), static: true },
+                        mutant("10", 7, 1, "Survived"),
+                    ],
+                },
+            },
+        };
+        const secondRun = {
+            ...first,
+            files: { "components/postgres/workload.ts": { language: "typescript", source: "", mutants: [mutant("d", 5, 1, "Killed")] } },
+        };
+        const seen = esm<{ ranges: string[]; killed: number; survived: number }>(`
+            import { mergeStatic, scoreOf, secondPassMutants, rangeOf } from "./test/mutation/scores.mjs";
+            const report = ${JSON.stringify(hybrid)};
+            const merged = scoreOf(mergeStatic(report, ${JSON.stringify(secondRun)}));
+            console.log(JSON.stringify({
+                ranges: secondPassMutants(report).map((s) => rangeOf(s.file, s.mutant)),
+                killed: merged.metrics.killed, survived: merged.metrics.survived,
+            }));`);
+        // A static mutant killed in process stays killed; a survivor that is not static is a survivor of the tests.
+        expect(seen.ranges).to.deep.equal(["components/postgres/workload.ts:5:0-5:5"]);
+        expect(seen).to.deep.include({ killed: 2, survived: 1 });
+    });
+
     it("marks a folder measured only in parts as partial, with how many of its files", () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mutation-page-"));
         const edge = { ...first, files: { "components/edge/edge.ts": { language: "typescript", source: "", mutants: [mutant("1", 1, 1, "Killed")] } } };

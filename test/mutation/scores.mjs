@@ -24,11 +24,13 @@ const key = (file, m) =>
     `${file}:${m.location.start.line}:${m.location.start.column}-${m.location.end.line}:${m.location.end.column}:${m.mutatorName}:${m.replacement}`;
 
 /**
- * The mutants the first pass could not run in its process: the static ones (left out as "Ignored")
- * and those no in-process test reaches ("NoCoverage": code that runs in a child process, such as a
- * job's program or a command). The second pass runs each in a fresh process.
+ * The mutants the first pass could not judge in its process: the static ones (left out as "Ignored",
+ * or run because a test loaded their module, which then kept the value it computed before the mutant
+ * was active, so they survive whatever the tests check) and those no in-process test reaches
+ * ("NoCoverage": code that runs in a child process, such as a job's program or a command). The
+ * second pass runs each in a fresh process.
  */
-export const secondPass = (m) => staticNotRunYet(m) || m.status === "NoCoverage";
+export const secondPass = (m) => staticNotRunYet(m) || (m.static === true && m.status === "Survived") || m.status === "NoCoverage";
 
 /** A static mutant the first pass left out ("Ignored" with StrykerJS's reason), not run by a second pass yet. */
 const staticNotRunYet = (m) => m.status === "Ignored" && STATIC.test(m.statusReason ?? "");

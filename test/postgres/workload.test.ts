@@ -19,7 +19,7 @@ import { platformStacks } from "../../esc/needs";
 import { podTemplateOf } from "../support/containers";
 import { ROOT } from "../support/plan";
 import { Evaluated, evaluateStack } from "../support/program";
-import { admittedPorts, ALL_PORTS, podOf, swarmGroups } from "../support/reach";
+import { admittedPorts, ALL_PORTS, egressAllowed, podOf, swarmGroups } from "../support/reach";
 import { clientsOf, componentOf, dnsNames, isKubernetes, Json, labelsOf, WORKLOAD_TYPES, workloadName } from "../support/rendered";
 import { monitor, recordedUnder, settled } from "../support/setup";
 import { TestParent } from "../support/workloads";
@@ -72,6 +72,50 @@ describe("PostgreSQL as the stacks deploy it", function () {
             const manifests = kubernetesManifests(componentOf(e, "Postgres").children, e.secretMapKeys);
             expect(manifests.length > 0, stack).to.equal(isKubernetes(server));
             expect(validateManifests(manifests).filter((r) => r.error)).to.deep.equal([]);
+        }
+    });
+
+    it("keeps its data, and only its data, on the one persistent volume, and its socket directory on a scratch one (its root filesystem is read-only)", async () => {
+        for (const stack of STACKS) {
+            const e = await evaluateStack(stack);
+            const { server } = serverAndExporter(e, "Postgres");
+            let mounts: { path: string; persistent: boolean }[];
+            let env: Record<string, string>;
+            let readOnlyRoot: boolean;
+            if (isKubernetes(server)) {
+                const claims = (((server.inputs.spec as Json).volumeClaimTemplates ?? []) as Json[]).map((c) => c.metadata.name as string);
+                const container = podTemplateOf(server).spec.containers[0] as Json;
+                mounts = (container.volumeMounts as Json[]).map((m) => ({ path: m.mountPath, persistent: claims.includes(m.name) }));
+                env = envOf(container);
+                readOnlyRoot = container.securityContext?.readOnlyRootFilesystem === true;
+            } else {
+                const container = (server.inputs.taskSpec as Json).containerSpec as Json;
+                mounts = (container.mounts as Json[]).map((m) => ({ path: m.target, persistent: m.type === "volume" }));
+                env = container.env;
+                readOnlyRoot = container.readOnly === true;
+            }
+            const persistent = mounts.filter((m) => m.persistent).map((m) => m.path);
+            expect(persistent, `${stack}: the persistent volumes' mount paths`).to.have.length(1);
+            // The official image asks for PGDATA one folder below a volume's mount point (whose root may hold lost+found).
+            expect(path.posix.dirname(env.PGDATA), `${stack}: the folder PGDATA ${env.PGDATA} lies in`).to.equal(persistent[0]);
+            expect(readOnlyRoot, `${stack}: a read-only root filesystem`).to.equal(true);
+            // The official image's server and pg_isready use the socket directory /var/run/postgresql: it must be writable, and keeps nothing.
+            expect(mounts, stack).to.deep.include({ path: "/var/run/postgresql", persistent: false });
+        }
+    });
+
+    it("labels its server as the database, with the version its image runs", async () => {
+        for (const stack of STACKS) {
+            const e = await evaluateStack(stack);
+            const { server } = serverAndExporter(e, "Postgres");
+            const image = isKubernetes(server)
+                ? ((podTemplateOf(server).spec.containers[0] as Json).image as string)
+                : (((server.inputs.taskSpec as Json).containerSpec as Json).image as string);
+            const tag = image
+                .replace(/@sha256:[0-9a-f]+$/, "")
+                .split(":")
+                .pop();
+            expect(labelsOf(server), stack).to.include({ "app.kubernetes.io/component": "database", "app.kubernetes.io/version": tag });
         }
     });
 
@@ -128,13 +172,38 @@ describe("PostgreSQL as the stacks deploy it", function () {
             const port = [...target.ports.values()];
             const namespaces = e.resources.filter((r) => r.type === "kubernetes:core/v1:Namespace").map((r) => (r.inputs.metadata as Json).name as string);
             const admitted = new Map(namespaces.map((ns) => [ns, [...admittedPorts(e.resources, target, { namespace: ns })]]));
-            for (const client of clients) expect(admitted.get(podOf(client).namespace), `${stack}: ${client.name}`).to.deep.equal(port);
+            for (const client of clients) {
+                expect(admitted.get(podOf(client).namespace), `${stack}: ${client.name}`).to.deep.equal(port);
+                // And its own egress lets it connect out there.
+                expect(egressAllowed(e.resources, podOf(client), target, port[0]), `${stack}: ${client.name} may connect out to PostgreSQL`).to.equal(true);
+            }
             for (const [namespace, ports] of admitted) {
                 expect(ports, `${stack}: what ${namespace} may reach of PostgreSQL`).to.not.include(ALL_PORTS);
                 expect([[], port], `${stack}: what ${namespace} may reach of PostgreSQL`).to.deep.include(ports);
             }
             expect(admitted.get(`${e.settings.namespace}-mcp`), "the MCP servers, which keep their metadata in it").to.deep.equal(port);
             for (const group of ["edge", "monitoring"]) expect(admitted.get(`${e.settings.namespace}-${group}`), group).to.deep.equal([]);
+        }
+    });
+
+    it("lets the monitoring group, and nobody else, reach its exporter, on the metrics port alone", async () => {
+        for (const stack of STACKS) {
+            const e = await evaluateStack(stack);
+            const { exporter } = serverAndExporter(e, "Postgres");
+            if (!isKubernetes(exporter)) {
+                expect(swarmGroups(e.resources, exporter), `${stack}: the groups whose networks the exporter joins`).to.include("monitoring");
+                continue;
+            }
+            const target = podOf(exporter);
+            const metrics = target.ports.get("metrics");
+            expect(metrics, `${stack}: the exporter's metrics port`).to.be.a("number");
+            const namespaces = e.resources.filter((r) => r.type === "kubernetes:core/v1:Namespace").map((r) => (r.inputs.metadata as Json).name as string);
+            const monitoring = `${e.settings.namespace}-monitoring`;
+            expect(namespaces, stack).to.include(monitoring);
+            for (const namespace of namespaces)
+                expect([...admittedPorts(e.resources, target, { namespace })], `${stack}: what ${namespace} may reach of the exporter`).to.deep.equal(
+                    namespace === monitoring ? [metrics] : [],
+                );
         }
     });
 

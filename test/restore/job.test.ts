@@ -21,6 +21,7 @@ import { Restore, RESTORE_OF_LABEL } from "../../components/restore";
 import { platformStacks } from "../../esc/needs";
 import { databases, libpqEnvironment } from "../../images/backup/src/postgres";
 import { BackupBucket } from "../../images/backup/src/store";
+import { recordRequests, S3Request, STOPPED } from "../support/s3Requests";
 import { CONFIG_NAMESPACE, loadStackSettings, StackSettings } from "../../stacks/settings";
 import { PostgresCluster, tempRoot } from "../backup/servers";
 import { Container, kubernetesContainer, podTemplateOf, swarmContainer } from "../support/containers";
@@ -81,26 +82,6 @@ function materialise(container: Container, root: string): Record<string, string>
     return env;
 }
 
-interface Request {
-    readonly host: string;
-    readonly authorization: string;
-}
-
-const STOP = "stopped before leaving this machine";
-
-/** Records the host and signature of each request the client would send, and sends none. */
-function recordRequests(client: S3Client): Request[] {
-    const requests: Request[] = [];
-    client.middlewareStack.add(
-        () => (args: any) => {
-            requests.push({ host: args.request.hostname, authorization: String(args.request.headers.authorization ?? "") });
-            return Promise.reject(new Error(STOP));
-        },
-        { step: "finalizeRequest", priority: "low", name: "recordRequests" },
-    );
-    return requests;
-}
-
 let runs = 0;
 
 describe("the failover's restore job, as each target runs it", function () {
@@ -151,7 +132,7 @@ describe("the failover's restore job, as each target runs it", function () {
     }
 
     /** What the restore program does with its container's environment: log in to PostgreSQL, and the S3 requests its SDK would send. */
-    async function runWith(env: Record<string, string>): Promise<{ requests: Request[]; credentials: { accessKeyId: string; secretAccessKey: string } }> {
+    async function runWith(env: Record<string, string>): Promise<{ requests: S3Request[]; credentials: { accessKeyId: string; secretAccessKey: string } }> {
         // libpq, as the program drives it: the password from PGPASSWORD or PGPASSWORD_FILE.
         const pg = { ...libpqEnvironment(env), PATH: `${postgresServerBin()}:${process.env.PATH}`, HOME: root };
         await databases(pg);
@@ -161,12 +142,12 @@ describe("the failover's restore job, as each target runs it", function () {
         for (const call of [bucket.listKeys("services/"), bucket.getText("services/full/postgres/manifest.json")])
             await call.then(
                 () => expect.fail("a request left this machine"),
-                (error: Error) => expect(error.message).to.equal(STOP),
+                (error: Error) => expect(error.message).to.equal(STOPPED),
             );
         // Path-style requests, which the SDK sends for a bucket name that cannot be a host name.
         const pathStyle = new S3Client({ region: env.AWS_REGION, forcePathStyle: true, credentials: await client.config.credentials() });
         const pathRequests = recordRequests(pathStyle);
-        await pathStyle.send(new ListObjectsV2Command({ Bucket: env.BACKUP_BUCKET })).catch((error: Error) => expect(error.message).to.equal(STOP));
+        await pathStyle.send(new ListObjectsV2Command({ Bucket: env.BACKUP_BUCKET })).catch((error: Error) => expect(error.message).to.equal(STOPPED));
         const credentials = await client.config.credentials();
         bucket.close();
         pathStyle.destroy();
