@@ -1,10 +1,13 @@
 import type { S3Client } from "@aws-sdk/client-s3";
 import { expect } from "chai";
+import * as fs from "fs";
+import * as path from "path";
 import { backupJob, BACKUP_OF_LABEL, backupSchedule } from "../../components/backup-jobs";
 import { jobServiceArgs } from "../../components/platform/swarm/service";
 import type { ConfigHandle, SecretHandle } from "../../components/platform/types";
 import { completeBackups, dateOfStamp, stampOf } from "../../images/backup/src/layout";
 import { BackupBucket } from "../../images/backup/src/store";
+import { ROOT } from "../support/plan";
 import { recordRequests, STOPPED } from "../support/s3Requests";
 
 const handle = (name: string, keys: string[]): SecretHandle => ({ name, group: "backup", keys, resource: undefined as never });
@@ -50,6 +53,15 @@ describe("backup jobs", () => {
             expect(requests, bucket).to.have.length.above(0);
             for (const request of requests) expect(job.outbound, `${bucket}: the hosts the job may reach`).to.include(request.host);
         }
+    });
+
+    it("run with node the program the backup image builds from images/backup/src (its WORKDIR /app holds the compiled src/), the one that reads BACKUP_KIND", () => {
+        const [runtime, program, ...rest] = backupJob(postgres, "hourly", settings).command;
+        expect(runtime).to.equal("node");
+        expect(rest, "arguments: the job says what to do through its environment").to.deep.equal([]);
+        const source = path.join(ROOT, "images", "backup", "src", path.posix.relative("/app", program).replace(/\.js$/, ".ts"));
+        expect(fs.existsSync(source), `${program} is built from ${source}`).to.equal(true);
+        expect(fs.readFileSync(source, "utf8"), source).to.include('"BACKUP_KIND"');
     });
 
     it("label themselves as backups, of which kind", () => {

@@ -86,6 +86,9 @@ describe("PostgreSQL as the stacks deploy it", function () {
                 const claims = (((server.inputs.spec as Json).volumeClaimTemplates ?? []) as Json[]).map((c) => c.metadata.name as string);
                 const container = podTemplateOf(server).spec.containers[0] as Json;
                 mounts = (container.volumeMounts as Json[]).map((m) => ({ path: m.mountPath, persistent: claims.includes(m.name) }));
+                // The API server takes only DNS labels as volume names.
+                for (const m of container.volumeMounts as Json[])
+                    expect(serverEntrySchema.shape.name.safeParse(m.name).success, `${stack}: volume name "${m.name}" (a DNS label)`).to.equal(true);
                 env = envOf(container);
                 readOnlyRoot = container.securityContext?.readOnlyRootFilesystem === true;
             } else {
