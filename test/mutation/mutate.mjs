@@ -9,15 +9,18 @@
 //                                           its folder's tests; fails below the folder threshold
 //   npm run mutate -- --full catalog        every mutant again, the last result ignored
 //   npm run mutate -- --page                only rewrite the scores page
+//   npm run mutate -- --gather <dir> ...    take each folder's results from these result folders (the
+//                                           weekly workflow's jobs, one folder each), then rewrite the page
 import { spawnSync, execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { byFolder, FOLDERS, ROOT, secondPassOrder, sourceFiles, testsLoading, testsRunning } from "./folders.mjs";
 import { folderReport, rangeOf, scoreOf, secondPassMutants, writeScorePage, RESULTS, FOLDER_THRESHOLD } from "./scores.mjs";
-import { fingerprintsOf, forgetFiles, forgetUndetected, runRecord, seedNested, testsChange, tidyResult } from "./resultFiles.mjs";
+import { fingerprintsOf, forgetFiles, forgetUndetected, gatherResults, runRecord, seedNested, testsChange, tidyResult } from "./resultFiles.mjs";
 
 const USAGE = `usage: npm run mutate -- [--full] [--changed <git-ref>] [--page] [folder or path ...]
+       npm run mutate -- --gather <results folder> ...
 folders: ${Object.keys(FOLDERS).join(", ")}; a path inside one (components/edge) mutates the files under it`;
 
 function fail(message) {
@@ -27,6 +30,13 @@ function fail(message) {
 
 function parse(argv) {
     const options = { full: false, page: false, changed: undefined, folders: [], paths: [] };
+    const gather = argv.indexOf("--gather");
+    if (gather !== -1) {
+        options.gather = argv.slice(gather + 1);
+        if (gather !== 0 || !options.gather.length || options.gather.some((dir) => dir.startsWith("-")))
+            fail("--gather takes result folders and nothing else, e.g. --gather results-catalog results-esc");
+        return options;
+    }
     for (let i = 0; i < argv.length; i++) {
         const arg = argv[i];
         if (arg === "--full") options.full = true;
@@ -137,6 +147,17 @@ function commit() {
 }
 
 const options = parse(process.argv.slice(2));
+if (options.gather) {
+    let gathered;
+    try {
+        gathered = gatherResults(options.gather, RESULTS, Object.keys(FOLDERS));
+    } catch (error) {
+        fail(error.message);
+    }
+    for (const { folder, dir } of gathered) process.stdout.write(`${folder}: taken from ${dir}\n`);
+    writeScorePage();
+    process.exit(0);
+}
 if (options.page) {
     writeScorePage();
     process.exit(0);

@@ -6,6 +6,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import ts from "typescript";
+import * as YAML from "yaml";
 import { ROOT } from "../support/plan";
 
 const MUTATE = path.join(ROOT, "test", "mutation", "mutate.mjs");
@@ -500,6 +501,129 @@ describe("the static pass after its tests change", () => {
         expect(kept).to.deep.equal(["Killed", "Timeout", "CompileError", "RuntimeError"]);
         expect(seen(`console.log(JSON.stringify(r.forgetUndetected(${JSON.stringify(path.join(dir, "none.json"))})));`)).to.equal(0);
         fs.rmSync(dir, { recursive: true });
+    });
+});
+
+describe("gathering the weekly jobs' results", () => {
+    const write = (dir: string, name: string, content: unknown) => {
+        fs.mkdirSync(dir, { recursive: true });
+        fs.writeFileSync(path.join(dir, name), typeof content === "string" ? content : JSON.stringify(content));
+    };
+    const run = (date: string) => ({ date, commit: date.replace(/-/g, ""), seconds: 60, full: true });
+
+    it("takes each folder's result files and run record from the job that ran it, and keeps the other folders' own", () => {
+        const root = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-gather-"));
+        const results = path.join(root, "results");
+        write(results, "runs.json", { catalog: run("2026-12-01"), esc: run("2026-12-01"), docs: run("2026-12-01") });
+        for (const folder of ["catalog", "esc", "docs"]) write(results, `${folder}.json`, `old ${folder}`);
+        write(results, "esc.static.json", "old esc static");
+        write(results, "esc.static.json.tests", "old esc tests");
+        // Each job's artifact holds its folder's results and the whole runs.json of its checkout.
+        const catalogJob = path.join(root, "mutation-catalog");
+        write(catalogJob, "catalog.json", "new catalog");
+        write(catalogJob, "catalog.static.json", "new catalog static");
+        write(catalogJob, "runs.json", { catalog: run("2026-12-13"), esc: run("2026-12-01"), docs: run("2026-12-01") });
+        const escJob = path.join(root, "mutation-esc");
+        write(escJob, "esc.json", "new esc");
+        write(escJob, "runs.json", { catalog: run("2026-12-01"), esc: run("2026-12-13") });
+        const gathered = esm<unknown>(`
+            import { gatherResults } from "./test/mutation/resultFiles.mjs";
+            console.log(JSON.stringify(gatherResults(${JSON.stringify([catalogJob, escJob])}, ${JSON.stringify(results)}, ["catalog", "components", "esc", "docs"])));`);
+        expect(gathered).to.deep.equal([
+            { folder: "catalog", dir: catalogJob },
+            { folder: "esc", dir: escJob },
+        ]);
+        const read = (name: string) => (fs.existsSync(path.join(results, name)) ? fs.readFileSync(path.join(results, name), "utf8") : undefined);
+        expect([read("catalog.json"), read("catalog.static.json"), read("esc.json"), read("docs.json")]).to.deep.equal([
+            "new catalog",
+            "new catalog static",
+            "new esc",
+            "old docs",
+        ]);
+        // A run with no second pass leaves no static result: the earlier one is not kept beside it.
+        expect([read("esc.static.json"), read("esc.static.json.tests")]).to.deep.equal([undefined, undefined]);
+        expect(JSON.parse(read("runs.json")!)).to.deep.equal({ catalog: run("2026-12-13"), docs: run("2026-12-01"), esc: run("2026-12-13") });
+        fs.rmSync(root, { recursive: true });
+    });
+
+    it("stops with exit 2, every problem named and nothing written, on a folder with no result, one given twice, or no runs.json", () => {
+        const root = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-gather-"));
+        const [empty, first, second, noRuns] = ["empty", "first", "second", "no-runs"].map((name) => path.join(root, name));
+        fs.mkdirSync(empty);
+        for (const dir of [first, second]) {
+            write(dir, "esc.json", "{}");
+            write(dir, "runs.json", {});
+        }
+        write(noRuns, "docs.json", "{}");
+        const resultsBefore = fs
+            .readdirSync(path.join(ROOT, "test", "mutation", "results"))
+            .map((name) => fs.readFileSync(path.join(ROOT, "test", "mutation", "results", name), "utf8"));
+        const page = fs.readFileSync(path.join(ROOT, "docs", "02-development", "mutation-score.md"), "utf8");
+        const gather = spawnSync(process.execPath, [MUTATE, "--gather", empty, first, second, noRuns, path.join(root, "missing")], {
+            cwd: ROOT,
+            encoding: "utf8",
+        });
+        expect(gather.status, gather.stderr).to.equal(2);
+        expect(gather.stderr).to.contain(`${empty}: holds no folder's result`);
+        expect(gather.stderr).to.contain(`${second}: esc is in ${first} too`);
+        expect(gather.stderr).to.contain(`${noRuns}: has no runs.json`);
+        expect(gather.stderr).to.contain(`${path.join(root, "missing")}: holds no folder's result`);
+        expect(gather.stdout).to.equal("");
+        const resultsAfter = fs
+            .readdirSync(path.join(ROOT, "test", "mutation", "results"))
+            .map((name) => fs.readFileSync(path.join(ROOT, "test", "mutation", "results", name), "utf8"));
+        expect(resultsAfter).to.deep.equal(resultsBefore);
+        expect(fs.readFileSync(path.join(ROOT, "docs", "02-development", "mutation-score.md"), "utf8")).to.equal(page);
+        for (const args of [["--gather"], ["--gather", "--full"], ["catalog", "--gather", first]]) {
+            const wrong = spawnSync(process.execPath, [MUTATE, ...args], { cwd: ROOT, encoding: "utf8" });
+            expect(wrong.status, args.join(" ")).to.equal(2);
+            expect(wrong.stderr).to.contain("--gather takes result folders and nothing else");
+        }
+        fs.rmSync(root, { recursive: true });
+    });
+});
+
+describe("the weekly mutation workflow", () => {
+    type Step = { run?: string; uses?: string; with?: Record<string, string>; env?: Record<string, string> };
+    type Job = { strategy?: { matrix: { folder: string[] } }; needs?: string; if?: string; steps: Step[]; "timeout-minutes": number };
+    const jobs = () => (YAML.parse(fs.readFileSync(path.join(ROOT, ".github", "workflows", "mutation.yml"), "utf8")) as { jobs: Record<string, Job> }).jobs;
+
+    it("runs every folder in a job of its own, within a job's six hours, and keeps each one's result files", () => {
+        const folders = esm<string[]>(`import { FOLDERS } from "./test/mutation/folders.mjs"; console.log(JSON.stringify(Object.keys(FOLDERS)));`);
+        const { weekly } = jobs();
+        expect(weekly.strategy!.matrix.folder).to.have.members(folders);
+        expect(weekly["timeout-minutes"]).to.be.at.most(360);
+        const mutate = weekly.steps.find((step) => step.run?.includes("npm run mutate"))!;
+        expect(mutate.run).to.equal('npm run mutate -- --full "${FOLDER}"');
+        expect(mutate.env).to.deep.equal({ FOLDER: "${{ matrix.folder }}" });
+        const upload = weekly.steps.find((step) => step.uses?.startsWith("actions/upload-artifact@"))!;
+        const paths = upload.with!.path.trim().split("\n");
+        for (const name of ["${{ matrix.folder }}.json", "${{ matrix.folder }}.static.json", "${{ matrix.folder }}.static.json.tests", "runs.json"])
+            expect(paths).to.include(`test/mutation/results/${name}`);
+        expect(upload.with!.name).to.equal("mutation-${{ matrix.folder }}");
+    });
+
+    it("gathers every job's results where the artifacts put them, also after a job failed", () => {
+        const { weekly, scores } = jobs();
+        expect(scores.needs).to.equal("weekly");
+        expect(scores.if).to.match(/^always\(\)/);
+        // upload-artifact keeps the paths below their deepest common folder, here the repository's root.
+        const uploaded = weekly.steps
+            .find((step) => step.uses?.startsWith("actions/upload-artifact@"))!
+            .with!.path.trim()
+            .split("\n");
+        const common = uploaded
+            .map((p) => path.dirname(p).split("/"))
+            .reduce((a, b) => {
+                let shared = 0;
+                while (shared < a.length && a[shared] === b[shared]) shared++;
+                return a.slice(0, shared);
+            });
+        const download = scores.steps.find((step) => step.uses?.startsWith("actions/download-artifact@"))!;
+        expect(download.with).to.deep.equal({ pattern: "mutation-*", path: "gathered" });
+        const resultsInArtifact = path.relative(common.join("/"), "test/mutation/results");
+        const gather = scores.steps.find((step) => step.run?.includes("--gather"))!;
+        expect(gather.run).to.equal(`node test/mutation/mutate.mjs --gather gathered/mutation-*/${resultsInArtifact}`);
     });
 });
 

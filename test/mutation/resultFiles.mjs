@@ -128,3 +128,39 @@ export function runRecord(previous, run, files) {
     if (previous && !previous.files) return run;
     return { ...run, seconds: (previous?.seconds ?? 0) + run.seconds, files: [...new Set([...(previous?.files ?? []), ...files])].sort() };
 }
+
+/**
+ * Takes into `resultsDir` the results of the folders measured elsewhere (the weekly workflow runs one
+ * folder per job): a folder whose first-pass result `<folder>.json` is in one of `dirs` takes from it
+ * its result files, replacing its own (a run with no second pass leaves no static result), and its
+ * entry of that directory's runs.json. Throws, changing nothing, when a directory holds no folder's
+ * result or two hold the same folder. Returns the folders taken, by directory.
+ */
+export function gatherResults(dirs, resultsDir, folders) {
+    const owners = new Map();
+    const problems = [];
+    for (const dir of dirs) {
+        const owned = folders.filter((folder) => fs.existsSync(path.join(dir, `${folder}.json`)));
+        if (!owned.length) problems.push(`${dir}: holds no folder's result (<folder>.json for one of ${folders.join(", ")})`);
+        for (const folder of owned) {
+            if (owners.has(folder)) problems.push(`${dir}: ${folder} is in ${owners.get(folder)} too; give each folder's result once`);
+            else owners.set(folder, dir);
+        }
+        if (owned.length && !fs.existsSync(path.join(dir, "runs.json")))
+            problems.push(`${dir}: has no runs.json, which says when and on which commit its folders ran`);
+    }
+    if (problems.length) throw new Error(problems.join("\n"));
+    const runsFile = path.join(resultsDir, "runs.json");
+    const runs = fs.existsSync(runsFile) ? JSON.parse(fs.readFileSync(runsFile, "utf8")) : {};
+    for (const [folder, dir] of owners) {
+        for (const name of [`${folder}.json`, `${folder}.static.json`, `${folder}.static.json.tests`]) {
+            fs.rmSync(path.join(resultsDir, name), { force: true });
+            if (fs.existsSync(path.join(dir, name))) fs.copyFileSync(path.join(dir, name), path.join(resultsDir, name));
+        }
+        const theirs = JSON.parse(fs.readFileSync(path.join(dir, "runs.json"), "utf8"));
+        if (theirs[folder]) runs[folder] = theirs[folder];
+        else delete runs[folder];
+    }
+    fs.writeFileSync(runsFile, `${JSON.stringify(Object.fromEntries(Object.entries(runs).sort()), null, 4)}\n`);
+    return [...owners].map(([folder, dir]) => ({ folder, dir }));
+}
