@@ -6,6 +6,7 @@ import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import {
     CACHE_HITS,
     CACHE_MISSES,
+    ERROR_CODE_PATTERN,
     latencyP95,
     OBJECTIVES,
     PROCESS_CPU,
@@ -43,6 +44,21 @@ describe("the metrics contract", () => {
             ["cache_hits_total", "counter"],
             ["cache_misses_total", "counter"],
         ]);
+    });
+
+    it("counts each request under its status code, and the errors are the 5xx codes", async () => {
+        const registry = new Registry();
+        const requests = new Counter({ name: REQUESTS.name, help: REQUESTS.help, labelNames: [...REQUESTS.labels], registers: [registry] });
+        for (const code of ["200", "404", "503", "503"]) requests.inc({ code });
+        const counted = new Map([...(await registry.metrics()).matchAll(/^http_requests_total\{code="(\d+)"\} (\d+)$/gm)].map((m) => [m[1], Number(m[2])]));
+        expect([...counted]).to.deep.equal([
+            ["200", 1],
+            ["404", 1],
+            ["503", 2],
+        ]);
+        // Prometheus anchors a label regex at both ends.
+        const errors = new RegExp(`^(?:${ERROR_CODE_PATTERN})$`);
+        expect([...counted.keys()].filter((code) => errors.test(code))).to.deep.equal(["503"]);
     });
 
     it("has duration buckets at the p95 objective and at the scale-up latency, so both are measured, not interpolated", () => {

@@ -25,9 +25,19 @@ const query = (expr: string, legend: string) => new prometheus.DataqueryBuilder(
 const thresholds = (...steps: { value: number | null; color: string }[]) =>
     new dashboard.ThresholdsConfigBuilder().mode(dashboard.ThresholdsMode.Absolute).steps(steps);
 
-/** A time series with the objective drawn as a dashed line. */
+/**
+ * A time series with the objective drawn as a dashed line. Its legend names each line (the SDK's
+ * default hides it), and the tooltip lists every line at the pointer, highest first.
+ */
 function series(title: string, unit: string, queries: prometheus.DataqueryBuilder[], objective?: number): timeseries.PanelBuilder {
-    const panel = new timeseries.PanelBuilder().title(title).unit(unit).datasource(DATASOURCES.prometheus).height(8).span(12);
+    const panel = new timeseries.PanelBuilder()
+        .title(title)
+        .unit(unit)
+        .datasource(DATASOURCES.prometheus)
+        .height(8)
+        .span(12)
+        .legend(new common.VizLegendOptionsBuilder().showLegend(true).displayMode(common.LegendDisplayMode.List).placement(common.LegendPlacement.Bottom))
+        .tooltip(new common.VizTooltipOptionsBuilder().mode(common.TooltipDisplayMode.Multi).sort(common.SortOrder.Descending));
     for (const q of queries) panel.withTarget(q);
     if (objective !== undefined) {
         panel
