@@ -196,6 +196,12 @@ describe("Kubernetes platform adapter", () => {
         expect(pod.containers[0].securityContext.readOnlyRootFilesystem).to.equal(true);
         expect(pod.automountServiceAccountToken).to.equal(false);
         expect(byType("k8s-e-job", "kubernetes:networking.k8s.io/v1:NetworkPolicy")[0].spec.ingress).to.deep.equal([]);
+        // A failed backup's log is what the on-call reads: each attempt runs in a pod of its own, which
+        // stays after the retries run out ("OnFailure" restarts in place, and the pod goes when the Job
+        // fails), and the failed runs kept are bounded.
+        expect(pod.restartPolicy).to.equal("Never");
+        expect(cron.spec.jobTemplate.spec.backoffLimit).to.be.within(0, 3);
+        expect(cron.spec.failedJobsHistoryLimit).to.be.within(1, 5);
     });
 
     it("probes with the workload's own command when it has no HTTP endpoint, else its main port", async () => {

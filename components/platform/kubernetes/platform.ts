@@ -233,7 +233,7 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Kube
     }
 
     scheduledJob(requested: ScheduledJobSpec, parent: pulumi.Resource): WorkloadHandle {
-        return this.jobResources(requested, parent, "cronjob", (metadata, template, opts) => {
+        return this.jobResources(requested, parent, (metadata, template, opts) => {
             const { schedule } = requested;
             return new batchV1.CronJob(
                 `${requested.name}-cronjob`,
@@ -261,7 +261,6 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Kube
         return this.jobResources(
             requested,
             parent,
-            "job",
             (metadata, template, opts) =>
                 new batchV1.Job(
                     `${requested.name}-job`,
@@ -294,7 +293,6 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Kube
     private jobResources(
         requested: JobSpec,
         parent: pulumi.Resource,
-        kind: "job" | "cronjob",
         create: (
             metadata: ReturnType<KubernetesPlatform["metadata"]>,
             template: k8sInputs.core.v1.PodTemplateSpec,
@@ -309,7 +307,7 @@ export class KubernetesPlatform extends pulumi.ComponentResource implements Kube
         const serviceAccount = new coreV1.ServiceAccount(`${spec.name}-sa`, { metadata, automountServiceAccountToken: false }, opts);
         // The network policy comes first: a job's pod must reach its peers on its first try.
         const networkPolicy = this.networkPolicy({ ...spec, ports: [] }, metadata, opts);
-        const template = { metadata: { labels }, spec: jobPodSpec(spec, spec.name, kind === "job" ? "Never" : "OnFailure") };
+        const template = { metadata: { labels }, spec: jobPodSpec(spec, spec.name) };
         const job = create(metadata, template, {
             ...opts,
             dependsOn: [serviceAccount, networkPolicy, ...(spec.secretEnv ?? []).map((s) => s.secret.resource), ...(spec.after ?? [])],

@@ -152,15 +152,17 @@ export function workloadPodSpec(spec: WorkloadSpec, serviceAccountName: string, 
 }
 
 /**
- * The pod of a job: the same security, no probes, runs to completion. A one-shot job restarts in a
- * new pod ("Never"), so each failed attempt's log stays readable.
+ * The pod of a job (one-shot or scheduled): the same security, no probes, runs to completion. A
+ * failed attempt is retried in a new pod ("Never"), so each attempt's log stays readable; with
+ * "OnFailure" the kubelet restarts the container in place, and the Job controller deletes the pod
+ * when the retries run out, its log with it.
  */
-export function jobPodSpec(spec: JobSpec, serviceAccountName: string, restartPolicy: "Never" | "OnFailure" = "OnFailure"): PodSpec {
+export function jobPodSpec(spec: JobSpec, serviceAccountName: string): PodSpec {
     const secrets = secretFiles(spec);
     return {
         serviceAccountName,
         automountServiceAccountToken: false,
-        restartPolicy,
+        restartPolicy: "Never",
         securityContext: podSecurityContext(spec.runAsUser),
         containers: [
             {
