@@ -39,7 +39,8 @@ export const RULESET_IN_USE = "firewall-rulesets/firewall-ruleset-in-use";
 export const REDIRECT_REFUSED = "client/redirect-refused";
 /** Upstream outages and quota: the document says to retry these with backoff. */
 export const isProviderError = (error: unknown): boolean => String((error as LambdaError).code ?? "").startsWith("provider/");
-export const isNotFound = (error: unknown): boolean => (error as LambdaError).status === 404 || (error as LambdaError).code === NOT_FOUND;
+/** The API's own "does not exist" (every 404 of the document carries it); a bare 404 (a wrong base URL, a proxy) says nothing about the object. */
+export const isNotFound = (error: unknown): boolean => (error as LambdaError).code === NOT_FOUND;
 
 /** Attempts per call, the first included. */
 export const MAX_ATTEMPTS = 6;

@@ -192,8 +192,9 @@ export const machineProvider = {
     },
     async read(id: string, props: MachineOutputs) {
         const instance = await getInstance(props, id);
-        // Terminated out of band: an empty id tells the engine the resource is gone.
-        if (!instance || instance.status === "terminated") return { id: undefined, props };
+        // Terminated or preempted out of band (the same states a create does not adopt): an empty id
+        // tells the engine the resource is gone, so the next update launches a machine again.
+        if (!instance || GONE.has(instance.status)) return { id: undefined, props };
         return { id, props: machineState(props, instance) };
     },
     diff(_id: string, olds: MachineOutputs, news: MachineInputs) {

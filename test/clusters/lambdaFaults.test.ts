@@ -90,6 +90,30 @@ describe("Lambda Cloud faults: nothing orphaned, and the next run converges", ()
         expect(api.untracked(state)).to.deep.equal([]);
     });
 
+    it("provider/* errors on every launch: three launches, then the create fails and nothing exists", async () => {
+        api.fail("launchInstance", UNAVAILABLE, 3);
+        const failed = await machineProvider.create(machineOf(api, rulesetId)).catch((e: Error) => e.message);
+        expect(failed).to.include("launch failed with 503 provider/internal-unavailable");
+        expect(api.seen("launchInstance")).to.have.length(3);
+        expect(api.untracked(state)).to.deep.equal([]);
+    });
+
+    it("a connection dropped after the launch: the create adopts the instance; dropped before: it fails saying to run again", async () => {
+        api.fail("launchInstance", { status: 0, code: "", drop: true, afterActing: true });
+        const { id } = await machineProvider.create(machineOf(api, rulesetId));
+        state.push(id);
+        expect(api.seen("launchInstance")).to.have.length(1);
+        expect(api.untracked(state)).to.deep.equal([]);
+
+        const other = machineOf(api, rulesetId, { name: "dev-gpu-1", hostname: "dev-gpu-1", tags: { "sophia-clusters:machine": "dev-gpu-1" } });
+        api.fail("launchInstance", { status: 0, code: "", drop: true });
+        const failed = await machineProvider.create(other).catch((e: Error) => e.message);
+        expect(failed).to.match(/launch could not be reached \(\w+\)\. No instance with the tags of dev-gpu-1 exists yet; run again/);
+        expect(failed).to.not.include(api.apiKey);
+        expect(api.seen("launchInstance")).to.have.length(2);
+        expect(api.untracked(state)).to.deep.equal([]);
+    });
+
     it("a client killed between the launch and the state write: the next create adopts the instance", async () => {
         api.bootPolls = 1_000_000;
         const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, "test/support/lambdaCreate.ts")], {

@@ -129,6 +129,136 @@ describe("Lambda Cloud providers against a server that enforces the published do
         await machineProvider.delete(id, outs);
     });
 
+    it("launches its own instance beside another machine of the same stack: one tag in common is not ownership", async () => {
+        const first = await machineProvider.create(machine());
+        const second = await machineProvider.create(
+            machine({ name: "dev-gpu-1", hostname: "dev-gpu-1", tags: { ...machine().tags, "sophia-clusters:machine": "dev-gpu-1" } }),
+        );
+        expect(second.id).to.not.equal(first.id);
+        expect(api.seen("launchInstance")).to.have.length(2);
+        expect(api.instances.get(second.id)!.name).to.equal("dev-gpu-1");
+    });
+
+    it("refuses to adopt a tagged instance of its type in another region, or one of several that carry its tags", async () => {
+        const conn = { apiUrl: api.url, apiKey: api.apiKey, pacing: FAST };
+        const handLaunch = async (region: string): Promise<string> =>
+            (
+                await lambdaRequest<{ data: { instance_ids: string[] } }>(
+                    conn,
+                    "POST",
+                    "/instance-operations/launch",
+                    {
+                        region_name: region,
+                        instance_type_name: "gpu_1x_a10",
+                        ssh_key_names: ["sophia-dev"],
+                        tags: Object.entries(machine().tags).map(([key, value]) => ({ key, value })),
+                    },
+                    { idempotent: false },
+                )
+            ).data.instance_ids[0];
+        const west = await handLaunch("us-west-1");
+        const inWest = await machineProvider.create(machine()).catch((e: Error) => e.message);
+        expect(inWest).to.include(`${west} (gpu_1x_a10 in us-west-1, booting)`);
+        const east = await handLaunch("us-east-1");
+        const twice = await machineProvider.create(machine()).catch((e: Error) => e.message);
+        expect(twice).to.include(`${west} (gpu_1x_a10 in us-west-1, booting), ${east} (gpu_1x_a10 in us-east-1, booting)`);
+        expect(twice).to.include("None is launched beside them");
+        expect(api.seen("launchInstance")).to.have.length(2);
+    });
+
+    it("launches anew beside an instance of its tags that is terminated, terminating or preempted, and reads each as gone", async () => {
+        api.releasePolls = 1_000_000;
+        for (const status of ["terminated", "terminating", "preempted"] as const) {
+            const old = await machineProvider.create(machine());
+            expect((await machineProvider.read(old.id, old.outs)).id, `read while ${api.instances.get(old.id)!.status}`).to.equal(old.id);
+            api.instances.get(old.id)!.status = status;
+            // A refresh forgets it, so the next update launches a machine again.
+            expect((await machineProvider.read(old.id, old.outs)).id, `read when ${status}`).to.equal(undefined);
+            const next = await machineProvider.create(machine());
+            expect(next.id, status).to.not.equal(old.id);
+            api.instances.delete(old.id);
+            api.instances.delete(next.id);
+        }
+        expect(api.seen("launchInstance")).to.have.length(6);
+    });
+
+    it("fails a boot that ends unhealthy, preempted or terminated, and one still booting at the timeout, leaving the instance for inspection", async () => {
+        api.bootPolls = 1_000_000;
+        for (const status of ["unhealthy", "preempted", "terminated"] as const) {
+            const name = `dev-${status}-0`;
+            const polled = api.waitFor("getInstance");
+            const creating = machineProvider
+                .create(machine({ name, hostname: name, tags: { "sophia-clusters:machine": name } }))
+                .catch((e: Error) => e.message);
+            await polled;
+            const instance = [...api.instances.values()].find((i) => i.name === name)!;
+            instance.status = status;
+            expect(await creating).to.equal(`Lambda instance ${instance.id} (${name}) became ${status} while booting; it is left for inspection`);
+            expect(api.instances.get(instance.id)!.status, "not terminated by the create").to.equal(status);
+        }
+        const slow = await machineProvider.create(machine({ bootTimeoutSeconds: 0.3 })).catch((e: Error) => e.message);
+        expect(slow).to.match(/^Lambda instance i\d+ \(dev-gpu-0\) is still booting after 0.3 s$/);
+        expect(api.seen("launchInstance")).to.have.length(4);
+        expect(api.seen("terminateInstance")).to.deep.equal([]);
+    });
+
+    it("waits for an instance that has its address while still booting, or is active before it has one", async () => {
+        api.bootPolls = 1_000_000;
+        const creating = machineProvider.create(machine({ pollSeconds: 0.3 }));
+        const instance = async () => {
+            // After each poll has been answered (the next comes pollSeconds later), the instance moves on.
+            await api.waitFor("getInstance");
+            await new Promise((resolve) => setTimeout(resolve, 100));
+            return [...api.instances.values()][0];
+        };
+        Object.assign(await instance(), { ip: "198.51.100.9", private_ip: "10.0.2.9" });
+        Object.assign(await instance(), { status: "active", ip: undefined, private_ip: undefined });
+        Object.assign(await instance(), { ip: "198.51.100.9", private_ip: "10.0.2.9" });
+        const { outs } = await creating;
+        expect(outs).to.include({ status: "active", ip: "198.51.100.9", privateIp: "10.0.2.9" });
+        expect(api.seen("getInstance")).to.have.length(4);
+    });
+
+    it("changes the name, connection and timeouts in place, calling the API only to rename, and reads a name changed in the console", async () => {
+        const { id, outs } = await machineProvider.create(machine());
+        for (const [key, value] of [
+            ["name", "dev-gpu-a"],
+            ["apiUrl", "http://127.0.0.1:1/api/v1"],
+            ["apiKey", "rotated"],
+            ["pacing", { ...FAST, requestIntervalMs: 99 }],
+            ["bootTimeoutSeconds", 60],
+            ["pollSeconds", 2],
+        ] as const)
+            expect(await machineProvider.diff(id, outs, machine({ [key]: value })), key).to.deep.equal({
+                changes: true,
+                replaces: [],
+                deleteBeforeReplace: true,
+            });
+        api.requests.length = 0;
+        expect((await machineProvider.update(id, outs, machine({ pollSeconds: 2 }))).outs.pollSeconds).to.equal(2);
+        expect(api.requests, "an update of the timeouts calls nothing").to.deep.equal([]);
+        api.instances.get(id)!.name = "renamed-in-console";
+        expect((await machineProvider.read(id, outs)).props.name).to.equal("renamed-in-console");
+    });
+
+    it("keeps a machine whose terminate is refused: the delete fails and the instance runs on", async () => {
+        const { id, outs } = await machineProvider.create(machine());
+        const refused = await machineProvider.delete(id, { ...outs, apiKey: "wrong-key" }).catch((e: Error) => e.message);
+        expect(refused).to.match(/terminate failed with 401 global\/invalid-api-key/);
+        expect(api.instances.get(id)!.status).to.equal("active");
+    });
+
+    it("says when no region has capacity for the type, and names those that have it in order", async () => {
+        for (const region of Object.keys(api.capacity)) delete api.capacity[region];
+        Object.assign(api.capacity, { "us-west-1": ["gpu_1x_a10"], "us-east-1": [] });
+        const none = await machineProvider.create(machine({ instanceType: "gpu_1x_gh200" })).catch((e: Error) => e.message);
+        expect(none).to.include("; no region has gpu_1x_gh200 capacity now. Set the pool's region");
+        Object.assign(api.capacity, { "us-west-3": ["gpu_1x_gh200"], "us-east-3": ["gpu_1x_gh200"] });
+        const some = await machineProvider.create(machine({ instanceType: "gpu_1x_gh200" })).catch((e: Error) => e.message);
+        expect(some).to.include("; regions with gpu_1x_gh200 capacity now: us-east-3, us-west-3. Set");
+        expect(api.instances.size).to.equal(0);
+    });
+
     it("names the regions that have the type when capacity is short, and launches nothing", async () => {
         const message = await machineProvider.create(machine({ instanceType: "gpu_1x_gh200" })).catch((e: Error) => e.message);
         expect(message).to.equal(
@@ -244,6 +374,10 @@ describe("Lambda Cloud rate limits as documented (1 request a second, 1 launch p
             expect(launches[1] - launches[0]).to.be.at.least(DOCUMENTED_LIMITS.launchIntervalMs);
             const all = api.requests.map((r) => r.at);
             for (let i = 1; i < all.length; i++) expect(all[i] - all[i - 1], `request ${i}`).to.be.at.least(DOCUMENTED_LIMITS.requestIntervalMs);
+            expect(
+                api.requests.filter((r) => r.throttled).map((r) => r.operationId),
+                "requests the server refused with 429",
+            ).to.deep.equal([]);
             expectContractKept(api);
         } finally {
             await api.close();

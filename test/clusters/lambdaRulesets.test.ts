@@ -50,6 +50,30 @@ describe("Lambda SSH keys and firewall rulesets through a refresh, a change and 
         expect(unauthorized).to.match(/failed with 401 global\/invalid-api-key/);
     });
 
+    it("takes over only an SSH key of its name and public half, whatever whitespace ends it", async () => {
+        const key = { ...conn(), name: "sophia-dev", publicKey: "ssh-ed25519 AAAA dev" };
+        api.sshKeys.push({ id: "k-listed", name: "sophia-dev", public_key: "ssh-ed25519 AAAA dev\n" });
+        expect((await sshKeyProvider.create(key)).id).to.equal("k-listed");
+        expect((await sshKeyProvider.create({ ...key, publicKey: "ssh-ed25519 AAAA dev\n" })).id).to.equal("k-listed");
+        expect(api.seen("addSSHKey"), "nothing registered").to.deep.equal([]);
+        // Another public half under the name: not ours to launch with (its private half is elsewhere).
+        const other = await sshKeyProvider.create({ ...key, publicKey: "ssh-ed25519 BBBB other" }).catch((e: Error) => e.message);
+        expect(other).to.match(/failed with 400 global\/invalid-parameters/);
+        // The same public half under another name is another key: ours is registered beside it.
+        const ops = await sshKeyProvider.create({ ...key, name: "ops" });
+        expect(ops.id).to.not.equal("k-listed");
+        expect(api.sshKeys.map((k) => k.name)).to.deep.equal(["sophia-dev", "ops"]);
+    });
+
+    it("never adopts another stack's ruleset, nor its own name in another region", async () => {
+        const staging = await rulesetProvider.create(rulesetOf(api, { name: "sophia-staging-us-east-1" }));
+        const west = await rulesetProvider.create(rulesetOf(api, { region: "us-west-1" }));
+        const east = await rulesetProvider.create(rulesetOf(api));
+        expect(new Set([staging.id, west.id, east.id]).size).to.equal(3);
+        expect(api.rulesets.get(east.id)).to.deep.include({ name: "sophia-dev-us-east-1", region: { name: "us-east-1", description: "Virginia, USA" } });
+        expect(api.seen("createFirewallRuleset")).to.have.length(3);
+    });
+
     it("reads a ruleset's name and region as the API has them, and one deleted in the console as gone", async () => {
         const { id, outs } = await rulesetProvider.create(rulesetOf(api));
         const read = await rulesetProvider.read(id, { ...outs, name: "stale-name", region: "us-west-1" });

@@ -6,13 +6,13 @@ import * as YAML from "yaml";
 import { platformNodeCapacity } from "../../clusters/capacity";
 import { hostScripts } from "../../clusters/hosts";
 import { machineTags, poolRegions, rulesetName } from "../../clusters/machines";
-import { HOURS_PER_MONTH, INSTANCE_TYPES } from "../../clusters/pricing";
+import { apiCost, clusterCost, HOURS_PER_MONTH, INSTANCE_TYPES } from "../../clusters/pricing";
 import { CLUSTER_CONFIG_NAMESPACE, ClusterSettings, loadClusterSettings } from "../../clusters/settings";
 import { locateKey } from "../../clusters/stackFile";
 import type { ProjectPlanFile } from "../../commands/plan/project";
 import { PLACEHOLDER_PREFIX, readStackConfig } from "../../commands/plan/stackConfig";
 import { SECRET_MARKER } from "../../commands/plan/recorder";
-import { API_PRICE_CENTS, startLambdaApi } from "../support/lambdaApi";
+import { API_PRICE_CENTS, FAST, FAST_LIMITS, startLambdaApi } from "../support/lambdaApi";
 import { filesUnder, ROOT, runCli, runCliAsync } from "../support/plan";
 
 const CLUSTERS = path.join(ROOT, "clusters");
@@ -220,6 +220,30 @@ describe("cluster plan of an invalid stack", () => {
 });
 
 describe("cluster plan with the Lambda API reachable", () => {
+    it("costs the pools at the API's prices as of the time asked, and at the dated table after one failed try, saying why without the key", async () => {
+        const api = await startLambdaApi(FAST_LIMITS);
+        try {
+            const conn = { apiUrl: api.url, apiKey: api.apiKey, pacing: FAST };
+            const pools = [{ name: "gpu", instanceType: "gpu_1x_a10", region: "us-east-1", count: 2, gpu: true }];
+            const live = await clusterCost(conn, pools, () => new Date("2026-12-01T10:00:00Z"));
+            expect(live).to.deep.include({ pricesFrom: "api", asOf: "2026-12-01T10:00:00.000Z", usdPerHour: (API_PRICE_CENTS("gpu_1x_a10") * 2) / 100 });
+            expect(live.pools[0].capacityNow).to.equal(true);
+
+            // A plan must not wait through the retries of a deployment: one 5xx and it takes the table.
+            api.fail("listInstanceTypes", { status: 503, code: "global/internal-error" });
+            const before = api.seen("listInstanceTypes").length;
+            const fallback = await clusterCost(conn, pools);
+            expect(api.seen("listInstanceTypes")).to.have.length(before + 1);
+            expect(fallback).to.deep.include({ pricesFrom: "fallback", usdPerHour: INSTANCE_TYPES.gpu_1x_a10.usdPerHour * 2 });
+            expect(fallback.source).to.match(/could not be read: Lambda Cloud API GET \/instance-types failed with 503 global\/internal-error/);
+            const refused = await clusterCost({ ...conn, apiKey: "secret_not-this-one" }, pools);
+            expect(refused.source).to.include("failed with 401 global/invalid-api-key").and.not.include("secret_not-this-one");
+            expect(() => apiCost(pools, {}, "now", api.url)).to.throw(`GET ${api.url}/instance-types does not list gpu_1x_a10: the account cannot launch them`);
+        } finally {
+            await api.close();
+        }
+    });
+
     it("prices each pool from GET /instance-types and says whether its region has capacity now, never showing the key", async () => {
         const stack = "staging";
         const api = await startLambdaApi();

@@ -29,6 +29,8 @@ interface Answer {
     status: number;
     body: unknown;
     headers?: Record<string, string>;
+    /** Close the connection without an answer. */
+    drop?: boolean;
 }
 export interface Fault {
     status: number;
@@ -37,6 +39,8 @@ export interface Fault {
     retryAfter?: string;
     /** Act first, then answer with the fault (a 5xx after the instance was created). */
     afterActing?: boolean;
+    /** Close the connection instead of answering (status and code are then unused). */
+    drop?: boolean;
 }
 export interface SeenRequest {
     operationId: string;
@@ -251,6 +255,10 @@ export class LambdaApi {
             this.violations.push(`${req.method} ${url.pathname}: ${(error as Error).message}`);
             answer = { status: 400, body: errorBody("global/invalid-parameters", "Invalid request data.") };
         }
+        if (answer.drop) {
+            res.destroy();
+            return;
+        }
         res.writeHead(answer.status, { "content-type": "application/json", ...answer.headers });
         res.end(JSON.stringify(answer.body));
     }
@@ -307,6 +315,7 @@ export class LambdaApi {
     }
 
     private faultAnswer(c: Context, fault: Fault): Answer {
+        if (fault.drop) return { status: 0, body: undefined, drop: true };
         const body = errorBody(fault.code, fault.message ?? "Injected fault.", "Try again later.");
         return this.answer(c, fault.status, body, fault.retryAfter === undefined ? undefined : { "retry-after": fault.retryAfter });
     }
