@@ -55,6 +55,25 @@ describe("backup jobs", () => {
         }
     });
 
+    it("reach AWS S3 at the bucket's own host name, and an S3-compatible store on its endpoint's host, the bucket in the path", async () => {
+        const hostsOf = async (env: NodeJS.ProcessEnv) => {
+            const program = new BackupBucket({
+                BACKUP_BUCKET: settings.bucket,
+                AWS_REGION: "us-east-1",
+                AWS_ACCESS_KEY_ID: "AKIAIOSFODNN7EXAMPLE",
+                AWS_SECRET_ACCESS_KEY: "example-only",
+                ...env,
+            });
+            const requests = recordRequests((program as unknown as { client: S3Client }).client);
+            await program.listKeys("services/").catch((error: Error) => expect(error.message).to.equal(STOPPED));
+            program.close();
+            return [...new Set(requests.map((r) => r.host))];
+        };
+        expect(await hostsOf({})).to.deep.equal([`${settings.bucket}.s3.us-east-1.amazonaws.com`]);
+        // A store on a host name of its own serves no subdomain per bucket.
+        expect(await hostsOf({ AWS_ENDPOINT_URL_S3: "http://minio.backup.internal:9000" })).to.deep.equal(["minio.backup.internal"]);
+    });
+
     it("run with node the program the backup image builds from images/backup/src (its WORKDIR /app holds the compiled src/), the one that reads BACKUP_KIND", () => {
         const [runtime, program, ...rest] = backupJob(postgres, "hourly", settings).command;
         expect(runtime).to.equal("node");

@@ -5,7 +5,7 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
 import { oneOf, requiredSetting, setting } from "../../images/backup/src/environment";
-import { countRows } from "../../images/backup/src/postgres";
+import { countRows, databases, libpqEnvironment } from "../../images/backup/src/postgres";
 import { PsqlSession, run } from "../../images/backup/src/run";
 import { postgresServerBin, requireBinary } from "../support/tools";
 import { PostgresCluster, tempRoot } from "./servers";
@@ -94,8 +94,9 @@ describe("a psql session and row counts against a real PostgreSQL (images/backup
     it("keeps one session across statements: rows one a line, fields tab-separated, none for an empty answer", async () => {
         const session = PsqlSession.open("postgres", env);
         try {
-            await session.query("CREATE TEMP TABLE seen (id int, name text)");
-            await session.query("INSERT INTO seen VALUES (1, 'a b'), (2, 'c')");
+            // A statement without rows answers none: no command tag ("CREATE TABLE", "INSERT 0 2") reads as a row.
+            expect(await session.query("CREATE TEMP TABLE seen (id int, name text)")).to.deep.equal([]);
+            expect(await session.query("INSERT INTO seen VALUES (1, 'a b'), (2, 'c')")).to.deep.equal([]);
             expect(await session.query("SELECT id, name FROM seen ORDER BY id")).to.deep.equal(["1\ta b", "2\tc"]);
             expect(await session.query("SELECT id FROM seen WHERE false")).to.deep.equal([]);
             expect(await session.query("SELECT count(*) FROM seen")).to.deep.equal(["2"]);
@@ -135,5 +136,27 @@ describe("a psql session and row counts against a real PostgreSQL (images/backup
 
     it("fails the count with psql's reason for a database that does not exist", async () => {
         expect(await failureOf(countRows("no_such_database", env))).to.match(/^psql exited with 2: .*database "no_such_database" does not exist/);
+    });
+
+    it("gives up on a server that stopped answering after PGCONNECT_TIMEOUT, 10 s unless set, instead of waiting for ever", async () => {
+        // A hung server: the postmaster paused, its socket still accepting connections the kernel queues.
+        const postmaster = Number(fs.readFileSync(path.join(postgres.dir, "data", "postmaster.pid"), "utf8").split("\n")[0]);
+        const attempt = async (extra: NodeJS.ProcessEnv) => {
+            const started = Date.now();
+            const failure = await failureOf(databases(libpqEnvironment({ ...env, ...extra })));
+            return { failure, seconds: (Date.now() - started) / 1000 };
+        };
+        process.kill(postmaster, "SIGSTOP");
+        try {
+            const set = await attempt({ PGCONNECT_TIMEOUT: "1" });
+            expect(set.failure).to.match(/^psql .* exited with 2: .*timeout expired$/);
+            expect(set.seconds).to.be.below(5);
+            const unset = await attempt({});
+            expect(unset.failure).to.match(/^psql .* exited with 2: .*timeout expired$/);
+            expect(unset.seconds).to.be.within(9, 20);
+        } finally {
+            process.kill(postmaster, "SIGCONT");
+        }
+        expect(await databases(libpqEnvironment(env))).to.be.an("array");
     });
 });

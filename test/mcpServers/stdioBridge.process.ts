@@ -77,13 +77,14 @@ function runBridge(args: readonly string[], env: NodeJS.ProcessEnv): BridgeRun {
  */
 describe("a stdio MCP server behind the stdio bridge, through the real edge", function () {
     this.timeout(180_000);
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-stdio-bridge-"));
+    let dir: string;
     let bridge: BridgeRun;
     let port: number;
-    let edge: RealEdge;
+    let edge: RealEdge | undefined;
     let ca: string;
 
     before(async () => {
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-stdio-bridge-"));
         port = await freePort();
         bridge = runBridge(["--host", "127.0.0.1", "--", ...SERVER_COMMAND], { PORT: String(port), MCP_PATH: "/mcp", OTEL_SERVICE_NAME: NAME });
         await waitFor(
@@ -107,15 +108,17 @@ describe("a stdio MCP server behind the stdio bridge, through the real edge", fu
     });
     after(async () => {
         await edge?.close();
+        // This run's servers only: a later run of the suite starts its own.
+        edge = undefined;
         if (bridge && bridge.child.exitCode === null) {
             bridge.child.kill("SIGTERM");
             await bridge.exited;
         }
-        fs.rmSync(dir, { recursive: true, force: true });
+        if (dir) fs.rmSync(dir, { recursive: true, force: true });
     });
 
     const url = `https://${NAME}.mcp.${DOMAIN}/mcp`;
-    const reach = (): McpReach => ({ token: `${CLIENT}.${SECRET}`, connectTo: { host: "127.0.0.1", port: edge.port }, ca, timeoutMs: 20_000 });
+    const reach = (): McpReach => ({ token: `${CLIENT}.${SECRET}`, connectTo: { host: "127.0.0.1", port: edge!.port }, ca, timeoutMs: 20_000 });
     const text = (result: unknown): string => ((result as CallToolResult).content[0] as { text: string }).text;
 
     it("initializes, lists its tools and answers tool calls, each session served by a process of its own", async () => {
@@ -135,6 +138,18 @@ describe("a stdio MCP server behind the stdio bridge, through the real edge", fu
         } finally {
             await first.close();
             await second.close();
+        }
+    });
+
+    it("logs none of the messages it passes: a tool's arguments stay out of its output", async () => {
+        const session = mcpClient(url, reach());
+        try {
+            await session.client.connect(session.transport);
+            const secret = `token-${Date.now()}-never-logged`;
+            expect(text(await session.client.callTool({ name: "echo", arguments: { text: secret } }))).to.equal(secret);
+            expect(bridge.output()).to.not.include(secret);
+        } finally {
+            await session.close();
         }
     });
 
@@ -239,6 +254,27 @@ describe("the stdio bridge's command line", function () {
         } finally {
             if (run.child.exitCode === null) run.child.kill("SIGKILL");
             await session.close();
+        }
+    });
+
+    it("exits 1 naming supergateway when its gateway ends by itself, so the orchestrator restarts it", async () => {
+        const port = await freePort();
+        const run = runBridge(["--host", "127.0.0.1", "--", ...SERVER_COMMAND], { PORT: String(port) });
+        try {
+            await waitFor(
+                "the bridge",
+                async () => ((await fetch(`http://127.0.0.1:${port}/health`).catch(() => undefined))?.status === 200 ? true : undefined),
+                60_000,
+            );
+            const gateways = descendants(run.child.pid!).filter((pid) => commandLine(pid).some((arg) => arg.endsWith("supergateway/dist/index.js")));
+            expect(gateways, "supergateway's process").to.have.length(1);
+            process.kill(gateways[0], "SIGKILL");
+            // Bounded: a bridge that keeps serving without its gateway is killed below, not waited for.
+            const stillRunning = new Promise<string>((resolve) => setTimeout(() => resolve("still running"), 20_000).unref());
+            expect(await Promise.race([run.exited, stillRunning])).to.equal(1);
+            expect(run.output()).to.include("sophia-stdio-bridge: supergateway exited (1); stopping\n");
+        } finally {
+            if (run.child.exitCode === null) run.child.kill("SIGKILL");
         }
     });
 
