@@ -8,27 +8,13 @@ import * as path from "path";
 import { expect } from "chai";
 import { GatewayModel, HEALTH_PATH, renderGatewayConfig } from "../../components/edge/gatewayConfig";
 import { mcpRoutes } from "../../components/edge/routes";
+import { PrivateNeighbour } from "../support/privateNeighbour";
 import { freePort, waitFor } from "../support/tools";
 import { CLIENT, gatewayModel, GatewayNginx, gatewaySuite, httpRequest, NGINX_WELCOME, recordingServer, Seen, serverSpec } from "./gatewayNginx";
 
 const DOMAIN = "ingress.test.sophia.local";
 /** A client's public address, as the ingress controller forwards it (TEST-NET-3). */
 const CLIENT_ADDRESS = "203.0.113.7";
-
-/**
- * An IPv4 address of this host in a private range (where a cluster's ingress controller connects
- * from), if it has one: the kernel's own list of local addresses, which names those of interfaces
- * that are down too (a connection to 127.0.0.1 may come from any of them).
- */
-function privateAddress(): string | undefined {
-    const isPrivate = (a: string): boolean => /^10\./.test(a) || /^192\.168\./.test(a) || /^172\.(1[6-9]|2\d|3[01])\./.test(a);
-    const lines = fs.readFileSync("/proc/net/fib_trie", "utf8").split("\n");
-    const local = lines.flatMap((line, i) => {
-        const address = /\|-- (\d+\.\d+\.\d+\.\d+)$/.exec(line)?.[1];
-        return address && /\/32 host LOCAL/.test(lines[i + 1] ?? "") ? [address] : [];
-    });
-    return local.find(isPrivate);
-}
 
 /** The TCP ports process `pid` listens on (from its sockets and the kernel's socket tables). */
 function listeningPorts(pid: number): number[] {
@@ -82,7 +68,7 @@ describe("the edge gateway behind an ingress controller (real nginx, no TLS at t
     });
 
     const route = () => model.mcp[0];
-    const call = (options: { localAddress?: string; headers?: Record<string, string> } = {}) =>
+    const call = (options: { headers?: Record<string, string> } = {}) =>
         httpRequest(model.httpPort, route().host, route().mcpPath, {
             method: "POST",
             body: "{}",
@@ -117,23 +103,41 @@ describe("the edge gateway behind an ingress controller (real nginx, no TLS at t
         }
     });
 
-    it("takes the client's address from X-Forwarded-For when the connection comes from a private address", async function () {
-        const from = privateAddress();
-        // The ingress controller's pods connect from the cluster's private network; a host without such an address cannot stand in for it.
-        if (!from) this.skip();
-        const before = mcp.length;
-        await call({ localAddress: from, headers: { "X-Forwarded-For": CLIENT_ADDRESS } });
-        expect(mcp[before].headers["x-real-ip"]).to.equal(CLIENT_ADDRESS);
-        await waitFor(
-            "the access log line with the client's address",
-            () =>
-                suite.gateway
-                    .accessLog()
-                    .split("\n")
-                    .find((l) => l.startsWith(`${CLIENT_ADDRESS} `)),
-            5000,
-            50,
-        );
+    it("takes the client's address from X-Forwarded-For when the connection comes from a private address", async () => {
+        // The ingress controller's pods connect from the cluster's private network: a namespace of the test's own stands in for one.
+        const pod = PrivateNeighbour.create("xff");
+        try {
+            const before = mcp.length;
+            const status = await pod.request(model.httpPort, route().host, route().mcpPath, {
+                method: "POST",
+                body: "{}",
+                headers: { Authorization: `Bearer valid:${CLIENT}`, "Content-Type": "application/json", "X-Forwarded-For": CLIENT_ADDRESS },
+            });
+            expect(status).to.equal(200);
+            expect(mcp[before].headers["x-real-ip"]).to.equal(CLIENT_ADDRESS);
+            await waitFor(
+                "the access log line with the client's address",
+                () =>
+                    suite.gateway
+                        .accessLog()
+                        .split("\n")
+                        .find((l) => l.startsWith(`${CLIENT_ADDRESS} `)),
+                5000,
+                50,
+            );
+            // Without the header, the pod's own address is the client's.
+            const next = mcp.length;
+            expect(
+                await pod.request(model.httpPort, route().host, route().mcpPath, {
+                    method: "POST",
+                    body: "{}",
+                    headers: { Authorization: `Bearer valid:${CLIENT}` },
+                }),
+            ).to.equal(200);
+            expect(mcp[next].headers["x-real-ip"]).to.equal(pod.address);
+        } finally {
+            pod.remove();
+        }
     });
 
     it("ignores X-Forwarded-For from an address outside the private ranges", async () => {

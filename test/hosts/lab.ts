@@ -2,6 +2,7 @@ import { ChildProcess, execFileSync, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { requireBinary } from "../support/tools";
 
 /**
  * Test hosts as network namespaces on a switch of their own: each host is a network namespace
@@ -132,11 +133,11 @@ export class Lab {
     close(): void {
         killAll(this.processes.filter((c) => c.pid && c.exitCode === null).map((c) => -c.pid!));
         for (const ns of [...this.namespaces].reverse()) {
-            killAll(spawnSync("ip", ["netns", "pids", ns], { encoding: "utf8" }).stdout.split(/\s+/).filter(Boolean).map(Number));
+            killAll(spawnSync(requireBinary("ip"), ["netns", "pids", ns], { encoding: "utf8" }).stdout.split(/\s+/).filter(Boolean).map(Number));
         }
         // Containers the machines' dockerds started live in namespaces of their own: their cgroups find them.
         for (const parent of this.cgroupParents) emptyCgroup(parent);
-        for (const ns of [...this.namespaces].reverse()) spawnSync("ip", ["netns", "del", ns]);
+        for (const ns of [...this.namespaces].reverse()) spawnSync(requireBinary("ip"), ["netns", "del", ns]);
         fs.rmSync(this.dir, { recursive: true, force: true });
     }
 }
@@ -182,7 +183,7 @@ const CGROUPS = "/sys/fs/cgroup";
 const cgroupParent = (name: string, tag: string): string => `sophia-${tag}-${name}`;
 
 export function ip(...args: string[]): void {
-    execFileSync("ip", args, { stdio: ["ignore", "ignore", "pipe"] });
+    execFileSync(requireBinary("ip"), args, { stdio: ["ignore", "ignore", "pipe"] });
 }
 
 export async function waitFor(check: () => boolean, what: string, timeoutMs: number): Promise<void> {

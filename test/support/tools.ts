@@ -35,6 +35,10 @@ export const DEBIAN_PACKAGES: Readonly<Record<string, string>> = {
     wget: "wget",
     // Holds a socket no connection gets through (test/support/blackhole.ts).
     python3: "python3",
+    // A network namespace linked to this host, where a private address stands in for a cluster's pods (test/support/privateNeighbour.ts).
+    ip: "iproute2",
+    // A PID namespace of a test's own, where only the processes it starts are seen (test/backup/health.test.ts).
+    unshare: "util-linux",
 };
 
 /** Where Debian puts PostgreSQL's server programs: one folder per major version, not on PATH. */
