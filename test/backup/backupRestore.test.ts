@@ -37,15 +37,7 @@ describe("the backup and restore programs in process (images/backup/src/backup.t
     let client: S3Client;
     let env: NodeJS.ProcessEnv;
 
-    const admin = async <T>(database: string, work: (c: Client) => Promise<T>): Promise<T> => {
-        const c = new Client({ host: "127.0.0.1", port: postgres!.port, user: postgres!.user, password: postgres!.password, database });
-        await c.connect();
-        try {
-            return await work(c);
-        } finally {
-            await c.end();
-        }
-    };
+    const admin = <T>(database: string, work: (c: Client) => Promise<T>): Promise<T> => postgres!.withClient(database, work);
     const databaseNames = () =>
         admin("postgres", async (c) =>
             (await c.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE NOT datistemplate AND datname <> 'postgres' ORDER BY 1`)).rows.map(

@@ -5,6 +5,7 @@ import * as http from "http";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
+import { Client } from "pg";
 import { freePort, postgresServerBin } from "../support/tools";
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const S3rver = require("s3rver");
@@ -63,6 +64,17 @@ export class PostgresCluster {
     /** The environment the PostgreSQL client programs (psql, pg_dump) reach this cluster with. */
     clientEnv(bin: string, home: string): NodeJS.ProcessEnv {
         return { PATH: `${bin}:${process.env.PATH}`, HOME: home, PGHOST: "127.0.0.1", PGPORT: String(this.port), PGUSER: this.user, PGPASSWORD: this.password };
+    }
+
+    /** Runs `work` with a client connected to `database` as the cluster's user, and disconnects. */
+    async withClient<T>(database: string, work: (client: Client) => Promise<T>): Promise<T> {
+        const client = new Client({ host: "127.0.0.1", port: this.port, user: this.user, password: this.password, database });
+        await client.connect();
+        try {
+            return await work(client);
+        } finally {
+            await client.end();
+        }
     }
 
     private exec(command: string, args: string[]): void {

@@ -31,15 +31,7 @@ describe("npm run drill: the restore drill against real PostgreSQL and an S3-com
     let base: NodeJS.ProcessEnv;
     let databaseUrl: string;
 
-    const admin = async <T>(database: string, work: (c: Client) => Promise<T>): Promise<T> => {
-        const c = new Client({ host: "127.0.0.1", port: postgres!.port, user: postgres!.user, password: postgres!.password, database });
-        await c.connect();
-        try {
-            return await work(c);
-        } finally {
-            await c.end();
-        }
-    };
+    const admin = <T>(database: string, work: (c: Client) => Promise<T>): Promise<T> => postgres!.withClient(database, work);
     const keys = async (): Promise<string[]> => {
         const { ListObjectsV2Command } = await import("@aws-sdk/client-s3");
         return ((await client.send(new ListObjectsV2Command({ Bucket: BUCKET }))).Contents ?? []).map((o) => o.Key!);
