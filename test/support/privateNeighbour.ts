@@ -6,6 +6,7 @@ import { requireBinary } from "./tools";
  * private range (where a cluster's pods connect from): a request sent from it reaches this host's
  * listeners from a private address, whatever addresses this host has. `remove()` deletes the
  * namespace, which removes both ends of the pair; nothing else of this host's network changes.
+ * Namespaces and links need root: as another user, `ip` runs through sudo (as on CI runners).
  */
 export class PrivateNeighbour {
     private constructor(
@@ -20,7 +21,7 @@ export class PrivateNeighbour {
         const id = `${process.pid % 10000}${Math.floor(Math.random() * 1000)}`;
         const namespace = `sophia-${tag}-${id}`;
         // A /30 of 10.200.0.0/13 that is not routed here yet.
-        const routes = execFileSync(requireBinary("ip"), ["-4", "route", "show"], { encoding: "utf8" });
+        const routes = execFileSync(...asRoot("ip", ["-4", "route", "show"]), { encoding: "utf8" });
         let prefix: string;
         do prefix = `10.${200 + Math.floor(Math.random() * 8)}.${Math.floor(Math.random() * 256)}.${4 * Math.floor(Math.random() * 64)}`;
         while (routes.includes(`${prefix}/30`));
@@ -54,8 +55,7 @@ export class PrivateNeighbour {
             request.end(${JSON.stringify(options.body ?? "")});`;
         return new Promise((resolve, reject) =>
             execFile(
-                requireBinary("ip"),
-                ["netns", "exec", this.namespace, process.execPath, "-e", script],
+                ...asRoot("ip", ["netns", "exec", this.namespace, process.execPath, "-e", script]),
                 { encoding: "utf8", timeout: 15_000 },
                 (error, stdout, stderr) =>
                     error ? reject(new Error(`request from ${this.address} failed: ${stderr || error.message}`)) : resolve(Number(stdout.trim())),
@@ -64,10 +64,15 @@ export class PrivateNeighbour {
     }
 
     remove(): void {
-        execFileSync(requireBinary("ip"), ["netns", "delete", this.namespace], { stdio: "ignore" });
+        execFileSync(...asRoot("ip", ["netns", "delete", this.namespace]), { stdio: "ignore" });
     }
 }
 
 function ip(...args: string[]): void {
-    execFileSync(requireBinary("ip"), args, { stdio: ["ignore", "ignore", "pipe"] });
+    execFileSync(...asRoot("ip", args), { stdio: ["ignore", "ignore", "pipe"] });
+}
+
+/** The command and arguments that run `binary` as root: itself as root, else through sudo without a password prompt. */
+function asRoot(binary: string, args: readonly string[]): [string, string[]] {
+    return process.getuid?.() === 0 ? [requireBinary(binary), [...args]] : ["sudo", ["-n", requireBinary(binary), ...args]];
 }
