@@ -127,10 +127,7 @@ describe("the backup and restore programs in process (images/backup/src/backup.t
             ...postgres.clientEnv(serverBin, root),
             BACKUP_TARGET: "postgres",
             BACKUP_BUCKET: BUCKET,
-            AWS_REGION: "us-east-1",
-            AWS_ACCESS_KEY_ID: "S3RVER",
-            AWS_SECRET_ACCESS_KEY: "S3RVER",
-            AWS_ENDPOINT_URL_S3: s3.endpoint,
+            ...s3.clientEnv(),
         };
     });
 

@@ -61,10 +61,7 @@ describe("the backup image's programs on the command line", function () {
             PATH: process.env.PATH,
             HOME: root,
             BACKUP_BUCKET: BUCKET,
-            AWS_REGION: "us-east-1",
-            AWS_ACCESS_KEY_ID: "S3RVER",
-            AWS_SECRET_ACCESS_KEY: "S3RVER",
-            AWS_ENDPOINT_URL_S3: s3.endpoint,
+            ...s3.clientEnv(),
         };
     });
     after(async () => {

@@ -106,10 +106,7 @@ describe("restore drill: PostgreSQL through an S3-compatible bucket", function (
             PGPASSWORD_FILE: passwordFile,
             BACKUP_TARGET: "postgres",
             BACKUP_BUCKET: BUCKET,
-            AWS_REGION: "us-east-1",
-            AWS_ACCESS_KEY_ID: "S3RVER",
-            AWS_SECRET_ACCESS_KEY: "S3RVER",
-            AWS_ENDPOINT_URL_S3: s3.endpoint,
+            ...s3.clientEnv(),
             PUSHGATEWAY_URL: `http://127.0.0.1:${pushgateway.port}`,
         };
     });

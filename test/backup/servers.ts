@@ -106,6 +106,11 @@ export class S3Server {
         return `http://127.0.0.1:${this.port}`;
     }
 
+    /** What an S3 client of the backup programs needs to reach this server: region, S3rver's fixed credentials, endpoint. */
+    clientEnv(): NodeJS.ProcessEnv {
+        return { AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "S3RVER", AWS_SECRET_ACCESS_KEY: "S3RVER", AWS_ENDPOINT_URL_S3: this.endpoint };
+    }
+
     stop(): Promise<void> {
         return this.server.close();
     }
