@@ -1,7 +1,4 @@
 import { expect } from "chai";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
 import * as YAML from "yaml";
 import { hostScripts } from "../../clusters/hosts";
 import { clusterStacks } from "../../clusters/offline";
@@ -18,8 +15,7 @@ import {
     renderK3sDeployer,
 } from "../../clusters/scripts/k3sDeployer";
 import { runScriptCommand } from "../../clusters/scripts/common";
-import type { PlanFile } from "../../commands/plan/planFile";
-import { kubernetesStacks, ROOT, runCli, runPlan } from "../support/plan";
+import { clusterPlanOf, kubernetesStacks, planOf } from "../support/plan";
 
 /** "kubernetes:networking.k8s.io/v1:NetworkPolicy" → { group: "networking.k8s.io", resource: "networkpolicies" }. */
 function apiResourceOf(type: string): { group: string; resource: string } | undefined {
@@ -64,20 +60,12 @@ describe("the K3s deployer's RBAC (the kubeconfig handed to ESC)", () => {
         this.timeout(120_000);
         const stacks = kubernetesStacks();
         expect(stacks).to.not.be.empty;
-        const out = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-deployer-plans-"));
         const planned = new Set<string>();
-        try {
-            for (const stack of stacks) {
-                const run = runPlan(["--stack", stack], {}, out);
-                expect(run.code, run.stderr).to.equal(0);
-                const plan = JSON.parse(fs.readFileSync(path.join(out, stack, "plan.json"), "utf8")) as PlanFile;
-                for (const r of plan.resources) {
-                    const api = apiResourceOf(r.type);
-                    if (api) planned.add(`${api.group}/${api.resource}`);
-                }
+        for (const stack of stacks) {
+            for (const r of planOf(stack).plan!.resources) {
+                const api = apiResourceOf(r.type);
+                if (api) planned.add(`${api.group}/${api.resource}`);
             }
-        } finally {
-            fs.rmSync(out, { recursive: true, force: true });
         }
         const covered = (key: string) =>
             rules.some((r) => r.verbs.includes("create") && r.apiGroups.some((g) => r.resources.some((res) => `${g}/${res}` === key)));
@@ -113,15 +101,7 @@ describe("the K3s deployer's RBAC (the kubeconfig handed to ESC)", () => {
             expect(script).to.not.include("/etc/rancher/k3s/k3s.yaml");
         }
         const staging = k3s.find((s) => s.stack === "staging")!;
-        const out = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-deployer-cluster-plan-"));
-        try {
-            const run = runCli("commands/plan/cli.ts", ["--project", path.join(ROOT, "clusters"), "--stack", staging.stack, "--out", out]);
-            expect(run.code, run.stderr).to.equal(0);
-            const plan = JSON.parse(fs.readFileSync(path.join(out, "sophia-clusters", staging.stack, "plan.json"), "utf8")) as PlanFile;
-            const read = plan.resources.find((r) => r.name === "k3s-kubeconfig")!;
-            expect(read.inputs.create).to.equal(runScriptCommand("k3s-deployer", renderK3sDeployer({ registrationAddress: staging.k3sRegistrationAddress! })));
-        } finally {
-            fs.rmSync(out, { recursive: true, force: true });
-        }
+        const read = clusterPlanOf(staging.stack).plan!.resources.find((r) => r.name === "k3s-kubeconfig")!;
+        expect(read.inputs.create).to.equal(runScriptCommand("k3s-deployer", renderK3sDeployer({ registrationAddress: staging.k3sRegistrationAddress! })));
     });
 });

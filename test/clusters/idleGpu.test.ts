@@ -1,12 +1,8 @@
 import { expect } from "chai";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
 import type { instanceTypes } from "../../clusters/lambda/provider";
 import { clusterStacks } from "../../clusters/offline";
 import { apiCost, fallbackCost, HOURS_PER_MONTH, INSTANCE_TYPES, PricedPool } from "../../clusters/pricing";
-import type { ProjectPlanFile } from "../../commands/plan/project";
-import { ROOT, runCli } from "../support/plan";
+import { clusterPlanOf } from "../support/plan";
 
 type ApiTypes = Awaited<ReturnType<typeof instanceTypes>>;
 
@@ -41,25 +37,19 @@ describe("GPU machines that carry no GPU work (the control plane) say why, and t
         const stacks = clusterStacks().filter((s) => s.pools.some((p) => p.count > 0 && !p.gpu && INSTANCE_TYPES[p.instanceType].gpus > 0));
         expect(stacks, "cluster stacks with a GPU-type pool that uses no GPU").to.not.be.empty;
         for (const settings of stacks) {
-            const out = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-idle-gpu-"));
-            try {
-                const run = runCli("commands/plan/cli.ts", ["--project", path.join(ROOT, "clusters"), "--stack", settings.stack, "--out", out]);
-                expect(run.code, run.stderr).to.equal(0);
-                const plan = JSON.parse(fs.readFileSync(path.join(out, "sophia-clusters", settings.stack, "plan.json"), "utf8")) as ProjectPlanFile;
-                const idle = plan.summary.cost!.idleGpuPools;
-                const expected = settings.pools.filter((p) => p.count > 0 && !p.gpu && INSTANCE_TYPES[p.instanceType].gpus > 0);
-                expect(idle.map((i) => i.pool)).to.deep.equal(expected.map((p) => p.name));
-                const pools = run.stdout.slice(run.stdout.indexOf("Pools "), run.stdout.indexOf("Instances "));
-                for (const pool of expected) {
-                    const note = idle.find((i) => i.pool === pool.name)!;
-                    expect(pools, settings.stack).to.include(`  note: ${note.note}`);
-                    expect(note.idleGpusPerNode).to.equal(INSTANCE_TYPES[pool.instanceType].gpus);
-                    expect(note.cpuOnlyTypes).to.deep.equal(cpuOnlyInTable.map(([name]) => name));
-                    expect(note.cheapest.instanceType).to.equal((cpuOnlyInTable[0] ?? byPrice[0])[0]);
-                    if (cpuOnlyInTable.length === 0) expect(note.note).to.include("Lambda Cloud offers no CPU-only instance type");
-                }
-            } finally {
-                fs.rmSync(out, { recursive: true, force: true });
+            const run = clusterPlanOf(settings.stack);
+            const plan = run.plan!;
+            const idle = plan.summary.cost!.idleGpuPools;
+            const expected = settings.pools.filter((p) => p.count > 0 && !p.gpu && INSTANCE_TYPES[p.instanceType].gpus > 0);
+            expect(idle.map((i) => i.pool)).to.deep.equal(expected.map((p) => p.name));
+            const pools = run.stdout.slice(run.stdout.indexOf("Pools "), run.stdout.indexOf("Instances "));
+            for (const pool of expected) {
+                const note = idle.find((i) => i.pool === pool.name)!;
+                expect(pools, settings.stack).to.include(`  note: ${note.note}`);
+                expect(note.idleGpusPerNode).to.equal(INSTANCE_TYPES[pool.instanceType].gpus);
+                expect(note.cpuOnlyTypes).to.deep.equal(cpuOnlyInTable.map(([name]) => name));
+                expect(note.cheapest.instanceType).to.equal((cpuOnlyInTable[0] ?? byPrice[0])[0]);
+                if (cpuOnlyInTable.length === 0) expect(note.note).to.include("Lambda Cloud offers no CPU-only instance type");
             }
         }
     });

@@ -7,7 +7,7 @@ import { compareShapes, EnvironmentShape, formatParity } from "../../commands/pl
 import { TARGETS } from "../../stacks/settings";
 import { offlineStackSettings } from "../../commands/plan/offlineSettings";
 import { defaultMove } from "../../commands/plan/parityCli";
-import { kubernetesStacks, ROOT, runCli } from "../support/plan";
+import { kubernetesStacks, ROOT, RUN_TYPESCRIPT, runCli, runCommandInProcess } from "../support/plan";
 
 describe("parity report: one environment planned on Swarm and on K3s", () => {
     let out: string;
@@ -15,15 +15,11 @@ describe("parity report: one environment planned on Swarm and on K3s", () => {
     let report: { before: EnvironmentShape; after: EnvironmentShape; differences: unknown[] };
     before(() => {
         out = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-parity-"));
-        const result = spawnSync(
-            process.execPath,
-            ["-r", "ts-node/register/transpile-only", path.join(ROOT, "commands/plan/parityCli.ts"), "--stack", "dev", "--out", out],
-            {
-                cwd: ROOT,
-                encoding: "utf8",
-                timeout: 300_000,
-            },
-        );
+        const result = spawnSync(process.execPath, [...RUN_TYPESCRIPT, path.join(ROOT, "commands/plan/parityCli.ts"), "--stack", "dev", "--out", out], {
+            cwd: ROOT,
+            encoding: "utf8",
+            timeout: 300_000,
+        });
         run = { code: result.status, stdout: result.stdout, stderr: result.stderr };
         report = JSON.parse(fs.readFileSync(path.join(out, "dev-parity.json"), "utf8"));
     });
@@ -66,13 +62,13 @@ describe("parity report: one environment planned on Swarm and on K3s", () => {
         expect(text).to.include(`${differences.length} difference(s): resolve or accept each before the cut-over.`);
     });
 
-    it("exits 2 naming the flag and the fix on an unknown stack or target, before planning anything", () => {
+    it("exits 2 naming the flag and the fix on an unknown stack or target, before planning anything", async () => {
         for (const [args, message] of [
             [["--stack", "prd"], /unknown stack "prd" \(from --stack\): did you mean prod\?/],
             [["--stack", "dev", "--to", "k8s"], /--to k8s: not a target; use one of swarm, k3s, kubernetes/],
             [["--stack", "dev", "--from", "k3s"], /--from and --to are both k3s/],
         ] as const) {
-            const result = runCli("commands/plan/parityCli.ts", [...args, "--out", path.join(out, "refused")]);
+            const result = await runCommandInProcess("commands/plan/parityCli.ts", [...args, "--out", path.join(out, "refused")]);
             expect(result.code, result.stderr).to.equal(2);
             expect(result.stderr).to.match(message);
             expect(result.stderr).to.not.match(/\n\s+at /);

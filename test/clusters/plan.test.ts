@@ -5,6 +5,7 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { platformNodeCapacity } from "../../clusters/capacity";
 import { hostScripts } from "../../clusters/hosts";
+import { clusterStacks } from "../../clusters/offline";
 import { machineTags, poolRegions, rulesetName } from "../../clusters/machines";
 import { apiCost, clusterCost, HOURS_PER_MONTH, INSTANCE_TYPES } from "../../clusters/pricing";
 import { CLUSTER_CONFIG_NAMESPACE, ClusterSettings, loadClusterSettings } from "../../clusters/settings";
@@ -13,17 +14,9 @@ import type { ProjectPlanFile } from "../../commands/plan/project";
 import { PLACEHOLDER_PREFIX, readStackConfig } from "../../commands/plan/stackConfig";
 import { SECRET_MARKER } from "../../commands/plan/recorder";
 import { API_PRICE_CENTS, FAST, FAST_LIMITS, startLambdaApi } from "../support/lambdaApi";
-import { filesUnder, ROOT, runCli, runCliAsync } from "../support/plan";
+import { ClusterPlanRun, clusterPlanOf, filesUnder, ROOT, runCli, runCliAsync } from "../support/plan";
 
 const CLUSTERS = path.join(ROOT, "clusters");
-
-interface ClusterPlanRun {
-    code: number;
-    stdout: string;
-    stderr: string;
-    dir: string;
-    plan?: ProjectPlanFile;
-}
 
 /** `npm run plan -- --project <dir> --stack <stack>` in its own process, as a user runs it. */
 function planCluster(stack: string, projectDir = CLUSTERS, config: Record<string, string> = {}): ClusterPlanRun {
@@ -33,6 +26,7 @@ function planCluster(stack: string, projectDir = CLUSTERS, config: Record<string
     const file = path.join(dir, "plan.json");
     return {
         ...result,
+        out,
         dir,
         plan: fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as ProjectPlanFile) : undefined,
     };
@@ -48,13 +42,12 @@ const ofName = (plan: ProjectPlanFile, suffix: string) => plan.resources.filter(
 const machinesOf = (plan: ProjectPlanFile) =>
     plan.resources.filter((r) => r.type === "pulumi-nodejs:dynamic:Resource" && "instanceType" in r.inputs) as Recorded[];
 
-for (const stack of ["dev", "staging", "prod", "dev-k3s"]) {
+for (const stack of clusterStacks().map((s) => s.stack)) {
     describe(`cluster plan of ${stack} (offline, mocks)`, () => {
         let run: ClusterPlanRun;
         let settings: ClusterSettings;
         before(() => {
-            run = planCluster(stack);
-            if (run.code !== 0 || !run.plan) throw new Error(`plan failed (${run.code}):\n${run.stderr}\n${run.stdout}`);
+            run = clusterPlanOf(stack);
             settings = settingsOf(stack);
         });
 

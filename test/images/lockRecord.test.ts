@@ -8,7 +8,7 @@ import { imageFrom } from "../../components/platform/images";
 import { withRecordedDigest } from "../../commands/images/lockRecord";
 import { lockNamesOf } from "../../commands/images/lockNames";
 import { platformStacks } from "../../esc/needs";
-import { planOf, ROOT, runCli } from "../support/plan";
+import { planOf, ROOT, runCommandInProcess } from "../support/plan";
 import { BACKUP_IMAGE_VERSION } from "../../components/backup-jobs/jobs";
 
 /** The backup image as the stacks' plans pull it, and a version of it no plan pulls (the next patch release). */
@@ -86,24 +86,37 @@ describe("recording a pushed image's digest", () => {
         });
         afterEach(() => fs.rmSync(path.dirname(lock), { recursive: true, force: true }));
 
-        it("records the digest so the program pulls the image by it", () => {
-            const run = runCli("commands/images/recordCli.ts", ["--image", BACKUP, "--digest", digestOf("pushed"), "--lock", lock, "--plans", plans]);
+        it("records the digest so the program pulls the image by it", async () => {
+            const run = await runCommandInProcess("commands/images/recordCli.ts", [
+                "--image",
+                BACKUP,
+                "--digest",
+                digestOf("pushed"),
+                "--lock",
+                lock,
+                "--plans",
+                plans,
+            ]);
             expect(run.code, run.stderr).to.equal(0);
             expect(run.stdout).to.match(new RegExp(`^added ${escaped(BACKUP)} sha256:[0-9a-f]{64} in `));
             const registry = "registry.sophia-ai.com";
             expect(imageFrom(registry, `${registry}/${BACKUP}`, loadImageLock(lock))).to.equal(`${registry}/${BACKUP}@${digestOf("pushed")}`);
         });
-        it("exits 2 on a bad digest, a missing flag or a missing lock file, changing nothing", () => {
-            const bad = runCli("commands/images/recordCli.ts", ["--image", BACKUP, "--digest", "sha256:1234", "--lock", lock]);
+        it("exits 2 on a bad digest, a missing flag or a missing lock file, changing nothing", async () => {
+            const bad = await runCommandInProcess("commands/images/recordCli.ts", ["--image", BACKUP, "--digest", "sha256:1234", "--lock", lock]);
             expect(bad.code).to.equal(2);
             expect(bad.stderr).to.match(/--digest: expected sha256:<64 lowercase hex digits>, got "sha256:1234"/);
             expect(bad.stderr).to.not.match(/\n\s+at /);
-            expect(runCli("commands/images/recordCli.ts", ["--image", BACKUP, "--lock", lock]).stderr).to.match(/--digest sha256:<64 hex> is required/);
-            expect(runCli("commands/images/recordCli.ts", ["--image", "a:1", "--digest", digestOf("x"), "--lock", `${lock}.absent`]).code).to.equal(2);
+            expect((await runCommandInProcess("commands/images/recordCli.ts", ["--image", BACKUP, "--lock", lock])).stderr).to.match(
+                /--digest sha256:<64 hex> is required/,
+            );
+            expect(
+                (await runCommandInProcess("commands/images/recordCli.ts", ["--image", "a:1", "--digest", digestOf("x"), "--lock", `${lock}.absent`])).code,
+            ).to.equal(2);
             expect(fs.readFileSync(lock, "utf8")).to.equal(committed);
         });
-        it("records an upstream image under the name the code gives it", () => {
-            const run = runCli("commands/images/recordCli.ts", [
+        it("records an upstream image under the name the code gives it", async () => {
+            const run = await runCommandInProcess("commands/images/recordCli.ts", [
                 "--image",
                 "prom/prometheus:v3.5.0",
                 "--digest",
@@ -116,17 +129,26 @@ describe("recording a pushed image's digest", () => {
             expect(run.code, run.stderr).to.equal(0);
             expect(loadImageLock(lock)).to.deep.equal({ "prom/prometheus:v3.5.0": digestOf("upstream") });
         });
-        it("exits 2 on an image no stack's plan pulls, suggesting the nearest, changing nothing", () => {
+        it("exits 2 on an image no stack's plan pulls, suggesting the nearest, changing nothing", async () => {
             const cases: [string, RegExp][] = [
                 ["nosuch:1.0", /--image nosuch:1\.0: no stack's plan pulls it \(.*\)\. Run npx sophia images --all-stacks/],
                 [UNUSED_BACKUP, new RegExp(`--image ${escaped(UNUSED_BACKUP)}: no stack's plan pulls it .*; did you mean ${escaped(BACKUP)}\\?`)],
             ];
             for (const [image, message] of cases) {
-                const run = runCli("commands/images/recordCli.ts", ["--image", image, "--digest", digestOf("x"), "--lock", lock, "--plans", plans]);
+                const run = await runCommandInProcess("commands/images/recordCli.ts", [
+                    "--image",
+                    image,
+                    "--digest",
+                    digestOf("x"),
+                    "--lock",
+                    lock,
+                    "--plans",
+                    plans,
+                ]);
                 expect(run.code, image).to.equal(2);
                 expect(run.stderr).to.match(message);
             }
-            const noPlans = runCli("commands/images/recordCli.ts", [
+            const noPlans = await runCommandInProcess("commands/images/recordCli.ts", [
                 "--image",
                 BACKUP,
                 "--digest",
@@ -140,9 +162,9 @@ describe("recording a pushed image's digest", () => {
             expect(noPlans.stderr).to.match(/cannot read the plan of \S+: .*\(run npx sophia plan --stack \S+ --out /);
             expect(fs.readFileSync(lock, "utf8")).to.equal(committed);
         });
-        it("exits 2 on a lock file that is not valid YAML, changing nothing", () => {
+        it("exits 2 on a lock file that is not valid YAML, changing nothing", async () => {
             fs.writeFileSync(lock, "images: [unclosed\n");
-            const run = runCli("commands/images/recordCli.ts", ["--image", "a:1", "--digest", digestOf("x"), "--lock", lock]);
+            const run = await runCommandInProcess("commands/images/recordCli.ts", ["--image", "a:1", "--digest", digestOf("x"), "--lock", lock]);
             expect(run.code).to.equal(2);
             expect(run.stderr).to.match(/Invalid image lock/);
             expect(fs.readFileSync(lock, "utf8")).to.equal("images: [unclosed\n");

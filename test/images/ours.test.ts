@@ -7,7 +7,7 @@ import { InvalidInputError } from "../../stacks/problems";
 import { platformStacks } from "../../esc/needs";
 import { IMAGES_DIR, lockNameOf, ourImages, stackRegistries, tagsOf } from "../../commands/images/ours";
 import { imagesOfPlan } from "../../commands/images/used";
-import { planOf, ROOT, runCli } from "../support/plan";
+import { planOf, ROOT, runCommandInProcess } from "../support/plan";
 
 const withDockerfile = fs.readdirSync(IMAGES_DIR).filter((d) => fs.existsSync(path.join(IMAGES_DIR, d, "Dockerfile")));
 
@@ -55,8 +55,8 @@ describe("our images", () => {
         expect(pulled, "a stack runs the backup jobs").to.not.be.empty;
         for (const image of pulled) expect(tags).to.include(image);
     });
-    it("npm run images -- --ours --json lists them with repository, version, context, lock name and tags", () => {
-        const run = runCli("commands/images/cli.ts", ["--ours", "--json"]);
+    it("npm run images -- --ours --json lists them with repository, version, context, lock name and tags", async () => {
+        const run = await runCommandInProcess("commands/images/cli.ts", ["--ours", "--json"]);
         expect(run.code, run.stderr).to.equal(0);
         expect(JSON.parse(run.stdout)).to.deep.equal(ourImages().map((i) => ({ ...i, lock: lockNameOf(i), tags: tagsOf(i, stackRegistries()) })));
     });

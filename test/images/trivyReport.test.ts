@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { renderAudit, trivyReportSchema, type TrivyReport } from "../../commands/images/trivyReport";
-import { runCli } from "../support/plan";
+import { runCommandInProcess } from "../support/plan";
 
 // A report in the shape `trivy image --format json` writes (SchemaVersion 2): OS packages and a Go
 // binary with findings, and a lockfile target without any (no Vulnerabilities key).
@@ -48,23 +48,23 @@ describe("the container audit's issue body", () => {
         before(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), "trivy-reports-"))));
         after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-        it("renders a folder of reports and the failures file", () => {
+        it("renders a folder of reports and the failures file", async () => {
             fs.copyFileSync(FIXTURE, path.join(dir, "redis.json"));
             fs.writeFileSync(path.join(dir, "failed.tsv"), "registry.sophia-ai.com/sophia-x:1\tunauthorized\n");
-            const run = runCli("commands/images/reportCli.ts", ["--reports", dir, "--failed", path.join(dir, "failed.tsv")]);
+            const run = await runCommandInProcess("commands/images/reportCli.ts", ["--reports", dir, "--failed", path.join(dir, "failed.tsv")]);
             expect(run.code, run.stderr).to.equal(0);
             expect(run.stdout).to.include("Scanned 1 image(s)").and.include("- `registry.sophia-ai.com/sophia-x:1`: unauthorized");
         });
-        it("exits 2 naming a file that is not a Trivy report", () => {
+        it("exits 2 naming a file that is not a Trivy report", async () => {
             fs.writeFileSync(path.join(dir, "zz-bad.json"), JSON.stringify({ SchemaVersion: 1, ArtifactName: "x" }));
-            const run = runCli("commands/images/reportCli.ts", ["--reports", dir]);
+            const run = await runCommandInProcess("commands/images/reportCli.ts", ["--reports", dir]);
             expect(run.code).to.equal(2);
             expect(run.stderr).to.match(/zz-bad\.json is not a Trivy JSON report \(SchemaVersion 2\): SchemaVersion/);
             expect(run.stderr).to.not.match(/\n\s+at /);
         });
-        it("exits 2 without --reports or with a folder that does not exist", () => {
-            expect(runCli("commands/images/reportCli.ts", []).code).to.equal(2);
-            expect(runCli("commands/images/reportCli.ts", ["--reports", path.join(dir, "absent")]).stderr).to.match(/is not a folder/);
+        it("exits 2 without --reports or with a folder that does not exist", async () => {
+            expect((await runCommandInProcess("commands/images/reportCli.ts", [])).code).to.equal(2);
+            expect((await runCommandInProcess("commands/images/reportCli.ts", ["--reports", path.join(dir, "absent")])).stderr).to.match(/is not a folder/);
         });
     });
 });

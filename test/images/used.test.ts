@@ -7,7 +7,7 @@ import { loadCatalog } from "../../catalog/load";
 import { HELM_RELEASE } from "../../policies/helm/values";
 import { platformStacks } from "../../esc/needs";
 import { imagesOfPlan, mergeStacks } from "../../commands/images/used";
-import { planOf, ROOT, runCli } from "../support/plan";
+import { planOf, ROOT, runCommandInProcess } from "../support/plan";
 
 const STACKS = platformStacks(ROOT);
 const catalog = loadCatalog();
@@ -69,29 +69,29 @@ describe("the images a stack pulls (the container audit's list)", function () {
 
     describe("npm run images", () => {
         const stack = STACKS[STACKS.length - 1];
-        it("prints a stack's images one per line, as its plan pulls them", () => {
-            const run = runCli("commands/images/cli.ts", ["--stack", stack, "--plans", planOf(stack).out]);
+        it("prints a stack's images one per line, as its plan pulls them", async () => {
+            const run = await runCommandInProcess("commands/images/cli.ts", ["--stack", stack, "--plans", planOf(stack).out]);
             expect(run.code, run.stderr).to.equal(0);
             expect(run.stdout.trimEnd().split("\n")).to.deep.equal(imagesOfPlan(planOf(stack).plan!).images);
         });
-        it("--all-stacks --json gives each image with its stacks, and the Helm releases", () => {
+        it("--all-stacks --json gives each image with its stacks, and the Helm releases", async () => {
             // Each stack's shared plan sits in a folder of its own; gather them into one --plans folder.
             const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plans-"));
             for (const s of STACKS) fs.cpSync(path.join(planOf(s).out, s, "plan.json"), path.join(dir, s, "plan.json"));
-            const run = runCli("commands/images/cli.ts", ["--all-stacks", "--json", "--plans", dir]);
+            const run = await runCommandInProcess("commands/images/cli.ts", ["--all-stacks", "--json", "--plans", dir]);
             fs.rmSync(dir, { recursive: true });
             expect(run.code, run.stderr).to.equal(0);
             expect(JSON.parse(run.stdout)).to.deep.equal(mergeStacks(STACKS.map((s) => imagesOfPlan(planOf(s).plan!))));
         });
-        it("exits 2 on an unknown stack, a missing plan, or no mode", () => {
-            const unknown = runCli("commands/images/cli.ts", ["--stack", "nope"]);
+        it("exits 2 on an unknown stack, a missing plan, or no mode", async () => {
+            const unknown = await runCommandInProcess("commands/images/cli.ts", ["--stack", "nope"]);
             expect(unknown.code).to.equal(2);
             expect(unknown.stderr).to.match(/unknown stack "nope"/);
-            const missing = runCli("commands/images/cli.ts", ["--stack", stack, "--plans", path.join(ROOT, "no-such-plans")]);
+            const missing = await runCommandInProcess("commands/images/cli.ts", ["--stack", stack, "--plans", path.join(ROOT, "no-such-plans")]);
             expect(missing.code).to.equal(2);
             expect(missing.stderr).to.match(new RegExp(`cannot read the plan of ${stack}: .* does not exist \\(run npx sophia plan --stack ${stack}`));
-            expect(runCli("commands/images/cli.ts", []).stderr).to.match(/give exactly one of --stack <name>, --all-stacks or --ours/);
-            expect(runCli("commands/images/cli.ts", ["--ours", "--all-stacks"]).code).to.equal(2);
+            expect((await runCommandInProcess("commands/images/cli.ts", [])).stderr).to.match(/give exactly one of --stack <name>, --all-stacks or --ours/);
+            expect((await runCommandInProcess("commands/images/cli.ts", ["--ours", "--all-stacks"])).code).to.equal(2);
         });
     });
 });

@@ -6,7 +6,7 @@ import * as path from "path";
 import { expect } from "chai";
 import { platformStacks } from "../../esc/needs";
 import { formatDrift, hasDrift, parsePreview, parseUrn } from "../../commands/release/drift";
-import { ROOT, runCli } from "../support/plan";
+import { ROOT, runCli, runCommandInProcess } from "../support/plan";
 
 const FIXTURES = path.join(__dirname, "fixtures");
 const fixture = (name: string): unknown => JSON.parse(fs.readFileSync(path.join(FIXTURES, `preview-${name}.json`), "utf8"));
@@ -99,7 +99,7 @@ describe("npm run drift-report", function () {
         expect(run.stdout).to.include(`No drift in stack ${STACK}`);
     });
 
-    it("exits 2 naming the flag, the file and the fix on bad input", () => {
+    it("exits 2 naming the flag, the file and the fix on bad input", async () => {
         const notJson = path.join(dir, "not.json");
         fs.writeFileSync(notJson, "Previewing update (prod)\n");
         const empty = path.join(dir, "empty.json");
@@ -118,7 +118,7 @@ describe("npm run drift-report", function () {
             [["--preview", path.join(FIXTURES, "preview-same.json"), "--stack", STACK, "--json"], "unknown option --json"],
         ];
         for (const [args, message] of cases) {
-            const run = runCli(CLI, args, { PULUMI_STACK: "" });
+            const run = await runCommandInProcess(CLI, args, { PULUMI_STACK: "" });
             expect(run.code, args.join(" ")).to.equal(2);
             expect(run.stderr, args.join(" ")).to.include(message);
             expect(run.stderr).to.include("Usage: npm run drift-report -- --preview <file.json> --stack <name>");

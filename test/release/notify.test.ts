@@ -8,7 +8,7 @@ import { ALERT_SECRETS, alertmanagerYaml, SEVERITY_RECEIVERS } from "../../compo
 import { stackExpectations } from "../../commands/release/expectations";
 import { checkAlertmanager } from "../../commands/release/verify";
 import { Sink, startSink } from "../monitoring/support/fakeServer";
-import { runCliAsync } from "../support/plan";
+import { runCliAsync, runCommandInProcess } from "../support/plan";
 import { freePort, requireBinary, waitFor } from "../support/tools";
 
 const CLI = "commands/release/notifyCli.ts";
@@ -67,13 +67,18 @@ describe("npm run notify", function () {
         fs.rmSync(dir, { recursive: true, force: true });
     });
 
-    const notify = (args: string[], env: Record<string, string> = {}) =>
-        runCliAsync(CLI, ["--stack", "dev", ...args], { SOPHIA_ALERTMANAGER_URL: "", SLACK_WEBHOOK_URL: "", PAGERDUTY_ROUTING_KEY: "", ...env });
+    // The first run is the program as the workflow starts it; the rest run the same command in this process.
+    const notifyArgs = (args: string[], env: Record<string, string>): [string[], Record<string, string>] => [
+        ["--stack", "dev", ...args],
+        { SOPHIA_ALERTMANAGER_URL: "", SLACK_WEBHOOK_URL: "", PAGERDUTY_ROUTING_KEY: "", ...env },
+    ];
+    const notifyProcess = (args: string[], env: Record<string, string> = {}) => runCliAsync(CLI, ...notifyArgs(args, env));
+    const notify = (args: string[], env: Record<string, string> = {}) => runCommandInProcess(CLI, ...notifyArgs(args, env));
 
     it("a critical notification reaches both the PagerDuty and the Slack receivers of the rendered routing", async () => {
         const details = path.join(dir, "details.txt");
         fs.writeFileSync(details, "FAIL  prometheus targets: codacy is down");
-        const run = await notify([
+        const run = await notifyProcess([
             "--alert",
             "DeployVerificationFailed",
             "--severity",

@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { decideRollback, RollbackInputs, stepOutputs, verifyOutcome } from "../../commands/release/rollback";
-import { runCli } from "../support/plan";
+import { runCommandInProcess } from "../support/plan";
 
 const NEW = "a".repeat(40);
 const GOOD = "b".repeat(40);
@@ -65,9 +65,11 @@ describe("rollback decision after npm run verify", () => {
         expect(stepOutputs(decision).summary).to.equal(`${NEW.slice(0, 12)} failed verification; rolling back to ${GOOD.slice(0, 12)}`);
     });
 
-    it("the CLI writes the decision as step outputs, and refuses a malformed SHA with exit 2", () => {
+    it("the CLI writes the decision as step outputs, and refuses a malformed SHA with exit 2", async () => {
         const output = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "sophia-rollback-")), "output");
-        const run = runCli("commands/release/rollbackCli.ts", ["--verify-exit", "1", "--commit", NEW, "--verified-commit", GOOD], { GITHUB_OUTPUT: output });
+        const run = await runCommandInProcess("commands/release/rollbackCli.ts", ["--verify-exit", "1", "--commit", NEW, "--verified-commit", GOOD], {
+            GITHUB_OUTPUT: output,
+        });
         expect(run.code, run.stderr).to.equal(0);
         const outputs = Object.fromEntries(
             fs
@@ -78,7 +80,7 @@ describe("rollback decision after npm run verify", () => {
         );
         expect(outputs).to.include({ action: "roll-back", "rollback-to": GOOD, severity: "critical" });
         fs.rmSync(path.dirname(output), { recursive: true });
-        const bad = runCli("commands/release/rollbackCli.ts", ["--verify-exit", "1", "--commit", "abc"]);
+        const bad = await runCommandInProcess("commands/release/rollbackCli.ts", ["--verify-exit", "1", "--commit", "abc"]);
         expect(bad.code).to.equal(2);
         expect(bad.stderr).to.include('--commit "abc": expected a full commit SHA (40 lowercase hex digits)');
     });

@@ -8,7 +8,7 @@ import { platformStacks } from "../../esc/needs";
 import { offlineStackSettings } from "../../commands/plan/offlineSettings";
 import { StackExpectations, stackExpectations } from "../../commands/release/expectations";
 import { checkEdgeHealth, checkEdgeRefusesAnonymous, LiveStack } from "../../commands/release/verify";
-import { ROOT, runCliAsync } from "../support/plan";
+import { ROOT, runCliAsync, runCommandInProcess } from "../support/plan";
 import { freePort } from "../support/tools";
 import { RealEdge, startRealEdge } from "../edge/realEdge";
 import { Listening, startRefusingServer, startSilentServer } from "../mcpServers/broken";
@@ -108,8 +108,10 @@ describe("npm run verify against SDK-built MCP servers behind the real edge", fu
         fakes.push(p, a);
         return ["--prometheus-url", p.url, "--alertmanager-url", a.url, "--edge-address", `127.0.0.1:${edge.port}`, "--ca-file", certFile];
     }
+    // The healthy run is the program as the deploy workflow starts it; the rest run the same command in this process.
+    const verifyProcess = (stack: string, args: string[]) => runCliAsync(CLI, ["--stack", stack, ...args], { SOPHIA_VERIFY_TOKEN: TOKEN });
     const verify = (stack: string, args: string[], env: Record<string, string> = { SOPHIA_VERIFY_TOKEN: TOKEN }) =>
-        runCliAsync(CLI, ["--stack", stack, ...args], env);
+        runCommandInProcess(CLI, ["--stack", stack, ...args], env);
     const live = (token: string | undefined, timeoutMs = 5000): LiveStack => ({
         token,
         connectTo: { host: "127.0.0.1", port: devEdge.port },
@@ -118,7 +120,7 @@ describe("npm run verify against SDK-built MCP servers behind the real edge", fu
     });
 
     it("passes a healthy stack: every public server through the edge, 401 without a token, every target up, our routing loaded", async () => {
-        const run = await verify("dev", await start({ up: allUp() }));
+        const run = await verifyProcess("dev", await start({ up: allUp() }));
         expect(run.code, run.stdout + run.stderr + devEdge.log()).to.equal(0);
         expect(dev.publicServers.length).to.be.greaterThan(0);
         for (const server of dev.publicServers) {
@@ -316,7 +318,7 @@ describe("npm run verify against SDK-built MCP servers behind the real edge", fu
         ];
         for (const [what, args, env, message] of cases) {
             it(what, async () => {
-                const run = await runCliAsync(CLI, args, { SOPHIA_VERIFY_TOKEN: TOKEN, ...env });
+                const run = await runCommandInProcess(CLI, args, { SOPHIA_VERIFY_TOKEN: TOKEN, ...env });
                 expect(run.code, run.stderr).to.equal(2);
                 expect(run.stderr).to.match(message);
                 expect(run.stdout).to.equal("");

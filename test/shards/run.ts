@@ -51,12 +51,12 @@ function mochaArgs(options: MochaOptions, reporter: string, files: readonly stri
 const count = (output: string, word: string): number => Number(new RegExp(`^\\s*(\\d+) ${word}\\b`, "m").exec(output)?.[1] ?? 0);
 
 /** One shard; the first streams its output as it comes, the others are printed when it is their turn. */
-function runShard(args: string[], secondsFile: string, live: boolean, children: Set<ChildProcess>): Promise<ShardRun> {
+function runShard(args: string[], env: NodeJS.ProcessEnv, live: boolean, children: Set<ChildProcess>): Promise<ShardRun> {
     const started = Date.now();
     return new Promise((resolve) => {
         const child = spawn(process.execPath, args, {
             cwd: ROOT,
-            env: { ...process.env, SOPHIA_FILE_SECONDS: secondsFile },
+            env,
             stdio: ["ignore", "pipe", "pipe"],
         });
         children.add(child);
@@ -111,7 +111,10 @@ async function main(argv: readonly string[]): Promise<number> {
 
     process.stdout.write(`${files.length} test files in ${shards.length} shards (test/shards/run.ts), one mocha process each.\n`);
     const reporter = option("--reporter") ?? "spec";
-    const runs = shards.map((shard, i) => runShard(mochaArgs(options, reporter, shard), path.join(scratch, `${i}.json`), i === 0, children));
+    // The shards plan each stack once between them (planOf in test/support/plan.ts).
+    const sharedPlans = fs.mkdirSync(path.join(scratch, "plans"), { recursive: true })!;
+    const env = (i: number) => ({ ...process.env, SOPHIA_FILE_SECONDS: path.join(scratch, `${i}.json`), SOPHIA_SHARED_PLANS: sharedPlans });
+    const runs = shards.map((shard, i) => runShard(mochaArgs(options, reporter, shard), env(i), i === 0, children));
     const results: ShardRun[] = [];
     for (const [i, run] of runs.entries()) {
         const result = await run;

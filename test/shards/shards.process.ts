@@ -6,7 +6,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parse } from "yaml";
-import { ROOT } from "../support/plan";
+import { platformStacks } from "../../esc/needs";
+import { ROOT, runProgram } from "../support/plan";
 import { assignShards, defaultWeight } from "./assign";
 
 const FIXTURE = "test/shards/fixture";
@@ -80,6 +81,27 @@ describe("npm test's shards", function () {
         expect(mocharc.spec).to.include("test/**/*.test.ts");
         const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> };
         expect(pkg.scripts.test).to.match(/c8 .*test\/shards\/run\.ts/);
+    });
+});
+
+describe("the plans npm test's shards share (SOPHIA_SHARED_PLANS)", function () {
+    this.timeout(120_000);
+
+    it("are made once, by the first shard to ask; the others wait for it and read the same folder", async () => {
+        const shared = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-shared-plans-"));
+        try {
+            const stack = platformStacks(ROOT)[0];
+            const ask = () => runProgram("test/shards/fixture/askPlan.ts", [stack], { ...process.env, SOPHIA_SHARED_PLANS: shared });
+            const answers = await Promise.all([ask(), ask(), ask()]);
+            for (const answer of answers) expect(answer.code, answer.stderr).to.equal(0);
+            const [folder, count] = answers[0].stdout.trim().split(" ");
+            expect(path.dirname(folder)).to.equal(shared);
+            expect(Number(count)).to.be.above(0);
+            expect(answers.map((a) => a.stdout)).to.deep.equal(answers.map(() => answers[0].stdout));
+            expect(fs.readdirSync(shared).sort()).to.deep.equal([path.basename(folder), `${path.basename(folder)}.json`]);
+        } finally {
+            fs.rmSync(shared, { recursive: true, force: true });
+        }
     });
 });
 
