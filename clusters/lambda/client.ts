@@ -37,6 +37,7 @@ export const NOT_FOUND = "global/object-does-not-exist";
 export const INVALID_PARAMETERS = "global/invalid-parameters";
 export const RULESET_IN_USE = "firewall-rulesets/firewall-ruleset-in-use";
 export const REDIRECT_REFUSED = "client/redirect-refused";
+export const NOT_JSON = "client/answer-not-json";
 /** Upstream outages and quota: the document says to retry these with backoff. */
 export const isProviderError = (error: unknown): boolean => String((error as LambdaError).code ?? "").startsWith("provider/");
 /** The API's own "does not exist" (every 404 of the document carries it); a bare 404 (a wrong base URL, a proxy) says nothing about the object. */
@@ -89,13 +90,31 @@ function lambdaError(method: string, path: string, status: number, text: string)
     try {
         doc = JSON.parse(text) as typeof doc;
     } catch {
-        // A proxy's HTML page, say: its start is the best message there is.
-        doc = { error: { message: text.slice(0, 200) } };
+        // A proxy's HTML page, say: its start is the best message there is (an empty body has none).
+        doc = { error: { message: text.slice(0, 200).trim() || undefined } };
     }
     const code = doc.error?.code ?? `http-${status}`;
     const suggestion = doc.error?.suggestion ? ` (${doc.error.suggestion})` : "";
-    const error = new Error(`Lambda Cloud API ${method} ${path} failed with ${status} ${code}: ${doc.error?.message ?? "no message"}${suggestion}`);
+    const error = new Error(`Lambda Cloud API ${method} ${path} failed with ${status} ${code}: ${doc.error?.message || "no message"}${suggestion}`);
     return Object.assign(error, { status, code });
+}
+
+/** A successful status whose body is not JSON: something other than the API answered (a portal, a web page at a wrong URL). */
+function notJsonError(method: string, path: string, status: number, text: string): LambdaError {
+    const error = new Error(
+        `Lambda Cloud API ${method} ${path} answered ${status} with a body that is not JSON (it starts "${text.slice(0, 80).trim()}"): ` +
+            `something other than the API answered. Check that sophia-clusters:lambdaApiUrl is the published ${LAMBDA_API_URL} (or remove it to use that default).`,
+    );
+    return Object.assign(error, { status, code: NOT_JSON });
+}
+
+function parsedAnswer<T>(method: string, path: string, status: number, text: string): T {
+    if (!text) return {} as T;
+    try {
+        return JSON.parse(text) as T;
+    } catch {
+        throw notJsonError(method, path, status, text);
+    }
 }
 
 function redirectError(method: string, path: string, status: number, location: string | null): LambdaError {
@@ -156,7 +175,7 @@ async function sendOnce<T>(
         const response = await attempt(conn, method, path, body, options.timeoutMs);
         if (response.status >= 300 && response.status < 400) throw redirectError(method, path, response.status, response.headers.get("location"));
         const text = await response.text();
-        if (response.ok) return { value: (text ? JSON.parse(text) : {}) as T };
+        if (response.ok) return { value: parsedAnswer<T>(method, path, response.status, text) };
         if (response.status === 429) hold(response.headers.get("retry-after"));
         return { error: lambdaError(method, path, response.status, text) };
     } catch (thrown) {

@@ -3,7 +3,7 @@
 import { expect } from "chai";
 import * as http from "http";
 import type { AddressInfo } from "net";
-import { lambdaRequest, MAX_ATTEMPTS, retryDelayMs } from "../../clusters/lambda/client";
+import { LAMBDA_API_URL, lambdaRequest, MAX_ATTEMPTS, NOT_JSON, retryDelayMs } from "../../clusters/lambda/client";
 import { machineProvider } from "../../clusters/lambda/provider";
 import { rulesetProvider } from "../../clusters/lambda/rulesets";
 
@@ -88,6 +88,36 @@ describe("the Lambda client's errors for answers that are not the API's", () => 
             expect(error.message).to.equal("Lambda Cloud API GET /instances failed with 500 http-500: no message");
             expect({ status: error.status, code: error.code }).to.deep.equal({ status: 500, code: "http-500" });
             expect(server.seen, "every attempt").to.have.length(MAX_ATTEMPTS);
+        } finally {
+            await server.close();
+        }
+    });
+
+    it("says there was no message when an error's body is empty", async () => {
+        const server = await answering(502, "");
+        try {
+            const error = (await lambdaRequest(conn(server.url), "DELETE", "/ssh-keys/k1", undefined, { maxAttempts: 1 }).catch((e: Error) => e)) as Error & {
+                code: string;
+            };
+            expect(error.message).to.equal("Lambda Cloud API DELETE /ssh-keys/k1 failed with 502 http-502: no message");
+            expect(error.code).to.equal("http-502");
+        } finally {
+            await server.close();
+        }
+    });
+
+    it("names the call, the start of the body and the URL setting when a successful answer is not JSON, and sends it once", async () => {
+        const page = "<html><body>Welcome to the hotel network. Accept the terms to continue.</body></html>";
+        const server = await answering(200, page);
+        try {
+            const error = (await lambdaRequest(conn(server.url), "GET", "/instances").catch((e: Error) => e)) as Error & { status: number; code: string };
+            expect(error).to.be.instanceOf(Error);
+            expect(error.message).to.equal(
+                `Lambda Cloud API GET /instances answered 200 with a body that is not JSON (it starts "${page.slice(0, 80)}"): something other than the API answered. ` +
+                    `Check that sophia-clusters:lambdaApiUrl is the published ${LAMBDA_API_URL} (or remove it to use that default).`,
+            );
+            expect({ status: error.status, code: error.code }).to.deep.equal({ status: 200, code: NOT_JSON });
+            expect(server.seen, "a read the API may not have seen is not sent again").to.have.length(1);
         } finally {
             await server.close();
         }
