@@ -181,7 +181,9 @@ describe("the backup and restore programs in process (images/backup/src/backup.t
             );
         expect(sample("sophia_backup_last_size_bytes")).to.equal(manifest.files[0].bytes + manifest.files[1].bytes);
         expect(sample("sophia_backup_last_success_timestamp_seconds")).to.equal(Date.parse(manifest.takenAt) / 1000);
-        expect(exposition).to.include("# HELP sophia_backup_last_success_timestamp_seconds When the newest successful backup finished.\n");
+        expect(exposition).to.include(
+            "# HELP sophia_backup_last_success_timestamp_seconds When the newest successful backup's snapshot was taken: the age of the newest restorable data.\n",
+        );
         expect(exposition).to.include("# TYPE sophia_backup_last_success_timestamp_seconds gauge\n");
         expect(exposition).to.include("# HELP sophia_backup_last_size_bytes Bytes the newest successful backup stored.\n");
         expect(exposition).to.include("# TYPE sophia_backup_last_size_bytes gauge\n");
