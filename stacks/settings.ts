@@ -348,8 +348,18 @@ function readRawSettings(stack: string, read: (key: string) => string | undefine
             source: settingSource(stack, [key]),
         }),
     );
-    // The kubeconfig's content is a secret the settings only need to know is there.
-    if ("kubeconfig" in values) values.kubeconfig = true;
+    // The kubeconfig's content is a secret the settings only need to know is there, and not blank:
+    // the Kubernetes provider takes an empty one for this machine's own ~/.kube/config.
+    if ("kubeconfig" in values && !String(values.kubeconfig).trim()) {
+        delete values.kubeconfig;
+        problems.push({
+            where: settingWhere(stack, ["kubeconfig"]),
+            message:
+                "set but empty; the Kubernetes provider would deploy to whatever cluster this machine's ~/.kube/config names. " +
+                'Set the cluster\'s: pulumi config set --secret kubeconfig "$(cat <its kubeconfig file>)", or remove the key',
+            source: settingSource(stack, ["kubeconfig"]),
+        });
+    } else if ("kubeconfig" in values) values.kubeconfig = true;
     return { raw: { environment: stack, ...values }, problems };
 }
 

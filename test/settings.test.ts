@@ -54,6 +54,16 @@ describe("stack settings", () => {
         expect(problems({ ...base, kubeconfig: undefined })[0]).to.match(/^Pulumi.prod.yaml sophia:kubeconfig: not set; target kubernetes needs a kubeconfig/);
     });
 
+    it("refuses an empty kubeconfig, which the provider would take for this machine's own, on any target", () => {
+        for (const target of ["kubernetes", "k3s"]) {
+            for (const empty of ["", "  \n"]) {
+                const found = problems({ ...base, target, kubeconfig: empty });
+                expect(found, `${target} ${JSON.stringify(empty)}`).to.have.length(1);
+                expect(found[0]).to.match(/^Pulumi.prod.yaml sophia:kubeconfig: set but empty; .* pulumi config set --secret kubeconfig/);
+            }
+        }
+    });
+
     it("reports malformed structured values and every other problem together", () => {
         const found = problems({ ...base, nodeCapacity: "{nodes: 3", registry: "Not A Registry", target: undefined });
         expect(found).to.have.length(3);
