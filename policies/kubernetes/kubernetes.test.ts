@@ -1,4 +1,6 @@
 import { expect } from "chai";
+import * as fs from "fs";
+import * as path from "path";
 import { checkResource, clone, compliantPodSpec, workload } from "../../test/policies/fixtures";
 import type { ResourceRule } from "../rule";
 import { disableServiceAccountTokenAutomount } from "./disableServiceAccountTokenAutomount";
@@ -20,6 +22,7 @@ import { restrictAppArmorProfile } from "./restrictAppArmorProfile";
 import { restrictSeLinuxOptions } from "./restrictSeLinuxOptions";
 import { restrictSysctls } from "./restrictSysctls";
 import { restrictVolumeTypes } from "./restrictVolumeTypes";
+import { WORKLOAD_TYPES } from "./workloads";
 
 type Obj = Record<string, any>;
 const container = (pod: Obj): Obj => pod.containers[0];
@@ -231,6 +234,44 @@ function variant(type: Parameters<typeof workload>[0], mutate: (pod: Obj) => voi
     }
     return r;
 }
+
+/**
+ * Every stable (v1) kind whose objects run pods, read from the API's own schemas (kubernetes-models):
+ * a kind whose spec embeds a pod spec, directly or through a pod or job template. Type tokens as
+ * the Kubernetes provider names them.
+ */
+function podRunningKinds(): string[] {
+    const schemas = path.join(path.dirname(require.resolve("kubernetes-models")), "_schemas");
+    const requires = (file: string): string[] =>
+        [...fs.readFileSync(path.join(schemas, `${file}.js`), "utf8").matchAll(/require\("\.\/(\w+)\.js"\)/g)].map((m) => m[1]);
+    const specs = fs.readdirSync(schemas).flatMap((f) => /^(IoK8sApi\w+?V1\w+)\.js$/.exec(f)?.[1] ?? []);
+    const embedsPod = new Map<string, boolean>();
+    const reaches = (schema: string, seen = new Set<string>()): boolean => {
+        if (schema === "IoK8sApiCoreV1PodSpec") return true;
+        if (embedsPod.has(schema)) return embedsPod.get(schema)!;
+        if (seen.has(schema) || !specs.includes(schema)) return false;
+        seen.add(schema);
+        const found = requires(schema).some((r) => reaches(r, seen));
+        embedsPod.set(schema, found);
+        return found;
+    };
+    return specs.flatMap((schema) => {
+        const [, group, kind] = /^IoK8sApi(\w+?)V1(\w+)Spec$/.exec(schema) ?? [];
+        // PodTemplateSpec names a kind too: PodTemplate, which only stores a template and runs nothing.
+        if (!kind || kind === "PodTemplate" || !reaches(schema)) return [];
+        // A kind of its own (an object the API serves), not a template of one: kubernetes-models has its class.
+        const folder = group === "Core" ? "v1" : `${group.toLowerCase()}/v1`;
+        return fs.existsSync(path.join(schemas, "..", folder, `${kind}.js`)) ? [`kubernetes:${group.toLowerCase()}/v1:${kind}`] : [];
+    });
+}
+
+describe("the kinds the pod rules read", () => {
+    it("are every stable kind whose objects run pods, as the API's schemas have them", () => {
+        const kinds = podRunningKinds();
+        expect(kinds, "the schemas were read").to.include.members(["kubernetes:core/v1:Pod", "kubernetes:apps/v1:Deployment", "kubernetes:batch/v1:CronJob"]);
+        expect([...WORKLOAD_TYPES].sort()).to.deep.equal(kinds.sort());
+    });
+});
 
 describe("Kubernetes pod rules", () => {
     for (const c of CASES) {

@@ -1,11 +1,17 @@
 import type { PolicyResource, ResourceRule } from "../rule";
 import { kubernetesProps, type Container, type ObjectMeta, type PodSpec, type PodTemplate } from "../shapes";
 
-/** Kubernetes resources that run pods, by type token. */
+/**
+ * Kubernetes resources that run pods, by type token. A ReplicaSet or ReplicationController made
+ * directly (not by a Deployment) runs its template's pods as a Deployment does: a rule that left
+ * them out would let a privileged pod through.
+ */
 export const WORKLOAD_TYPES = [
     "kubernetes:apps/v1:Deployment",
     "kubernetes:apps/v1:StatefulSet",
     "kubernetes:apps/v1:DaemonSet",
+    "kubernetes:apps/v1:ReplicaSet",
+    "kubernetes:core/v1:ReplicationController",
     "kubernetes:batch/v1:Job",
     "kubernetes:batch/v1:CronJob",
     "kubernetes:core/v1:Pod",
