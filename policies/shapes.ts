@@ -73,7 +73,7 @@ export interface KubernetesProps {
         readonly template?: PodTemplate;
         readonly jobTemplate?: { readonly metadata?: ObjectMeta; readonly spec?: { readonly template?: PodTemplate } };
         /** HorizontalPodAutoscaler */
-        readonly scaleTargetRef?: { readonly name?: string };
+        readonly scaleTargetRef?: { readonly kind?: string; readonly name?: string };
         readonly minReplicas?: number;
         /** NetworkPolicy */
         readonly podSelector?: LabelSelector;

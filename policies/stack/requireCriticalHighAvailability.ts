@@ -4,20 +4,44 @@ import { kubernetesProps, swarmProps, type LabelSelector, type StringMap, type S
 import { serviceLabels, SWARM_SERVICE } from "../swarm/services";
 
 const TIER_LABEL = "sophia.ai/tier";
-const HPA = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler";
+/** Both served versions: autoscaling/v1 (CPU only) keeps minReplicas and scaleTargetRef where v2 does. */
+const HPAS = ["kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "kubernetes:autoscaling/v1:HorizontalPodAutoscaler"];
 const PDB = "kubernetes:policy/v1:PodDisruptionBudget";
 const REPLICATED = ["kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet"];
 
-const selects = (selector: LabelSelector | undefined, labels: StringMap): boolean => {
-    const match = selector?.matchLabels ?? {};
-    return Object.keys(match).length > 0 && Object.entries(match).every(([k, v]) => labels[k] === v);
-};
+/** One requirement of a selector's matchExpressions, as the API matches it. */
+function meets(requirement: unknown, labels: StringMap): boolean {
+    const { key, operator, values } = (requirement ?? {}) as { key?: string; operator?: string; values?: unknown[] };
+    const has = key !== undefined && Object.hasOwn(labels, key);
+    const listed = has && (values ?? []).includes(labels[key]);
+    if (operator === "In") return listed;
+    if (operator === "NotIn") return !listed;
+    if (operator === "Exists") return has;
+    if (operator === "DoesNotExist") return !has;
+    return false;
+}
+
+/**
+ * Whether a PodDisruptionBudget's selector takes pods with `labels`: every matchLabels entry and
+ * every matchExpressions requirement. In policy/v1 an empty selector takes every pod of the
+ * namespace; no selector takes none.
+ */
+const selects = (selector: LabelSelector | undefined, labels: StringMap): boolean =>
+    selector !== undefined &&
+    selector !== null &&
+    Object.entries(selector.matchLabels ?? {}).every(([k, v]) => labels[k] === v) &&
+    (selector.matchExpressions ?? []).every((r) => meets(r, labels));
 
 /** Replicas of a Deployment or StatefulSet: its own count, else the minimum of the HorizontalPodAutoscaler scaling it. */
 function kubernetesReplicas(w: PolicyResource, resources: readonly PolicyResource[], sameNamespace: (r: PolicyResource) => boolean): number {
     const props = kubernetesProps(w);
     const name = props.metadata?.name;
-    const hpa = resources.find((r) => r.type === HPA && sameNamespace(r) && kubernetesProps(r).spec?.scaleTargetRef?.name === name);
+    const kind = w.type.split(":").pop();
+    const scales = (r: PolicyResource) => {
+        const target = kubernetesProps(r).spec?.scaleTargetRef;
+        return target?.name === name && target?.kind === kind;
+    };
+    const hpa = resources.find((r) => HPAS.includes(r.type) && sameNamespace(r) && scales(r));
     return Number(props.spec?.replicas ?? (hpa && kubernetesProps(hpa).spec?.minReplicas) ?? 1);
 }
 

@@ -15,8 +15,9 @@ const api = (replicas: number | undefined, labels: Obj = { [TIER]: "critical" },
 const pdb = (name: string, matchLabels: Obj | undefined, namespace = "sophia-mcp") =>
     res(PDB, name, { metadata: { name, namespace }, spec: { maxUnavailable: 1, ...(matchLabels ? { selector: { matchLabels } } : {}) } });
 const apiPdb = pdb("api-pdb", { "app.kubernetes.io/name": "api" });
-const hpa = (name: string, target: string, minReplicas: number, namespace = "sophia-mcp") =>
-    res(HPA, name, { metadata: { name, namespace }, spec: { minReplicas, maxReplicas: 6, scaleTargetRef: { kind: "Deployment", name: target } } });
+const hpa = (name: string, target: string, minReplicas: number, namespace = "sophia-mcp", type = HPA, kind = "Deployment") =>
+    res(type, name, { metadata: { name, namespace }, spec: { minReplicas, maxReplicas: 6, scaleTargetRef: { kind, name: target } } });
+const pdbSelecting = (name: string, selector: Obj) => res(PDB, name, { metadata: { name, namespace: "sophia-mcp" }, spec: { maxUnavailable: 1, selector } });
 
 describe(`${requireCriticalHighAvailability.id}: the PodDisruptionBudget must select the workload's pods`, () => {
     const noPdb = "critical workload api has no PodDisruptionBudget";
@@ -29,6 +30,37 @@ describe(`${requireCriticalHighAvailability.id}: the PodDisruptionBudget must se
         const narrow = pdb("cache-pdb", { "app.kubernetes.io/name": "api", "app.kubernetes.io/component": "cache" });
         expect(check([api(2), narrow]).map((v) => v.message)).to.deep.equal([noPdb]);
     });
+    it("counts a PDB with an empty selector, which in policy/v1 takes every pod of its namespace", () =>
+        expect(check([api(2), pdbSelecting("all-pdb", {})])).to.deep.equal([]));
+    it("reads matchExpressions as the API does: In, NotIn, Exists and DoesNotExist, each required", () => {
+        const name = "app.kubernetes.io/name";
+        const taking: Obj[] = [
+            { key: name, operator: "In", values: ["web", "api"] },
+            { key: name, operator: "NotIn", values: ["web"] },
+            { key: name, operator: "Exists" },
+            { key: "app.kubernetes.io/component", operator: "DoesNotExist" },
+            { key: "app.kubernetes.io/component", operator: "NotIn", values: ["cache"] },
+        ];
+        const refusing: Obj[] = [
+            { key: name, operator: "In", values: ["web"] },
+            { key: name, operator: "NotIn", values: ["api"] },
+            { key: "app.kubernetes.io/component", operator: "Exists" },
+            { key: name, operator: "DoesNotExist" },
+            { key: name, operator: "Matches", values: ["api"] },
+        ];
+        for (const requirement of taking)
+            expect(check([api(2), pdbSelecting("expr-pdb", { matchExpressions: [requirement] })]), JSON.stringify(requirement)).to.deep.equal([]);
+        for (const requirement of refusing)
+            expect(
+                check([api(2), pdbSelecting("expr-pdb", { matchExpressions: [requirement] })]).map((v) => v.message),
+                JSON.stringify(requirement),
+            ).to.deep.equal([noPdb]);
+        const both = { matchLabels: { [name]: "api" }, matchExpressions: [taking[0], refusing[2]] };
+        expect(
+            check([api(2), pdbSelecting("expr-pdb", both)]).map((v) => v.message),
+            "every requirement must hold",
+        ).to.deep.equal([noPdb]);
+    });
     it("does not count a PDB in another namespace", () =>
         expect(check([api(2), pdb("other-pdb", { "app.kubernetes.io/name": "api" }, "sophia-data")]).map((v) => v.message)).to.deep.equal([noPdb]));
 });
@@ -39,6 +71,10 @@ describe(`${requireCriticalHighAvailability.id}: replicas left to an autoscaler`
         expect(check([api(undefined), apiPdb, hpa("api-hpa", "api", 3)])).to.deep.equal([]));
     it("does not count an autoscaler scaling another Deployment in the namespace", () =>
         expect(check([api(undefined), apiPdb, hpa("web-hpa", "web", 3)]).map((v) => v.message)).to.deep.equal([oneReplica]));
+    it("counts an autoscaling/v1 autoscaler as it counts a v2 one", () =>
+        expect(check([api(undefined), apiPdb, hpa("api-hpa", "api", 3, "sophia-mcp", "kubernetes:autoscaling/v1:HorizontalPodAutoscaler")])).to.deep.equal([]));
+    it("does not count an autoscaler scaling a StatefulSet of the same name", () =>
+        expect(check([api(undefined), apiPdb, hpa("api-hpa", "api", 3, "sophia-mcp", HPA, "StatefulSet")]).map((v) => v.message)).to.deep.equal([oneReplica]));
     it("does not count an autoscaler in another namespace, though it scales a Deployment of the same name", () =>
         expect(check([api(undefined), apiPdb, hpa("api-hpa-data", "api", 3, "sophia-data")]).map((v) => v.message)).to.deep.equal([oneReplica]));
 });
