@@ -110,10 +110,14 @@ export function idleGpuPools(pools: readonly PricedPool[], sheet: PriceSheet): I
                 cpuOnly.length > 0
                     ? `${p.name}: ${p.count} × ${p.instanceType} with ${idle} GPU(s) each unused (gpu: false), though ${sheet.listName} has CPU-only types`
                     : `${p.name}: ${p.count} × ${p.instanceType} with ${idle} GPU(s) each unused (gpu: false): Lambda Cloud offers no CPU-only instance type (${sheet.listName} has none without GPUs), so machines that need none still carry them`;
+            const kind = cpuOnly.length > 0 ? " CPU-only" : "";
+            // A move is proposed only when it saves something: a GPU type can cost less than every CPU-only one.
             const alternative =
                 cheapest.instanceType === p.instanceType
                     ? `${p.instanceType} is already the cheapest type there is, at $${cheapest.usdPerHour.toFixed(2)}/h a machine`
-                    : `the cheapest${cpuOnly.length > 0 ? " CPU-only" : ""} type is ${cheapest.instanceType} at $${cheapest.usdPerHour.toFixed(2)}/h a machine: pools.${p.name}.instanceType: ${cheapest.instanceType} saves ${perMonth(saving)}`;
+                    : saving <= 0
+                      ? `${p.instanceType} at $${sheet.usdPerHour(p.instanceType).toFixed(2)}/h a machine costs no more than the cheapest${kind} type, ${cheapest.instanceType} at $${cheapest.usdPerHour.toFixed(2)}/h: no move saves anything`
+                      : `the cheapest${kind} type is ${cheapest.instanceType} at $${cheapest.usdPerHour.toFixed(2)}/h a machine: pools.${p.name}.instanceType: ${cheapest.instanceType} saves ${perMonth(saving)}`;
             return {
                 pool: p.name,
                 instanceType: p.instanceType,
