@@ -143,8 +143,9 @@ function costOf(pools: readonly PricedPool[], sheet: PriceSheet, from: Pick<Clus
             ...(capacityNow === undefined ? {} : { capacityNow }),
         };
     });
-    const hourly = pools.reduce((sum, p) => sum + sheet.usdPerHour(p.instanceType) * p.count, 0);
-    return { pools: rows, idleGpuPools: idleGpuPools(pools, sheet), usdPerHour: cents(hourly), usdPerMonth: cents(hourly * HOURS_PER_MONTH), ...from };
+    // The totals add up the rows as printed, so that they agree to the cent with what a reader sums.
+    const total = (figure: "usdPerHour" | "usdPerMonth"): number => cents(rows.reduce((sum, r) => sum + r[figure], 0));
+    return { pools: rows, idleGpuPools: idleGpuPools(pools, sheet), usdPerHour: total("usdPerHour"), usdPerMonth: total("usdPerMonth"), ...from };
 }
 
 /** The cost at the dated table's prices, saying why the API's were not used. */

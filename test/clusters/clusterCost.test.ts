@@ -99,6 +99,17 @@ describe("The cost of a cluster's pools", () => {
         expect(cost).to.deep.include({ pricesFrom: "api", asOf: AS_OF, source: `${API_LIST} (price_cents_per_hour, regions_with_capacity_available)` });
     });
 
+    it("totals the rows as printed, so the month's total is their sum to the cent", () => {
+        // A cent an hour is half a cent over a month of HOURS_PER_MONTH hours: each row rounds it up.
+        const types = apiTypes([["gpu_1x_penny", { gpus: 1, cents: 1 }]]);
+        const pools = [pool("a", "gpu_1x_penny", 1, true), pool("b", "gpu_1x_penny", 1, true), pool("c", "gpu_1x_penny", 1, true)];
+        const cost = apiCost(pools, types, AS_OF, API_URL);
+        const sum = (figure: "usdPerHour" | "usdPerMonth") => cents(cost.pools.reduce((total, r) => total + r[figure], 0));
+        expect(cost.usdPerMonth).to.equal(sum("usdPerMonth"));
+        expect(cost.usdPerHour).to.equal(sum("usdPerHour"));
+        expect(cost.pools.map((r) => r.usdPerMonth)).to.deep.equal(pools.map(() => cents(0.01 * HOURS_PER_MONTH)));
+    });
+
     it("refuses pools whose type the API does not list, naming each such type once", () => {
         const types = apiTypes([["gpu_1x_a10", { gpus: 1, cents: 86 }]]);
         const pools = [
