@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { PoolCapacity, poolCapacities } from "./capacity";
-import type { Problem } from "../stacks/problems";
+import { throwIfProblems, type Problem } from "../stacks/problems";
 import { PlatformStackTarget, targetProblem } from "./agreement";
 import { handoffDocument, handoffEnvironmentRef } from "./handoff";
 import { leaderName } from "./hosts";
@@ -18,15 +18,27 @@ export const CLUSTER_PROJECT_DIR = __dirname;
 /** The address of a machine in an offline plan: only a launch knows the real one. */
 export const offlineIp = (machine: string): string => `offline-ip-of-${machine}`;
 
+interface ClusterStackFile {
+    readonly stack: string;
+    readonly read: (key: string) => string | undefined;
+    /** Why the file is not YAML, when it is not: its config reads as empty. */
+    readonly notYaml?: string;
+}
+
 /** The raw config of every cluster stack file, by stack, in stack-file order. */
-function clusterStackFiles(projectDir: string): { stack: string; read: (key: string) => string | undefined }[] {
+function clusterStackFiles(projectDir: string): ClusterStackFile[] {
     return fs
         .readdirSync(projectDir)
         .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
         .filter((s): s is string => s !== undefined)
         .sort()
         .map((stack) => {
-            const data = (YAML.parse(fs.readFileSync(path.join(projectDir, `Pulumi.${stack}.yaml`), "utf8")) ?? {}) as { config?: Record<string, unknown> };
+            let data: { config?: Record<string, unknown> };
+            try {
+                data = (YAML.parse(fs.readFileSync(path.join(projectDir, `Pulumi.${stack}.yaml`), "utf8")) ?? {}) as typeof data;
+            } catch (error) {
+                return { stack, read: () => undefined, notYaml: (error as Error).message.split("\n")[0] };
+            }
             const config = data.config ?? {};
             const read = (key: string): string | undefined => {
                 const value = config[`${CLUSTER_CONFIG_NAMESPACE}:${key}`];
@@ -36,10 +48,30 @@ function clusterStackFiles(projectDir: string): { stack: string; read: (key: str
         });
 }
 
+/** The ESC project a stack file's hand-off goes to; the default when its esc is not an object (its settings say why). */
+function escProjectOf(read: ClusterStackFile["read"]): string {
+    let esc: unknown;
+    try {
+        esc = JSON.parse(read("esc") ?? "{}");
+    } catch {
+        esc = undefined;
+    }
+    const project = (esc as { project?: unknown } | undefined)?.project;
+    return typeof project === "string" ? project : "sophia";
+}
+
 /** Every cluster stack of the project, with its settings, in stack-file order. */
 export function clusterStacks(projectDir = CLUSTER_PROJECT_DIR): ClusterSettings[] {
-    return clusterStackFiles(projectDir).map(({ stack, read }) => loadClusterSettings(stack, read, projectDir));
+    return clusterStackFiles(projectDir).map((file) => {
+        if (file.notYaml) throwIfProblems(`Invalid cluster stack "${file.stack}"`, [notYamlProblem(projectDir, file)]);
+        return loadClusterSettings(file.stack, file.read, projectDir);
+    });
 }
+
+const notYamlProblem = (projectDir: string, file: ClusterStackFile): Problem => ({
+    where: path.join(path.basename(projectDir), `Pulumi.${file.stack}.yaml`),
+    message: `not YAML (${file.notYaml}); fix it so its settings can be read`,
+});
 
 /**
  * The cluster stacks whose hand-offs `environments` import, validated; the other stack files are not
@@ -48,13 +80,23 @@ export function clusterStacks(projectDir = CLUSTER_PROJECT_DIR): ClusterSettings
 export function importedClusterStacks(environments: readonly string[], projectDir = CLUSTER_PROJECT_DIR): ClusterSettings[] {
     const imported = new Set(environments.map((e) => e.replace(/@.*$/, "")));
     if (![...imported].some((e) => e.endsWith("-cluster"))) return [];
-    return clusterStackFiles(projectDir)
-        .filter(({ read }) => {
-            const esc = JSON.parse(read("esc") ?? "{}") as { project?: string };
-            const environment = read("environment") ?? "";
-            return imported.has(handoffEnvironmentRef({ environment, esc: { project: esc.project ?? "sophia" } } as ClusterSettings));
-        })
-        .map(({ stack, read }) => loadClusterSettings(stack, read, projectDir));
+    const files = clusterStackFiles(projectDir);
+    const handoffOf = ({ read }: ClusterStackFile) =>
+        handoffEnvironmentRef({ environment: read("environment") ?? "", esc: { project: escProjectOf(read) } } as ClusterSettings);
+    const used = files.filter((f) => !f.notYaml && imported.has(handoffOf(f)));
+    // A stack file that is not YAML may be the one an import needs: say so when an import has no other.
+    const provided = new Set(used.map(handoffOf));
+    const unprovided = [...imported].filter((e) => e.endsWith("-cluster") && !provided.has(e));
+    const broken = files.filter((f) => f.notYaml);
+    if (unprovided.length > 0 && broken.length > 0)
+        throwIfProblems(
+            `No readable cluster stack hands off ${unprovided.join(", ")}`,
+            broken.map((f) => ({
+                where: path.join(path.basename(projectDir), `Pulumi.${f.stack}.yaml`),
+                message: `not YAML (${f.notYaml}); fix it so its hand-off can be read`,
+            })),
+        );
+    return used.map(({ stack, read }) => loadClusterSettings(stack, read, projectDir));
 }
 
 export interface OfflineHandoff {

@@ -161,16 +161,21 @@ export function loadClusterSettings(
 ): ClusterSettings {
     const problems: Problem[] = [];
     let raw: Record<string, unknown> = {};
-    const problem = (p: PropertyKey[], message: string): void => {
+    const problem = (p: PropertyKey[], message: string, value: unknown = valueAt(raw, p)): void => {
         problems.push({
             where: `${locateKey(projectDir, stack, CLUSTER_CONFIG_NAMESPACE, p)}: ${CLUSTER_CONFIG_NAMESPACE}:${formatPath(p)}`,
-            message: `${message} (got ${got(valueAt(raw, p))})`,
+            message: `${message} (got ${got(value)})`,
         });
     };
-    raw = readConfigValues(SETTING_KEYS, OBJECT_KEYS, read, (key) => problem([key], `expected ${key === "managers" ? "a number" : "structured YAML"}`));
+    // A value that does not parse is reported once, with the text as written, not again as missing.
+    const unparsed = new Set<PropertyKey>();
+    raw = readConfigValues(SETTING_KEYS, OBJECT_KEYS, read, (key, text) => {
+        unparsed.add(key);
+        problem([key], `expected ${key === "managers" ? "a number" : "structured YAML"}`, text);
+    });
     const parsed = settingsSchema.safeParse(raw);
     if (!parsed.success) {
-        for (const issue of parsed.error.issues) {
+        for (const issue of parsed.error.issues.filter((i) => !unparsed.has(i.path[0]))) {
             const missing = issue.code === "invalid_type" && valueAt(raw, issue.path) === undefined;
             problem(issue.path, missing ? "is required: set it in the stack file (see clusters/settings.ts for its meaning)" : issue.message);
         }
