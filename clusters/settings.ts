@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { formatPath, Problem, readConfigValues, throwIfProblems } from "../stacks/problems";
+import { formatPath, friendlyIssueMessage, Problem, readConfigValues, throwIfProblems } from "../stacks/problems";
 import { LAMBDA_API_URL } from "./lambda/client";
 import lambdaApiDocument from "./lambda/openapi-1.8.3.json";
 import { INSTANCE_TYPES } from "./pricing";
@@ -173,7 +173,7 @@ export function loadClusterSettings(
         unparsed.add(key);
         problem([key], `expected ${key === "managers" ? "a number" : "structured YAML"}`, text);
     });
-    const parsed = settingsSchema.safeParse(raw);
+    const parsed = settingsSchema.safeParse(raw, { error: friendlyIssueMessage });
     if (!parsed.success) {
         for (const issue of parsed.error.issues.filter((i) => !unparsed.has(i.path[0]))) {
             const missing = issue.code === "invalid_type" && valueAt(raw, issue.path) === undefined;
