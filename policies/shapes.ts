@@ -75,6 +75,9 @@ export interface KubernetesProps {
         /** HorizontalPodAutoscaler */
         readonly scaleTargetRef?: { readonly kind?: string; readonly name?: string };
         readonly minReplicas?: number;
+        /** PodDisruptionBudget: a count or a percentage ("50%") */
+        readonly minAvailable?: number | string;
+        readonly maxUnavailable?: number | string;
         /** NetworkPolicy */
         readonly podSelector?: LabelSelector;
         readonly policyTypes?: readonly string[];

@@ -1,6 +1,6 @@
 import { podOf } from "../kubernetes/workloads";
 import type { PolicyResource, StackRule } from "../rule";
-import { kubernetesProps, swarmProps, type LabelSelector, type StringMap, type SwarmServiceProps } from "../shapes";
+import { kubernetesProps, swarmProps, type KubernetesProps, type LabelSelector, type StringMap, type SwarmServiceProps } from "../shapes";
 import { serviceLabels, SWARM_SERVICE } from "../swarm/services";
 
 const TIER_LABEL = "sophia.ai/tier";
@@ -45,6 +45,30 @@ function kubernetesReplicas(w: PolicyResource, resources: readonly PolicyResourc
     return Number(props.spec?.replicas ?? (hpa && kubernetesProps(hpa).spec?.minReplicas) ?? 1);
 }
 
+type Budget = Pick<NonNullable<KubernetesProps["spec"]>, "minAvailable" | "maxUnavailable"> | undefined;
+
+/** A PDB's figure over `replicas` pods, as the disruption controller reads it: a percentage rounds up. */
+function podsOf(value: unknown, replicas: number): number | undefined {
+    if (typeof value === "number") return value;
+    const percent = typeof value === "string" ? /^(\d+)%$/.exec(value)?.[1] : undefined;
+    return percent === undefined ? undefined : Math.ceil((replicas * Number(percent)) / 100);
+}
+
+/** Whether a PDB keeps at least one of `replicas` pods running through a voluntary disruption (a drain). */
+function keepsAPod(spec: Budget, replicas: number): boolean {
+    const minAvailable = podsOf(spec?.minAvailable, replicas);
+    const maxUnavailable = podsOf(spec?.maxUnavailable, replicas);
+    if (minAvailable !== undefined) return minAvailable >= 1;
+    if (maxUnavailable !== undefined) return replicas - maxUnavailable >= 1;
+    return true;
+}
+
+const budgetText = (b: PolicyResource): string => {
+    const spec: Budget = kubernetesProps(b).spec;
+    const [key, value] = spec?.minAvailable !== undefined ? ["minAvailable", spec.minAvailable] : ["maxUnavailable", spec?.maxUnavailable];
+    return `${kubernetesProps(b).metadata?.name ?? b.name}: ${key} ${String(value)}`;
+};
+
 function kubernetesProblems(w: PolicyResource, resources: readonly PolicyResource[]): string[] {
     const pod = podOf(w)!;
     const namespace = kubernetesProps(w).metadata?.namespace;
@@ -52,8 +76,11 @@ function kubernetesProblems(w: PolicyResource, resources: readonly PolicyResourc
     const replicas = kubernetesReplicas(w, resources, sameNamespace);
     const problems: string[] = [];
     if (replicas < 2) problems.push(`runs ${replicas} replica(s)`);
-    if (!resources.some((r) => r.type === PDB && sameNamespace(r) && selects(kubernetesProps(r).spec?.selector, pod.metadata.labels ?? {})))
-        problems.push("has no PodDisruptionBudget");
+    const budgets = resources.filter((r) => r.type === PDB && sameNamespace(r) && selects(kubernetesProps(r).spec?.selector, pod.metadata.labels ?? {}));
+    if (budgets.length === 0) problems.push("has no PodDisruptionBudget");
+    // With one replica the count is the fault to fix: no budget can both keep its pod and let a drain finish.
+    else if (replicas >= 2 && !budgets.some((b) => keepsAPod(kubernetesProps(b).spec, replicas)))
+        problems.push(`has only PodDisruptionBudgets that let a drain take all its ${replicas} pods (${budgets.map(budgetText).join("; ")})`);
     const spread = (pod.spec.topologySpreadConstraints ?? []).length > 0 || Boolean(pod.spec.affinity?.podAntiAffinity);
     if (!spread) problems.push("has no topology spread constraints or pod anti-affinity");
     return problems;

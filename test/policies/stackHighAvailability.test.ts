@@ -65,6 +65,33 @@ describe(`${requireCriticalHighAvailability.id}: the PodDisruptionBudget must se
         expect(check([api(2), pdb("other-pdb", { "app.kubernetes.io/name": "api" }, "sophia-data")]).map((v) => v.message)).to.deep.equal([noPdb]));
 });
 
+describe(`${requireCriticalHighAvailability.id}: the PodDisruptionBudget must keep a pod through a drain`, () => {
+    const budget = (figures: Obj) =>
+        res(PDB, "api-pdb", {
+            metadata: { name: "api-pdb", namespace: "sophia-mcp" },
+            spec: { ...figures, selector: { matchLabels: { "app.kubernetes.io/name": "api" } } },
+        });
+    it("counts a budget that keeps at least one of the replicas: a count or a percentage, rounded up as the disruption controller does", () => {
+        for (const figures of [{ maxUnavailable: 1 }, { maxUnavailable: "50%" }, { minAvailable: 1 }, { minAvailable: "1%" }, {}])
+            expect(check([api(2), budget(figures)]), JSON.stringify(figures)).to.deep.equal([]);
+    });
+    it("does not count a budget that lets a drain take every pod, naming it and its figure", () => {
+        for (const [figures, text] of [
+            [{ maxUnavailable: 2 }, "maxUnavailable 2"],
+            [{ maxUnavailable: "100%" }, "maxUnavailable 100%"],
+            [{ maxUnavailable: "51%" }, "maxUnavailable 51%"],
+            [{ minAvailable: 0 }, "minAvailable 0"],
+            [{ minAvailable: "0%" }, "minAvailable 0%"],
+        ] as const)
+            expect(
+                check([api(2), budget(figures)]).map((v) => v.message),
+                JSON.stringify(figures),
+            ).to.deep.equal([`critical workload api has only PodDisruptionBudgets that let a drain take all its 2 pods (api-pdb: ${text})`]);
+    });
+    it("counts the workload when any one of its budgets keeps a pod", () =>
+        expect(check([api(2), budget({ maxUnavailable: "100%" }), apiPdb])).to.deep.equal([]));
+});
+
 describe(`${requireCriticalHighAvailability.id}: replicas left to an autoscaler`, () => {
     const oneReplica = "critical workload api runs 1 replica(s)";
     it("counts the minimum of the autoscaler scaling the Deployment", () =>
