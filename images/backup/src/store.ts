@@ -35,7 +35,14 @@ export class BackupBucket {
     async putFile(key: string, file: string): Promise<number> {
         const bytes = fs.statSync(file).size;
         if (bytes > MAX_SINGLE_UPLOAD) throw new Error(`${file} is ${bytes} bytes, above the 5 GiB single-upload limit`);
-        await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: fs.createReadStream(file), ContentLength: bytes }));
+        const body = fs.createReadStream(file);
+        try {
+            await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentLength: bytes }));
+        } finally {
+            // An upload that failed before reading (no connection) leaves the stream to open later, when the
+            // caller may have removed the file: its ENOENT would then be thrown from nowhere.
+            body.destroy();
+        }
         return bytes;
     }
 
