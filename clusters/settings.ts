@@ -112,6 +112,7 @@ const SETTING_KEYS = Object.keys(settingsSchema.shape);
 
 /** The value at a path of the raw settings, for "got …" in messages. */
 function valueAt(raw: unknown, keyPath: readonly PropertyKey[]): unknown {
+    // Stryker disable next-line ConditionalExpression,LogicalOperator: zod and the pool checks report only paths through objects, so every step but the last is one
     return keyPath.reduce<unknown>((v, k) => (v && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[k] : undefined), raw);
 }
 
@@ -135,6 +136,7 @@ function poolProblems(s: z.output<typeof settingsSchema>, problem: (p: PropertyK
 /** K3s: a pinned, supported release and a registration address. */
 function k3sProblems(s: z.output<typeof settingsSchema>, problem: (p: PropertyKey[], m: string) => void): void {
     if (s.orchestrator === "k3s" && !s.k3sVersion) problem(["k3sVersion"], `orchestrator k3s needs a pinned release, e.g. k3sVersion: ${K3S_EXAMPLE_VERSION}`);
+    // Stryker disable next-line Regex: the schema has already anchored k3sVersion at v<major>.<minor>.<patch>+k3s<n>, so its one "v" comes first
     const minor = s.k3sVersion ? Number(/^v1\.(\d+)\./.exec(s.k3sVersion)?.[1]) : undefined;
     if (minor !== undefined && minor < K3S_OLDEST_SUPPORTED_MINOR) {
         problem(
@@ -182,6 +184,7 @@ export function loadClusterSettings(
     } else poolProblems(parsed.data, problem);
     throwIfProblems(`Invalid settings for cluster stack "${stack}"`, problems);
     const s = parsed.data!;
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: every type of the dated table has GPUs (the schema takes no other); a CPU-only one would make these tell
     const pools = Object.entries(s.pools).map(([name, p]): Pool => ({ ...p, name, gpu: p.gpu ?? INSTANCE_TYPES[p.instanceType].gpus > 0 }));
     return { ...s, pools, stack };
 }
