@@ -1,9 +1,6 @@
 import { expect } from "chai";
-import type { instanceTypes } from "../../clusters/lambda/provider";
 import { apiCost, fallbackCost, HOURS_PER_MONTH, INSTANCE_TYPES, PRICES_AS_OF, PRICES_SOURCE, PricedPool } from "../../clusters/pricing";
-
-type ApiTypes = Awaited<ReturnType<typeof instanceTypes>>;
-type Region = ApiTypes[string]["regions_with_capacity_available"][number]["name"];
+import { instanceTypesAnswer } from "../support/lambdaApi";
 
 const API_URL = "https://cloud.lambda.ai/api/v1";
 const API_LIST = `GET ${API_URL}/instance-types`;
@@ -20,25 +17,6 @@ const pool = (name: string, instanceType: string, count: number, gpu: boolean, r
 
 const cents = (usd: number): number => Math.round(usd * 100) / 100;
 const perMonth = (usdPerHour: number): string => `$${cents(usdPerHour * HOURS_PER_MONTH).toFixed(2)}/month`;
-
-/** An /instance-types answer, in the order given: each type with its GPUs, price and the regions with capacity now. */
-function apiTypes(types: [string, { gpus: number; cents: number; capacityIn?: Region[] }][]): ApiTypes {
-    return Object.fromEntries(
-        types.map(([name, t]) => [
-            name,
-            {
-                instance_type: {
-                    name,
-                    description: name,
-                    gpu_description: t.gpus > 0 ? "GPU" : "none",
-                    price_cents_per_hour: t.cents,
-                    specs: { vcpus: 8, memory_gib: 32, storage_gib: 512, gpus: t.gpus },
-                },
-                regions_with_capacity_available: (t.capacityIn ?? ["us-east-1"]).map((r) => ({ name: r, description: r })),
-            },
-        ]),
-    );
-}
 
 const noCpuOnlyWhy = (p: PricedPool, idle: number, list: string): string =>
     `${p.name}: ${p.count} × ${p.instanceType} with ${idle} GPU(s) each unused (gpu: false): Lambda Cloud offers no CPU-only instance type (${list} has none without GPUs), so machines that need none still carry them`;
@@ -72,7 +50,7 @@ describe("The cost of a cluster's pools", () => {
     });
 
     it("prices pools at the API's cents per hour and says whether each pool's region has capacity for its type now", () => {
-        const types = apiTypes([["gpu_1x_a10", { gpus: 1, cents: 86, capacityIn: ["us-east-1"] }]]);
+        const types = instanceTypesAnswer([["gpu_1x_a10", { gpus: 1, cents: 86, capacityIn: ["us-east-1"] }]]);
         const cost = apiCost([pool("east", "gpu_1x_a10", 3, true, "us-east-1"), pool("west", "gpu_1x_a10", 2, true, "us-west-1")], types, AS_OF, API_URL);
         expect(cost.pools).to.deep.equal([
             {
@@ -101,7 +79,7 @@ describe("The cost of a cluster's pools", () => {
 
     it("totals the rows as printed, so the month's total is their sum to the cent", () => {
         // A cent an hour is half a cent over a month of HOURS_PER_MONTH hours: each row rounds it up.
-        const types = apiTypes([["gpu_1x_penny", { gpus: 1, cents: 1 }]]);
+        const types = instanceTypesAnswer([["gpu_1x_penny", { gpus: 1, cents: 1 }]]);
         const pools = [pool("a", "gpu_1x_penny", 1, true), pool("b", "gpu_1x_penny", 1, true), pool("c", "gpu_1x_penny", 1, true)];
         const cost = apiCost(pools, types, AS_OF, API_URL);
         const sum = (figure: "usdPerHour" | "usdPerMonth") => cents(cost.pools.reduce((total, r) => total + r[figure], 0));
@@ -111,7 +89,7 @@ describe("The cost of a cluster's pools", () => {
     });
 
     it("refuses pools whose type the API does not list, naming each such type once", () => {
-        const types = apiTypes([["gpu_1x_a10", { gpus: 1, cents: 86 }]]);
+        const types = instanceTypesAnswer([["gpu_1x_a10", { gpus: 1, cents: 86 }]]);
         const pools = [
             pool("a", "gpu_1x_h100_pcie", 1, true),
             pool("b", "gpu_1x_a10", 1, true),
@@ -161,7 +139,7 @@ describe("The idle-GPU note of a pool on GPU machines that does no GPU work", ()
 
     it("takes the lowest price as the cheapest, whatever order the API lists the types in", () => {
         // Neither the first listed nor the first by name is the cheapest.
-        const types = apiTypes([
+        const types = instanceTypesAnswer([
             ["gpu_a_dear", { gpus: 1, cents: 300 }],
             ["gpu_c_mid", { gpus: 2, cents: 200 }],
             ["gpu_b_cheap", { gpus: 1, cents: 100 }],
@@ -175,7 +153,7 @@ describe("The idle-GPU note of a pool on GPU machines that does no GPU work", ()
     });
 
     it("takes the first by name among types of the same lowest price", () => {
-        const types = apiTypes([
+        const types = instanceTypesAnswer([
             ["gpu_z_same", { gpus: 1, cents: 100 }],
             ["gpu_m_same", { gpus: 1, cents: 100 }],
             ["gpu_8x_dear", { gpus: 8, cents: 900 }],
@@ -185,7 +163,7 @@ describe("The idle-GPU note of a pool on GPU machines that does no GPU work", ()
     });
 
     it("proposes the cheapest CPU-only type, even over a cheaper GPU type, when the API lists CPU-only types", () => {
-        const types = apiTypes([
+        const types = instanceTypesAnswer([
             ["cpu_16x_dear", { gpus: 0, cents: 40 }],
             ["gpu_1x_a10", { gpus: 1, cents: 86 }],
             ["gpu_1x_tiny", { gpus: 1, cents: 10 }],
@@ -205,7 +183,7 @@ describe("The idle-GPU note of a pool on GPU machines that does no GPU work", ()
     });
 
     it("proposes no move when the pool's GPU type costs no more than the cheapest CPU-only type", () => {
-        const types = apiTypes([
+        const types = instanceTypesAnswer([
             ["cpu_8x_cheap", { gpus: 0, cents: 20 }],
             ["gpu_1x_tiny", { gpus: 1, cents: 10 }],
             ["gpu_1x_same", { gpus: 1, cents: 20 }],
@@ -225,7 +203,7 @@ describe("The idle-GPU note of a pool on GPU machines that does no GPU work", ()
 
     it("notes nothing for a pool with no machines, a pool that uses its GPUs, or a pool on a CPU-only type", () => {
         // The CPU-only type is listed first, so each pool's own type decides, not the list's first entry.
-        const types = apiTypes([
+        const types = instanceTypesAnswer([
             ["cpu_8x_general", { gpus: 0, cents: 20 }],
             ["gpu_1x_a10", { gpus: 1, cents: 86 }],
             ["gpu_8x_h100_sxm5", { gpus: 8, cents: 2392 }],

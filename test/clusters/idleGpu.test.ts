@@ -1,32 +1,14 @@
 import { expect } from "chai";
-import type { instanceTypes } from "../../clusters/lambda/provider";
 import { clusterStacks } from "../../clusters/offline";
 import { apiCost, fallbackCost, HOURS_PER_MONTH, INSTANCE_TYPES, PricedPool } from "../../clusters/pricing";
+import { instanceTypesAnswer } from "../support/lambdaApi";
 import { clusterPlanOf } from "../support/plan";
-
-type ApiTypes = Awaited<ReturnType<typeof instanceTypes>>;
 
 const priced = (pools: { name: string; instanceType: string; count: number; gpu: boolean }[]): PricedPool[] =>
     pools.map((p) => ({ ...p, region: "us-east-1" }));
 
 /** An /instance-types answer: each type with its GPUs and price, capacity in us-east-1. */
-function apiTypes(types: Record<string, { gpus: number; cents: number }>): ApiTypes {
-    return Object.fromEntries(
-        Object.entries(types).map(([name, t]) => [
-            name,
-            {
-                instance_type: {
-                    name,
-                    description: name,
-                    gpu_description: t.gpus > 0 ? "GPU" : "none",
-                    price_cents_per_hour: t.cents,
-                    specs: { vcpus: 8, memory_gib: 32, storage_gib: 512, gpus: t.gpus },
-                },
-                regions_with_capacity_available: [{ name: "us-east-1", description: "Virginia, USA" }],
-            },
-        ]),
-    );
-}
+const apiTypes = (types: Record<string, { gpus: number; cents: number }>) => instanceTypesAnswer(Object.entries(types));
 
 describe("GPU machines that carry no GPU work (the control plane) say why, and the cheapest alternative", () => {
     const byPrice = Object.entries(INSTANCE_TYPES).sort(([, a], [, b]) => a.usdPerHour - b.usdPerHour);

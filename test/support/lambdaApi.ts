@@ -14,7 +14,7 @@ import addFormats from "ajv-formats";
 import { Validator } from "@seriousme/openapi-schema-validator";
 import OpenAPIBackend, { type Context } from "openapi-backend";
 import { DOCUMENTED_LIMITS, type Schemas } from "../../clusters/lambda/client";
-import type { MachineInputs } from "../../clusters/lambda/provider";
+import type { instanceTypes, MachineInputs } from "../../clusters/lambda/provider";
 import type { RulesetInputs } from "../../clusters/lambda/rulesets";
 import { INSTANCE_TYPES } from "../../clusters/pricing";
 import { ROOT } from "./plan";
@@ -55,6 +55,29 @@ export interface SeenRequest {
 
 /** Lambda's current prices here differ from the dated table by design, so a test can tell which one a cost used. */
 export const API_PRICE_CENTS = (type: string): number => Math.round(INSTANCE_TYPES[type].usdPerHour * 100) + 11;
+
+/** The /instance-types answer as the provider reads it. */
+export type InstanceTypesAnswer = Awaited<ReturnType<typeof instanceTypes>>;
+export type LambdaRegion = InstanceTypesAnswer[string]["regions_with_capacity_available"][number]["name"];
+
+/** An /instance-types answer, in the order given: each type with its GPUs, price and the regions with capacity now (us-east-1 unless said). */
+export function instanceTypesAnswer(types: readonly [string, { gpus: number; cents: number; capacityIn?: LambdaRegion[] }][]): InstanceTypesAnswer {
+    return Object.fromEntries(
+        types.map(([name, t]) => [
+            name,
+            {
+                instance_type: {
+                    name,
+                    description: name,
+                    gpu_description: t.gpus > 0 ? "GPU" : "none",
+                    price_cents_per_hour: t.cents,
+                    specs: { vcpus: 8, memory_gib: 32, storage_gib: 512, gpus: t.gpus },
+                },
+                regions_with_capacity_available: (t.capacityIn ?? ["us-east-1"]).map((r) => ({ name: r, description: r })),
+            },
+        ]),
+    );
+}
 
 const addFormatsTo = (ajv: Ajv): Ajv => {
     addFormats(ajv);
