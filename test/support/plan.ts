@@ -8,6 +8,7 @@ import { type Command, runCommandLine } from "../../commands/command";
 import { offlineStackSettings } from "../../commands/plan/offlineSettings";
 import type { PlanFile } from "../../commands/plan/planFile";
 import type { ProjectPlanFile } from "../../commands/plan/project";
+import { withFileLock } from "./fileLock";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
 
@@ -161,31 +162,18 @@ function sharedPlan(args: readonly string[], planFile: (out: string) => string):
     return run;
 }
 
-/** The plan into `out`: made here when this process is the first to claim the folder, else awaited. */
+/** The plan into `out`: made here by the first process to take the lock, read from its result by the others. */
 function planAcrossShards(out: string, args: readonly string[], planFile: string): PlanRun {
     const result = `${out}.json`;
-    try {
-        fs.mkdirSync(out);
-    } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-        awaitFile(result, `the plan another shard is making (npm run plan -- ${args.join(" ")})`);
-        const { code, stdout, stderr } = JSON.parse(fs.readFileSync(result, "utf8")) as PlanRun;
-        return { code, stdout, stderr, out, plan: readPlanFile(planFile) };
-    }
-    const run = planProgram(args, {}, out, planFile);
-    fs.writeFileSync(`${result}.tmp`, JSON.stringify({ code: run.code, stdout: run.stdout, stderr: run.stderr }));
-    fs.renameSync(`${result}.tmp`, result);
-    return run;
-}
-
-/** Blocks until `file` exists: planOf is synchronous, as the tests calling it are. */
-function awaitFile(file: string, what: string, timeoutMs = 180_000): void {
-    const pause = new Int32Array(new SharedArrayBuffer(4));
-    const deadline = Date.now() + timeoutMs;
-    while (!fs.existsSync(file)) {
-        if (Date.now() > deadline) throw new Error(`gave up after ${timeoutMs / 1000} s waiting for ${what}`);
-        Atomics.wait(pause, 0, 0, 100);
-    }
+    return withFileLock(`${out}.lock`, () => {
+        if (fs.existsSync(result)) {
+            const { code, stdout, stderr } = JSON.parse(fs.readFileSync(result, "utf8")) as PlanRun;
+            return { code, stdout, stderr, out, plan: readPlanFile(planFile) };
+        }
+        const run = planProgram(args, {}, out, planFile);
+        fs.writeFileSync(result, JSON.stringify({ code: run.code, stdout: run.stdout, stderr: run.stderr }));
+        return run;
+    });
 }
 
 /** Every file under a folder, recursively. */
